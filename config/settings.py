@@ -1,0 +1,223 @@
+"""Följa settings: one file, driven by the environment (see docs/operations.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from config.env import Env
+
+env = Env()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.str("FOLJA_VAR_DIR", str(BASE_DIR / "var")))
+TESTING = "pytest" in sys.modules or env.bool("FOLJA_TESTING")
+
+DEBUG = env.bool("FOLJA_DEBUG", default=False)
+
+SECRET_KEY = env.str("FOLJA_SECRET_KEY")
+ALLOWED_HOSTS = env.list("FOLJA_ALLOWED_HOSTS")
+if DEBUG or TESTING:
+    # Development and tests only: production refuses to start without these (below).
+    SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-never-use-in-production-3f9a1c7e5b2d4f6a8c0e"
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver"]
+else:
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("FOLJA_SECRET_KEY must be set when FOLJA_DEBUG is off")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("FOLJA_SECRET_KEY must be at least 50 characters with at least 5 different ones")
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("FOLJA_ALLOWED_HOSTS must be set when FOLJA_DEBUG is off")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "folja.core",
+    "folja.directory",
+    "folja.accounts",
+    "folja.access",
+    "folja.curriculum",
+    "folja.learninglog",
+    "folja.media",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "folja.accounts.middleware.ViewerMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "folja" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "folja.core.context_processors.folja",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under var/ by default, PostgreSQL in production (DATABASE_URL).
+DATABASE_URL = env.str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'folja.sqlite3'}"
+try:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env.int("FOLJA_DB_CONN_MAX_AGE", 60, minimum=0))
+except Exception as exc:  # dj-database-url raises several types for a malformed URL
+    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            # IMMEDIATE avoids "database is locked" between the web server and the task worker.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+    _db["CONN_MAX_AGE"] = 0
+_db["CONN_HEALTH_CHECKS"] = True
+_db.setdefault("TEST", {})
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+
+# Language and time.
+LANGUAGE_CODE = "sv"
+LANGUAGES = [("sv", _("Svenska")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "folja" / "locale"]
+TIME_ZONE = "Europe/Stockholm"
+USE_I18N = True
+USE_TZ = True
+
+# Static files are served by WhiteNoise; media never is (see folja/media).
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "folja" / "static"]
+MEDIA_ROOT = Path(env.str("FOLJA_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = None
+FOLJA_MEDIA_STORAGE = env.choice("FOLJA_MEDIA_STORAGE", ("local", "s3"), "local")
+FOLJA_MEDIA_ACCEL_REDIRECT = env.str("FOLJA_MEDIA_ACCEL_REDIRECT", "")  # e.g. "/_protected/" behind nginx
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not (DEBUG or TESTING)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+if FOLJA_MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("FOLJA_S3_BUCKET"),
+            "endpoint_url": env.str("FOLJA_S3_ENDPOINT_URL"),
+            "region_name": env.str("FOLJA_S3_REGION", "eu-north-1"),
+            "access_key": env.str("FOLJA_S3_ACCESS_KEY_ID"),
+            "secret_key": env.str("FOLJA_S3_SECRET_ACCESS_KEY"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env.int("FOLJA_S3_URL_SECONDS", 60, minimum=5),
+            "file_overwrite": False,
+        },
+    }
+    if not STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("FOLJA_S3_BUCKET must be set when FOLJA_MEDIA_STORAGE is s3")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FOLJA_MEDIA_MAX_BYTES = env.int("FOLJA_MEDIA_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+FOLJA_IMAGE_MAX_PIXELS = env.int("FOLJA_IMAGE_MAX_PIXELS", 50_000_000, minimum=1)
+
+# Background work through the Django Tasks API.
+FOLJA_TASKS_BACKEND = env.choice("FOLJA_TASKS_BACKEND", ("database", "rq", "immediate"), "database")
+REDIS_URL = env.str("FOLJA_REDIS_URL", "redis://127.0.0.1:6379/0")
+if FOLJA_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[FOLJA_TASKS_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
+
+# Sessions and cookies.
+SESSION_COOKIE_AGE = env.int("FOLJA_SESSION_MAX_SECONDS", 12 * 3600, minimum=60)
+FOLJA_SESSION_IDLE_SECONDS = env.int("FOLJA_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Development-only persona picker; refused when DEBUG is off (folja/accounts/views.py).
+FOLJA_DEMO_LOGIN = DEBUG and env.bool("FOLJA_DEMO_LOGIN", default=True)
+
+# Security headers; production settings follow from DEBUG being off.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG and not TESTING:
+    SECURE_SSL_REDIRECT = env.bool("FOLJA_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("FOLJA_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # "__Host-" cookies are bound to this exact host, sent only over HTTPS, path "/".
+    SESSION_COOKIE_NAME = "__Host-folja-session"
+    CSRF_COOKIE_NAME = "__Host-folja-csrf"
+    if env.bool("FOLJA_BEHIND_PROXY", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        USE_X_FORWARDED_HOST = False
+CSRF_TRUSTED_ORIGINS = env.list("FOLJA_CSRF_TRUSTED_ORIGINS")
+
+# E-mail.
+EMAIL_BACKEND = env.str("FOLJA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("FOLJA_FROM_EMAIL", "folja@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("FOLJA_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Curriculum data shipped with the project.
+FOLJA_CURRICULUM_DIR = BASE_DIR / "folja" / "curriculum" / "data"

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("folja.core.urls")),
+    path("", include("folja.accounts.urls")),
+    path("", include("folja.learninglog.urls")),
+    path("", include("folja.media.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

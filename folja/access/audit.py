@@ -1,0 +1,75 @@
+"""Recording reads of child data (R11). Only staff reads are recorded; one INSERT per request."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from folja.access.models import AuditAction, AuditRecord
+from folja.accounts.roles import Role, Viewer
+from folja.directory.models import Organisation, Person
+
+
+def record_reads(
+    viewer: Viewer,
+    action: AuditAction,
+    child_ids: Iterable[int],
+    *,
+    object_type: str = "",
+    object_uuid: uuid_module.UUID | None = None,
+    school_unit: Organisation | None = None,
+) -> None:
+    """Write one audit record per child for a staff member's read; guardians' reads are not recorded."""
+    if viewer.role != Role.STAFF:
+        return
+    records = [
+        AuditRecord(
+            actor=viewer.person,
+            actor_role=viewer.role,
+            child_id=child_id,
+            action=action,
+            object_type=object_type,
+            object_uuid=object_uuid,
+            school_unit=school_unit,
+        )
+        for child_id in sorted(set(child_ids))
+    ]
+    if records:
+        AuditRecord.objects.bulk_create(records)
+
+
+def record_action(
+    viewer: Viewer,
+    action: AuditAction,
+    child_ids: Iterable[int],
+    *,
+    object_type: str = "",
+    object_uuid: uuid_module.UUID | None = None,
+    school_unit: Organisation | None = None,
+) -> None:
+    """Write audit records for a write (publish, edit, delete, hide) by any role."""
+    AuditRecord.objects.bulk_create(
+        [
+            AuditRecord(
+                actor=viewer.person,
+                actor_role=viewer.role,
+                child_id=child_id,
+                action=action,
+                object_type=object_type,
+                object_uuid=object_uuid,
+                school_unit=school_unit,
+            )
+            for child_id in sorted(set(child_ids)) or [None]
+        ]
+    )
+
+
+def reads_of_child(child: Person) -> QuerySet[AuditRecord]:
+    """Return the staff reads of a child's documentation, newest first ("Vem har läst")."""
+    return (
+        AuditRecord.objects.filter(child=child, actor_role=Role.STAFF)
+        .filter(action__in=[a for a in AuditAction.values if a.startswith("read_")])
+        .select_related("actor", "school_unit")
+    )

@@ -1,0 +1,60 @@
+"""The audit log (R11): append-only for the application, protected by the database on PostgreSQL."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from folja.directory.models import Person
+
+
+class AuditAction(models.TextChoices):
+    READ_TIMELINE = "read_timeline", _("läste lärloggen")
+    READ_POST = "read_post", _("läste ett inlägg")
+    READ_MEDIA = "read_media", _("öppnade en bild eller fil")
+    READ_CONTACT = "read_contact", _("läste kontaktuppgifter")
+    READ_GROUP_LOG = "read_group_log", _("läste gruppens lärlogg")
+    READ_FEED = "read_feed", _("såg inlägget i flödet")
+    HIDE_COMMENT = "hide_comment", _("dolde en kommentar")
+    DELETE_POST = "delete_post", _("tog bort ett inlägg")
+    PUBLISH_POST = "publish_post", _("publicerade ett inlägg")
+    EDIT_POST = "edit_post", _("ändrade ett inlägg")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ANN003, ANN201
+        raise PermissionError("audit records cannot be changed")
+
+    def delete(self):  # noqa: ANN201
+        raise PermissionError("audit records cannot be deleted")
+
+
+class AuditRecord(models.Model):
+    """One recorded access to a child's data: who, in which role, which child, what, when."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="audit_actions")
+    actor_role = models.CharField(max_length=16)
+    child = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, related_name="audit_reads")
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=32, blank=True)
+    object_uuid = models.UUIDField(null=True, blank=True)
+    school_unit = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("åtkomstlogg")
+        verbose_name_plural = _("åtkomstlogg")
+        indexes = [models.Index(fields=["child", "-at"], name="audit_child_at")]
+
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        if self.pk is not None:
+            raise PermissionError("audit records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        raise PermissionError("audit records cannot be deleted")

@@ -1,0 +1,357 @@
+"""Who may see what: the one gate to child data (../shared/design/access-rules.md).
+
+Every function takes the viewer explicitly and a day `on` (today in Europe/Stockholm by default),
+so tests can ask about any day and transitions need no special code path. Lists are querysets
+filtered in SQL; getters raise Http404 for "missing" and "forbidden" alike. Each rule is one
+condition with a comment naming it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid as uuid_module
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from folja.accounts.roles import Role, Viewer
+from folja.core.dates import today
+from folja.directory.models import (
+    UNIT_WIDE_DUTY_ROLES,
+    Duty,
+    DutyAssignment,
+    Group,
+    GroupMembership,
+    Guardianship,
+    Organisation,
+    Person,
+    Placement,
+    RelationType,
+)
+from folja.learninglog.models import Comment, Post, PostChild, PostStatus
+from folja.media.models import Media, Rendition
+
+# ---------------------------------------------------------------------------------------------
+# Relationships at a point in time
+# ---------------------------------------------------------------------------------------------
+
+
+def _day(on: dt.date | None) -> dt.date:
+    return on or today()
+
+
+def has_placement_on_platform(on: dt.date | None = None) -> Q:
+    """Return a filter on Person: the child has a placement anywhere that has not ended (R6)."""
+    day = _day(on)
+    # R6: a child keeps the record while placed anywhere on the platform, in any organisation;
+    # a placement that starts later counts, so a summer between preschool and school is no gap.
+    return Q(Exists(Placement.objects.filter(child=OuterRef("pk")).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))))
+
+
+def children_of_guardian(guardian: Person, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the children the person is Vårdnadshavare of, who are on the platform and not sealed."""
+    return (
+        Person.objects.unsealed()  # R5: a sealed child is invisible to every query
+        .filter(
+            # Guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
+            Exists(
+                Guardianship.objects.filter(
+                    child=OuterRef("pk"), responsible=guardian, relation_type=RelationType.GUARDIAN
+                )
+            )
+        )
+        .filter(has_placement_on_platform(on))  # R6
+    )
+
+
+def active_duties(staff: Person, on: dt.date | None = None) -> QuerySet[Duty]:
+    """Return the staff member's duties that hold on the day, at units that exist."""
+    return Duty.objects.active(_day(on)).filter(person=staff)
+
+
+def connected_placements(staff: Person, on: dt.date | None = None) -> QuerySet[Placement]:
+    """Return the active placements through which the staff member is connected to a child.
+
+    Connected staff (access-rules.md): S has an active duty at a unit where C has an active
+    placement, and either S is assigned to a group C belongs to at that unit, or S's duty there
+    is unit-wide (principal, special needs staff, or any duty when the unit's setting
+    "all staff see all children" is on).
+    """
+    day = _day(on)
+    duties = active_duties(staff, day)
+    unit_wide_units = duties.filter(
+        Q(duty_role__in=UNIT_WIDE_DUTY_ROLES) | Q(school_unit__all_staff_see_all_children=True)
+    ).values("school_unit")
+    assigned_groups = (
+        DutyAssignment.objects.active(day)
+        .filter(duty__in=duties, group__school_unit=OuterRef(OuterRef("school_unit")))
+        .values("group")
+    )
+    in_an_assigned_group = Exists(
+        GroupMembership.objects.active(day).filter(person=OuterRef("child"), group__in=assigned_groups)
+    )
+    return (
+        Placement.objects.active(day)
+        .filter(child__sealed_at__isnull=True)  # R5
+        .filter(school_unit__in=duties.values("school_unit"))  # an active duty at the child's unit
+        .filter(Q(school_unit__in=unit_wide_units) | in_an_assigned_group)
+    )
+
+
+def connected_children(staff: Person, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the children the staff member is connected to on the day."""
+    return Person.objects.filter(pk__in=connected_placements(staff, on).values("child"))
+
+
+def staff_units(staff: Person, on: dt.date | None = None) -> QuerySet[Organisation]:
+    """Return the school units where the staff member has an active duty."""
+    return Organisation.objects.filter(pk__in=active_duties(staff, on).values("school_unit"))
+
+
+def staff_groups(staff: Person, on: dt.date | None = None) -> QuerySet[Group]:
+    """Return the active groups the staff member works with: assigned, or unit-wide at the unit."""
+    day = _day(on)
+    duties = active_duties(staff, day)
+    unit_wide_units = duties.filter(
+        Q(duty_role__in=UNIT_WIDE_DUTY_ROLES) | Q(school_unit__all_staff_see_all_children=True)
+    ).values("school_unit")
+    assigned = DutyAssignment.objects.active(day).filter(duty__in=duties).values("group")
+    return (
+        Group.objects.active(day)
+        .filter(school_unit__in=duties.values("school_unit"))
+        .filter(Q(pk__in=assigned) | Q(school_unit__in=unit_wide_units))
+    )
+
+
+def may_sign_in_as(person: Person, role: Role, on: dt.date | None = None) -> bool:
+    """Return whether the person may hold a session in the role (checked at sign-in and per request)."""
+    if person.sealed_at is not None:  # R5: a sealed person has no session
+        return False
+    if role == Role.GUARDIAN:
+        return children_of_guardian(person, on).exists()
+    if role == Role.STAFF:
+        return active_duties(person, on).exists()
+    if role == Role.CHILD:
+        return Person.objects.filter(pk=person.pk).filter(has_placement_on_platform(on)).exists()
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Children
+# ---------------------------------------------------------------------------------------------
+
+
+def visible_children(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the children whose records the viewer may open (R1, R5, R6)."""
+    if viewer.role == Role.GUARDIAN:
+        return children_of_guardian(viewer.person, on)  # R1: the child's guardians
+    if viewer.role == Role.CHILD:
+        return Person.objects.unsealed().filter(pk=viewer.person.pk).filter(has_placement_on_platform(on))  # R1
+    if viewer.role == Role.STAFF:
+        return connected_children(viewer.person, on)  # R1: staff connected now
+    return Person.objects.none()  # R12: deny by default
+
+
+def get_child_for(viewer: Viewer, child_uuid: uuid_module.UUID | str, on: dt.date | None = None) -> Person:
+    """Return the child if the viewer may see it, else raise Http404."""
+    try:
+        return visible_children(viewer, on).get(uuid=child_uuid)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Posts
+# ---------------------------------------------------------------------------------------------
+
+
+def _posts_naming(children: QuerySet[Person]) -> Q:
+    return Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=children)))
+
+
+def staff_post_filter(staff: Person, on: dt.date | None = None) -> Q:
+    """Return the filter on Post for posts a staff member may read (R1, later R8)."""
+    placements = connected_placements(staff, on)
+    # R1: connected staff see what was documented at the unit where they are connected to a named child.
+    connected_at_post_unit = placements.filter(school_unit=OuterRef(OuterRef("school_unit"))).values("child")
+    return Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=connected_at_post_unit)))
+
+
+def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: bool = False) -> QuerySet[Post]:
+    """Return the posts the viewer may read, filtered in SQL.
+
+    Guardians and children see published posts naming the child; staff see published posts
+    naming a child they are connected to at the post's unit, and (with include_drafts) their own
+    drafts under the same condition.
+    """
+    live = Post.objects.live()  # a deleted post is visible to no one
+    if viewer.role in (Role.GUARDIAN, Role.CHILD):
+        return live.filter(status=PostStatus.PUBLISHED).filter(_posts_naming(visible_children(viewer, on)))  # R1
+    if viewer.role == Role.STAFF:
+        published_or_own_draft = Q(status=PostStatus.PUBLISHED)
+        if include_drafts:
+            published_or_own_draft |= Q(status=PostStatus.DRAFT, author=viewer.person)
+        return live.filter(published_or_own_draft).filter(staff_post_filter(viewer.person, on))  # R1
+    return Post.objects.none()  # R12
+
+
+def get_post_for(
+    viewer: Viewer, post_uuid: uuid_module.UUID | str, on: dt.date | None = None, *, include_drafts: bool = True
+) -> Post:
+    """Return the post if the viewer may read it, else raise Http404."""
+    try:
+        return visible_posts(viewer, on, include_drafts=include_drafts).get(uuid=post_uuid)
+    except (Post.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def named_children_visible_on_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the named children of a post that this viewer may see named.
+
+    Staff see every named child (they document the group); guardians and children see only their
+    own child, in hidden-member groups (R3) and ordinary groups alike, so a post never tells one
+    family which other children were there.
+    """
+    named = Person.objects.unsealed().filter(post_links__post=post)  # R5
+    if viewer.role == Role.STAFF:
+        return named
+    return named.filter(pk__in=visible_children(viewer, on).values("pk"))  # R2, R3
+
+
+def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool:
+    """Return whether the viewer may edit or delete the post: staff connected at the post's unit."""
+    if viewer.role != Role.STAFF:
+        return False
+    return visible_posts(viewer, on, include_drafts=True).filter(pk=post.pk).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Comments (R2)
+# ---------------------------------------------------------------------------------------------
+
+
+def visible_comments(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Comment]:
+    """Return the comments on a (visible) post that the viewer may read.
+
+    R2: a family's comments are visible to staff and to that child's own guardians only. Staff
+    comments without a family are for everyone the post reaches. Hidden comments only for staff.
+    """
+    comments = Comment.objects.filter(post=post)
+    if viewer.role == Role.STAFF:
+        return comments
+    own_children = visible_children(viewer, on)
+    return comments.filter(hidden_at__isnull=True).filter(
+        Q(family_child__isnull=True) | Q(family_child__in=own_children)  # R2
+    )
+
+
+def comment_families_for(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the children on whose behalf the viewer may comment on the post (own named children)."""
+    if viewer.role == Role.STAFF:
+        return Person.objects.none()
+    return named_children_visible_on_post(viewer, post, on)
+
+
+# ---------------------------------------------------------------------------------------------
+# Media (R10)
+# ---------------------------------------------------------------------------------------------
+
+
+def visible_media(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Media]:
+    """Return the media the viewer may open: media follow their post (R10)."""
+    return Media.objects.filter(post__in=visible_posts(viewer, on, include_drafts=viewer.role == Role.STAFF))
+
+
+def get_media_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, on: dt.date | None = None) -> Media:
+    """Return the media if the viewer may open it, else raise Http404."""
+    try:
+        return visible_media(viewer, on).select_related("post").get(uuid=media_uuid)
+    except (Media.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_rendition_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, name: str) -> Rendition:
+    """Return a rendition of a media file the viewer may open, else raise Http404."""
+    media = get_media_for(viewer, media_uuid)
+    try:
+        return media.renditions.get(name=name)
+    except Rendition.DoesNotExist:
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Contact details (R4) and member lists (R3)
+# ---------------------------------------------------------------------------------------------
+
+
+def contact_persons(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the persons whose contact details the viewer may read (R4).
+
+    Staff: the children they are connected to and those children's guardians. Guardians: their
+    children, their children's guardians, themselves. Children: themselves and their guardians.
+    """
+    children = visible_children(viewer, on)
+    guardians_of_children = Guardianship.objects.filter(
+        child__in=children, relation_type=RelationType.GUARDIAN, responsible__sealed_at__isnull=True
+    ).values("responsible")
+    scope = Q(pk__in=children.values("pk")) | Q(pk__in=guardians_of_children)  # R4
+    if viewer.role in (Role.GUARDIAN, Role.CHILD):
+        scope |= Q(pk=viewer.person.pk)
+    elif viewer.role != Role.STAFF:
+        return Person.objects.none()  # R12
+    return Person.objects.unsealed().filter(scope)
+
+
+def get_contact_person_for(viewer: Viewer, person_uuid: uuid_module.UUID | str) -> Person:
+    try:
+        return contact_persons(viewer).get(uuid=person_uuid)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def visible_groups(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Group]:
+    """Return the groups whose page the viewer may open."""
+    day = _day(on)
+    if viewer.role == Role.STAFF:
+        return staff_groups(viewer.person, day)
+    if viewer.role in (Role.GUARDIAN, Role.CHILD):
+        children = visible_children(viewer, day)
+        return Group.objects.active(day).filter(
+            Exists(GroupMembership.objects.active(day).filter(group=OuterRef("pk"), person__in=children))
+        )
+    return Group.objects.none()  # R12
+
+
+def get_group_for(viewer: Viewer, group_uuid: uuid_module.UUID | str, on: dt.date | None = None) -> Group:
+    try:
+        return visible_groups(viewer, on).select_related("school_unit").get(uuid=group_uuid)
+    except (Group.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def group_members_for(viewer: Viewer, group: Group, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the group's current child members that the viewer may see listed.
+
+    R3: in a hidden-member group guardians and children see only their own child; staff see all.
+    """
+    day = _day(on)
+    members = Person.objects.unsealed().filter(  # R5
+        Exists(GroupMembership.objects.active(day).filter(group=group, person=OuterRef("pk")))
+    )
+    if viewer.role == Role.STAFF:
+        if not staff_groups(viewer.person, day).filter(pk=group.pk).exists():
+            return Person.objects.none()
+        return members
+    if viewer.role in (Role.GUARDIAN, Role.CHILD):
+        own = visible_children(viewer, day)
+        if not members.filter(pk__in=own.values("pk")).exists():
+            return Person.objects.none()  # R12: not a family of this group
+        if group.hidden_members:
+            return members.filter(pk__in=own.values("pk"))  # R3
+        return members
+    return Person.objects.none()  # R12
+
+
+def group_posts(viewer: Viewer, group: Group, on: dt.date | None = None) -> QuerySet[Post]:
+    """Return the group's log as the viewer may read it: group posts of the group that are visible."""
+    return visible_posts(viewer, on).filter(group=group)

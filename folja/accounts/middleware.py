@@ -1,0 +1,49 @@
+"""Attach the viewer (person + role of this session) to every request, or end a stale session."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from folja.access.policy import may_sign_in_as
+from folja.accounts.roles import Role, Viewer
+from folja.accounts.session import LAST_SEEN_KEY, ROLE_KEY, end_session
+
+logger = logging.getLogger(__name__)
+
+
+class ViewerMiddleware:
+    """Set request.viewer; end the session when idle too long or when its relationship has ended."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.viewer = None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "person_id", None):
+            role_value = request.session.get(ROLE_KEY)
+            now = int(time.time())
+            last_seen = request.session.get(LAST_SEEN_KEY, now)
+            if role_value not in Role.values:
+                end_session(request)
+            elif now - last_seen > settings.FOLJA_SESSION_IDLE_SECONDS:
+                logger.info("session ended after idle timeout", extra={"user_id": user.pk})
+                end_session(request)
+            elif not may_sign_in_as(user.person, Role(role_value)):
+                # The relationship that allowed the session (guardianship, duty, placement) has ended.
+                logger.info("session ended: role no longer held", extra={"user_id": user.pk, "role": role_value})
+                end_session(request)
+            else:
+                request.viewer = Viewer(person=user.person, role=Role(role_value))
+                if now - last_seen > 60:  # avoid a session write on every request
+                    request.session[LAST_SEEN_KEY] = now
+        response = self.get_response(request)
+        if request.viewer is not None:
+            # Pages for a signed-in person are personal: never stored by a shared cache or the browser.
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response

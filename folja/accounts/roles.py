@@ -1,0 +1,40 @@
+"""The role a session acts as, chosen at sign-in and checked on every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from folja.directory.models import Person
+
+
+class Role(models.TextChoices):
+    GUARDIAN = "guardian", _("Vårdnadshavare")
+    STAFF = "staff", _("Personal")
+    CHILD = "child", _("Elev")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: a person acting in one role. Staff rights never leak into a guardian session."""
+
+    person: Person
+    role: Role
+
+    @property
+    def is_guardian(self) -> bool:
+        return self.role == Role.GUARDIAN
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == Role.STAFF
+
+    @property
+    def is_child(self) -> bool:
+        return self.role == Role.CHILD
+
+    @property
+    def person_id(self) -> int:
+        return self.person.pk

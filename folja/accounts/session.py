@@ -1,0 +1,32 @@
+"""Binding a signed-in user to one role for the whole session."""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib.auth import login, logout
+from django.http import HttpRequest
+
+from folja.accounts.models import User
+from folja.accounts.roles import Role
+from folja.directory.models import Person
+
+ROLE_KEY = "folja_role"
+METHOD_KEY = "folja_method"
+LOA_KEY = "folja_loa"
+LAST_SEEN_KEY = "folja_last_seen"
+
+
+def start_session(request: HttpRequest, person: Person, role: Role, *, method: str, loa: str = "") -> User:
+    """Sign the person in acting as `role`; login() rotates the session key."""
+    user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[ROLE_KEY] = str(role)
+    request.session[METHOD_KEY] = method
+    request.session[LOA_KEY] = loa
+    request.session[LAST_SEEN_KEY] = int(time.time())
+    return user
+
+
+def end_session(request: HttpRequest) -> None:
+    logout(request)

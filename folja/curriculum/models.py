@@ -1,0 +1,89 @@
+"""Curricula as data: versioned so a post keeps pointing at the goal text it was linked to."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Curriculum(models.Model):
+    """One version of a curriculum (e.g. Lpfö 18 as in force from 2019-07-01)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("kod"), max_length=32)
+    version = models.CharField(_("version"), max_length=32)
+    name = models.CharField(_("namn"), max_length=200)
+    school_types = models.JSONField(_("skolformer"), default=list, blank=True)
+    in_force_from = models.DateField(_("gäller från"), null=True, blank=True)
+    in_force_to = models.DateField(_("gäller till"), null=True, blank=True)
+    goal_stem = models.CharField(_("inledning"), max_length=300, blank=True)
+    source_note = models.TextField(_("källa"), blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "-in_force_from"]
+        verbose_name = _("läroplan")
+        verbose_name_plural = _("läroplaner")
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="curriculum_unique_version")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GoalArea(models.Model):
+    """A section of a curriculum, e.g. 2.2 Omsorg, utveckling och lärande."""
+
+    curriculum = models.ForeignKey(Curriculum, on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField(_("kod"), max_length=32)
+    title = models.CharField(_("rubrik"), max_length=300)
+    seq = models.PositiveIntegerField(default=0)
+    # Lpfö 18 areas 2.4–2.8 hold guidelines for staff, not goals for the child.
+    has_child_goals = models.BooleanField(default=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["curriculum", "seq", "code"]
+        verbose_name = _("målområde")
+        verbose_name_plural = _("målområden")
+        constraints = [models.UniqueConstraint(fields=["curriculum", "code"], name="goalarea_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class GoalQuerySet(models.QuerySet):
+    def current(self) -> GoalQuerySet:
+        """Return goals of curriculum versions that have not been replaced."""
+        return self.filter(Q(curriculum__in_force_to__isnull=True))
+
+
+class Goal(models.Model):
+    """One goal item of one curriculum version; `key` is stable across versions and positions."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    curriculum = models.ForeignKey(Curriculum, on_delete=models.CASCADE, related_name="goals")
+    area = models.ForeignKey(GoalArea, on_delete=models.CASCADE, related_name="goals")
+    key = models.CharField(_("id"), max_length=120)
+    seq = models.PositiveIntegerField(default=0)
+    text = models.TextField(_("text"))
+    # Accent- and case-folded text for search ("sprak" finds "språk").
+    search_text = models.TextField(blank=True, editable=False)
+    tags = models.JSONField(default=list, blank=True)
+    verification = models.CharField(max_length=32, blank=True)
+    sources = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+
+    objects = GoalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["area__seq", "seq"]
+        verbose_name = _("mål")
+        verbose_name_plural = _("mål")
+        constraints = [models.UniqueConstraint(fields=["curriculum", "key"], name="goal_unique_key_per_version")]
+        indexes = [models.Index(fields=["key"])]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,0 +1,69 @@
+"""Media attached to posts: the stored original (metadata removed) and its renditions.
+
+Files live under random names in the default storage and are only ever served through the
+authorised view in folja.media.views; there is no public URL.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from folja.directory.models import Person
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", _("Bild")
+    VIDEO = "video", _("Film")
+    AUDIO = "audio", _("Ljud")
+    FILE = "file", _("Fil")
+
+
+class MediaStatus(models.TextChoices):
+    PROCESSING = "processing", _("Bearbetas")
+    READY = "ready", _("Klar")
+    FAILED = "failed", _("Misslyckades")
+
+
+def _storage_name(prefix: str, extension: str) -> str:
+    return f"{prefix}/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}{extension}"
+
+
+class Media(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    post = models.ForeignKey("learninglog.Post", on_delete=models.CASCADE, related_name="media")
+    kind = models.CharField(max_length=16, choices=MediaKind.choices)
+    status = models.CharField(max_length=16, choices=MediaStatus.choices, default=MediaStatus.PROCESSING)
+    file = models.FileField(max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100)
+    byte_size = models.BigIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    alt_text = models.CharField(_("bildbeskrivning"), max_length=300, blank=True)
+    seq = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seq", "id"]
+        verbose_name = _("media")
+        verbose_name_plural = _("media")
+
+
+class Rendition(models.Model):
+    """A derived file: a resized image ("320", "1280") or a film's poster frame ("poster")."""
+
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="renditions")
+    name = models.CharField(max_length=16)
+    file = models.FileField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    byte_size = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["media", "name"], name="rendition_unique_name")]

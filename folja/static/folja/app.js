@@ -1,0 +1,21 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  // Goal search on the compose page: filter the goal list as the user types.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-goal-filter]")) return;
+    var fold = function (s) { return s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); };
+    var q = fold(input.value.trim());
+    var list = document.getElementById(input.getAttribute("aria-controls"));
+    if (!list) return;
+    var shown = 0;
+    list.querySelectorAll("li[data-search]").forEach(function (li) {
+      var match = !q || li.getAttribute("data-search").indexOf(q) !== -1 || li.querySelector("input:checked");
+      li.hidden = !match;
+      if (match) shown += 1;
+    });
+    var status = document.getElementById(input.getAttribute("data-status"));
+    if (status) status.textContent = status.getAttribute("data-template").replace("%s", shown);
+  });
+})();
