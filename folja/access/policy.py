@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid as uuid_module
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -156,7 +157,7 @@ def get_child_for(viewer: Viewer, child_uuid: uuid_module.UUID | str, on: dt.dat
     """Return the child if the viewer may see it, else raise Http404."""
     try:
         return visible_children(viewer, on).get(uuid=child_uuid)
-    except (Person.DoesNotExist, ValueError, TypeError):
+    except (Person.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
 
 
@@ -201,7 +202,7 @@ def get_post_for(
     """Return the post if the viewer may read it, else raise Http404."""
     try:
         return visible_posts(viewer, on, include_drafts=include_drafts).get(uuid=post_uuid)
-    except (Post.DoesNotExist, ValueError, TypeError):
+    except (Post.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
 
 
@@ -230,19 +231,36 @@ def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool
 # ---------------------------------------------------------------------------------------------
 
 
-def visible_comments(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Comment]:
-    """Return the comments on a (visible) post that the viewer may read.
+def comment_filter(viewer: Viewer, on: dt.date | None = None) -> Q:
+    """Return the filter on Comment for comments the viewer may read (on posts it may read).
 
     R2: a family's comments are visible to staff and to that child's own guardians only. Staff
     comments without a family are for everyone the post reaches. Hidden comments only for staff.
     """
-    comments = Comment.objects.filter(post=post)
     if viewer.role == Role.STAFF:
-        return comments
+        return Q()
+    if viewer.role not in (Role.GUARDIAN, Role.CHILD):
+        return Q(pk__in=[])  # R12
     own_children = visible_children(viewer, on)
-    return comments.filter(hidden_at__isnull=True).filter(
-        Q(family_child__isnull=True) | Q(family_child__in=own_children)  # R2
-    )
+    return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | Q(family_child__in=own_children))  # R2
+
+
+def visible_comments(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Comment]:
+    """Return the comments on a post the viewer may read, oldest first."""
+    return Comment.objects.filter(post=post).filter(comment_filter(viewer, on)).select_related("author")
+
+
+def get_comment_for(viewer: Viewer, comment_uuid: uuid_module.UUID | str) -> Comment:
+    """Return a comment on a post the viewer may read, if the viewer may read the comment; else Http404."""
+    try:
+        return (
+            Comment.objects.filter(post__in=visible_posts(viewer, include_drafts=False))
+            .filter(comment_filter(viewer))
+            .select_related("post", "post__school_unit")
+            .get(uuid=comment_uuid)
+        )
+    except (Comment.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
 
 
 def comment_families_for(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Person]:
@@ -266,7 +284,7 @@ def get_media_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, on: dt.dat
     """Return the media if the viewer may open it, else raise Http404."""
     try:
         return visible_media(viewer, on).select_related("post").get(uuid=media_uuid)
-    except (Media.DoesNotExist, ValueError, TypeError):
+    except (Media.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
 
 
@@ -305,7 +323,7 @@ def contact_persons(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Perso
 def get_contact_person_for(viewer: Viewer, person_uuid: uuid_module.UUID | str) -> Person:
     try:
         return contact_persons(viewer).get(uuid=person_uuid)
-    except (Person.DoesNotExist, ValueError, TypeError):
+    except (Person.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
 
 
@@ -325,7 +343,7 @@ def visible_groups(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Group]
 def get_group_for(viewer: Viewer, group_uuid: uuid_module.UUID | str, on: dt.date | None = None) -> Group:
     try:
         return visible_groups(viewer, on).select_related("school_unit").get(uuid=group_uuid)
-    except (Group.DoesNotExist, ValueError, TypeError):
+    except (Group.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
 
 
@@ -350,6 +368,42 @@ def group_members_for(viewer: Viewer, group: Group, on: dt.date | None = None) -
             return members.filter(pk__in=own.values("pk"))  # R3
         return members
     return Person.objects.none()  # R12
+
+
+def with_listing_data(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None = None) -> QuerySet[Post]:
+    """Return the posts with what a list shows, in a fixed number of queries whatever their number.
+
+    Adds the visible comment count (R2), goals, media, the author, and `visible_named`: the named
+    children this viewer may see on each post (R3: families see only their own child).
+    """
+    from django.db.models import Count, IntegerField, Prefetch, Subquery
+
+    from folja.curriculum.models import Goal
+
+    count_visible = (
+        Comment.objects.filter(post=OuterRef("pk"))
+        .filter(comment_filter(viewer, on))
+        .order_by()
+        .values("post")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    named = PostChild.objects.filter(child__sealed_at__isnull=True)  # R5
+    if viewer.role != Role.STAFF:
+        named = named.filter(child__in=visible_children(viewer, on))  # R2, R3
+    return (
+        posts.select_related("author", "group", "school_unit")
+        .annotate(visible_comment_count=Subquery(count_visible, output_field=IntegerField()))
+        .prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.select_related("area").order_by("area__seq", "seq")),
+            Prefetch("media", queryset=Media.objects.order_by("seq", "pk")),
+            Prefetch(
+                "post_children",
+                queryset=named.select_related("child").order_by("child__given_name", "child__family_name"),
+                to_attr="visible_named",
+            ),
+        )
+    )
 
 
 def group_posts(viewer: Viewer, group: Group, on: dt.date | None = None) -> QuerySet[Post]:

@@ -1,0 +1,223 @@
+"""The access policy answered directly: each rule of access-rules.md as sentences."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.http import Http404
+from django.test import TestCase
+
+from folja.access import policy
+from folja.access.models import AuditAction, AuditRecord
+from folja.accounts.roles import Role
+from folja.directory.models import Organisation
+from folja.testing.cast import build_cast
+
+
+def titles(queryset) -> set[str]:
+    return {p.title.removeprefix("Inlägg ") for p in queryset}
+
+
+class PostVisibilityTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+
+    def visible(self, name: str, role: str, **kwargs) -> set[str]:
+        return titles(policy.visible_posts(self.cast.viewer(name, role), **kwargs))
+
+    def test_guardian_sees_individual_and_group_posts_naming_own_child(self) -> None:
+        assert self.visible("anna", Role.GUARDIAN) == {"alva_individual", "blue_group", "blue_group_without_bertil"}
+
+    def test_second_guardian_in_other_household_sees_the_same(self) -> None:
+        assert self.visible("johan", Role.GUARDIAN) == self.visible("anna", Role.GUARDIAN)
+
+    def test_guardian_of_other_child_in_same_group_does_not_see_post_where_child_was_unticked(self) -> None:
+        assert self.visible("cecilia", Role.GUARDIAN) == {"blue_group"}
+
+    def test_guardian_never_sees_drafts(self) -> None:
+        assert "alva_draft" not in self.visible("anna", Role.GUARDIAN)
+
+    def test_other_responsible_without_guardian_relation_sees_nothing(self) -> None:
+        assert self.visible("other_responsible", Role.GUARDIAN) == set()
+
+    def test_guardian_of_sealed_child_sees_nothing_of_that_child(self) -> None:
+        # R5: sealed documentation is visible to no one.
+        assert self.visible("hanna", Role.GUARDIAN) == set()
+
+    def test_connected_teacher_sees_unit_posts_of_own_group_and_own_drafts(self) -> None:
+        assert self.visible("teacher_blue", Role.STAFF, include_drafts=True) == {
+            "alva_individual",
+            "blue_group",
+            "blue_group_without_bertil",
+            "alva_draft",
+        }
+
+    def test_staff_of_same_unit_not_connected_does_not_see_other_group(self) -> None:
+        assert self.visible("minder_yellow", Role.STAFF) == {"yellow_group"}
+
+    def test_principal_sees_the_whole_unit_but_not_others_drafts(self) -> None:
+        assert self.visible("principal", Role.STAFF, include_drafts=True) == {
+            "alva_individual",
+            "blue_group",
+            "blue_group_without_bertil",
+            "yellow_group",
+        }
+
+    def test_unit_setting_all_staff_see_all_children_connects_every_duty(self) -> None:
+        Organisation.objects.filter(pk=self.cast.solrosen.pk).update(all_staff_see_all_children=True)
+        assert "alva_individual" in self.visible("minder_yellow", Role.STAFF)
+
+    def test_staff_of_another_organisation_sees_nothing(self) -> None:
+        assert self.visible("teacher_larkan", Role.STAFF) == {"olle_individual"}
+
+    def test_former_unit_staff_lose_access_after_the_child_left(self) -> None:
+        # R6: Maja left Granen; Greta sees nothing of her any more.
+        assert "maja_preschool" not in self.visible("teacher_granen", Role.STAFF)
+
+    def test_former_unit_staff_saw_the_post_while_the_child_was_placed(self) -> None:
+        before = self.cast.day - dt.timedelta(days=90)
+        assert "maja_preschool" in self.visible("teacher_granen", Role.STAFF, on=before)
+
+    def test_receiving_school_sees_only_its_own_documentation_without_consent(self) -> None:
+        # R8 without consent: nothing from the preschool.
+        assert self.visible("teacher_fklass", Role.STAFF) == {"maja_school"}
+
+    def test_child_who_moved_keeps_everything_for_guardians(self) -> None:
+        assert self.visible("gustav", Role.GUARDIAN) == {"maja_preschool", "maja_school"}
+
+    def test_guardian_who_is_also_teacher_sees_staff_things_only_as_staff(self) -> None:
+        as_guardian = self.visible("johan", Role.GUARDIAN)
+        as_staff = self.visible("johan", Role.STAFF)
+        assert as_guardian == {"alva_individual", "blue_group", "blue_group_without_bertil"}
+        assert "alva_individual" not in as_staff  # Granen staff are not connected to Alva at Solrosen
+        assert as_staff == set()  # Maja left Granen
+
+    def test_person_without_relationship_sees_nothing_in_any_role(self) -> None:
+        for role in Role:
+            assert self.visible("org_admin", role) == set()
+
+    def test_getter_raises_404_for_forbidden_and_missing_alike(self) -> None:
+        viewer = self.cast.viewer("cecilia", Role.GUARDIAN)
+        with pytest.raises(Http404):
+            policy.get_post_for(viewer, self.cast.posts["alva_individual"].uuid)
+        with pytest.raises(Http404):
+            policy.get_post_for(viewer, "00000000-0000-4000-8000-000000000000")
+        with pytest.raises(Http404):
+            policy.get_post_for(viewer, "not-a-uuid")
+
+    def test_deleted_post_is_visible_to_no_one(self) -> None:
+        post = self.cast.posts["alva_individual"]
+        post.deleted_at = dt.datetime.now(dt.UTC)
+        post.save(update_fields=["deleted_at"])
+        assert "alva_individual" not in self.visible("anna", Role.GUARDIAN)
+        assert "alva_individual" not in self.visible("teacher_blue", Role.STAFF, include_drafts=True)
+
+
+class NamedChildrenAndCommentsTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+
+    def test_guardian_sees_only_own_child_named_on_a_group_post(self) -> None:
+        post = self.cast.posts["blue_group"]
+        named = policy.named_children_visible_on_post(self.cast.viewer("cecilia", Role.GUARDIAN), post)
+        assert {p.given_name for p in named} == {"Bertil"}
+
+    def test_staff_see_all_named_children_except_sealed(self) -> None:
+        post = self.cast.posts["blue_group"]
+        named = policy.named_children_visible_on_post(self.cast.viewer("teacher_blue", Role.STAFF), post)
+        assert {p.given_name for p in named} == {"Alva", "Bertil"}
+
+    def test_family_comments_on_group_post_stay_in_the_family(self) -> None:
+        post = self.cast.posts["blue_group"]
+        anna = {c.body for c in policy.visible_comments(self.cast.viewer("anna", Role.GUARDIAN), post)}
+        cecilia = {c.body for c in policy.visible_comments(self.cast.viewer("cecilia", Role.GUARDIAN), post)}
+        assert anna == {"Kommentar anna_on_group", "Kommentar staff_to_all"}
+        assert cecilia == {"Kommentar cecilia_on_group", "Kommentar staff_to_all", "Kommentar staff_to_bertil"}
+
+    def test_staff_see_every_comment(self) -> None:
+        post = self.cast.posts["blue_group"]
+        assert policy.visible_comments(self.cast.viewer("teacher_blue", Role.STAFF), post).count() == 4
+
+    def test_listing_counts_only_comments_the_viewer_may_read(self) -> None:
+        viewer = self.cast.viewer("anna", Role.GUARDIAN)
+        post = policy.with_listing_data(viewer, policy.visible_posts(viewer)).get(pk=self.cast.posts["blue_group"].pk)
+        assert post.visible_comment_count == 2
+        assert [pc.child.given_name for pc in post.visible_named] == ["Alva"]
+
+
+class MembersContactsAndGroupsTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+
+    def members(self, name: str, role: str, group) -> set[str]:
+        return {p.given_name for p in policy.group_members_for(self.cast.viewer(name, role), group)}
+
+    def test_guardian_in_ordinary_group_sees_members(self) -> None:
+        assert self.members("anna", Role.GUARDIAN, self.cast.blue) == {"Alva", "Bertil"}
+
+    def test_guardian_in_hidden_member_group_sees_only_own_child(self) -> None:
+        assert self.members("david", Role.GUARDIAN, self.cast.yellow) == {"Cleo"}
+
+    def test_staff_of_hidden_member_group_see_all_members(self) -> None:
+        assert self.members("minder_yellow", Role.STAFF, self.cast.yellow) == {"Cleo", "Elin"}
+
+    def test_guardian_of_other_group_sees_no_members(self) -> None:
+        assert self.members("david", Role.GUARDIAN, self.cast.blue) == set()
+
+    def test_staff_not_working_with_group_see_no_members(self) -> None:
+        assert self.members("minder_yellow", Role.STAFF, self.cast.blue) == set()
+
+    def test_contact_details_reach_connected_staff_and_own_family_only(self) -> None:
+        def can_read(name: str, role: str, target: str) -> bool:
+            viewer = self.cast.viewer(name, role)
+            return policy.contact_persons(viewer).filter(pk=self.cast.persons[target].pk).exists()
+
+        assert can_read("teacher_blue", Role.STAFF, "alva")
+        assert can_read("teacher_blue", Role.STAFF, "anna")
+        assert can_read("johan", Role.GUARDIAN, "anna")  # the child's other guardian
+        assert can_read("anna", Role.GUARDIAN, "anna")
+        assert not can_read("cecilia", Role.GUARDIAN, "anna")
+        assert not can_read("minder_yellow", Role.STAFF, "anna")
+        assert not can_read("teacher_granen", Role.STAFF, "gustav")  # Maja left Granen
+        assert not can_read("teacher_blue", Role.STAFF, "hanna")  # her only child is sealed (R5)
+        assert not can_read("teacher_blue", Role.STAFF, "sigge")  # R5
+
+    def test_sign_in_binding_per_role(self) -> None:
+        cast = self.cast
+        assert policy.may_sign_in_as(cast.anna, Role.GUARDIAN)
+        assert not policy.may_sign_in_as(cast.anna, Role.STAFF)
+        assert policy.may_sign_in_as(cast.johan, Role.STAFF)
+        assert not policy.may_sign_in_as(cast.teacher_blue, Role.GUARDIAN)
+        assert not policy.may_sign_in_as(cast.hanna, Role.GUARDIAN)  # only child sealed
+        assert not policy.may_sign_in_as(cast.sigge, Role.CHILD)
+        assert not policy.may_sign_in_as(cast.org_admin, Role.STAFF)
+
+
+class AuditAppendOnlyTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+
+    def test_audit_records_cannot_be_changed_or_deleted_by_the_application(self) -> None:
+        from folja.access.audit import record_reads
+
+        record_reads(self.cast.viewer("teacher_blue", Role.STAFF), AuditAction.READ_TIMELINE, [self.cast.alva.pk])
+        record = AuditRecord.objects.get()
+        with pytest.raises(PermissionError):
+            record.save()
+        with pytest.raises(PermissionError):
+            record.delete()
+        with pytest.raises(PermissionError):
+            AuditRecord.objects.all().update(action="x")
+        with pytest.raises(PermissionError):
+            AuditRecord.objects.all().delete()
+
+    def test_guardian_reads_are_not_recorded(self) -> None:
+        from folja.access.audit import record_reads
+
+        record_reads(self.cast.viewer("anna", Role.GUARDIAN), AuditAction.READ_TIMELINE, [self.cast.alva.pk])
+        assert AuditRecord.objects.count() == 0

@@ -1,0 +1,322 @@
+"""All writes to the learning log: posts, their children and goals, history, comments, photo consent.
+
+Each action takes an explicit actor (a Viewer), checks the actor's right through the access
+policy, runs in a transaction and writes an audit row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import nh3
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from folja.access import policy
+from folja.access.audit import record_action
+from folja.access.models import AuditAction
+from folja.accounts.roles import Role, Viewer
+from folja.curriculum.models import Goal
+from folja.directory.models import Group, Organisation, Person
+from folja.learninglog.models import (
+    Comment,
+    CommentAuthorRole,
+    PhotoConsent,
+    Post,
+    PostChild,
+    PostGoal,
+    PostKind,
+    PostStatus,
+    PostVersion,
+)
+
+ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "a", "strong", "em", "b", "i", "h3", "blockquote"}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+
+
+def sanitise_html(html: str) -> str:
+    """Return the text with only safe formatting kept (paragraphs, lists, links); plain text becomes paragraphs."""
+    text = html.strip()
+    if text and "<" not in text:
+        # Plain text from a textarea: keep the writer's paragraphs and line breaks.
+        paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+        text = "".join("<p>" + nh3.clean_text(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+        return nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
+    return nh3.clean(
+        text,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"https", "http", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+class PhotoConsentMissing(ValidationError):
+    """Raised when publishing a photo post that names children without photo consent, unconfirmed."""
+
+    def __init__(self, children: Sequence[Person]) -> None:
+        self.children = list(children)
+        super().__init__(
+            _("Några barn i inlägget har inte samtycke till att synas på bild i andras inlägg."),
+            code="photo_consent",
+        )
+
+
+def _require_staff(actor: Viewer) -> None:
+    if actor.role != Role.STAFF:
+        raise PermissionDenied
+
+
+def _check_children(
+    *, actor: Viewer, school_unit: Organisation, kind: str, group: Group | None, children: Sequence[Person], on: dt.date
+) -> None:
+    if not children:
+        raise ValidationError(_("Välj minst ett barn."), code="no_children")
+    if kind == PostKind.INDIVIDUAL and len(children) != 1:
+        raise ValidationError(_("Ett individuellt inlägg handlar om ett barn. Välj ett barn."), code="one_child")
+    if group is not None and group.school_unit_id != school_unit.pk:
+        raise PermissionDenied
+    connected = set(
+        policy.connected_placements(actor.person, on).filter(school_unit=school_unit).values_list("child_id", flat=True)
+    )
+    if not {c.pk for c in children} <= connected:
+        # Staff can only document children they are connected to at this unit (R1).
+        raise PermissionDenied
+
+
+def _goals(goal_ids: Iterable[int]) -> list[Goal]:
+    return list(Goal.objects.filter(pk__in=list(goal_ids)))
+
+
+def children_for_post(actor: Viewer, *, group: Group | None, child_uuids: Iterable[str], on: dt.date) -> list[Person]:
+    """Return the chosen children, only among those the actor is connected to (unknown uuids are dropped)."""
+    chosen = policy.connected_children(actor.person, on).filter(uuid__in=list(child_uuids))
+    if group is not None:
+        chosen = chosen.filter(group_memberships__group=group).distinct()
+    return list(chosen.order_by("given_name", "family_name"))
+
+
+@transaction.atomic
+def post_create(
+    *,
+    actor: Viewer,
+    school_unit: Organisation,
+    kind: str,
+    group: Group | None,
+    children: Sequence[Person],
+    title: str,
+    body_html: str,
+    activity_date: dt.date,
+    goal_ids: Iterable[int] = (),
+) -> Post:
+    """Create a draft post about one child or a group's named children."""
+    _require_staff(actor)
+    if kind == PostKind.GROUP and group is None:
+        raise ValidationError(_("Välj en grupp för gruppinlägget."), code="no_group")
+    _check_children(
+        actor=actor, school_unit=school_unit, kind=kind, group=group, children=children, on=timezone.localdate()
+    )
+    post = Post.objects.create(
+        organisation=school_unit.huvudman,
+        school_unit=school_unit,
+        group=group,
+        kind=kind,
+        status=PostStatus.DRAFT,
+        author=actor.person,
+        title=title.strip(),
+        body_html=sanitise_html(body_html),
+        activity_date=activity_date,
+    )
+    PostChild.objects.bulk_create([PostChild(post=post, child=c, activity_date=activity_date) for c in children])
+    PostGoal.objects.bulk_create([PostGoal(post=post, goal=g) for g in _goals(goal_ids)])
+    return post
+
+
+def photo_consent_missing(post: Post) -> list[Person]:
+    """Return the named children without photo consent, when the post shows photos to several families."""
+    if post.kind != PostKind.GROUP or not post.media.filter(kind="image").exists():
+        return []
+    named = Person.objects.filter(post_links__post=post)
+    if named.count() < 2:
+        return []
+    return list(named.exclude(photo_consent__allowed=True).order_by("given_name"))
+
+
+@transaction.atomic
+def post_publish(*, actor: Viewer, post: Post, photo_consent_confirmed: bool = False) -> Post:
+    """Publish a draft; photos of children without photo consent must be confirmed first (R10)."""
+    _require_staff(actor)
+    if not policy.may_edit_post(actor, post):
+        raise PermissionDenied
+    if post.status == PostStatus.PUBLISHED:
+        return post
+    missing = photo_consent_missing(post)
+    if missing and not photo_consent_confirmed:
+        raise PhotoConsentMissing(missing)
+    post.status = PostStatus.PUBLISHED
+    post.published_at = timezone.now()
+    post.save(update_fields=["status", "published_at", "updated_at"])
+    record_action(
+        actor,
+        AuditAction.PUBLISH_POST,
+        post.post_children.values_list("child_id", flat=True),
+        object_type="post",
+        object_uuid=post.uuid,
+        school_unit=post.school_unit,
+    )
+    return post
+
+
+@transaction.atomic
+def post_update(
+    *,
+    actor: Viewer,
+    post: Post,
+    title: str,
+    body_html: str,
+    activity_date: dt.date,
+    goal_ids: Iterable[int],
+    children: Sequence[Person] | None = None,
+) -> Post:
+    """Save an edit; the text before it goes to the history, and a published post is marked as changed."""
+    _require_staff(actor)
+    if not policy.may_edit_post(actor, post):
+        raise PermissionDenied
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if children is not None:
+        _check_children(
+            actor=actor,
+            school_unit=post.school_unit,
+            kind=post.kind,
+            group=post.group,
+            children=children,
+            on=timezone.localdate(),
+        )
+    PostVersion.objects.create(
+        post=post,
+        version=post.version,
+        title=post.title,
+        body_html=post.body_html,
+        activity_date=post.activity_date,
+        saved_by=actor.person,
+        saved_at=timezone.now(),
+    )
+    post.title = title.strip()
+    post.body_html = sanitise_html(body_html)
+    post.activity_date = activity_date
+    post.version += 1
+    fields = ["title", "body_html", "activity_date", "version", "updated_at"]
+    if post.status == PostStatus.PUBLISHED:
+        post.edited_at = timezone.now()
+        fields.append("edited_at")
+    post.save(update_fields=fields)
+    if children is not None:
+        post.post_children.exclude(child__in=children).delete()
+        existing = set(post.post_children.values_list("child_id", flat=True))
+        PostChild.objects.bulk_create(
+            [PostChild(post=post, child=c, activity_date=activity_date) for c in children if c.pk not in existing]
+        )
+    post.post_children.update(activity_date=activity_date)
+    wanted = {g.pk for g in _goals(goal_ids)}
+    post.post_goals.exclude(goal_id__in=wanted).delete()
+    have = set(post.post_goals.values_list("goal_id", flat=True))
+    PostGoal.objects.bulk_create([PostGoal(post=post, goal_id=g) for g in wanted - have])
+    record_action(
+        actor,
+        AuditAction.EDIT_POST,
+        post.post_children.values_list("child_id", flat=True),
+        object_type="post",
+        object_uuid=post.uuid,
+        school_unit=post.school_unit,
+    )
+    return post
+
+
+@transaction.atomic
+def post_delete(*, actor: Viewer, post: Post) -> None:
+    """Delete a post softly: it disappears for everyone, stays in the database, and is audited."""
+    _require_staff(actor)
+    if not policy.may_edit_post(actor, post):
+        raise PermissionDenied
+    post.deleted_at = timezone.now()
+    post.deleted_by = actor.person
+    post.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    record_action(
+        actor,
+        AuditAction.DELETE_POST,
+        post.post_children.values_list("child_id", flat=True),
+        object_type="post",
+        object_uuid=post.uuid,
+        school_unit=post.school_unit,
+    )
+
+
+@transaction.atomic
+def comment_create(*, actor: Viewer, post: Post, body: str, family_child: Person | None = None) -> Comment:
+    """Add a comment; a family's comment belongs to that child's family thread (R2)."""
+    body = body.strip()
+    if not body:
+        raise ValidationError(_("Skriv en kommentar."), code="empty")
+    if len(body) > 4000:
+        raise ValidationError(_("Kommentaren är för lång (högst 4000 tecken)."), code="too_long")
+    # The post must be readable by the actor (raises Http404 otherwise), and published.
+    post = policy.get_post_for(actor, post.uuid, include_drafts=False)
+    if actor.role == Role.STAFF:
+        if family_child is not None and not post.post_children.filter(child=family_child).exists():
+            raise PermissionDenied
+        role = CommentAuthorRole.STAFF
+    else:
+        families = policy.comment_families_for(actor, post)
+        if family_child is None:
+            family_child = families.first()
+        if family_child is None or not families.filter(pk=family_child.pk).exists():
+            raise PermissionDenied
+        role = CommentAuthorRole.GUARDIAN if actor.role == Role.GUARDIAN else CommentAuthorRole.CHILD
+    return Comment.objects.create(post=post, author=actor.person, author_role=role, family_child=family_child, body=body)
+
+
+@transaction.atomic
+def comment_hide(*, actor: Viewer, comment: Comment) -> Comment:
+    """Hide a comment from families (staff only); hiding is audited."""
+    _require_staff(actor)
+    policy.get_post_for(actor, comment.post.uuid)
+    if comment.hidden_at is None:
+        comment.hidden_at = timezone.now()
+        comment.hidden_by = actor.person
+        comment.save(update_fields=["hidden_at", "hidden_by"])
+        record_action(
+            actor,
+            AuditAction.HIDE_COMMENT,
+            [comment.family_child_id] if comment.family_child_id else [],
+            object_type="comment",
+            object_uuid=comment.uuid,
+            school_unit=comment.post.school_unit,
+        )
+    return comment
+
+
+@transaction.atomic
+def photo_consent_set(*, actor: Viewer, child: Person, allowed: bool) -> PhotoConsent:
+    """Record a guardian's answer whether the child may appear in photos on other children's posts."""
+    if actor.role != Role.GUARDIAN:
+        raise PermissionDenied
+    child = policy.get_child_for(actor, child.uuid)
+    consent, _created = PhotoConsent.objects.update_or_create(
+        child=child, defaults={"allowed": allowed, "set_by": actor.person, "set_at": timezone.now()}
+    )
+    return consent
+
+
+def goals_recently_used(author: Person, limit: int = 8) -> QuerySet[Goal]:
+    """Return the goals this author linked most recently, newest first."""
+    from django.db.models import Max
+
+    return (
+        Goal.objects.filter(post_goals__post__author=author)
+        .annotate(last_used=Max("post_goals__post__created_at"))
+        .order_by("-last_used")[:limit]
+    )

@@ -1,0 +1,115 @@
+"""Forms of the learning log pages. They validate shape; rights are checked by the actions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from folja.curriculum.models import Goal
+from folja.directory.models import Group, Person
+from folja.learninglog.models import PostKind
+
+
+class PostForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Vad handlar inlägget om?"),
+        choices=[(PostKind.GROUP, _("Gruppen (gruppinlägg)")), (PostKind.INDIVIDUAL, _("Ett barn (individuellt inlägg)"))],
+        initial=PostKind.GROUP,
+        widget=forms.RadioSelect,
+    )
+    children = forms.MultipleChoiceField(label=_("Barn"), required=False)
+    title = forms.CharField(label=_("Rubrik"), max_length=200)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=20000)
+    activity_date = forms.DateField(label=_("Datum"), widget=forms.DateInput(attrs={"type": "date"}))
+    goals = forms.TypedMultipleChoiceField(label=_("Mål i läroplanen"), required=False, coerce=int)
+    confirm_photo_consent = forms.BooleanField(
+        label=_("Jag har sett att några barn saknar samtycke till bild och vill publicera ändå"), required=False
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        groups: Sequence[Group] = (),
+        group: Group | None = None,
+        members: Sequence[Person] = (),
+        editing: bool = False,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups = groups
+        self.group = group
+        self.members = members
+        self.editing = editing
+        self.fields["children"].choices = [(str(m.uuid), m.full_name) for m in members]
+        self.fields["goals"].choices = [(g.pk, g.text) for g in Goal.objects.current().only("pk", "text")]
+        if editing:
+            self.fields["kind"].required = False
+        if not self.is_bound and "children" not in self.initial:
+            # Default for a group post: every member of the group is named; staff untick who was absent.
+            self.initial["children"] = [str(m.uuid) for m in members]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        kind = data.get("kind") or PostKind.GROUP
+        data["kind"] = kind
+        children = data.get("children") or []
+        if not children:
+            self.add_error("children", _("Välj minst ett barn."))
+        elif kind == PostKind.INDIVIDUAL and len(children) != 1 and not self.editing:
+            self.add_error("children", _("Ett individuellt inlägg handlar om ett barn. Välj ett barn."))
+        return data
+
+    def selected_goal_ids(self) -> set[int]:
+        raw = self.data.getlist("goals") if self.is_bound else self.initial.get("goals", [])
+        return {int(v) for v in raw if str(v).isdigit()}
+
+    def selected_child_uuids(self) -> set[str]:
+        raw = self.data.getlist("children") if self.is_bound else self.initial.get("children", [])
+        return {str(v) for v in raw}
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Kommentar"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    family = forms.ChoiceField(label=_("Kommentaren gäller"), required=False)
+
+    def __init__(self, *args: object, families: Sequence[Person] = (), named: Sequence = (), **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._children: dict[str, Person] = {}
+        if families:
+            # A guardian or child comments on behalf of one of their own named children.
+            self._children = {str(c.uuid): c for c in families}
+            self.fields["family"].choices = [(k, c.full_name) for k, c in self._children.items()]
+            self.fields["family"].required = True
+            self.fields["family"].label = _("Ditt barn")
+        else:
+            # Staff: to everyone the post reaches, or to one family only.
+            self._children = {str(pc.child.uuid): pc.child for pc in named}
+            self.fields["family"].choices = [("", _("Alla som ser inlägget"))] + [
+                (k, _("Bara familjen till %(name)s") % {"name": c.full_name}) for k, c in self._children.items()
+            ]
+        self.show_family = len(self.fields["family"].choices) > 1
+
+    def clean_family(self) -> Person | None:
+        value = self.cleaned_data.get("family") or ""
+        return self._children.get(value)
+
+
+class FilterForm(forms.Form):
+    goal = forms.ChoiceField(label=_("Mål"), required=False)
+    date_from = forms.DateField(label=_("Från"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Till"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        goals = Goal.objects.current().select_related("area").order_by("area__seq", "seq")
+        self.fields["goal"].choices = [("", _("Alla mål"))] + [(g.key, f"{g.area.code} {g.text}") for g in goals]
+
+
+class PhotoConsentForm(forms.Form):
+    allowed = forms.ChoiceField(
+        label=_("Får ditt barn synas på bilder i inlägg som andra familjer ser?"),
+        choices=[("yes", _("Ja")), ("no", _("Nej"))],
+        widget=forms.RadioSelect,
+    )

@@ -1,0 +1,457 @@
+"""Learning log pages: thin views over the access policy (reads) and actions (writes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from folja.access import policy
+from folja.access.audit import reads_of_child, record_reads
+from folja.access.models import AuditAction
+from folja.accounts.decorators import guardian_required, staff_required, viewer_required
+from folja.core.dates import today
+from folja.curriculum.loader import fold
+from folja.curriculum.models import Goal
+from folja.directory.models import RelationType
+from folja.learninglog import actions
+from folja.learninglog.forms import CommentForm, FilterForm, PhotoConsentForm, PostForm
+from folja.learninglog.models import PostChild, PostKind, PostStatus
+from folja.media.actions import MediaRejected, media_attach
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists: newest first, keyset pagination on (activity_date, id), filters by goal and period
+# ---------------------------------------------------------------------------------------------
+
+
+def _filtered(posts: QuerySet, form: FilterForm) -> QuerySet:
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("goal"):
+            posts = posts.filter(post_goals__goal__key=data["goal"])
+        if data.get("date_from"):
+            posts = posts.filter(activity_date__gte=data["date_from"])
+        if data.get("date_to"):
+            posts = posts.filter(activity_date__lte=data["date_to"])
+    return posts
+
+
+def _page(request: HttpRequest, posts: QuerySet) -> tuple[list, str | None]:
+    """Return one page of posts and the cursor for the next page (the last post's uuid)."""
+    posts = posts.order_by("-activity_date", "-id")
+    cursor = request.GET.get("after")
+    if cursor:
+        # The cursor is looked up in the same access-filtered queryset, so it reveals nothing.
+        anchor = posts.filter(uuid=cursor).values("activity_date", "id").first() if _is_uuid(cursor) else None
+        if anchor is not None:
+            posts = posts.filter(activity_date__lte=anchor["activity_date"]).exclude(
+                activity_date=anchor["activity_date"], id__gte=anchor["id"]
+            )
+    page = list(posts[: PAGE_SIZE + 1])
+    next_cursor = str(page[PAGE_SIZE - 1].uuid) if len(page) > PAGE_SIZE else None
+    return page[:PAGE_SIZE], next_cursor
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    params = request.GET.copy()
+    params["after"] = cursor
+    return f"{request.path}?{params.urlencode()}"
+
+
+def _record_list_reads(request: HttpRequest, posts: list, action: AuditAction, **kwargs: object) -> None:
+    """Record a staff member's read of every child named on the listed posts (R11), in one INSERT."""
+    child_ids = {pc.child_id for post in posts for pc in post.visible_named}
+    record_reads(request.viewer, action, child_ids, **kwargs)
+
+
+@staff_required
+def feed(request: HttpRequest) -> HttpResponse:
+    """Render the staff feed: posts (and own drafts) about the children of the viewer's groups."""
+    viewer = request.viewer
+    form = FilterForm(request.GET or None)
+    posts = _filtered(policy.visible_posts(viewer, include_drafts=True), form)
+    page, cursor = _page(request, policy.with_listing_data(viewer, posts))
+    _record_list_reads(request, page, AuditAction.READ_FEED)
+    return render(
+        request,
+        "learninglog/feed.html",
+        {"posts": page, "next_url": _next_url(request, cursor), "filter_form": form},
+    )
+
+
+@viewer_required
+def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Render a child's timeline: individual posts and group posts naming the child."""
+    viewer = request.viewer
+    child = policy.get_child_for(viewer, child_uuid)
+    form = FilterForm(request.GET or None)
+    posts = policy.visible_posts(viewer).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
+    page, cursor = _page(request, policy.with_listing_data(viewer, _filtered(posts, form)))
+    record_reads(viewer, AuditAction.READ_TIMELINE, [child.pk], object_type="child", object_uuid=child.uuid)
+    return render(
+        request,
+        "learninglog/timeline.html",
+        {"child": child, "posts": page, "next_url": _next_url(request, cursor), "filter_form": form},
+    )
+
+
+@viewer_required
+def group_log(request: HttpRequest, group_uuid: str) -> HttpResponse:
+    """Render a group's log: the group posts the viewer may read."""
+    viewer = request.viewer
+    group = policy.get_group_for(viewer, group_uuid)
+    form = FilterForm(request.GET or None)
+    posts = _filtered(policy.group_posts(viewer, group), form)
+    page, cursor = _page(request, policy.with_listing_data(viewer, posts))
+    _record_list_reads(request, page, AuditAction.READ_GROUP_LOG, school_unit=group.school_unit)
+    return render(
+        request,
+        "learninglog/group_log.html",
+        {"group": group, "posts": page, "next_url": _next_url(request, cursor), "filter_form": form},
+    )
+
+
+@viewer_required
+def group_members(request: HttpRequest, group_uuid: str) -> HttpResponse:
+    """Render the member list of a group as the viewer may see it (R3)."""
+    viewer = request.viewer
+    group = policy.get_group_for(viewer, group_uuid)
+    members = policy.group_members_for(viewer, group).order_by("given_name", "family_name")
+    return render(request, "learninglog/group_members.html", {"group": group, "members": members})
+
+
+# ---------------------------------------------------------------------------------------------
+# One post
+# ---------------------------------------------------------------------------------------------
+
+
+@viewer_required
+def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
+    """Render one post with its comments and the comment form."""
+    viewer = request.viewer
+    post = policy.get_post_for(viewer, post_uuid)
+    post = policy.with_listing_data(viewer, policy.visible_posts(viewer, include_drafts=True).filter(pk=post.pk)).get()
+    comments = policy.visible_comments(viewer, post)
+    families = list(policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
+    named_ids = [pc.child_id for pc in post.visible_named]
+    record_reads(
+        viewer, AuditAction.READ_POST, named_ids, object_type="post", object_uuid=post.uuid,
+        school_unit=post.school_unit,
+    )
+    context = {
+        "post": post,
+        "comments": comments,
+        "comment_form": CommentForm(families=families, named=post.visible_named if viewer.is_staff else []),
+        "may_edit": viewer.is_staff and policy.may_edit_post(viewer, post),
+        "photo_consent_missing": actions.photo_consent_missing(post) if viewer.is_staff and not post.is_published
+        else [],
+    }
+    return render(request, "learninglog/post_detail.html", context)
+
+
+@viewer_required
+@require_POST
+def comment_create(request: HttpRequest, post_uuid: str) -> HttpResponse:
+    viewer = request.viewer
+    post = policy.get_post_for(viewer, post_uuid, include_drafts=False)
+    families = list(policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
+    named = [pc for pc in policy.with_listing_data(viewer, policy.visible_posts(viewer).filter(pk=post.pk)).get()
+             .visible_named] if viewer.is_staff else []
+    form = CommentForm(request.POST, families=families, named=named)
+    if form.is_valid():
+        try:
+            actions.comment_create(
+                actor=viewer, post=post, body=form.cleaned_data["body"], family_child=form.cleaned_data["family"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Din kommentar är sparad."))
+            return redirect(reverse("learninglog:post", args=[post.uuid]) + "#comments")
+    else:
+        messages.error(request, _("Kommentaren kunde inte sparas. Skriv en text och försök igen."))
+    return redirect(reverse("learninglog:post", args=[post.uuid]) + "#comment-form")
+
+
+@staff_required
+@require_POST
+def comment_hide(request: HttpRequest, comment_uuid: str) -> HttpResponse:
+    comment = policy.get_comment_for(request.viewer, comment_uuid)
+    actions.comment_hide(actor=request.viewer, comment=comment)
+    messages.success(request, _("Kommentaren är dold för vårdnadshavare."))
+    return redirect(reverse("learninglog:post", args=[comment.post.uuid]) + "#comments")
+
+
+# ---------------------------------------------------------------------------------------------
+# Composing and editing (staff)
+# ---------------------------------------------------------------------------------------------
+
+
+def _goal_choices(request: HttpRequest) -> tuple[list[Goal], list[Goal]]:
+    """Return (recently used goals, all current goals), filtered by the search box when given."""
+    goals = Goal.objects.current().select_related("area", "curriculum").order_by("curriculum__code", "area__seq", "seq")
+    query = fold(request.GET.get("q", "").strip())
+    if query:
+        goals = goals.filter(search_text__contains=query)
+    recent = list(actions.goals_recently_used(request.viewer.person)) if not query else []
+    return recent, list(goals)
+
+
+def _compose_context(request: HttpRequest, form: PostForm, **extra: object) -> dict[str, object]:
+    recent, goals = _goal_choices(request)
+    recent_ids = {g.pk for g in recent}
+    return {
+        "form": form,
+        "groups": form.groups,
+        "group": form.group,
+        "members": form.members,
+        "recent_goals": recent,
+        "goals": [g for g in goals if g.pk not in recent_ids],
+        "selected_goal_ids": form.selected_goal_ids(),
+        "selected_child_uuids": form.selected_child_uuids(),
+        **extra,
+    }
+
+
+@staff_required
+def compose(request: HttpRequest) -> HttpResponse:
+    """Render and handle the one-page compose form: children, text, date, goals, photos, publish."""
+    viewer = request.viewer
+    groups = policy.staff_groups(viewer.person).select_related("school_unit").order_by("display_name")
+    group = None
+    group_uuid = request.POST.get("group") or request.GET.get("group")
+    if group_uuid:
+        try:
+            group = groups.get(uuid=group_uuid)
+        except (ValueError, ValidationError, groups.model.DoesNotExist):
+            raise Http404 from None
+    elif len(groups) == 1:
+        group = groups[0]
+    members = (
+        policy.group_members_for(viewer, group).filter(pk__in=policy.connected_children(viewer.person).values("pk"))
+        if group is not None
+        else policy.connected_children(viewer.person).none()
+    )
+    members = list(members.order_by("given_name", "family_name"))
+    if request.method != "POST":
+        form = PostForm(groups=groups, group=group, members=members, initial={"activity_date": today()})
+        return render(request, "learninglog/compose.html", _compose_context(request, form))
+    form = PostForm(request.POST, request.FILES, groups=groups, group=group, members=members)
+    if not form.is_valid() or group is None:
+        if group is None:
+            form.add_error(None, _("Välj en grupp."))
+        return render(request, "learninglog/compose.html", _compose_context(request, form), status=400)
+    data = form.cleaned_data
+    children = actions.children_for_post(viewer, group=group, child_uuids=data["children"], on=today())
+    try:
+        post = actions.post_create(
+            actor=viewer,
+            school_unit=group.school_unit,
+            kind=data["kind"],
+            group=group if data["kind"] == PostKind.GROUP else None,
+            children=children,
+            title=data["title"],
+            body_html=data["body"],
+            activity_date=data["activity_date"],
+            goal_ids=data["goals"],
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return render(request, "learninglog/compose.html", _compose_context(request, form), status=400)
+    rejected = _attach_files(request, post, form)
+    if rejected or "publish" not in request.POST:
+        if not rejected:
+            messages.success(request, _("Utkastet är sparat."))
+        return redirect("learninglog:post_edit", post_uuid=post.uuid)
+    return _publish_or_warn(request, post, confirmed=data.get("confirm_photo_consent", False))
+
+
+def _attach_files(request: HttpRequest, post: object, form: PostForm) -> bool:
+    """Attach the uploaded files; return True when one was rejected (the post is kept as a draft)."""
+    rejected = False
+    for seq, upload in enumerate(request.FILES.getlist("files")):
+        try:
+            media_attach(actor=request.viewer.person, post=post, upload=upload, seq=seq)
+        except MediaRejected as exc:
+            rejected = True
+            messages.error(request, _("%(name)s: %(reason)s") % {"name": upload.name, "reason": " ".join(exc.messages)})
+            logger.info("upload rejected", extra={"post": str(post.uuid), "reason": exc.code})
+    if rejected:
+        messages.warning(request, _("Inlägget är sparat som utkast. Övriga filer är bifogade."))
+    return rejected
+
+
+def _publish_or_warn(request: HttpRequest, post: object, *, confirmed: bool) -> HttpResponse:
+    try:
+        actions.post_publish(actor=request.viewer, post=post, photo_consent_confirmed=confirmed)
+    except actions.PhotoConsentMissing as exc:
+        names = ", ".join(c.full_name for c in exc.children)
+        messages.warning(
+            request,
+            _("Inlägget är sparat som utkast. Barn utan samtycke till bild i andras inlägg: %(names)s. "
+              "Ta bort bilderna, avmarkera barnen eller bekräfta att du vill publicera ändå.") % {"names": names},
+        )
+        return redirect("learninglog:post_edit", post_uuid=post.uuid)
+    messages.success(request, _("Inlägget är publicerat."))
+    return redirect("learninglog:post", post_uuid=post.uuid)
+
+
+@staff_required
+def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
+    """Edit a post (draft or published); publishing a draft happens here too."""
+    viewer = request.viewer
+    post = policy.get_post_for(viewer, post_uuid)
+    if not policy.may_edit_post(viewer, post):
+        raise Http404
+    group = post.group
+    if group is not None:
+        members = list(
+            policy.group_members_for(viewer, group)
+            .filter(pk__in=policy.connected_children(viewer.person).values("pk"))
+            .order_by("given_name", "family_name")
+        )
+    else:
+        members = list(policy.named_children_visible_on_post(viewer, post))
+    groups = policy.staff_groups(viewer.person).filter(pk=group.pk) if group else policy.staff_groups(viewer.person).none()
+    current_children = [str(u) for u in post.post_children.values_list("child__uuid", flat=True)]
+    if request.method != "POST":
+        form = PostForm(
+            groups=groups,
+            group=group,
+            members=members,
+            editing=True,
+            initial={
+                "kind": post.kind,
+                "title": post.title,
+                "body": post.body_html,
+                "activity_date": post.activity_date,
+                "children": current_children,
+                "goals": list(post.post_goals.values_list("goal_id", flat=True)),
+            },
+        )
+        return render(request, "learninglog/compose.html", _compose_context(
+            request, form, post=post, photo_consent_missing=actions.photo_consent_missing(post)))
+    form = PostForm(request.POST, request.FILES, groups=groups, group=group, members=members, editing=True)
+    if not form.is_valid():
+        return render(request, "learninglog/compose.html", _compose_context(request, form, post=post), status=400)
+    data = form.cleaned_data
+    children = actions.children_for_post(viewer, group=group, child_uuids=data["children"], on=today())
+    try:
+        actions.post_update(
+            actor=viewer,
+            post=post,
+            title=data["title"],
+            body_html=data["body"],
+            activity_date=data["activity_date"],
+            goal_ids=data["goals"],
+            children=children,
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return render(request, "learninglog/compose.html", _compose_context(request, form, post=post), status=400)
+    existing = post.media.count()
+    rejected = False
+    for seq, upload in enumerate(request.FILES.getlist("files"), start=existing):
+        try:
+            media_attach(actor=viewer.person, post=post, upload=upload, seq=seq)
+        except MediaRejected as exc:
+            rejected = True
+            messages.error(request, _("%(name)s: %(reason)s") % {"name": upload.name, "reason": " ".join(exc.messages)})
+    if "publish" in request.POST and post.status == PostStatus.DRAFT and not rejected:
+        return _publish_or_warn(request, post, confirmed=data.get("confirm_photo_consent", False))
+    messages.success(request, _("Ändringarna är sparade."))
+    return redirect("learninglog:post", post_uuid=post.uuid)
+
+
+@staff_required
+def post_delete(request: HttpRequest, post_uuid: str) -> HttpResponse:
+    viewer = request.viewer
+    post = policy.get_post_for(viewer, post_uuid)
+    if not policy.may_edit_post(viewer, post):
+        raise Http404
+    if request.method == "POST":
+        actions.post_delete(actor=viewer, post=post)
+        messages.success(request, _("Inlägget är borttaget."))
+        return redirect("learninglog:feed")
+    return render(request, "learninglog/post_delete.html", {"post": post})
+
+
+@staff_required
+def post_history(request: HttpRequest, post_uuid: str) -> HttpResponse:
+    viewer = request.viewer
+    post = policy.get_post_for(viewer, post_uuid)
+    versions = post.versions.select_related("saved_by")
+    return render(request, "learninglog/post_history.html", {"post": post, "versions": versions})
+
+
+# ---------------------------------------------------------------------------------------------
+# A child's settings (guardians), contact details (R4)
+# ---------------------------------------------------------------------------------------------
+
+
+@guardian_required
+def child_settings(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Render the guardian's page for a child: photo consent and who has read the documentation."""
+    viewer = request.viewer
+    child = policy.get_child_for(viewer, child_uuid)
+    try:
+        consent = child.photo_consent
+    except ObjectDoesNotExist:
+        consent = None
+    if request.method == "POST":
+        form = PhotoConsentForm(request.POST)
+        if form.is_valid():
+            actions.photo_consent_set(actor=viewer, child=child, allowed=form.cleaned_data["allowed"] == "yes")
+            messages.success(request, _("Ditt val är sparat."))
+            return redirect("learninglog:child_settings", child_uuid=child.uuid)
+    else:
+        initial = {} if consent is None else {"allowed": "yes" if consent.allowed else "no"}
+        form = PhotoConsentForm(initial=initial)
+    reads = reads_of_child(child)[:200]
+    return render(
+        request,
+        "learninglog/child_settings.html",
+        {"child": child, "form": form, "consent": consent, "reads": reads},
+    )
+
+
+@viewer_required
+def child_contact(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Render the contact details of a child and its guardians (R4)."""
+    viewer = request.viewer
+    child = policy.get_child_for(viewer, child_uuid)
+    people = list(
+        policy.contact_persons(viewer)
+        .filter(Q(pk=child.pk) | Q(responsible_for__child=child, responsible_for__relation_type=RelationType.GUARDIAN))
+        .distinct()
+        .prefetch_related("emails", "phones", "addresses")
+        .order_by("-birth_date", "given_name")
+    )
+    record_reads(viewer, AuditAction.READ_CONTACT, [child.pk], object_type="contact", object_uuid=child.uuid)
+    return render(request, "learninglog/child_contact.html", {"child": child, "people": people})
+
