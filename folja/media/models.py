@@ -27,8 +27,11 @@ class MediaStatus(models.TextChoices):
     FAILED = "failed", _("Misslyckades")
 
 
-def _storage_name(prefix: str, extension: str) -> str:
-    return f"{prefix}/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}{extension}"
+def new_storage_name(prefix: str, extension: str) -> str:
+    """Return a random, non-guessable storage name (122 random bits), never derived from the client's name."""
+    token = uuid.uuid4().hex
+    # The two-character folder keeps directories small on local disks; it repeats the token's start.
+    return f"{prefix}/{token[:2]}/{token}{extension}"
 
 
 class Media(models.Model):

@@ -1,0 +1,224 @@
+"""All writes of media: attaching an upload to a post and making its renditions.
+
+Files are written to storage before the database row, under random names; when the row cannot
+be written the new files are deleted again, and files a retry replaces are deleted only after the
+replacement is committed, so bad input or a crash never loses what was already stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from functools import partial
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from folja.directory.models import Person
+from folja.learninglog.models import Post
+from folja.media import processing
+from folja.media.models import Media, MediaKind, MediaStatus, Rendition, new_storage_name
+from folja.media.processing import MediaRejected
+
+__all__ = ["MediaRejected", "media_attach", "media_make_renditions"]
+
+logger = logging.getLogger(__name__)
+
+ALT_TEXT_MAX = Media._meta.get_field("alt_text").max_length
+
+
+def media_attach(*, actor: Person, post: Post, upload: UploadedFile, alt_text: str = "", seq: int = 0) -> Media:
+    """Check an upload by its content, strip its metadata, store it and attach it to the post.
+
+    The caller has checked that the actor may edit the post. Raises MediaRejected (a
+    ValidationError with a Swedish message for the uploader) for a file that is too big, too
+    long, not an allowed type or unreadable; nothing is stored then. Images and films are saved
+    as `processing` and their renditions made by a background task after commit; audio and PDF
+    files are `ready` at once.
+    """
+    size = upload.size or 0
+    if size > settings.FOLJA_MEDIA_MAX_BYTES:
+        raise processing.reject_size(settings.FOLJA_MEDIA_MAX_BYTES)
+    if size == 0:
+        raise MediaRejected(_("Filen är tom."), code="empty")
+    upload.seek(0)
+    family = processing.sniff(upload.read(processing.SNIFF_BYTES))
+    upload.seek(0)
+    if family is None:
+        raise processing.reject_type()
+
+    fields: dict[str, object]
+    if family == "image":
+        image = processing.clean_image(upload, max_pixels=settings.FOLJA_IMAGE_MAX_PIXELS)
+        stored = default_storage.save(new_storage_name("originals", image.extension), ContentFile(image.data))
+        fields = {
+            "kind": MediaKind.IMAGE,
+            "status": MediaStatus.PROCESSING,
+            "content_type": image.content_type,
+            "byte_size": len(image.data),
+            "width": image.width,
+            "height": image.height,
+            "original_name": processing.safe_download_name(upload.name or "", image.extension, "bild"),
+        }
+    elif family == "pdf":
+        stored = default_storage.save(new_storage_name("originals", ".pdf"), upload)
+        fields = {
+            "kind": MediaKind.FILE,
+            "status": MediaStatus.READY,
+            "content_type": "application/pdf",
+            "byte_size": size,
+            "original_name": processing.safe_download_name(upload.name or "", ".pdf"),
+        }
+    else:
+        clean = processing.clean_av(upload, family, max_seconds=settings.FOLJA_VIDEO_MAX_SECONDS)
+        try:
+            with clean.path.open("rb") as fh:
+                stored = default_storage.save(new_storage_name("originals", clean.extension), File(fh))
+            byte_size = clean.path.stat().st_size
+        finally:
+            clean.discard()
+        is_video = clean.kind == "video"
+        fields = {
+            "kind": MediaKind.VIDEO if is_video else MediaKind.AUDIO,
+            # A film waits for its poster frame; a sound has nothing more to make.
+            "status": MediaStatus.PROCESSING if is_video else MediaStatus.READY,
+            "content_type": clean.content_type,
+            "byte_size": byte_size,
+            "width": clean.width,
+            "height": clean.height,
+            "duration_seconds": clean.duration_seconds,
+            "original_name": processing.safe_download_name(
+                upload.name or "", clean.extension, "film" if is_video else "ljud"
+            ),
+        }
+
+    try:
+        with transaction.atomic():
+            media = Media.objects.create(
+                post=post,
+                file=stored,
+                alt_text=(alt_text or "").strip()[:ALT_TEXT_MAX],
+                seq=seq,
+                uploaded_by=actor,
+                **fields,
+            )
+            if media.status == MediaStatus.PROCESSING:
+                from folja.media.tasks import make_renditions
+
+                # After commit: a worker must find the row, and a rolled-back post makes no renditions.
+                transaction.on_commit(partial(make_renditions.enqueue, media_id=media.pk))
+    except BaseException:
+        default_storage.delete(stored)
+        raise
+    logger.info("media attached", extra={"media_id": media.pk, "kind": media.kind, "bytes": media.byte_size})
+    return media
+
+
+def media_make_renditions(*, actor: Person | None, media_id: int) -> Media | None:
+    """Make (or remake) the media's renditions and mark it ready, or failed when it cannot be read.
+
+    `actor` is None when the system runs it (the rendition task). Idempotent: a retry replaces
+    each rendition (unique per media and name) and deletes the files it replaced. Returns None
+    when the media no longer exists.
+    """
+    media = Media.objects.filter(pk=media_id).first()
+    if media is None:
+        return None
+    try:
+        renditions = _render(media)
+    except Exception:
+        # Context for operators: ids and kinds only, never names or anything about the child.
+        logger.exception("renditions failed", extra={"media_id": media.pk, "kind": media.kind})
+        Media.objects.filter(pk=media.pk).update(status=MediaStatus.FAILED)
+        media.status = MediaStatus.FAILED
+        raise
+
+    new_files = [
+        (rendition, default_storage.save(new_storage_name("renditions", ".jpg"), ContentFile(rendition.data)))
+        for rendition in renditions
+    ]
+    replaced: list[str] = []
+    try:
+        with transaction.atomic():
+            # Lock the row so two workers running the same task cannot interleave their replacements.
+            locked = Media.objects.select_for_update().filter(pk=media_id).first()
+            if locked is None:
+                raise _MediaGone
+            existing = {r.name: r for r in Rendition.objects.filter(media=locked)}
+            for rendition, name in new_files:
+                row = existing.get(rendition.name)
+                if row is None:
+                    Rendition.objects.create(
+                        media=locked,
+                        name=rendition.name,
+                        file=name,
+                        content_type="image/jpeg",
+                        width=rendition.width,
+                        height=rendition.height,
+                        byte_size=len(rendition.data),
+                    )
+                    continue
+                replaced.append(row.file.name)
+                row.file = name
+                row.content_type = "image/jpeg"
+                row.width, row.height, row.byte_size = rendition.width, rendition.height, len(rendition.data)
+                row.save(update_fields=["file", "content_type", "width", "height", "byte_size"])
+            locked.status = MediaStatus.READY
+            update_fields = ["status"]
+            poster = next((r for r in renditions if r.name == "poster"), None)
+            # A phone film's size is the coded size; the poster shows how it is displayed.
+            if (
+                poster is not None
+                and locked.width
+                and locked.height
+                and (poster.width > poster.height) != (locked.width > locked.height)
+            ):
+                locked.width, locked.height = locked.height, locked.width
+                update_fields += ["width", "height"]
+            locked.save(update_fields=update_fields)
+            transaction.on_commit(partial(_delete_files, replaced))
+    except _MediaGone:
+        _delete_files(name for _, name in new_files)
+        return None
+    except BaseException:
+        _delete_files(name for _, name in new_files)
+        raise
+    logger.info("renditions made", extra={"media_id": media_id, "count": len(new_files)})
+    return locked
+
+
+class _MediaGone(Exception):
+    """The media was deleted while its renditions were being made."""
+
+
+def _render(media: Media) -> list[processing.ImageRendition]:
+    """Return the renditions a media file needs: sizes of a photo, or a film's poster frame."""
+    max_pixels = settings.FOLJA_IMAGE_MAX_PIXELS
+    if media.kind == MediaKind.IMAGE:
+        with default_storage.open(media.file.name, "rb") as fp:
+            return processing.make_image_renditions(fp, max_pixels=max_pixels)
+    if media.kind == MediaKind.VIDEO:
+        try:
+            source: object = default_storage.path(media.file.name)  # FFmpeg reads a local file fastest
+        except NotImplementedError:
+            source = None
+        if source is not None:
+            frame = processing.video_poster(source)
+        else:
+            with default_storage.open(media.file.name, "rb") as fp:
+                frame = processing.video_poster(fp)
+        return processing.make_image_renditions(frame, max_pixels=max_pixels, sizes=(("poster", 1280), ("320", 320)))
+    return []
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("could not delete a replaced media file", exc_info=True)

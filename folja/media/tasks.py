@@ -1,0 +1,17 @@
+"""Background work for media through the Django Tasks API: renditions after upload."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from folja.media.actions import media_make_renditions
+
+
+@task()
+def make_renditions(media_id: int) -> str:
+    """Make the renditions of one media file; safe to retry (see media_make_renditions).
+
+    Returns the resulting status, or "gone" when the media was deleted before the task ran.
+    """
+    media = media_make_renditions(actor=None, media_id=media_id)
+    return "gone" if media is None else str(media.status)

@@ -1,0 +1,79 @@
+"""Media pages and files. Each view checks access through folja.access.policy on every request
+(R10), answers 404 for missing and forbidden alike, and records staff reads (R11)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from folja.access.policy import get_media_for, get_rendition_for
+from folja.accounts.decorators import viewer_required
+from folja.media.models import MediaKind
+from folja.media.serving import SPREADING_NOTICE, record_media_read, send_file
+
+
+@viewer_required
+@require_safe
+def media_page(request: HttpRequest, media_uuid: uuid.UUID) -> HttpResponse:
+    """Render one photo, film, sound or file full size, with the R10 notice above its download link."""
+    media = get_media_for(request.viewer, media_uuid)
+    record_media_read(request.viewer, media)
+    renditions = {rendition.name: rendition for rendition in media.renditions.all()}
+    context = {
+        "media": media,
+        "post": media.post,
+        "renditions": renditions,
+        "notice": SPREADING_NOTICE,
+    }
+    return render(request, "media/media_page.html", context)
+
+
+@viewer_required
+@require_safe
+def media_file(request: HttpRequest, media_uuid: uuid.UUID) -> HttpResponse:
+    """Send the stored original: shown in the page for photos, films and sound; a file is downloaded."""
+    media = get_media_for(request.viewer, media_uuid)
+    record_media_read(request.viewer, media)
+    return send_file(
+        request,
+        name=media.file.name,
+        content_type=media.content_type,
+        download_name=media.original_name,
+        # A PDF opened inline runs in the browser's viewer with our origin: always download it.
+        as_attachment=media.kind == MediaKind.FILE,
+    )
+
+
+@viewer_required
+@require_safe
+def media_download(request: HttpRequest, media_uuid: uuid.UUID) -> HttpResponse:
+    """Send the stored original as a download under its (cleaned) original file name."""
+    media = get_media_for(request.viewer, media_uuid)
+    record_media_read(request.viewer, media)
+    return send_file(
+        request,
+        name=media.file.name,
+        content_type=media.content_type,
+        download_name=media.original_name,
+        as_attachment=True,
+    )
+
+
+@viewer_required
+@require_safe
+def rendition_file(request: HttpRequest, media_uuid: uuid.UUID, name: str) -> HttpResponse:
+    """Send a rendition ("320", "1280", "poster") of a media file, shown inline."""
+    rendition = get_rendition_for(request.viewer, media_uuid, name)
+    media = rendition.media
+    record_media_read(request.viewer, media)
+    stem = media.original_name.rsplit(".", 1)[0] or "bild"
+    return send_file(
+        request,
+        name=rendition.file.name,
+        content_type=rendition.content_type,
+        download_name=f"{stem}-{rendition.name}.jpg",
+        as_attachment=False,
+    )
