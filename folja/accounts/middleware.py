@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 
 from folja.access.policy import may_sign_in_as
 from folja.accounts.roles import Role, Viewer
-from folja.accounts.session import LAST_SEEN_KEY, ROLE_KEY, end_session
+from folja.accounts.session import LAST_SEEN_KEY, ROLE_KEY, STARTED_KEY, end_session
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,9 @@ class ViewerMiddleware:
             now = int(time.time())
             last_seen = request.session.get(LAST_SEEN_KEY, now)
             if role_value not in Role.values:
+                end_session(request)
+            elif now - request.session.get(STARTED_KEY, now) > settings.SESSION_COOKIE_AGE:
+                logger.info("session ended after its absolute lifetime", extra={"user_id": user.pk})
                 end_session(request)
             elif now - last_seen > settings.FOLJA_SESSION_IDLE_SECONDS:
                 logger.info("session ended after idle timeout", extra={"user_id": user.pk})

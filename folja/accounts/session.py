@@ -15,6 +15,7 @@ ROLE_KEY = "folja_role"
 METHOD_KEY = "folja_method"
 LOA_KEY = "folja_loa"
 LAST_SEEN_KEY = "folja_last_seen"
+STARTED_KEY = "folja_started"
 
 
 def start_session(request: HttpRequest, person: Person, role: Role, *, method: str, loa: str = "") -> User:
@@ -24,9 +25,13 @@ def start_session(request: HttpRequest, person: Person, role: Role, *, method: s
     request.session[ROLE_KEY] = str(role)
     request.session[METHOD_KEY] = method
     request.session[LOA_KEY] = loa
-    request.session[LAST_SEEN_KEY] = int(time.time())
+    now = int(time.time())
+    request.session[LAST_SEEN_KEY] = now
+    # The absolute lifetime counts from here; the cookie's max-age alone would trust the browser.
+    request.session[STARTED_KEY] = now
     return user
 
 
 def end_session(request: HttpRequest) -> None:
+    """Sign out: flush the session data and rotate the key."""
     logout(request)

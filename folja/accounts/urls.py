@@ -1,10 +1,23 @@
 from django.urls import path
 
 from folja.accounts import views
+from folja.accounts.bankid import views as bankid
+from folja.accounts.oidc import views as oidc
+from folja.accounts.test_eid import views as test_eid
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.login_page, name="login"),
+    path("login/not-found/", views.not_found, name="not_found"),
+    path("login/bankid/", bankid.wait, name="bankid_wait"),
+    path("login/bankid/status/", bankid.status, name="bankid_status"),
+    path("login/bankid/cancel/", bankid.cancel, name="bankid_cancel"),
+    path("login/bankid/return/", bankid.returned, name="bankid_return"),
+    path("login/oidc/callback/", oidc.callback, name="oidc_callback"),
+    path("login/<str:role>/", views.login_role, name="login_role"),
+    path("login/<str:role>/bankid/", bankid.start, name="bankid_start"),
+    path("login/<str:role>/test-e-id/", test_eid.sign_in, name="test_eid"),
+    path("login/<str:role>/oidc/<str:method>/", oidc.start, name="oidc_start"),
     path("logout/", views.logout_view, name="logout"),
     path("dev/personas/", views.demo_login, name="demo_login"),
 ]

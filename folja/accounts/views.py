@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from folja.access.policy import may_sign_in_as
+from folja.accounts.methods import methods_for
 from folja.accounts.roles import Role
 from folja.accounts.session import end_session, start_session
+from folja.accounts.signin import NOT_FOUND_ROLE_KEY
 from folja.directory.models import Person
 
 logger = logging.getLogger(__name__)
@@ -24,9 +27,30 @@ def login_page(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login.html", {"roles": Role.choices})
 
 
+def login_role(request: HttpRequest, role: str) -> HttpResponse:
+    """Render step 2: the sign-in methods of the chosen role."""
+    if role not in Role.values:
+        raise Http404
+    chosen = Role(role)
+    return render(request, "accounts/login_role.html", {"role": chosen, "methods": methods_for(chosen)})
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Explain that the e-ID worked but the person is not in the platform in that role, and whom to contact."""
+    role_value = request.session.get(NOT_FOUND_ROLE_KEY, "")
+    role = Role(role_value) if role_value in Role.values else None
+    return render(request, "accounts/not_found.html", {"role": role}, status=403)
+
+
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """End the session (and, for the OIDC broker, its session there too)."""
+    from folja.accounts.oidc.views import broker_logout_url
+
+    broker_url = broker_logout_url(request)
     end_session(request)
+    if broker_url:
+        return redirect(broker_url)
     messages.info(request, _("Du är utloggad."))
     return redirect("core:home")
 
@@ -39,9 +63,11 @@ def demo_login(request: HttpRequest) -> HttpResponse:
 
     if request.method == "POST":
         role_value = request.POST.get("role", "")
-        person = Person.objects.filter(uuid=request.POST.get("person", "") or None).first() if _is_uuid(
-            request.POST.get("person", "")
-        ) else None
+        person = (
+            Person.objects.filter(uuid=request.POST.get("person", "") or None).first()
+            if _is_uuid(request.POST.get("person", ""))
+            else None
+        )
         if person is None or role_value not in Role.values or not may_sign_in_as(person, Role(role_value)):
             messages.error(request, _("Personen finns inte i den rollen. Välj en annan."))
             return redirect("accounts:demo_login")
@@ -52,8 +78,6 @@ def demo_login(request: HttpRequest) -> HttpResponse:
 
 
 def _is_uuid(value: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(value)
     except ValueError:

@@ -1,0 +1,147 @@
+"""What every sign-in method shares: the verified identity, binding it on our side, audit and rate limits.
+
+A method (test e-ID, BankID, OIDC broker, SAML) ends in one `VerifiedIdentity`. `complete_sign_in`
+binds it to a person and the role chosen in step 1 with `may_sign_in_as` — never trusting the role
+button alone — and either starts a session or shows whom to contact, with no session.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.crypto import salted_hmac
+
+from folja.access.policy import may_sign_in_as
+from folja.accounts.models import SignInAttempt, SignInOutcome
+from folja.accounts.roles import Role
+from folja.accounts.session import end_session, start_session
+from folja.directory import civic
+from folja.directory.models import Person
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND_ROLE_KEY = "folja_not_found_role"
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """The identity an e-ID or SSO vouched for. The civic number is normalised to 12 digits."""
+
+    civic_number: str
+    given_name: str
+    family_name: str
+    method: str
+    loa: str
+    transaction_ref: str
+
+    def __repr__(self) -> str:  # keeps the civic number out of tracebacks and debug logs
+        return f"VerifiedIdentity(method={self.method!r}, loa={self.loa!r}, transaction_ref={self.transaction_ref!r})"
+
+
+def civic_number_hash(civic_number: str) -> str:
+    """Return a keyed hash of the civic number, for audit rows that must not hold it in clear."""
+    return salted_hmac("folja.accounts.signin-audit", civic_number, algorithm="sha256").hexdigest()
+
+
+def client_ip(request: HttpRequest) -> str:
+    """Return the end user's IP address: the socket peer, or the address the trusted proxies saw.
+
+    With FOLJA_PROXY_COUNT = n, the n-th address from the right of X-Forwarded-For is the one our
+    own outermost proxy received the connection from; anything left of it is client-controlled.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or "127.0.0.1"
+    count = settings.FOLJA_PROXY_COUNT
+    if count:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= count:
+            remote = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(remote))
+    except ValueError:
+        return "127.0.0.1"
+
+
+def audit(
+    request: HttpRequest,
+    *,
+    method: str,
+    role: Role | str | None,
+    outcome: SignInOutcome,
+    transaction_ref: str = "",
+    detail: str = "",
+    civic_number: str = "",
+    person: Person | None = None,
+) -> SignInAttempt:
+    """Record one sign-in event (start, success, refusal, failure) without the civic number in clear."""
+    return SignInAttempt.objects.create(
+        method=method,
+        role=str(role or ""),
+        outcome=outcome,
+        transaction_ref=transaction_ref[:128],
+        detail=detail[:64],
+        ip_address=client_ip(request),
+        civic_number_hash=civic_number_hash(civic_number) if civic_number else "",
+        person=person,
+    )
+
+
+def rate_limited(request: HttpRequest, *, method: str) -> bool:
+    """Count one start of a sign-in from the client's IP; return True when over the limit.
+
+    Fixed window in the cache: cheap and good enough against scripted starts (each BankID start
+    costs us an order at BankID). Configure a shared cache (Redis) when several app servers run.
+    """
+    window = settings.FOLJA_SIGNIN_RATE_WINDOW_SECONDS
+    key = f"folja:signin-rate:{client_ip(request)}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=window)
+        count = 1
+    if count > settings.FOLJA_SIGNIN_RATE_LIMIT:
+        audit(request, method=method, role=None, outcome=SignInOutcome.RATE_LIMITED)
+        return True
+    return False
+
+
+def complete_sign_in(request: HttpRequest, identity: VerifiedIdentity, role: Role) -> HttpResponse:
+    """Bind the identity to a person in the role and start the session, or explain whom to contact."""
+    try:
+        number = civic.normalise(identity.civic_number)
+    except civic.InvalidCivicNumber:
+        number = ""
+    person = Person.objects.filter(civic_number=number).first() if number else None
+    if person is None or not may_sign_in_as(person, role):
+        audit(
+            request,
+            method=identity.method,
+            role=role,
+            outcome=SignInOutcome.NOT_FOUND,
+            transaction_ref=identity.transaction_ref,
+            civic_number=number or identity.civic_number,
+        )
+        logger.info("sign-in refused: not found in role", extra={"method": identity.method, "role": str(role)})
+        # Whoever was signed in before in this browser is signed out: the device changed hands.
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            end_session(request)
+        request.session[NOT_FOUND_ROLE_KEY] = str(role)
+        return redirect("accounts:not_found")
+    start_session(request, person, role, method=identity.method, loa=identity.loa)
+    audit(
+        request,
+        method=identity.method,
+        role=role,
+        outcome=SignInOutcome.SUCCESS,
+        transaction_ref=identity.transaction_ref,
+        civic_number=number,
+        person=person,
+    )
+    logger.info("signed in", extra={"method": identity.method, "role": str(role)})
+    return redirect("core:home")
