@@ -1,4 +1,4 @@
-"""Project-wide pytest setup: isolated media storage and synchronous tasks in tests."""
+"""Project-wide pytest setup: synchronous tasks and fast password hashing in tests."""
 
 from __future__ import annotations
 
@@ -6,14 +6,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _isolated_media_and_tasks(settings, tmp_path_factory):
-    """Give each test its own media folder and run background tasks immediately."""
-    media_root = tmp_path_factory.mktemp("media")
-    settings.MEDIA_ROOT = media_root
-    if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": media_root}},
-        }
+def _tasks_run_immediately(settings):
+    """Run background tasks at once (media go to a temporary folder: see config/settings.py)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

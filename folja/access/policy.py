@@ -46,7 +46,9 @@ def has_placement_on_platform(on: dt.date | None = None) -> Q:
     day = _day(on)
     # R6: a child keeps the record while placed anywhere on the platform, in any organisation;
     # a placement that starts later counts, so a summer between preschool and school is no gap.
-    return Q(Exists(Placement.objects.filter(child=OuterRef("pk")).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))))
+    return Q(
+        Exists(Placement.objects.filter(child=OuterRef("pk")).filter(Q(end_date__isnull=True) | Q(end_date__gte=day)))
+    )
 
 
 def children_of_guardian(guardian: Person, on: dt.date | None = None) -> QuerySet[Person]:

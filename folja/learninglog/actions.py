@@ -276,7 +276,9 @@ def comment_create(*, actor: Viewer, post: Post, body: str, family_child: Person
         if family_child is None or not families.filter(pk=family_child.pk).exists():
             raise PermissionDenied
         role = CommentAuthorRole.GUARDIAN if actor.role == Role.GUARDIAN else CommentAuthorRole.CHILD
-    return Comment.objects.create(post=post, author=actor.person, author_role=role, family_child=family_child, body=body)
+    return Comment.objects.create(
+        post=post, author=actor.person, author_role=role, family_child=family_child, body=body
+    )
 
 
 @transaction.atomic

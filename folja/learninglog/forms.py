@@ -15,7 +15,10 @@ from folja.learninglog.models import PostKind
 class PostForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Vad handlar inlägget om?"),
-        choices=[(PostKind.GROUP, _("Gruppen (gruppinlägg)")), (PostKind.INDIVIDUAL, _("Ett barn (individuellt inlägg)"))],
+        choices=[
+            (PostKind.GROUP, _("Gruppen (gruppinlägg)")),
+            (PostKind.INDIVIDUAL, _("Ett barn (individuellt inlägg)")),
+        ],
         initial=PostKind.GROUP,
         widget=forms.RadioSelect,
     )

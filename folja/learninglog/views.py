@@ -160,7 +160,11 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
     families = list(policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
     named_ids = [pc.child_id for pc in post.visible_named]
     record_reads(
-        viewer, AuditAction.READ_POST, named_ids, object_type="post", object_uuid=post.uuid,
+        viewer,
+        AuditAction.READ_POST,
+        named_ids,
+        object_type="post",
+        object_uuid=post.uuid,
         school_unit=post.school_unit,
     )
     context = {
@@ -168,7 +172,8 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
         "comments": comments,
         "comment_form": CommentForm(families=families, named=post.visible_named if viewer.is_staff else []),
         "may_edit": viewer.is_staff and policy.may_edit_post(viewer, post),
-        "photo_consent_missing": actions.photo_consent_missing(post) if viewer.is_staff and not post.is_published
+        "photo_consent_missing": actions.photo_consent_missing(post)
+        if viewer.is_staff and not post.is_published
         else [],
     }
     return render(request, "learninglog/post_detail.html", context)
@@ -180,8 +185,16 @@ def comment_create(request: HttpRequest, post_uuid: str) -> HttpResponse:
     viewer = request.viewer
     post = policy.get_post_for(viewer, post_uuid, include_drafts=False)
     families = list(policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
-    named = [pc for pc in policy.with_listing_data(viewer, policy.visible_posts(viewer).filter(pk=post.pk)).get()
-             .visible_named] if viewer.is_staff else []
+    named = (
+        [
+            pc
+            for pc in policy.with_listing_data(viewer, policy.visible_posts(viewer).filter(pk=post.pk))
+            .get()
+            .visible_named
+        ]
+        if viewer.is_staff
+        else []
+    )
     form = CommentForm(request.POST, families=families, named=named)
     if form.is_valid():
         try:
@@ -313,8 +326,11 @@ def _publish_or_warn(request: HttpRequest, post: object, *, confirmed: bool) -> 
         names = ", ".join(c.full_name for c in exc.children)
         messages.warning(
             request,
-            _("Inlägget är sparat som utkast. Barn utan samtycke till bild i andras inlägg: %(names)s. "
-              "Ta bort bilderna, avmarkera barnen eller bekräfta att du vill publicera ändå.") % {"names": names},
+            _(
+                "Inlägget är sparat som utkast. Barn utan samtycke till bild i andras inlägg: %(names)s. "
+                "Ta bort bilderna, avmarkera barnen eller bekräfta att du vill publicera ändå."
+            )
+            % {"names": names},
         )
         return redirect("learninglog:post_edit", post_uuid=post.uuid)
     messages.success(request, _("Inlägget är publicerat."))
@@ -337,7 +353,9 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
         )
     else:
         members = list(policy.named_children_visible_on_post(viewer, post))
-    groups = policy.staff_groups(viewer.person).filter(pk=group.pk) if group else policy.staff_groups(viewer.person).none()
+    groups = (
+        policy.staff_groups(viewer.person).filter(pk=group.pk) if group else policy.staff_groups(viewer.person).none()
+    )
     current_children = [str(u) for u in post.post_children.values_list("child__uuid", flat=True)]
     if request.method != "POST":
         form = PostForm(
@@ -354,8 +372,11 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
                 "goals": list(post.post_goals.values_list("goal_id", flat=True)),
             },
         )
-        return render(request, "learninglog/compose.html", _compose_context(
-            request, form, post=post, photo_consent_missing=actions.photo_consent_missing(post)))
+        return render(
+            request,
+            "learninglog/compose.html",
+            _compose_context(request, form, post=post, photo_consent_missing=actions.photo_consent_missing(post)),
+        )
     form = PostForm(request.POST, request.FILES, groups=groups, group=group, members=members, editing=True)
     if not form.is_valid():
         return render(request, "learninglog/compose.html", _compose_context(request, form, post=post), status=400)
@@ -454,4 +475,3 @@ def child_contact(request: HttpRequest, child_uuid: str) -> HttpResponse:
     )
     record_reads(viewer, AuditAction.READ_CONTACT, [child.pk], object_type="contact", object_uuid=child.uuid)
     return render(request, "learninglog/child_contact.html", {"child": child, "people": people})
-

@@ -106,9 +106,7 @@ def build_cast() -> Cast:
     org_a = Organisation.objects.create(
         organisation_type=OrganisationType.HUVUDMAN, display_name="Exempelby kommun", municipality_code="9999"
     )
-    org_b = Organisation.objects.create(
-        organisation_type=OrganisationType.HUVUDMAN, display_name="Lärkans friskola AB"
-    )
+    org_b = Organisation.objects.create(organisation_type=OrganisationType.HUVUDMAN, display_name="Lärkans friskola AB")
 
     def unit(org: Organisation, name: str, code: str, types: list[str]) -> Organisation:
         return Organisation.objects.create(
@@ -193,7 +191,9 @@ def build_cast() -> Cast:
             )
         Email.objects.create(person=person, value=f"{key}@example.se", type="Privat")
         Phone.objects.create(person=person, value="070-000 00 00", type="Hem")
-        Address.objects.create(person=person, street_address=f"{family}vägen 1", postal_code="999 99", locality="Exempelby")
+        Address.objects.create(
+            person=person, street_address=f"{family}vägen 1", postal_code="999 99", locality="Exempelby"
+        )
         return person
 
     guardian("anna", "Anna", "Lind", ["alva"])
@@ -209,7 +209,9 @@ def build_cast() -> Cast:
     Guardianship.objects.create(
         organisation=org_a, child=cast.persons["alva"], responsible=other, relation_type=RelationType.OTHER_RESPONSIBLE
     )
-    Address.objects.create(person=cast.persons["alva"], street_address="Lindvägen 1", postal_code="999 99", locality="Exempelby")
+    Address.objects.create(
+        person=cast.persons["alva"], street_address="Lindvägen 1", postal_code="999 99", locality="Exempelby"
+    )
 
     # Staff.
     def staff(key: str, given: str, family: str, u: Organisation, role: str, groups: list[Group]) -> Person:
@@ -218,9 +220,7 @@ def build_cast() -> Cast:
             organisation=u.organisation, person=person, school_unit=u, duty_role=role, start_date=long_ago
         )
         for g in groups:
-            DutyAssignment.objects.create(
-                duty=duty, group=g, assignment_role_type="Förskollärare", start_date=long_ago
-            )
+            DutyAssignment.objects.create(duty=duty, group=g, assignment_role_type="Förskollärare", start_date=long_ago)
         return person
 
     staff("teacher_blue", "Tove", "Lärare", solrosen, "Förskollärare", [cast.blue])
@@ -237,8 +237,15 @@ def build_cast() -> Cast:
     cast.goals = list(Goal.objects.order_by("area__seq", "seq")[:3])
 
     def post(
-        key: str, author: str, u: Organisation, kind: str, children: list[str], *, group: Group | None = None,
-        days_ago: int = 10, status: str = PostStatus.PUBLISHED,
+        key: str,
+        author: str,
+        u: Organisation,
+        kind: str,
+        children: list[str],
+        *,
+        group: Group | None = None,
+        days_ago: int = 10,
+        status: str = PostStatus.PUBLISHED,
     ) -> Post:
         activity = day - dt.timedelta(days=days_ago)
         p = Post.objects.create(
