@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "folja.curriculum",
     "folja.learninglog",
     "folja.media",
+    "folja.sis",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,9 @@ try:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env.int("FOLJA_DB_CONN_MAX_AGE", 60, minimum=0))
 except Exception as exc:  # dj-database-url raises several types for a malformed URL
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+if not _db.get("NAME"):
+    # Otherwise "postgres://host" starts fine and fails only at the first query.
+    raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://user@host:5432/folja")
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("OPTIONS", {}).update(
         {
@@ -126,6 +130,14 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "folja" / "static"]
 MEDIA_ROOT = Path(env.str("FOLJA_MEDIA_ROOT", str(VAR_DIR / "media")))
+if TESTING and not env.str("FOLJA_MEDIA_ROOT"):
+    # Tests never write into var/: one temporary folder per test process, removed at exit.
+    import atexit
+    import shutil
+    import tempfile
+
+    MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="folja-test-media-"))
+    atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 MEDIA_URL = None
 FOLJA_MEDIA_STORAGE = env.choice("FOLJA_MEDIA_STORAGE", ("local", "s3"), "local")
 FOLJA_MEDIA_ACCEL_REDIRECT = env.str("FOLJA_MEDIA_ACCEL_REDIRECT", "")  # e.g. "/_protected/" behind nginx
@@ -158,6 +170,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FOLJA_MEDIA_MAX_BYTES = env.int("FOLJA_MEDIA_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 FOLJA_IMAGE_MAX_PIXELS = env.int("FOLJA_IMAGE_MAX_PIXELS", 50_000_000, minimum=1)
+FOLJA_VIDEO_MAX_SECONDS = env.int("FOLJA_VIDEO_MAX_SECONDS", 300, minimum=1)  # films and audio
 
 # Background work through the Django Tasks API.
 FOLJA_TASKS_BACKEND = env.choice("FOLJA_TASKS_BACKEND", ("database", "rq", "immediate"), "database")
@@ -185,6 +198,29 @@ CSRF_COOKIE_HTTPONLY = True
 
 # Development-only persona picker; refused when DEBUG is off (folja/accounts/views.py).
 FOLJA_DEMO_LOGIN = DEBUG and env.bool("FOLJA_DEMO_LOGIN", default=True)
+
+# Sign-in (folja/accounts, docs/sign-in.md).
+# Test e-ID: sign in by typing a demo person's civic number. Never in production (check --deploy warns).
+FOLJA_TEST_EID_ENABLED = env.bool("FOLJA_TEST_EID_ENABLED", default=False)
+# Starts of a sign-in allowed per client IP address and window (cache-based; use a shared cache at scale).
+FOLJA_SIGNIN_RATE_LIMIT = env.int("FOLJA_SIGNIN_RATE_LIMIT", 20, minimum=1)
+FOLJA_SIGNIN_RATE_WINDOW_SECONDS = env.int("FOLJA_SIGNIN_RATE_WINDOW_SECONDS", 300, minimum=1)
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: use the socket address).
+FOLJA_PROXY_COUNT = env.int("FOLJA_PROXY_COUNT", 0, minimum=0)
+# BankID Relying Party API v6.0: base URL (…/rp/v6.0/), RP certificate and key (PEM), BankID's CA (PEM).
+FOLJA_BANKID_URL = env.str("FOLJA_BANKID_URL", "")
+FOLJA_BANKID_CERT = env.str("FOLJA_BANKID_CERT", "")
+FOLJA_BANKID_KEY = env.str("FOLJA_BANKID_KEY", "")
+FOLJA_BANKID_CA = env.str("FOLJA_BANKID_CA", "")
+FOLJA_BANKID_APP_URL = env.str("FOLJA_BANKID_APP_URL", "https://app.bankid.com/")
+FOLJA_BANKID_FOR_STAFF = env.bool("FOLJA_BANKID_FOR_STAFF", default=False)
+# OIDC broker for guardians' e-ID (Freja eID and others).
+FOLJA_OIDC_ISSUER = env.str("FOLJA_OIDC_ISSUER", "")
+FOLJA_OIDC_CLIENT_ID = env.str("FOLJA_OIDC_CLIENT_ID", "")
+FOLJA_OIDC_CLIENT_SECRET = env.str("FOLJA_OIDC_CLIENT_SECRET", "")
+FOLJA_OIDC_CIVIC_CLAIM = env.str("FOLJA_OIDC_CIVIC_CLAIM", "https://id.oidc.se/claim/personalIdentityNumber")
+# "method=acr" pairs: each e-ID offered through the broker and the acr value asked for it.
+FOLJA_OIDC_METHODS = env.list("FOLJA_OIDC_METHODS", ["freja=http://id.elegnamnden.se/loa/1.0/loa3"])
 
 # Security headers; production settings follow from DEBUG being off.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,0 +1,110 @@
+# Följa: build, demo and test entry points. GNU make; works as root on a fresh Debian with python3.11.
+#
+#   make demo          set everything up and run the product on SQLite with demo data
+#   make test          ruff + the whole suite in parallel on SQLite (no browser tests)
+#   make test-pg       the same suite on PostgreSQL (DATABASE_URL below)
+#   make test-browser  browser journeys in Chromium (tests_browser/, when it exists)
+#   make lint / fmt    ruff check + format check / format + autofix
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+RUFF := $(VENV)/bin/ruff
+PYTEST := $(PY) -m pytest -p no:cacheprovider
+MANAGE := $(PY) manage.py
+# The stamp is newer than requirements.txt once that exact set is installed.
+STAMP := $(VENV)/.requirements-installed
+TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+DEMO_ADDR ?= 127.0.0.1:8000
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+
+.PHONY: help venv install messages js-deps demo test test-pg test-browser lint fmt
+
+help:
+	@echo "make demo          set up and run Följa with demo data at http://$(DEMO_ADDR)/"
+	@echo "make test          ruff + test suite on SQLite (parallel)"
+	@echo "make test-pg       test suite on PostgreSQL ($(TEST_PG_URL))"
+	@echo "make test-browser  browser journeys in Chromium (tests_browser/)"
+	@echo "make lint | fmt    check style | fix style"
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: apt-get install python3.11 python3.11-venv" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { echo "Creating the venv failed: apt-get install python3.11-venv" >&2; rm -rf $(VENV); exit 1; }
+
+$(STAMP): requirements.txt | $(PY)
+	$(PIP) install -q -r requirements.txt
+	@touch $@
+
+venv install: $(STAMP)
+
+# Compile translations when there are any; Django falls back to the Swedish source text without them.
+messages: $(STAMP)
+	@if find folja -name '*.po' -path '*/locale/*' -print -quit 2>/dev/null | grep -q .; then \
+		command -v msgfmt >/dev/null || { echo "msgfmt not found: apt-get install gettext" >&2; exit 1; }; \
+		FOLJA_DEBUG=1 $(MANAGE) compilemessages --ignore=$(VENV) -v0; \
+	fi
+
+# Node tools used only by tests (the OpenID Provider of the sign-in tests); those tests skip
+# without them, so a machine without npm still runs the rest. Scripts off: nothing needs them.
+js-deps:
+	@if [ -f package-lock.json ] && command -v npm >/dev/null; then \
+		[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --ignore-scripts; \
+	fi
+
+# Persona list for the terminal: role, name, masked civic number, what the persona shows.
+define PRINT_PERSONAS
+import json, sys
+document = json.load(sys.stdin)
+print("\nPersonas to try (pick one at http://$(DEMO_ADDR)/dev/personas/):\n")
+for row in document.get("personas", []):
+    civic = row.get("masked_civic_number") or ""
+    print(f"  {row.get('role', ''):<9} {row.get('name', ''):<28} {civic:<16} {row.get('label', '')}")
+print()
+endef
+export PRINT_PERSONAS
+
+demo: export FOLJA_DEBUG := 1
+demo: $(STAMP) messages
+	@mkdir -p "$${FOLJA_VAR_DIR:-var}"  # SQLite does not create the folder of its file
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) collectstatic --noinput -v0
+	$(MANAGE) curriculum_load
+	@set -euo pipefail; \
+	personas=$$($(MANAGE) demo_world --reset --json); \
+	printf '%s' "$$personas" | $(PY) -c "$$PRINT_PERSONAS"; \
+	echo "Följa:           http://$(DEMO_ADDR)/"; \
+	echo "Persona picker:  http://$(DEMO_ADDR)/dev/personas/"; \
+	echo "Stop with Ctrl-C (the task worker stops with the server)."; echo; \
+	$(MANAGE) db_worker --no-reload --interval 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
+	$(MANAGE) runserver $(DEMO_ADDR)
+
+# Browser journeys are slow; they live in tests_browser/ and run only through test-browser.
+test: $(STAMP) messages js-deps
+	$(RUFF) check .
+	$(PYTEST) -n auto -m "not browser" --ignore=tests_browser $(PYTEST_ARGS)
+
+test-pg: $(STAMP) messages js-deps
+	DATABASE_URL=$(TEST_PG_URL) $(PYTEST) -n auto -m "not browser" --ignore=tests_browser $(PYTEST_ARGS)
+
+test-browser: $(STAMP) messages js-deps
+	@if [ -d tests_browser ]; then \
+		$(PYTEST) -m browser tests_browser $(PYTEST_ARGS); \
+	else \
+		echo "No tests_browser/ folder yet: no browser tests to run."; \
+	fi
+
+lint: $(STAMP)
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+fmt: $(STAMP)
+	$(RUFF) format .
+	$(RUFF) check --fix .

@@ -1,0 +1,65 @@
+"""Build the demo municipality: `manage.py demo_world [--children N] [--seed S] [--json] [--reset]`."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from folja.directory.demo.builder import MIN_CHILDREN, NOTES, build_world
+from folja.directory.demo.personas import persona_rows
+from folja.directory.demo.reset import reset_world
+from folja.directory.models import Person
+
+LEARNING_LOG_DEMO = "folja.learninglog.demo"
+
+
+class Command(BaseCommand):
+    help = "Build the fictitious demo municipality (Exempelby kommun) with children, guardians and staff."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--children", type=int, default=120, help="number of children (default 120)")
+        parser.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same world")
+        parser.add_argument("--json", action="store_true", help="print only the personas as JSON on stdout")
+        parser.add_argument(
+            "--reset", action="store_true", help="first delete all directory data and everything pointing at it"
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        children = int(options["children"])  # type: ignore[arg-type]
+        seed = int(options["seed"])  # type: ignore[arg-type]
+        as_json = bool(options["json"])
+        # With --json, stdout carries only the JSON document; progress goes to stderr.
+        progress = self.stderr if as_json else self.stdout
+        if children < MIN_CHILDREN:
+            raise CommandError(f"--children must be at least {MIN_CHILDREN}")
+        started = time.monotonic()
+        with transaction.atomic():
+            if options["reset"]:
+                reset_world()
+                progress.write(f"Reset done in {time.monotonic() - started:.1f} s")
+            elif Person.objects.exists():
+                raise CommandError(
+                    "The database already has persons. Run with --reset to delete all directory data "
+                    "(and the learning log, media and audit rows pointing at it) and build the demo world anew."
+                )
+            world = build_world(children=children, seed=seed)
+            progress.write(
+                f"Built Exempelby kommun: {children} children, {len(world.units)} units, "
+                f"{len(world.groups)} groups in {time.monotonic() - started:.1f} s"
+            )
+            if importlib.util.find_spec(LEARNING_LOG_DEMO) is None:
+                progress.write("No learning log demo module yet; skipped demo posts.")
+            else:
+                importlib.import_module(LEARNING_LOG_DEMO).build_learning_log(world, seed=seed)
+                progress.write(f"Added demo learning log posts ({time.monotonic() - started:.1f} s)")
+        if as_json:
+            document = {"notes": NOTES, "personas": persona_rows(include_civic_number=True)}
+            self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
+        else:
+            for row in persona_rows(include_civic_number=False):
+                progress.write(f"  {row['role']:<8} {row['name']:<28} {row['label']}")

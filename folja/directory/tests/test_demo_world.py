@@ -1,0 +1,309 @@
+"""The demo municipality: reproducible, realistic in shape, and cheap to build and to read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from folja.access import policy
+from folja.access.models import AuditAction, AuditRecord
+from folja.accounts.roles import Role
+from folja.core.dates import today
+from folja.directory import civic
+from folja.directory.demo.builder import build_world, school_year_start
+from folja.directory.demo.personas import PERSONA_KEYS, demo_personas
+from folja.directory.demo.reset import reset_world
+from folja.directory.models import (
+    Address,
+    Duty,
+    DutyAssignment,
+    DutyRole,
+    Email,
+    Group,
+    GroupMembership,
+    Guardianship,
+    Organisation,
+    OrganisationType,
+    Person,
+    PersonSisId,
+    Phone,
+    Placement,
+    RelationType,
+    SchoolType,
+)
+from folja.learninglog.models import Post, PostKind
+
+pytestmark = pytest.mark.django_db
+
+SMALL = 30
+
+
+def canonical_dump() -> dict[str, list[tuple]]:
+    """Return every directory row as sorted tuples, with foreign keys replaced by uuids."""
+    org = {o.pk: str(o.uuid) for o in Organisation.objects.all()}
+    person = {p.pk: str(p.uuid) for p in Person.objects.all()}
+    group = {g.pk: str(g.uuid) for g in Group.objects.all()}
+    duty = {d.pk: str(d.uuid) for d in Duty.objects.all()}
+
+    def rows(model, fields: list[str], keys: dict[str, dict[int, str]]) -> list[tuple]:  # noqa: ANN001
+        out = []
+        for values in model.objects.values_list(*fields):
+            out.append(
+                tuple(
+                    keys[name].get(value) if name in keys else value for name, value in zip(fields, values, strict=True)
+                )
+            )
+        return sorted(out, key=repr)
+
+    return {
+        "organisation": rows(
+            Organisation,
+            [
+                "uuid",
+                "organisation",
+                "parent",
+                "sis_id",
+                "organisation_type",
+                "display_name",
+                "school_unit_code",
+                "school_types",
+                "street_address",
+                "start_date",
+            ],
+            {"organisation": org, "parent": org},
+        ),
+        "person": rows(
+            Person,
+            ["uuid", "given_name", "family_name", "civic_number", "birth_date", "sex"],
+            {},
+        ),
+        "sis": rows(PersonSisId, ["organisation", "person", "sis_id"], {"organisation": org, "person": person}),
+        "email": rows(Email, ["person", "value", "type"], {"person": person}),
+        "phone": rows(Phone, ["person", "value", "type"], {"person": person}),
+        "address": rows(Address, ["person", "street_address", "postal_code", "type"], {"person": person}),
+        "guardianship": rows(
+            Guardianship, ["uuid", "child", "responsible", "relation_type"], {"child": person, "responsible": person}
+        ),
+        "group": rows(
+            Group,
+            ["uuid", "sis_id", "school_unit", "display_name", "group_type", "hidden_members", "start_date", "end_date"],
+            {"school_unit": org},
+        ),
+        "membership": rows(
+            GroupMembership, ["group", "person", "start_date", "end_date"], {"group": group, "person": person}
+        ),
+        "placement": rows(
+            Placement,
+            ["uuid", "sis_id", "child", "school_unit", "group", "school_type", "start_date", "end_date"],
+            {"child": person, "school_unit": org, "group": group},
+        ),
+        "duty": rows(
+            Duty,
+            ["uuid", "sis_id", "person", "school_unit", "duty_role", "start_date", "end_date"],
+            {"person": person, "school_unit": org},
+        ),
+        "assignment": rows(
+            DutyAssignment, ["duty", "group", "assignment_role_type", "start_date"], {"duty": duty, "group": group}
+        ),
+    }
+
+
+def children_qs():
+    return Person.objects.filter(placements__isnull=False).distinct()
+
+
+def test_same_seed_builds_an_identical_world_and_another_seed_a_different_one():
+    build_world(children=SMALL, seed=7)
+    first = canonical_dump()
+    reset_world()
+    assert Person.objects.count() == 0
+    build_world(children=SMALL, seed=7)
+    second = canonical_dump()
+    reset_world()
+    build_world(children=SMALL, seed=8)
+    third = canonical_dump()
+    assert first == second
+    assert first["person"] != third["person"]
+    assert {row[0] for row in first["person"]}.isdisjoint({row[0] for row in third["person"]})
+
+
+def test_every_civic_number_is_valid_unique_and_matches_the_birth_date():
+    build_world(children=SMALL, seed=1)
+    persons = list(Person.objects.values_list("civic_number", "birth_date"))
+    numbers = [number for number, _ in persons]
+    assert len(numbers) == len(set(numbers))
+    for number, born in persons:
+        assert civic.normalise(number) == number
+        assert civic.birth_date(number) == born
+        assert 900 <= int(number[8:11]) <= 999  # the documented fictitious range
+
+
+def test_world_has_one_huvudman_three_preschools_and_a_school():
+    world = build_world(children=SMALL, seed=1)
+    assert Organisation.objects.filter(organisation_type=OrganisationType.HUVUDMAN, organisation=None).count() == 1
+    assert len(world.preschools) >= 3
+    assert all(unit.school_types == ["FS"] for unit in world.preschools)
+    assert world.schools and all(unit.school_types == ["FKLASS", "GR"] for unit in world.schools)
+    codes = [unit.school_unit_code for unit in world.units]
+    assert all(len(code) == 8 and code.isdigit() for code in codes) and len(set(codes)) == len(codes)
+    assert Group.objects.filter(hidden_members=True).count() >= 1
+    for unit in world.units:
+        assert Duty.objects.filter(school_unit=unit, duty_role=DutyRole.PRINCIPAL).count() == 1
+
+
+def test_every_child_has_a_placement_a_group_membership_and_one_or_two_guardians():
+    build_world(children=SMALL, seed=3)
+    day = today()
+    children = list(children_qs())
+    assert len(children) == SMALL
+    for child in children:
+        assert Placement.objects.active(day).filter(child=child).exists()
+        active_groups = GroupMembership.objects.active(day).filter(person=child).values_list("group", flat=True)
+        placed_groups = Placement.objects.active(day).filter(child=child).values_list("group", flat=True)
+        assert set(active_groups) == set(placed_groups)
+        guardians = Guardianship.objects.filter(child=child, relation_type=RelationType.GUARDIAN).count()
+        assert 1 <= guardians <= 2
+        assert Address.objects.filter(person=child).exists()
+
+
+def test_every_adult_has_registered_address_email_and_mobile():
+    build_world(children=SMALL, seed=3)
+    adults = Person.objects.exclude(pk__in=children_qs().values("pk"))
+    assert adults.exists()
+    assert not adults.filter(addresses__isnull=True).exists()
+    assert not adults.filter(emails__isnull=True).exists()
+    assert not adults.filter(phones__isnull=True).exists()
+    assert Email.objects.filter(type="Skola personal").exists() and Email.objects.filter(type="Privat").exists()
+    assert Guardianship.objects.filter(relation_type=RelationType.OTHER_RESPONSIBLE).exists()
+
+
+def test_staff_are_assigned_to_groups_and_one_person_works_at_two_units():
+    world = build_world(children=SMALL, seed=3)
+    for group in Group.objects.filter(school_type=SchoolType.FS):
+        roles = set(DutyAssignment.objects.filter(group=group).values_list("assignment_role_type", flat=True))
+        assert roles == {"Förskollärare", "Barnskötare"}
+    two_units = world.personas["two_units"]
+    assert Duty.objects.filter(person=two_units).values("school_unit").distinct().count() == 2
+    assert DutyAssignment.objects.filter(group__school_type=SchoolType.GR, assignment_role_type="Mentor").exists()
+
+
+def test_moved_child_has_an_ended_preschool_placement_and_an_active_school_placement():
+    world = build_world(children=SMALL, seed=5)
+    guardian = world.personas["guardian_moved_child"]
+    (child,) = Person.objects.filter(responsible_for__isnull=True, responsibles__responsible=guardian)
+    start = school_year_start(today())
+    ended = Placement.objects.get(child=child, school_type=SchoolType.FS)
+    assert ended.end_date == dt.date(start.year, 6, 30)
+    assert ended.end_date < today()
+    school = Placement.objects.get(child=child, school_type=SchoolType.FKLASS)
+    assert school.is_active() and school.start_date == start
+    assert GroupMembership.objects.get(person=child, group=ended.group).end_date == ended.end_date
+    assert GroupMembership.objects.active().get(person=child).group == school.group
+    # The förskoleklass teacher persona receives exactly this child's class.
+    teacher = world.personas["fklass_teacher"]
+    assert child in policy.connected_children(teacher)
+
+
+def test_guardian_who_is_a_teacher_has_a_duty_and_a_guardianship():
+    world = build_world(children=SMALL, seed=5)
+    person = world.personas["guardian_teacher"]
+    assert person == world.personas["teacher_guardian"]
+    assert Duty.objects.active().filter(person=person, duty_role=DutyRole.PRESCHOOL_TEACHER).exists()
+    own_child = Guardianship.objects.get(responsible=person, relation_type=RelationType.GUARDIAN).child
+    # The own child is at another unit: as staff, the teacher is not connected to it.
+    assert own_child not in policy.connected_children(person)
+
+
+def test_every_persona_may_sign_in_in_its_role():
+    build_world(children=SMALL, seed=2)
+    personas = demo_personas()
+    assert [row["key"] for row in personas] == list(PERSONA_KEYS)
+    for row in personas:
+        person = Person.objects.get(uuid=row["person_uuid"])
+        assert policy.may_sign_in_as(person, Role(row["role"])), row["key"]
+
+
+def test_demo_personas_are_masked_and_read_in_a_few_queries(django_assert_max_num_queries):
+    assert demo_personas() == []
+    build_world(children=SMALL, seed=2)
+    with django_assert_max_num_queries(5):
+        personas = demo_personas()
+    for row in personas:
+        assert "civic_number" not in row
+        assert row["masked_civic_number"].endswith("-••••")
+        assert row["label"] and row["units"]
+    households = [row for row in personas if row["key"].startswith("guardian_household")]
+    assert len(households) == 2 and households[0]["children"] == households[1]["children"]
+    a, b = (Person.objects.get(uuid=row["person_uuid"]) for row in households)
+    assert a.addresses.get().street_address != b.addresses.get().street_address or (
+        a.addresses.get().postal_code != b.addresses.get().postal_code
+    )
+
+
+def test_json_output_parses_and_lists_personas_with_roles():
+    out, err = io.StringIO(), io.StringIO()
+    call_command("demo_world", children=SMALL, seed=4, json=True, stdout=out, stderr=err)
+    document = json.loads(out.getvalue())
+    assert "fiktiva" in document["notes"] and "fictitious" in document["notes"]
+    roles = {row["role"] for row in document["personas"]}
+    assert roles == {"guardian", "staff", "child"}
+    keys = [row["key"] for row in document["personas"]]
+    assert keys.count("guardian_teacher") == 1 and "teacher_guardian" in keys
+    for row in document["personas"]:
+        assert civic.is_valid(row["civic_number"])
+        assert {"key", "role", "label", "name", "civic_number", "person_uuid", "children", "units"} <= set(row)
+    assert "Built" in err.getvalue()
+
+
+def test_command_refuses_a_database_with_persons_unless_reset():
+    call_command("demo_world", children=SMALL, seed=4, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="--reset"):
+        call_command("demo_world", children=SMALL, seed=4, stdout=io.StringIO())
+
+
+def test_reset_deletes_posts_and_audit_records_and_builds_the_world_again():
+    world = build_world(children=SMALL, seed=4)
+    teacher = world.personas["preschool_teacher"]
+    unit = world.preschools[0]
+    Post.objects.create(
+        organisation=world.organisation,
+        school_unit=unit,
+        kind=PostKind.INDIVIDUAL,
+        author=teacher,
+        title="Vi byggde en koja",
+        activity_date=today(),
+    )
+    AuditRecord.objects.create(actor=teacher, actor_role="staff", action=AuditAction.READ_TIMELINE, school_unit=unit)
+    persons_before = Person.objects.count()
+    call_command("demo_world", children=SMALL, seed=4, reset=True, stdout=io.StringIO())
+    assert Post.objects.count() == 0
+    assert AuditRecord.objects.count() == 0
+    assert Person.objects.count() == persons_before
+    assert not Person.objects.filter(pk=teacher.pk).exists()  # new rows, same uuids
+    assert Person.objects.filter(uuid=teacher.uuid).exists()
+
+
+def test_number_of_queries_does_not_grow_with_the_number_of_children():
+    with CaptureQueriesContext(connection) as small:
+        build_world(children=20, seed=9)
+    reset_world()
+    with CaptureQueriesContext(connection) as larger:
+        build_world(children=60, seed=9)
+    assert children_qs().count() == 60
+    statements = [q["sql"] for q in [*small.captured_queries, *larger.captured_queries]]
+    # Only multi-row INSERTs: no per-row SELECT or UPDATE.
+    assert all(sql.startswith("INSERT INTO") for sql in statements)
+    if connection.vendor == "postgresql":
+        # One INSERT per table and chunk (batches of 2000 rows): the same for 20 and 60 children.
+        assert len(small.captured_queries) == len(larger.captured_queries) == 18
+    else:
+        # SQLite caps a statement at 999 parameters (about 100 rows of a wide table), so three
+        # times the children may need a few more batches, never a query per row.
+        assert len(small.captured_queries) == 18
+        assert len(larger.captured_queries) <= len(small.captured_queries) + 4

@@ -1,0 +1,78 @@
+"""Admin for SIS connections and read-only import reports (for organisation admins, R13).
+
+Reports hold counts and warning codes only; no personal data is shown. Secrets are never entered
+here: a connection names where its secret lives (env:NAME or file:/path).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from folja.sis.models import SisConnection, SyncRun
+from folja.sis.tasks import sis_sync_connection
+
+
+@admin.register(SisConnection)
+class SisConnectionAdmin(admin.ModelAdmin):
+    list_display = ("organisation", "base_url", "auth_kind", "enabled", "last_delta_at", "last_full_at")
+    list_filter = ("enabled", "auth_kind")
+    readonly_fields = ("last_delta_at", "last_full_at")
+    actions = ("run_now", "run_full_now")
+    fieldsets = (
+        (None, {"fields": ("organisation", "base_url", "enabled")}),
+        (
+            _("Autentisering"),
+            {
+                "fields": (
+                    "auth_kind",
+                    "token_url",
+                    "client_id",
+                    "api_key_header",
+                    "secret_ref",
+                    "client_cert_path",
+                    "client_key_path",
+                )
+            },
+        ),
+        (_("Schema"), {"fields": ("delta_minutes", "full_every_hours", "last_delta_at", "last_full_at")}),
+    )
+
+    @admin.action(description=_("Importera ändringar nu"))
+    def run_now(self, request: HttpRequest, queryset: QuerySet[SisConnection]) -> None:
+        self._enqueue(request, queryset, full=False)
+
+    @admin.action(description=_("Gör en fullständig avstämning nu"))
+    def run_full_now(self, request: HttpRequest, queryset: QuerySet[SisConnection]) -> None:
+        self._enqueue(request, queryset, full=True)
+
+    def _enqueue(self, request: HttpRequest, queryset: QuerySet[SisConnection], *, full: bool) -> None:
+        count = 0
+        for connection in queryset.filter(enabled=True):
+            sis_sync_connection.enqueue(connection.pk, full=full)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d import har lagts i kö.", "%(count)d importer har lagts i kö.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "organisation", "mode", "dry_run", "status", "duration_seconds", "progress")
+    list_filter = ("status", "mode", "dry_run")
+    date_hierarchy = "started_at"
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SyncRun | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SyncRun | None = None) -> bool:
+        return False

@@ -1,0 +1,767 @@
+"""Apply a staged SIS snapshot to the directory in one transaction, writing only what changed.
+
+Why a dedicated module with bulk operations instead of one action call per row: a municipality
+has about 400,000 persons and a million relationship rows, and a per-row action (one transaction
+and several queries each) would take hours. This module is the import's "action": it is called
+only by `folja.sis.sync` inside a single `transaction.atomic()`, it compares every row before
+writing so that an unchanged re-run writes nothing, and it seals persons through the one
+action that may do so, `folja.directory.actions.person_seal`.
+
+Relationships are ended (end date = yesterday) rather than deleted, because posts and audit rows
+point at persons, units and groups; a relationship that had not started yet is moved into the
+past (start = end = yesterday) so that it never becomes active. Guardianships have no dates and
+are deleted when the SIS no longer reports them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from folja.directory.actions import person_seal
+from folja.directory.models import (
+    Address,
+    Duty,
+    DutyAssignment,
+    Email,
+    Group,
+    GroupMembership,
+    Guardianship,
+    Organisation,
+    OrganisationType,
+    Person,
+    PersonSisId,
+    Phone,
+    Placement,
+)
+from folja.sis.mapping import (
+    MARKING_NONE,
+    ORGANISATION_FIELDS,
+    PERSON_FIELDS,
+    PersonRef,
+    StagedDuty,
+    StagedGroup,
+    StagedOrganisation,
+    StagedPerson,
+    StagedPlacement,
+    Warnings,
+)
+
+CHUNK = 5000
+BATCH = 2000
+
+
+@dataclass
+class Staging:
+    """Everything fetched for one run, deduplicated by SIS id, before anything is written."""
+
+    full: bool
+    organisations: dict[str, StagedOrganisation] = field(default_factory=dict)
+    persons: dict[str, StagedPerson] = field(default_factory=dict)
+    groups: dict[str, StagedGroup] = field(default_factory=dict)
+    placements: dict[str, StagedPlacement] = field(default_factory=dict)
+    duties: dict[str, StagedDuty] = field(default_factory=dict)
+    deleted: dict[str, set[str]] = field(default_factory=dict)
+    warnings: Warnings = field(default_factory=Warnings)
+
+    def referenced_person_ids(self) -> set[str]:
+        """Return the SIS ids of every person referenced by a relationship in the staging."""
+        ids: set[str] = set()
+        for person in self.persons.values():
+            ids.update(ref.sis_id for ref, _ in person.responsibles or ())
+        for group in self.groups.values():
+            ids.update(ref.sis_id for ref, _, _ in group.memberships or ())
+        ids.update(p.child.sis_id for p in self.placements.values())
+        ids.update(d.person.sis_id for d in self.duties.values())
+        return ids
+
+    def all_refs(self) -> Iterator[PersonRef]:
+        """Yield every person reference in the staging (for the security-marking check)."""
+        for person in self.persons.values():
+            for ref, _ in person.responsibles or ():
+                yield ref
+        for group in self.groups.values():
+            for ref, _, _ in group.memberships or ():
+                yield ref
+        for placement in self.placements.values():
+            yield placement.child
+        for duty in self.duties.values():
+            yield duty.person
+
+
+def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    """Yield lists of at most `size` items."""
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Applier:
+    """One application of a staging to one huvudman; `counts[entity][kind]` is the report."""
+
+    def __init__(
+        self,
+        *,
+        organisation: Organisation,
+        staging: Staging,
+        today: dt.date,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.org = organisation
+        self.s = staging
+        self.w = staging.warnings
+        self.today = today
+        self.yesterday = today - dt.timedelta(days=1)
+        self.counts: dict[str, Counter] = defaultdict(Counter)
+        self.progress = progress or (lambda _message: None)
+        self.org_ids: dict[str, int] = {}
+        self.allowed: dict[str, int] = {}  # person SIS id -> person pk, for persons that may be referenced
+        self.protected: set[str] = set()
+        self.group_ids: dict[str, int] = {}
+        self.group_dates: dict[int, tuple[dt.date, dt.date | None]] = {}
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _end(self, qs: QuerySet, entity: str) -> None:
+        """End the rows of a dated queryset as of yesterday; move not-yet-started rows into the past."""
+        open_rows = qs.filter(Q(end_date__isnull=True) | Q(end_date__gt=self.yesterday))
+        ended = open_rows.filter(start_date__lte=self.yesterday).update(end_date=self.yesterday)
+        ended += open_rows.filter(start_date__gt=self.yesterday).update(
+            start_date=self.yesterday, end_date=self.yesterday
+        )
+        self.counts[entity]["ended"] += ended
+
+    def _end_pks(self, model: type, pks: Iterable[int], entity: str) -> None:
+        for batch in chunks(pks):
+            self._end(model.objects.filter(pk__in=batch), entity)
+
+    def ref_ok(self, ref: PersonRef, entity: str) -> int | None:
+        """Return the person pk a reference may be turned into, or None (counted as skipped).
+
+        R5: the reference's own marking, when given, must be "Ingen", and the person must have
+        been imported (or be known and unsealed); a reference is never turned into a stub.
+        """
+        if ref.sis_id in self.protected:
+            self.counts[entity]["skipped"] += 1
+            self.w.add(f"protected_reference:{entity}")
+            return None
+        pk = self.allowed.get(ref.sis_id)
+        if pk is None:
+            self.counts[entity]["skipped"] += 1
+            self.w.add(f"dangling_reference:{entity}")
+        return pk
+
+    # -- the run --------------------------------------------------------------------------
+
+    def run(self) -> dict[str, dict[str, int]]:
+        """Apply everything in dependency order and return the counts."""
+        self.progress("organisations")
+        self.apply_organisations()
+        self.progress("persons")
+        self.apply_persons()
+        self.progress("guardianships")
+        self.apply_guardianships()
+        self.progress("groups")
+        self.apply_groups()
+        self.progress("placements")
+        derived_old = self.apply_placements()
+        self.progress("memberships")
+        self.apply_memberships(derived_old)
+        self.progress("duties")
+        self.apply_duties()
+        self.progress("deletions")
+        self.apply_deleted_persons()
+        return {entity: dict(counter) for entity, counter in sorted(self.counts.items())}
+
+    # -- organisations --------------------------------------------------------------------
+
+    def apply_organisations(self) -> None:
+        huvudman = self.org
+        existing = {o.sis_id: o for o in Organisation.objects.filter(organisation=huvudman, sis_id__isnull=False)}
+        self.org_ids = {sis_id: o.pk for sis_id, o in existing.items()}
+        if huvudman.sis_id:
+            self.org_ids[huvudman.sis_id] = huvudman.pk
+        counts = self.counts["organisations"]
+        to_create, created = [], set()
+        for staged in self.s.organisations.values():
+            if staged.organisation_type == OrganisationType.HUVUDMAN:
+                if huvudman.sis_id in (None, staged.sis_id):
+                    if huvudman.sis_id is None:
+                        huvudman.sis_id = staged.sis_id
+                        huvudman.save(update_fields=["sis_id"])
+                        counts["updated"] += 1
+                    self.org_ids[staged.sis_id] = huvudman.pk
+                else:
+                    self.w.add("other_huvudman_skipped")
+                    counts["skipped"] += 1
+                continue
+            if staged.sis_id not in existing:
+                org = Organisation(
+                    organisation=huvudman,
+                    parent=huvudman,
+                    sis_id=staged.sis_id,
+                    organisation_type=staged.organisation_type,
+                    **dict(zip(ORGANISATION_FIELDS, staged.fields, strict=True)),
+                )
+                to_create.append(org)
+                created.add(staged.sis_id)
+        Organisation.objects.bulk_create(to_create, batch_size=BATCH)
+        for org in to_create:
+            existing[org.sis_id] = org
+            self.org_ids[org.sis_id] = org.pk
+        counts["created"] += len(to_create)
+        to_update = []
+        for staged in self.s.organisations.values():
+            org = existing.get(staged.sis_id)
+            if org is None or staged.organisation_type == OrganisationType.HUVUDMAN:
+                continue
+            parent_id = self.org_ids.get(staged.parent_sis_id) if staged.parent_sis_id else None
+            if staged.parent_sis_id and parent_id is None:
+                self.w.add("dangling_reference:Organisation.parentOrganisation")
+            wanted = dict(zip(ORGANISATION_FIELDS, staged.fields, strict=True))
+            wanted["organisation_type"] = staged.organisation_type
+            wanted["parent_id"] = parent_id or huvudman.pk
+            changed = [name for name, value in wanted.items() if getattr(org, name) != value]
+            if changed:
+                for name in changed:
+                    setattr(org, name, wanted[name])
+                to_update.append(org)
+                if staged.sis_id not in created:
+                    counts["updated"] += 1
+        if to_update:
+            Organisation.objects.bulk_update(
+                to_update, [*ORGANISATION_FIELDS, "organisation_type", "parent"], batch_size=BATCH
+            )
+        gone = set(self.s.deleted.get("organisations", ()))
+        if self.s.full:
+            gone |= set(existing) - set(self.s.organisations)
+        for org in existing.values():
+            if org.sis_id in gone and (org.end_date is None or org.end_date > self.yesterday):
+                org.end_date = self.yesterday if (org.start_date or self.yesterday) <= self.yesterday else org.start_date
+                org.save(update_fields=["end_date"])
+                counts["ended"] += 1
+
+    # -- persons --------------------------------------------------------------------------
+
+    def apply_persons(self) -> None:
+        counts = self.counts["persons"]
+        staged_persons = self.s.persons
+        # R5: a person is protected when their record, or any reference to them, carries a marking
+        # other than "Ingen" (a missing marking on the record counts as protected: fail closed).
+        self.protected = {p.sis_id for p in staged_persons.values() if p.marking != MARKING_NONE}
+        self.protected |= {r.sis_id for r in self.s.all_refs() if r.marking is not None and r.marking != MARKING_NONE}
+
+        wanted_ids = set(staged_persons) | self.s.referenced_person_ids()
+        links: dict[str, int] = {}
+        if self.s.full:
+            links = dict(PersonSisId.objects.filter(organisation=self.org).values_list("sis_id", "person_id"))
+        else:
+            for batch in chunks(wanted_ids):
+                links.update(
+                    PersonSisId.objects.filter(organisation=self.org, sis_id__in=batch).values_list("sis_id", "person_id")
+                )
+        rows: dict[int, tuple] = {}
+        query_fields = ("pk", *PERSON_FIELDS, "sealed_at")
+        if self.s.full:
+            for row in Person.objects.filter(sis_ids__organisation=self.org).values_list(*query_fields).iterator(
+                chunk_size=CHUNK
+            ):
+                rows[row[0]] = row
+        else:
+            for batch in chunks(set(links.values())):
+                for row in Person.objects.filter(pk__in=batch).values_list(*query_fields):
+                    rows[row[0]] = row
+
+        # Persons known by civic number from another organisation, or from before a SIS id change.
+        unlinked_civics = {
+            p.civic_number for p in staged_persons.values() if p.civic_number and p.sis_id not in links
+        }
+        by_civic: dict[str, tuple] = {}
+        for batch in chunks(unlinked_civics):
+            for row in Person.objects.filter(civic_number__in=batch).values_list(*query_fields):
+                by_civic[row[4]] = row
+                rows[row[0]] = row
+
+        # Seal every known person who is now protected (R5), at once.
+        for sis_id in self.protected:
+            pk = links.get(sis_id)
+            if pk is None:
+                staged = staged_persons.get(sis_id)
+                if staged is not None and staged.civic_number in by_civic:
+                    pk = by_civic[staged.civic_number][0]
+            if pk is not None and rows.get(pk, (None,) * 10)[-1] is None:
+                if person_seal(person=Person(pk=pk), reason="sis_security_marking", source="sis"):
+                    counts["sealed"] += 1
+        sealed_count = 0
+
+        civic_owner = {row[4]: row[0] for row in rows.values() if row[4]}
+        seen_civics: set[str] = set()
+        to_create: list[tuple[str, Person]] = []
+        to_link: list[PersonSisId] = []
+        to_update: list[Person] = []
+        for staged in staged_persons.values():
+            if staged.sis_id in self.protected:
+                counts["skipped"] += 1
+                self.w.add("protected_identity")
+                continue
+            if staged.fields is None:
+                counts["skipped"] += 1
+                continue
+            civic_number = staged.fields[3]
+            if civic_number:
+                if civic_number in seen_civics:
+                    counts["skipped"] += 1
+                    self.w.add("duplicate_civic_number")
+                    continue
+                seen_civics.add(civic_number)
+            pk = links.get(staged.sis_id)
+            if pk is None and civic_number and civic_number in by_civic:
+                pk = by_civic[civic_number][0]
+                to_link.append(PersonSisId(organisation=self.org, person_id=pk, sis_id=staged.sis_id))
+            if pk is None:
+                if civic_number and civic_number in civic_owner:
+                    counts["skipped"] += 1
+                    self.w.add("civic_number_conflict")
+                    continue
+                to_create.append((staged.sis_id, Person(**dict(zip(PERSON_FIELDS, staged.fields, strict=True)))))
+                continue
+            row = rows.get(pk)
+            if row is None or row[-1] is not None:
+                # Sealed (or vanished mid-run): only the organisation can unseal (R5).
+                counts["skipped"] += 1
+                sealed_count += 1
+                continue
+            if tuple(row[1:-1]) != staged.fields:
+                if civic_number and civic_owner.get(civic_number, pk) != pk:
+                    counts["skipped"] += 1
+                    self.w.add("civic_number_conflict")
+                    continue
+                to_update.append(Person(pk=pk, **dict(zip(PERSON_FIELDS, staged.fields, strict=True))))
+            self.allowed[staged.sis_id] = pk
+        if sealed_count:
+            self.w.add("sealed_person_not_updated")
+
+        for batch in chunks(to_create, BATCH):
+            Person.objects.bulk_create([person for _, person in batch])
+        for sis_id, person in to_create:
+            self.allowed[sis_id] = person.pk
+            to_link.append(PersonSisId(organisation=self.org, person_id=person.pk, sis_id=sis_id))
+        PersonSisId.objects.bulk_create(to_link, batch_size=BATCH)
+        Person.objects.bulk_update(to_update, list(PERSON_FIELDS), batch_size=1000)
+        counts["created"] += len(to_create)
+        counts["updated"] += len(to_update)
+
+        # Referenced persons not in this delta: usable when known here and not sealed.
+        for sis_id, pk in links.items():
+            if sis_id not in self.allowed and sis_id not in staged_persons and sis_id not in self.protected:
+                row = rows.get(pk)
+                if row is not None and row[-1] is None:
+                    self.allowed[sis_id] = pk
+
+        created_pks = {person.pk for _, person in to_create}
+        self.apply_contacts(created_pks)
+
+    def apply_contacts(self, created_pks: set[int]) -> None:
+        """Replace a person's e-mails, phones or addresses when (and only when) the SIS list differs."""
+        counts = self.counts["contacts"]
+        kinds = (
+            ("emails", Email, ("value", "type")),
+            ("phones", Phone, ("value", "type", "mobile")),
+            (
+                "addresses",
+                Address,
+                ("type", "street_address", "postal_code", "locality", "country", "municipality_code"),
+            ),
+        )
+        for attr, model, fields in kinds:
+            wanted: dict[int, tuple] = {}
+            for staged in self.s.persons.values():
+                value = getattr(staged, attr)
+                pk = self.allowed.get(staged.sis_id)
+                if value is not None and pk is not None:
+                    wanted[pk] = value
+            current: dict[int, list] = defaultdict(list)
+            existing_pks = [pk for pk in wanted if pk not in created_pks]
+            if self.s.full and len(existing_pks) > CHUNK:
+                rows = model.objects.filter(person__sis_ids__organisation=self.org).values_list("person_id", *fields)
+                for row in rows.iterator(chunk_size=CHUNK):
+                    current[row[0]].append(tuple(row[1:]))
+            else:
+                for batch in chunks(existing_pks):
+                    for row in model.objects.filter(person_id__in=batch).values_list("person_id", *fields):
+                        current[row[0]].append(tuple(row[1:]))
+            replace: list[int] = []
+            new_rows = []
+            for pk, values in wanted.items():
+                if tuple(sorted(current.get(pk, ()))) == values:
+                    continue
+                if pk not in created_pks and current.get(pk):
+                    replace.append(pk)
+                    counts["updated"] += 1
+                else:
+                    counts["created"] += 1
+                new_rows.extend(model(person_id=pk, **dict(zip(fields, value, strict=True))) for value in values)
+            for batch in chunks(replace):
+                model.objects.filter(person_id__in=batch).delete()
+            model.objects.bulk_create(new_rows, batch_size=BATCH)
+
+    # -- guardianships --------------------------------------------------------------------
+
+    def apply_guardianships(self) -> None:
+        counts = self.counts["guardianships"]
+        desired: set[tuple[int, int, str]] = set()
+        scope_children: set[int] = set()
+        for staged in self.s.persons.values():
+            child_pk = self.allowed.get(staged.sis_id)
+            if child_pk is None or staged.responsibles is None:
+                continue
+            scope_children.add(child_pk)
+            for ref, relation in staged.responsibles:
+                responsible_pk = self.ref_ok(ref, "guardianships")
+                if responsible_pk is not None and responsible_pk != child_pk:
+                    desired.add((child_pk, responsible_pk, relation))
+        existing: dict[tuple[int, int, str], int] = {}
+        fields = ("child_id", "responsible_id", "relation_type", "pk")
+        if self.s.full:
+            for row in Guardianship.objects.filter(organisation=self.org).values_list(*fields).iterator(chunk_size=CHUNK):
+                existing[row[:3]] = row[3]
+        else:
+            for batch in chunks(scope_children):
+                for row in Guardianship.objects.filter(organisation=self.org, child_id__in=batch).values_list(*fields):
+                    existing[row[:3]] = row[3]
+        allowed_pks = set(self.allowed.values()) if self.s.full else None
+        to_delete = [
+            pk
+            for key, pk in existing.items()
+            if key not in desired
+            and (key[0] in scope_children or (allowed_pks is not None and key[0] not in allowed_pks))
+        ]
+        Guardianship.objects.bulk_create(
+            [
+                Guardianship(organisation=self.org, child_id=c, responsible_id=r, relation_type=t)
+                for c, r, t in desired
+                if (c, r, t) not in existing
+            ],
+            batch_size=BATCH,
+        )
+        counts["created"] += sum(1 for key in desired if key not in existing)
+        for batch in chunks(to_delete):
+            Guardianship.objects.filter(pk__in=batch).delete()
+        counts["ended"] += len(to_delete)
+
+    # -- groups ---------------------------------------------------------------------------
+
+    def apply_groups(self) -> None:
+        counts = self.counts["groups"]
+        fields = ("display_name", "group_type", "school_type", "start_date", "end_date")
+        existing = {
+            row[0]: row[1:]
+            for row in Group.objects.filter(organisation=self.org, sis_id__isnull=False).values_list(
+                "sis_id", "pk", "school_unit_id", *fields
+            )
+        }
+        self.group_ids = {sis_id: row[0] for sis_id, row in existing.items()}
+        to_create, to_update, skipped = [], [], set()
+        for staged in self.s.groups.values():
+            unit_pk = self.org_ids.get(staged.unit_sis_id)
+            if unit_pk is None:
+                counts["skipped"] += 1
+                self.w.add("dangling_reference:Group.organisation")
+                skipped.add(staged.sis_id)
+                continue
+            wanted = (unit_pk, *staged.fields)
+            row = existing.get(staged.sis_id)
+            if row is None:
+                to_create.append(
+                    Group(
+                        organisation=self.org,
+                        sis_id=staged.sis_id,
+                        school_unit_id=unit_pk,
+                        hidden_members=self.org.hidden_members_by_default,
+                        **dict(zip(fields, staged.fields, strict=True)),
+                    )
+                )
+            elif tuple(row[1:]) != wanted:
+                to_update.append(
+                    Group(pk=row[0], school_unit_id=unit_pk, **dict(zip(fields, staged.fields, strict=True)))
+                )
+        Group.objects.bulk_create(to_create, batch_size=BATCH)
+        Group.objects.bulk_update(to_update, ["school_unit", *fields], batch_size=1000)
+        counts["created"] += len(to_create)
+        counts["updated"] += len(to_update)
+        for group in to_create:
+            self.group_ids[group.sis_id] = group.pk
+        for sis_id, row in existing.items():
+            self.group_dates[row[0]] = (row[5], row[6])
+        for group in [*to_create, *to_update]:
+            self.group_dates[group.pk] = (group.start_date, group.end_date)
+        gone = set(self.s.deleted.get("groups", ())) | skipped
+        if self.s.full:
+            gone |= set(existing) - set(self.s.groups)
+        gone_pks = [self.group_ids[sis_id] for sis_id in gone if sis_id in self.group_ids]
+        self._end_pks(Group, gone_pks, "groups")
+        for batch in chunks(gone_pks):
+            self._end(GroupMembership.objects.filter(group_id__in=batch), "memberships")
+            self._end(DutyAssignment.objects.filter(group_id__in=batch), "assignments")
+        self.gone_groups = set(gone_pks)
+
+    # -- placements -----------------------------------------------------------------------
+
+    def apply_placements(self) -> set[tuple[int, int, dt.date]]:
+        """Upsert placements; return the membership keys their old group/start implied."""
+        counts = self.counts["placements"]
+        fields = ("child_id", "school_unit_id", "group_id", "school_type", "start_date", "end_date")
+        existing: dict[str, tuple] = {}
+        qs = Placement.objects.filter(organisation=self.org, sis_id__isnull=False)
+        if self.s.full:
+            for row in qs.values_list("sis_id", "pk", *fields).iterator(chunk_size=CHUNK):
+                existing[row[0]] = row[1:]
+        else:
+            for batch in chunks(set(self.s.placements) | set(self.s.deleted.get("placements", ()))):
+                for row in qs.filter(sis_id__in=batch).values_list("sis_id", "pk", *fields):
+                    existing[row[0]] = row[1:]
+        derived_old: set[tuple[int, int, dt.date]] = set()
+        to_create, to_update, gone = [], [], set(self.s.deleted.get("placements", ()))
+        self.placement_memberships: dict[tuple[int, int, dt.date], dt.date | None] = {}
+        for staged in self.s.placements.values():
+            child_pk = self.ref_ok(staged.child, "placements")
+            unit_pk = self.org_ids.get(staged.unit_sis_id)
+            if unit_pk is None and child_pk is not None:
+                counts["skipped"] += 1
+                self.w.add("dangling_reference:Placement.placedAt")
+            if child_pk is None or unit_pk is None:
+                gone.add(staged.sis_id)
+                continue
+            group_pk = self.group_ids.get(staged.group_sis_id) if staged.group_sis_id else None
+            if staged.group_sis_id and group_pk is None:
+                self.w.add("dangling_reference:Placement.group")
+            wanted = (child_pk, unit_pk, group_pk, staged.school_type, staged.start_date, staged.end_date)
+            if group_pk is not None:
+                self.placement_memberships[(group_pk, child_pk, staged.start_date)] = staged.end_date
+            row = existing.get(staged.sis_id)
+            if row is None:
+                to_create.append(
+                    Placement(organisation=self.org, sis_id=staged.sis_id, **dict(zip(fields, wanted, strict=True)))
+                )
+            elif tuple(row[1:]) != wanted:
+                to_update.append(Placement(pk=row[0], **dict(zip(fields, wanted, strict=True))))
+                if row[3] is not None:
+                    derived_old.add((row[3], row[1], row[5]))
+        Placement.objects.bulk_create(to_create, batch_size=BATCH)
+        Placement.objects.bulk_update(to_update, [f.removesuffix("_id") for f in fields], batch_size=1000)
+        counts["created"] += len(to_create)
+        counts["updated"] += len(to_update)
+        if self.s.full:
+            gone |= set(existing) - set(self.s.placements)
+        gone_rows = [existing[sis_id] for sis_id in gone if sis_id in existing]
+        for row in gone_rows:
+            if row[3] is not None:
+                derived_old.add((row[3], row[1], row[5]))
+        self._end_pks(Placement, [row[0] for row in gone_rows], "placements")
+        return derived_old
+
+    # -- memberships ----------------------------------------------------------------------
+
+    def apply_memberships(self, derived_old: set[tuple[int, int, dt.date]]) -> None:
+        counts = self.counts["memberships"]
+        desired: dict[tuple[int, int, dt.date], dt.date | None] = {}
+        scope_groups: set[int] = set()
+        for staged in self.s.groups.values():
+            group_pk = self.group_ids.get(staged.sis_id)
+            if group_pk is None or staged.memberships is None or group_pk in self.gone_groups:
+                continue
+            scope_groups.add(group_pk)
+            group_start, group_end = self.group_dates[group_pk]
+            for ref, start, end in staged.memberships:
+                person_pk = self.ref_ok(ref, "memberships")
+                if person_pk is None:
+                    continue
+                start = start or group_start
+                end = end if end is not None else group_end
+                if end is not None and end < start:
+                    end = start
+                desired[(group_pk, person_pk, start)] = end
+        # The access policy reads group membership, so a placement in a group is one too.
+        for key, end in self.placement_memberships.items():
+            if key[0] not in self.gone_groups:
+                desired.setdefault(key, end)
+        keep: set[tuple[int, int, dt.date]] = set()
+        if not self.s.full and scope_groups:
+            staged_ids = set(self.s.placements)
+            for batch in chunks(scope_groups):
+                rows = (
+                    Placement.objects.filter(organisation=self.org, group_id__in=batch)
+                    .exclude(sis_id__in=staged_ids)
+                    .values_list("group_id", "child_id", "start_date")
+                )
+                keep.update(rows)
+        existing: dict[tuple[int, int, dt.date], tuple[int, dt.date | None]] = {}
+        duplicates: list[int] = []
+        fields = ("group_id", "person_id", "start_date", "pk", "end_date")
+        qs = GroupMembership.objects.filter(organisation=self.org)
+        if self.s.full:
+            rows_iter: Iterable = qs.values_list(*fields).iterator(chunk_size=CHUNK)
+        else:
+            groups = scope_groups | {k[0] for k in desired} | {k[0] for k in derived_old}
+            rows_iter = (row for batch in chunks(groups) for row in qs.filter(group_id__in=batch).values_list(*fields))
+        for row in rows_iter:
+            key = row[:3]
+            if key in existing:
+                duplicates.append(row[3])
+            else:
+                existing[key] = (row[3], row[4])
+        to_create, to_update, to_end = [], [], list(duplicates)
+        for key, end in desired.items():
+            current = existing.get(key)
+            if current is None:
+                to_create.append(
+                    GroupMembership(
+                        organisation=self.org, group_id=key[0], person_id=key[1], start_date=key[2], end_date=end
+                    )
+                )
+            elif current[1] != end:
+                to_update.append(GroupMembership(pk=current[0], end_date=end))
+        for key, (pk, _end) in existing.items():
+            if key in desired or key in keep:
+                continue
+            if self.s.full or key[0] in scope_groups or key in derived_old:
+                to_end.append(pk)
+        GroupMembership.objects.bulk_create(to_create, batch_size=BATCH)
+        GroupMembership.objects.bulk_update(to_update, ["end_date"], batch_size=1000)
+        counts["created"] += len(to_create)
+        counts["updated"] += len(to_update)
+        self._end_pks(GroupMembership, to_end, "memberships")
+
+    # -- duties ---------------------------------------------------------------------------
+
+    def apply_duties(self) -> None:
+        counts = self.counts["duties"]
+        fields = ("person_id", "school_unit_id", "duty_role", "signature", "start_date", "end_date")
+        existing: dict[str, tuple] = {}
+        qs = Duty.objects.filter(organisation=self.org, sis_id__isnull=False)
+        if self.s.full:
+            rows = qs.values_list("sis_id", "pk", *fields)
+        else:
+            ids = list(set(self.s.duties) | set(self.s.deleted.get("duties", ())))
+            rows = (row for batch in chunks(ids) for row in qs.filter(sis_id__in=batch).values_list("sis_id", "pk", *fields))
+        for row in rows:
+            existing[row[0]] = row[1:]
+        to_create, to_update, gone = [], [], set(self.s.deleted.get("duties", ()))
+        duty_pks: dict[str, int] = {sis_id: row[0] for sis_id, row in existing.items()}
+        for staged in self.s.duties.values():
+            person_pk = self.ref_ok(staged.person, "duties")
+            unit_pk = self.org_ids.get(staged.unit_sis_id)
+            if unit_pk is None and person_pk is not None:
+                counts["skipped"] += 1
+                self.w.add("dangling_reference:Duty.dutyAt")
+            if person_pk is None or unit_pk is None:
+                gone.add(staged.sis_id)
+                continue
+            wanted = (person_pk, unit_pk, staged.duty_role, staged.signature, staged.start_date, staged.end_date)
+            row = existing.get(staged.sis_id)
+            if row is None:
+                to_create.append(
+                    Duty(organisation=self.org, sis_id=staged.sis_id, **dict(zip(fields, wanted, strict=True)))
+                )
+            elif tuple(row[1:]) != wanted:
+                to_update.append(Duty(pk=row[0], **dict(zip(fields, wanted, strict=True))))
+        Duty.objects.bulk_create(to_create, batch_size=BATCH)
+        Duty.objects.bulk_update(to_update, [f.removesuffix("_id") for f in fields], batch_size=1000)
+        counts["created"] += len(to_create)
+        counts["updated"] += len(to_update)
+        for duty in to_create:
+            duty_pks[duty.sis_id] = duty.pk
+        if self.s.full:
+            gone |= set(existing) - set(self.s.duties)
+        gone_pks = [duty_pks[sis_id] for sis_id in gone if sis_id in duty_pks]
+        self._end_pks(Duty, gone_pks, "duties")
+        for batch in chunks(gone_pks):
+            self._end(DutyAssignment.objects.filter(duty_id__in=batch), "assignments")
+        self.apply_assignments(duty_pks, set(gone_pks))
+
+    def apply_assignments(self, duty_pks: dict[str, int], gone_duties: set[int]) -> None:
+        counts = self.counts["assignments"]
+        desired: dict[tuple[int, int, str, dt.date], dt.date | None] = {}
+        scope: set[int] = set()
+        for staged in self.s.duties.values():
+            duty_pk = duty_pks.get(staged.sis_id)
+            if duty_pk is None or duty_pk in gone_duties or staged.assignments is None:
+                continue
+            scope.add(duty_pk)
+            for group_sis, role_type, start, end in staged.assignments:
+                group_pk = self.group_ids.get(group_sis)
+                if group_pk is None or group_pk in self.gone_groups:
+                    counts["skipped"] += 1
+                    self.w.add("dangling_reference:Duty.assignmentRole.group")
+                    continue
+                start = start or staged.start_date
+                end = end if end is not None else staged.end_date
+                if end is not None and end < start:
+                    end = start
+                desired[(duty_pk, group_pk, role_type, start)] = end
+        fields = ("duty_id", "group_id", "assignment_role_type", "start_date", "pk", "end_date")
+        qs = DutyAssignment.objects.filter(duty__organisation=self.org)
+        existing: dict[tuple, tuple[int, dt.date | None]] = {}
+        to_end: list[int] = []
+        rows = (
+            qs.values_list(*fields)
+            if self.s.full
+            else (row for batch in chunks(scope) for row in qs.filter(duty_id__in=batch).values_list(*fields))
+        )
+        for row in rows:
+            if row[:4] in existing:
+                to_end.append(row[4])
+            else:
+                existing[row[:4]] = (row[4], row[5])
+        to_create, to_update = [], []
+        for key, end in desired.items():
+            current = existing.get(key)
+            if current is None:
+                to_create.append(
+                    DutyAssignment(
+                        duty_id=key[0], group_id=key[1], assignment_role_type=key[2], start_date=key[3], end_date=end
+                    )
+                )
+            elif current[1] != end:
+                to_update.append(DutyAssignment(pk=current[0], end_date=end))
+        for key, (pk, _end) in existing.items():
+            if key not in desired and (self.s.full or key[0] in scope):
+                to_end.append(pk)
+        DutyAssignment.objects.bulk_create(to_create, batch_size=BATCH)
+        DutyAssignment.objects.bulk_update(to_update, ["end_date"], batch_size=1000)
+        counts["created"] += len(to_create)
+        counts["updated"] += len(to_update)
+        self._end_pks(DutyAssignment, to_end, "assignments")
+
+    # -- deleted persons ------------------------------------------------------------------
+
+    def apply_deleted_persons(self) -> None:
+        """End the relationships, in this organisation, of persons the SIS reports as deleted."""
+        deleted = self.s.deleted.get("persons", set())
+        if not deleted:
+            return
+        pks = []
+        for batch in chunks(deleted):
+            pks.extend(
+                PersonSisId.objects.filter(organisation=self.org, sis_id__in=batch).values_list("person_id", flat=True)
+            )
+        for batch in chunks(pks):
+            self._end(Placement.objects.filter(organisation=self.org, child_id__in=batch), "placements")
+            self._end(Duty.objects.filter(organisation=self.org, person_id__in=batch), "duties")
+            self._end(DutyAssignment.objects.filter(duty__organisation=self.org, duty__person_id__in=batch), "assignments")
+            self._end(GroupMembership.objects.filter(organisation=self.org, person_id__in=batch), "memberships")
+            removed, _ = Guardianship.objects.filter(
+                Q(child_id__in=batch) | Q(responsible_id__in=batch), organisation=self.org
+            ).delete()
+            self.counts["guardianships"]["ended"] += removed
+        self.counts["persons"]["ended"] += len(pks)

@@ -1,0 +1,225 @@
+"""An SS 12000 v2.1 client over httpx: paging, delta filters, lookups, retries.
+
+Paging follows the spec: only the first request of a listing carries filters (and `limit`);
+every following request carries `pageToken` (and `limit`) and nothing else, because servers
+must answer 400 to a page token combined with filters. Servers that ignore `limit` or return
+everything in one page work too. Transient failures (5xx, 429, timeouts, refused connections)
+are retried with bounded exponential backoff; a page that is not the documented shape raises
+`SisMalformedPage`, which stops the run before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+# Misspellings in the SS 12000 v2.1 spec that real servers echo; mapped to the intended names.
+KNOWN_MISSPELLINGS = {"activitites": "activities", "modifiedEntites": "modifiedEntities"}
+
+
+class SisError(Exception):
+    """Base class for errors that stop a sync run; messages never contain personal data."""
+
+
+class SisUnavailable(SisError):
+    """Raised when the SIS keeps failing after the bounded retries."""
+
+
+class SisMalformedPage(SisError):
+    """Raised when a response is not the shape the spec documents."""
+
+
+class SisRequestRejected(SisError):
+    """Raised for a 4xx answer other than 429 (bad filter, forbidden, not found)."""
+
+
+def format_timestamp(value: dt.datetime) -> str:
+    """Return an RFC 3339 timestamp in UTC, as SS 12000 filters expect."""
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_timestamp(value: Any) -> dt.datetime | None:
+    """Return an aware datetime for an RFC 3339 string, or None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+class SisClient:
+    """Read entities from one SS 12000 server."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        verify: Any = True,
+        timeout: float = 60.0,
+        page_limit: int | None = 1000,
+        max_attempts: int = 5,
+        backoff_base: float = 0.5,
+        backoff_max: float = 20.0,
+        lookup_batch: int = 500,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.page_limit = page_limit
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.lookup_batch = lookup_batch
+        self.http = httpx.Client(
+            auth=auth,
+            verify=verify,
+            timeout=timeout,
+            transport=transport,
+            headers={"Accept": "application/json"},
+        )
+        # The SIS's own clock (Date header) at the first answer: the next delta starts from it.
+        self.server_time: dt.datetime | None = None
+        self.requests_made = 0
+        self.retries = 0
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+    def __enter__(self) -> SisClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport ------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, params: Any = None, json: Any = None) -> Any:
+        url = f"{self.base_url}{path}"
+        last_problem = ""
+        for attempt in range(1, self.max_attempts + 1):
+            self.requests_made += 1
+            try:
+                response = self.http.request(method, url, params=params, json=json)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                last_problem = type(exc).__name__
+            else:
+                if self.server_time is None:
+                    self._note_server_time(response)
+                if response.status_code == 200:
+                    try:
+                        return response.json()
+                    except ValueError:
+                        raise SisMalformedPage(f"{path}: the answer is not valid JSON") from None
+                if response.status_code not in RETRY_STATUS:
+                    raise SisRequestRejected(f"{path}: the SIS answered HTTP {response.status_code}")
+                last_problem = f"HTTP {response.status_code}"
+            if attempt < self.max_attempts:
+                self.retries += 1
+                delay = min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max)
+                logger.warning("SIS %s %s failed (%s), retry %d in %.2fs", method, path, last_problem, attempt, delay)
+                time.sleep(delay)
+        raise SisUnavailable(f"{path}: still failing after {self.max_attempts} attempts ({last_problem})")
+
+    def _note_server_time(self, response: httpx.Response) -> None:
+        header = response.headers.get("Date")
+        if header:
+            try:
+                self.server_time = email.utils.parsedate_to_datetime(header).astimezone(dt.UTC)
+            except (TypeError, ValueError):
+                pass
+
+    # -- listings -------------------------------------------------------------------------
+
+    def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Yield the `data` list of every page of a listing; filters go on the first request only."""
+        first: dict[str, Any] = dict(params or {})
+        if self.page_limit:
+            first["limit"] = self.page_limit
+        query: dict[str, Any] = first
+        seen_tokens: set[str] = set()
+        page_no = 0
+        while True:
+            page_no += 1
+            body = self._request("GET", path, params=query)
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise SisMalformedPage(f"{path}: page {page_no} has no data list")
+            for item in body["data"]:
+                if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                    raise SisMalformedPage(f"{path}: page {page_no} has an entry without an id")
+            yield body["data"]
+            token = body.get("pageToken")
+            if not token:
+                return
+            if not isinstance(token, str) or token in seen_tokens:
+                raise SisMalformedPage(f"{path}: page {page_no} repeats or garbles its page token")
+            seen_tokens.add(token)
+            # The spec: a page token cannot be combined with other filters, only with limit.
+            query = {"pageToken": token}
+            if self.page_limit:
+                query["limit"] = self.page_limit
+
+    def changed(self, path: str, *, after: dt.datetime | None, params: dict[str, Any] | None = None) -> Iterator[
+        list[dict[str, Any]]
+    ]:
+        """Yield pages of entities created or modified after `after` (exclusive), or all when None.
+
+        Created and modified are asked for separately and the caller unions them by id, because
+        some servers do not set `meta.modified` on creation.
+        """
+        if after is None:
+            yield from self.pages(path, params)
+            return
+        stamp = format_timestamp(after)
+        yield from self.pages(path, {**(params or {}), "meta.modified.after": stamp})
+        yield from self.pages(path, {**(params or {}), "meta.created.after": stamp})
+
+    def deleted_entities(self, *, after: dt.datetime, entities: Iterable[str]) -> dict[str, set[str]]:
+        """Return the ids deleted after `after`, per entity list name (spec misspellings mapped)."""
+        result: dict[str, set[str]] = {}
+        params = {"after": format_timestamp(after), "entities": list(entities)}
+        query: dict[str, Any] = dict(params)
+        if self.page_limit:
+            query["limit"] = self.page_limit
+        seen: set[str] = set()
+        while True:
+            body = self._request("GET", "/deletedEntities", params=query)
+            if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+                raise SisMalformedPage("/deletedEntities: page has no data object")
+            for key, ids in body["data"].items():
+                if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                    raise SisMalformedPage("/deletedEntities: a list of ids is not a list of strings")
+                result.setdefault(KNOWN_MISSPELLINGS.get(key, key), set()).update(ids)
+            token = body.get("pageToken")
+            if not token:
+                return result
+            if not isinstance(token, str) or token in seen:
+                raise SisMalformedPage("/deletedEntities: repeated page token")
+            seen.add(token)
+            query = {"pageToken": token}
+            if self.page_limit:
+                query["limit"] = self.page_limit
+
+    def lookup(self, path: str, ids: Iterable[str], *, key: str = "ids") -> Iterator[dict[str, Any]]:
+        """Yield entities fetched by id through POST `<path>/lookup`, in batches."""
+        pending = sorted(set(ids))
+        for start in range(0, len(pending), self.lookup_batch):
+            batch = pending[start : start + self.lookup_batch]
+            body = self._request("POST", f"{path}/lookup", json={key: batch})
+            if not isinstance(body, list):
+                raise SisMalformedPage(f"{path}/lookup: the answer is not a list")
+            for item in body:
+                if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                    raise SisMalformedPage(f"{path}/lookup: an entry has no id")
+                yield item

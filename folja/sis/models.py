@@ -1,0 +1,103 @@
+"""A connection to a municipality's SIS and the report of every sync run.
+
+Secrets are never stored here: `secret_ref` names where the secret lives (``env:NAME`` or
+``file:/path``), so a database dump does not leak SIS credentials. Reports hold counts and
+warning codes only, never who (R5: "the import report says how many, never who").
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from folja.directory.models import Organisation
+
+
+class AuthKind(models.TextChoices):
+    OAUTH2 = "oauth2", _("OAuth2 client credentials")
+    API_KEY = "api_key", _("API-nyckel i header")
+    MTLS = "mtls", _("Klientcertifikat (mTLS)")
+    NONE = "none", _("Ingen (endast test)")
+
+
+class SisConnection(models.Model):
+    """How to reach one huvudman's SIS and where the last delta left off."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="sis_connections",
+        limit_choices_to={"organisation_type": "Huvudman"},
+        verbose_name=_("huvudman"),
+    )
+    base_url = models.URLField(_("bas-URL"), max_length=300)
+    auth_kind = models.CharField(_("autentisering"), max_length=16, choices=AuthKind.choices, default=AuthKind.OAUTH2)
+    token_url = models.URLField(_("token-URL"), max_length=300, blank=True)
+    client_id = models.CharField(_("klient-id"), max_length=200, blank=True)
+    api_key_header = models.CharField(_("header för API-nyckel"), max_length=100, blank=True)
+    secret_ref = models.CharField(
+        _("referens till hemlighet"),
+        max_length=300,
+        blank=True,
+        help_text=_("env:NAMN eller file:/sökväg – själva hemligheten lagras aldrig i databasen."),
+    )
+    client_cert_path = models.CharField(_("klientcertifikat (sökväg)"), max_length=300, blank=True)
+    client_key_path = models.CharField(_("klientnyckel (sökväg)"), max_length=300, blank=True)
+    enabled = models.BooleanField(_("aktiv"), default=True)
+    delta_minutes = models.PositiveIntegerField(_("minuter mellan deltaimporter"), default=15)
+    full_every_hours = models.PositiveIntegerField(_("timmar mellan fullständiga avstämningar"), default=24)
+    # The SIS's own clock at the start of the last successful run (never ours: clock skew).
+    last_delta_at = models.DateTimeField(_("senaste lyckade import (SIS-tid)"), null=True, blank=True)
+    last_full_at = models.DateTimeField(_("senaste fullständiga avstämning"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SIS-koppling")
+        verbose_name_plural = _("SIS-kopplingar")
+        constraints = [models.UniqueConstraint(fields=["organisation"], name="sisconnection_one_per_huvudman")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} – {self.base_url}"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("pågår")
+    SUCCEEDED = "succeeded", _("klar")
+    FAILED = "failed", _("misslyckades")
+
+
+class RunMode(models.TextChoices):
+    FULL = "full", _("fullständig")
+    DELTA = "delta", _("delta")
+
+
+class SyncRun(models.Model):
+    """The report of one import: counts per entity and warning codes, no personal data."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    connection = models.ForeignKey(
+        SisConnection, on_delete=models.CASCADE, null=True, blank=True, related_name="runs", verbose_name=_("koppling")
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("startad"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("klar"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    mode = models.CharField(_("läge"), max_length=8, choices=RunMode.choices)
+    dry_run = models.BooleanField(_("provkörning"), default=False)
+    # {"persons": {"created": n, "updated": n, "ended": n, "sealed": n, "skipped": n}, ...}
+    counts = models.JSONField(_("antal"), default=dict, blank=True)
+    # {"unknown_enum:Person.sex": n, "invalid_civic_number": n, ...}: codes and counts only.
+    warnings = models.JSONField(_("varningar"), default=dict, blank=True)
+    error = models.TextField(_("fel"), blank=True)
+    duration_seconds = models.FloatField(_("tid (s)"), null=True, blank=True)
+    progress = models.CharField(_("förlopp"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("importkörning")
+        verbose_name_plural = _("importkörningar")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.started_at:%Y-%m-%d %H:%M} {self.status}"

@@ -1,0 +1,116 @@
+"""The client's authentication and paging, against the fake SIS."""
+
+from __future__ import annotations
+
+import ssl
+
+import pytest
+
+from folja.sis.auth import ApiKeyAuth, OAuth2ClientCredentials, SisAuthError, mtls_context, resolve_secret
+from folja.sis.client import SisClient, SisRequestRejected
+from folja.sis.fake.server import FakeSis
+from folja.sis.fake.world import FakeWorld
+
+
+@pytest.fixture
+def secured():
+    with FakeSis(FakeWorld(children=30), client_id="folja", client_secret="hemligt", max_page=10) as server:
+        yield server
+
+
+def test_oauth2_token_is_fetched_once_and_reused_across_pages(secured):
+    auth = OAuth2ClientCredentials(token_url=secured.token_url, client_id="folja", client_secret="hemligt")
+    with SisClient(secured.base_url, auth=auth, page_limit=10) as client:
+        persons = [item for page in client.pages("/persons") for item in page]
+    assert len(persons) == secured.world.n_persons
+    assert auth.tokens_fetched == 1
+
+
+def test_wrong_client_secret_fails_with_a_message_without_the_secret(secured):
+    auth = OAuth2ClientCredentials(token_url=secured.token_url, client_id="folja", client_secret="fel-hemlighet")
+    with SisClient(secured.base_url, auth=auth) as client, pytest.raises(SisAuthError) as error:
+        list(client.pages("/organisations"))
+    assert "fel-hemlighet" not in str(error.value)
+
+
+def test_missing_token_is_rejected_without_retries(secured):
+    with SisClient(secured.base_url, backoff_base=0.001) as client, pytest.raises(SisRequestRejected):
+        list(client.pages("/organisations"))
+    assert client.requests_made == 1
+
+
+def test_api_key_is_sent_in_the_named_header():
+    world = FakeWorld(children=3)
+    with FakeSis(world) as server, SisClient(server.base_url, auth=ApiKeyAuth(header="X-Api-Key", key="k1")) as client:
+        captured = []
+        client.http.event_hooks["request"].append(lambda request: captured.append(request.headers.get("X-Api-Key")))
+        list(client.pages("/organisations"))
+    assert captured == ["k1"]
+
+
+def test_secret_reference_reads_environment_and_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("FOLJA_TEST_SIS_SECRET", "från-miljön")
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("från-fil\n")
+    assert resolve_secret("env:FOLJA_TEST_SIS_SECRET") == "från-miljön"
+    assert resolve_secret(f"file:{secret_file}") == "från-fil"
+    with pytest.raises(SisAuthError, match="FOLJA_TEST_SIS_UNSET"):
+        resolve_secret("env:FOLJA_TEST_SIS_UNSET")
+
+
+def test_mtls_context_refuses_a_missing_certificate_with_a_clear_error(tmp_path):
+    with pytest.raises(SisAuthError, match="client certificate"):
+        mtls_context(cert_path=str(tmp_path / "missing.pem"))
+    assert isinstance(ssl.create_default_context(), ssl.SSLContext)
+
+
+def test_limit_is_sent_on_every_page_and_filters_only_on_the_first():
+    world = FakeWorld(children=30)
+    with FakeSis(world) as server, SisClient(server.base_url, page_limit=7) as client:
+        ids = [item["id"] for page in client.pages("/placements", {"expandReferenceNames": "false"}) for item in page]
+        requests = [r for r in server.requests if r[1] == "/placements"]
+    assert len(ids) == len(set(ids)) == 30
+    assert "expandReferenceNames" in requests[0][2]
+    assert all(set(q) == {"pageToken", "limit"} for _m, _p, q, _b in requests[1:])
+
+
+def test_sis_sync_command_imports_and_prints_a_json_report(db, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    from folja.directory.models import Organisation, Person
+
+    Organisation.objects.create(organisation_type="Huvudman", display_name="Kommunen", organisation_code="K1")
+    world = FakeWorld(children=12)
+    with FakeSis(world, client_id="folja", client_secret="hemligt") as server:
+        call_command(
+            "sis_sync",
+            "--base-url", server.base_url,
+            "--token-url", server.token_url,
+            "--client-id", "folja",
+            "--client-secret", "hemligt",
+            "--organisation", "K1",
+            "--json",
+        )  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "succeeded"
+    assert report["counts"]["persons"]["created"] == Person.objects.count() > 0
+    assert "hemligt" not in json.dumps(report)
+
+
+def test_task_syncs_a_connection_and_skips_while_another_run_is_going(db, monkeypatch):
+    from folja.directory.models import Organisation, Person
+    from folja.sis.models import SisConnection, SyncRun
+    from folja.sis.tasks import sis_sync_connection
+
+    huvudman = Organisation.objects.create(organisation_type="Huvudman", display_name="Kommunen")
+    monkeypatch.setenv("FOLJA_TEST_SIS_KEY", "k1")
+    with FakeSis(FakeWorld(children=6)) as server:
+        connection = SisConnection.objects.create(
+            organisation=huvudman, base_url=server.base_url, auth_kind="api_key", secret_ref="env:FOLJA_TEST_SIS_KEY"
+        )
+        assert sis_sync_connection.call(connection.pk) == "succeeded"
+        assert Person.objects.exists()
+        SyncRun.objects.create(connection=connection, organisation=huvudman, mode="delta")
+        assert sis_sync_connection.call(connection.pk) == "skipped: a run is in progress"

@@ -1,0 +1,302 @@
+"""The import's rules, tried with hostile data against the fake SIS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+import httpx
+import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
+
+from folja.access.policy import children_of_guardian, may_sign_in_as
+from folja.accounts.roles import Role
+from folja.core.dates import today
+from folja.directory.models import (
+    Duty,
+    DutyAssignment,
+    Group,
+    GroupMembership,
+    Guardianship,
+    Organisation,
+    Person,
+    PersonSisId,
+    Placement,
+    RelationType,
+)
+from folja.sis.models import RunStatus, SisConnection, SyncRun
+
+pytestmark = pytest.mark.django_db
+
+DIRECTORY_MODELS = (Organisation, Person, PersonSisId, Guardianship, Group, GroupMembership, Placement, Duty)
+
+
+def snapshot() -> dict[str, list]:
+    """Return every directory row's values, to compare before and after a run."""
+    return {model.__name__: sorted(map(str, model.objects.values_list())) for model in DIRECTORY_MODELS} | {
+        "assignments": sorted(map(str, DutyAssignment.objects.values_list()))
+    }
+
+
+def person(world, index: int) -> Person | None:
+    link = PersonSisId.objects.filter(sis_id=world.id("persons", index)).select_related("person").first()
+    return link.person if link else None
+
+
+@pytest.fixture
+def connection(huvudman, fake) -> SisConnection:
+    return SisConnection.objects.create(organisation=huvudman, base_url=fake.base_url, auth_kind="none")
+
+
+def test_full_sync_imports_units_children_guardians_staff_and_their_relations(sync, world, huvudman):
+    result = sync()
+    assert result.status == RunStatus.SUCCEEDED
+    child = person(world, 0)
+    assert child is not None and child.civic_number and len(child.civic_number) == 12
+    guardian = person(world, world.guardians_of(0)[0])
+    assert Guardianship.objects.filter(child=child, responsible=guardian, relation_type="Vårdnadshavare").exists()
+    assert list(children_of_guardian(guardian)) == [child]
+    placement = Placement.objects.get(child=child)
+    assert placement.school_unit.school_unit_code == "10000000"
+    assert placement.school_unit.parent.organisation_type == "Förvaltning"
+    # The placement's group gives a group membership with the placement's dates.
+    assert GroupMembership.objects.filter(person=child, group=placement.group, start_date=placement.start_date).exists()
+    staff = person(world, world.n_children + world.n_guardians + 1)
+    duty = Duty.objects.get(person=staff)
+    assert DutyAssignment.objects.filter(duty=duty, group__sis_id=world.id("groups", 1)).exists()
+    assert result.counts["persons"]["created"] == Person.objects.count()
+    run = SyncRun.objects.get()
+    assert run.status == RunStatus.SUCCEEDED and run.counts == result.counts
+
+
+def test_unchanged_rerun_writes_no_row(sync):
+    sync()
+    with CaptureQueriesContext(db_connection) as queries:
+        result = sync()
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) and "sis_syncrun" not in q["sql"]
+    ]
+    assert writes == []
+    assert all(counts.get(kind, 0) == 0 for counts in result.counts.values() for kind in ("created", "updated", "ended"))
+
+
+def test_child_with_no_security_marking_field_is_not_imported(sync, world):
+    world.touch("persons", 0, lambda item: {k: v for k, v in item.items() if k != "securityMarking"})
+    result = sync()
+    assert person(world, 0) is None
+    assert not Placement.objects.filter(sis_id=world.id("placements", 0)).exists()
+    assert result.warnings["missing:Person.securityMarking"] == 1
+    assert result.counts["placements"]["skipped"] >= 1
+
+
+def test_unknown_security_marking_is_treated_as_protected(sync, world):
+    world.touch("persons", 1, {"securityMarking": "Skyddad"})
+    result = sync()
+    assert person(world, 1) is None
+    assert result.warnings["unknown_enum:Person.securityMarking"] == 1
+
+
+def test_protected_guardian_of_unprotected_child_gives_child_but_no_guardianship(sync, world):
+    protected_guardian = world.n_children + 25  # Sekretessmarkering in a world with protected_every=25
+    assert world.marking(protected_guardian) == "Sekretessmarkering"
+    child_index = 15
+    assert protected_guardian in world.guardians_of(child_index)
+    sync()
+    child = person(world, child_index)
+    assert child is not None
+    assert person(world, protected_guardian) is None
+    assert list(Guardianship.objects.filter(child=child).values_list("responsible__sis_ids__sis_id", flat=True)) == [
+        world.id("persons", protected_guardian + 1)
+    ]
+
+
+def test_reference_marked_protected_keeps_person_out_even_if_record_says_ingen(sync, world):
+    guardian = world.guardians_of(3)[0]
+    world.touch("persons", 3, lambda item: {**item, "responsibles": [
+        {"person": {"id": world.id("persons", guardian), "securityMarking": "Skyddad folkbokföring"},
+         "relationType": "Vårdnadshavare"}]})
+    sync()
+    assert person(world, guardian) is None
+    assert not Guardianship.objects.filter(child=person(world, 3)).exists()
+
+
+def test_placement_that_references_an_absent_person_is_skipped_and_counted(sync, world):
+    absent = str(uuid.uuid4())
+    world.add(
+        "placements",
+        {
+            "id": str(uuid.uuid4()),
+            "child": {"id": absent, "securityMarking": "Ingen"},
+            "placedAt": {"id": world.unit_id(0)},
+            "schoolType": "FS",
+            "startDate": "2025-08-15",
+        },
+    )
+    result = sync()
+    assert result.warnings["dangling_reference:placements"] == 1
+    assert result.counts["placements"]["skipped"] == result.warnings.get("protected_reference:placements", 0) + 1
+    assert Placement.objects.count() == result.counts["placements"]["created"] == world.n_children - 2
+    assert not PersonSisId.objects.filter(sis_id=absent).exists()  # never a stub
+
+
+def test_person_who_becomes_protected_in_a_delta_is_sealed_at_once(sync, world, connection):
+    assert sync(connection=connection).mode == "full"
+    child = person(world, 2)
+    guardian = person(world, world.guardians_of(2)[0])
+    assert may_sign_in_as(guardian, Role.GUARDIAN)
+    world.touch("persons", 2, {"securityMarking": "Skyddad folkbokföring"})
+    result = sync(connection=connection)
+    assert result.mode == "delta"
+    assert result.counts["persons"]["sealed"] == 1
+    child.refresh_from_db()
+    assert child.sealed_at is not None
+    # The access policy hides a sealed child: the guardian has no visible child left, so no session.
+    assert not children_of_guardian(guardian).filter(pk=child.pk).exists()
+    assert not may_sign_in_as(child, Role.CHILD)
+    # The report says how many, never who.
+    assert str(child.civic_number) not in str(SyncRun.objects.first().__dict__)
+
+
+def test_delta_only_fetches_changes_and_sends_filters_on_the_first_request_only(sync, world, connection, fake):
+    sync(connection=connection)
+    fake.requests.clear()
+    world.touch("persons", 4, {"givenName": "Ny"})
+    result = sync(connection=connection)
+    assert result.counts["persons"]["updated"] == 1
+    assert person(world, 4).given_name == "Ny"
+    for _method, _path, query, _body in fake.requests:
+        if "pageToken" in query:
+            assert set(query) <= {"pageToken", "limit"}
+    assert any("meta.modified.after" in q for _m, _p, q, _b in fake.requests)
+    assert any("meta.created.after" in q for _m, _p, q, _b in fake.requests)
+
+
+def test_delta_deletion_ends_the_placement_instead_of_deleting_it(sync, world, connection):
+    sync(connection=connection)
+    world.delete("placements", 5)
+    sync(connection=connection)
+    placement = Placement.objects.get(sis_id=world.id("placements", 5))
+    assert placement.end_date == today() - dt.timedelta(days=1)
+    assert not placement.is_active()
+
+
+def test_deleted_person_has_their_relationships_ended(sync, world, connection):
+    sync(connection=connection)
+    world.delete("persons", 6)
+    result = sync(connection=connection)
+    child = person(world, 6)
+    assert result.counts["persons"]["ended"] == 1
+    assert not Placement.objects.active().filter(child=child).exists()
+    assert not Guardianship.objects.filter(child=child).exists()
+
+
+def test_full_reconciliation_ends_what_the_sis_no_longer_returns(sync, world):
+    sync()
+    world.removed["duties"].add(2)  # vanished without a deletion record
+    world.removed["placements"].add(7)
+    result = sync(full=True)
+    assert not Duty.objects.get(sis_id=world.id("duties", 2)).is_active()
+    assert not Placement.objects.get(sis_id=world.id("placements", 7)).is_active()
+    assert result.counts["duties"]["ended"] == 1
+
+
+def test_only_vardnadshavare_gives_guardian_rights(sync, world):
+    guardian = world.guardians_of(9)[0]
+    world.touch("persons", 9, lambda item: {**item, "responsibles": [
+        {"person": world.person_ref(guardian), "relationType": "Annan ansvarig"}]})
+    sync()
+    other = person(world, guardian)
+    assert Guardianship.objects.get(responsible=other).relation_type == RelationType.OTHER_RESPONSIBLE
+    assert not children_of_guardian(other).exists()
+
+
+def test_503_in_the_middle_of_paging_is_retried(sync, fake):
+    fake.faults.fail("/persons", page=3, status=503, times=2)
+    result = sync()
+    assert result.status == RunStatus.SUCCEEDED
+    assert Person.objects.exists()
+
+
+def test_persistent_503_fails_the_run_and_changes_nothing(sync, world, fake):
+    sync()
+    before = snapshot()
+    world.touch("persons", 0, {"givenName": "Ändrad"})
+    world.removed["placements"].add(3)
+    fake.faults.fail("/duties", page=1, status=503, times=3)  # one run's attempts
+    result = sync(full=True)
+    assert result.status == RunStatus.FAILED
+    assert "/duties" in result.error and "503" in result.error
+    assert snapshot() == before
+    # The next run completes the work.
+    assert sync(full=True).status == RunStatus.SUCCEEDED
+    assert person(world, 0).given_name == "Ändrad"
+
+
+def test_malformed_json_page_stops_with_a_clear_error_and_nothing_changed(sync, world, fake):
+    sync()
+    before = snapshot()
+    world.touch("persons", 0, {"givenName": "Ändrad"})
+    fake.faults.malform("/placements", page=2)
+    result = sync(full=True)
+    assert result.status == RunStatus.FAILED
+    assert result.error == "/placements: the answer is not valid JSON"
+    assert snapshot() == before
+
+
+def test_page_token_with_filters_is_rejected_by_the_fake(fake):
+    first = httpx.get(f"{fake.base_url}/persons", params={"limit": 5}).json()
+    answer = httpx.get(
+        f"{fake.base_url}/persons",
+        params={"pageToken": first["pageToken"], "meta.modified.after": "2020-01-01T00:00:00Z"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "InvalidFilter"
+
+
+def test_unknown_enum_value_is_logged_without_personal_data_and_is_not_fatal(sync, world, caplog):
+    world.touch("persons", 10, {"sex": "Annat"})
+    world.touch("duties", 1, {"dutyRole": "Rymdpedagog"})
+    with caplog.at_level(logging.WARNING):
+        result = sync()
+    assert result.status == RunStatus.SUCCEEDED
+    assert result.warnings["unknown_enum:Person.sex"] == 1
+    assert result.warnings["unknown_enum:Duty.dutyRole"] == 1
+    assert person(world, 10) is not None
+    assert "Annat" not in caplog.text and "Rymdpedagog" not in caplog.text
+    assert "unknown_enum:Person.sex" in caplog.text
+
+
+def test_invalid_civic_number_is_skipped_counted_and_never_logged(sync, world, caplog):
+    world.touch("persons", 11, {"civicNo": {"value": "20201301-1234"}})
+    with caplog.at_level(logging.DEBUG):
+        result = sync()
+    assert person(world, 11) is None
+    assert result.warnings["invalid_civic_number"] == 1
+    assert "20201301" not in caplog.text
+    for run in SyncRun.objects.all():
+        assert "20201301" not in f"{run.counts}{run.warnings}{run.error}"
+
+
+def test_dry_run_reports_what_would_change_without_writing(sync, world):
+    result = sync(dry_run=True)
+    assert result.counts["persons"]["created"] > 100
+    assert not Person.objects.exists()
+    assert SyncRun.objects.get().dry_run is True
+
+
+def test_extra_fields_and_a_server_that_returns_everything_at_once_are_tolerated(world, huvudman):
+    from folja.sis.client import SisClient
+    from folja.sis.fake.server import FakeSis
+    from folja.sis.sync import run_sync
+
+    world.touch("persons", 12, {"favouriteColour": "blå"})
+    with FakeSis(world, ignore_limit=True) as server, SisClient(server.base_url, page_limit=10) as client:
+        result = run_sync(organisation=huvudman, client=client)
+        listing_requests = [r for r in server.requests if r[1] == "/persons"]
+    assert result.status == RunStatus.SUCCEEDED
+    assert len(listing_requests) == 1
+    assert person(world, 12) is not None
