@@ -7,8 +7,11 @@ not leak the resource. A further test fails when a URL pattern has no row here.
 
 from __future__ import annotations
 
+import importlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
 
 import pytest
 from django.core.files.base import ContentFile
@@ -56,7 +59,29 @@ class Cell:
     query: str = ""
 
 
+# Other capabilities add their rows in these modules: `cells() -> list[Cell]` and optionally
+# `build(cast) -> dict[str, str]`, which creates their resources and returns tokens → URL values.
+ROW_MODULES = [
+    "folja.curriculum.tests.matrix_rows",
+    "folja.talks.tests.matrix_rows",
+    "folja.transitions.tests.matrix_rows",
+]
+
+
+def row_modules() -> Iterator[ModuleType]:
+    for name in ROW_MODULES:
+        try:
+            yield importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (name, name.rsplit(".", 1)[0], name.rsplit(".", 2)[0]):
+                raise
+
+
 def cells() -> list[Cell]:
+    return learning_log_cells() + [cell for module in row_modules() for cell in module.cells()]
+
+
+def learning_log_cells() -> list[Cell]:
     family_and_staff = frozenset(FAMILY_OF_C | STAFF_OF_C)
     c = Cell
     return [
@@ -250,8 +275,14 @@ class AuthorizationMatrixTests(TestCase):
         rendition.save()
         cls.media = media
         User.objects.create_superuser(username="admin", password="x" * 20, person=cls.cast.org_admin)
+        cls.tokens: dict[str, str] = {}
+        for module in row_modules():
+            if hasattr(module, "build"):
+                cls.tokens.update(module.build(cls.cast))
 
     def resolve(self, token: str) -> str:
+        if token in self.tokens:
+            return self.tokens[token]
         kind, _, key = token.partition(":")
         if kind == "child":
             return str(self.cast.persons[key].uuid)
