@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "folja.learninglog",
     "folja.media",
     "folja.sis",
+    "folja.talks",
+    "folja.notifications",
 ]
 
 MIDDLEWARE = [

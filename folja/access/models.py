@@ -19,6 +19,14 @@ class AuditAction(models.TextChoices):
     DELETE_POST = "delete_post", _("tog bort ett inlägg")
     PUBLISH_POST = "publish_post", _("publicerade ett inlägg")
     EDIT_POST = "edit_post", _("ändrade ett inlägg")
+    # Development talks (folja/talks).
+    READ_TALK = "read_talk", _("läste ett utvecklingssamtal")
+    READ_TALK_LIST = "read_talk_list", _("såg utvecklingssamtalet i en lista")
+    PLAN_TALK = "plan_talk", _("planerade ett utvecklingssamtal")
+    EDIT_TALK = "edit_talk", _("ändrade ett utvecklingssamtal")
+    SHARE_TALK = "share_talk", _("delade ett utvecklingssamtal")
+    BOOK_TALK = "book_talk", _("bokade en tid för utvecklingssamtal")
+    CANCEL_TALK_BOOKING = "cancel_talk_booking", _("avbokade en tid för utvecklingssamtal")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

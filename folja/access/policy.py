@@ -139,6 +139,22 @@ def may_sign_in_as(person: Person, role: Role, on: dt.date | None = None) -> boo
     return False
 
 
+def person_for_sign_in(*, civic_number: str = "", person_uuid: str = "") -> Person | None:
+    """Return the unsealed person a verified identity (or a demo persona) binds to, or None.
+
+    The caller still checks `may_sign_in_as` for the role; this only finds the person (R5 first).
+    """
+    persons = Person.objects.unsealed()
+    try:
+        if civic_number:
+            return persons.filter(civic_number=civic_number).first()
+        if person_uuid:
+            return persons.filter(uuid=person_uuid).first()
+    except (ValueError, ValidationError):
+        return None
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Children
 # ---------------------------------------------------------------------------------------------
@@ -153,6 +169,19 @@ def visible_children(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Pers
     if viewer.role == Role.STAFF:
         return connected_children(viewer.person, on)  # R1: staff connected now
     return Person.objects.none()  # R12: deny by default
+
+
+def family_children_with_placements(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the viewer's visible children with `active_placements` and `upcoming_placements` prefetched."""
+    from django.db.models import Prefetch
+
+    day = _day(on)
+    active = Placement.objects.active(day).select_related("school_unit", "group").order_by("start_date")
+    upcoming = Placement.objects.filter(start_date__gt=day).select_related("school_unit", "group")
+    return visible_children(viewer, day).prefetch_related(
+        Prefetch("placements", queryset=active, to_attr="active_placements"),
+        Prefetch("placements", queryset=upcoming, to_attr="upcoming_placements"),
+    )
 
 
 def get_child_for(viewer: Viewer, child_uuid: uuid_module.UUID | str, on: dt.date | None = None) -> Person:
@@ -206,6 +235,16 @@ def get_post_for(
         return visible_posts(viewer, on, include_drafts=include_drafts).get(uuid=post_uuid)
     except (Post.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
+
+
+def timeline_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> QuerySet[Post]:
+    """Return the posts of a child's timeline the viewer may read: individual and group posts naming the child."""
+    return visible_posts(viewer, on).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
+
+
+def child_ids_of_post(post: Post) -> list[int]:
+    """Return the ids of the children a post names (for audit records of a read already allowed)."""
+    return list(PostChild.objects.filter(post=post).values_list("child_id", flat=True))
 
 
 def named_children_visible_on_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Person]:

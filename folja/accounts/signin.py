@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.crypto import salted_hmac
 
-from folja.access.policy import may_sign_in_as
+from folja.access.policy import may_sign_in_as, person_for_sign_in
 from folja.accounts.models import SignInAttempt, SignInOutcome
 from folja.accounts.roles import Role
 from folja.accounts.session import end_session, start_session
@@ -117,7 +117,7 @@ def complete_sign_in(request: HttpRequest, identity: VerifiedIdentity, role: Rol
         number = civic.normalise(identity.civic_number)
     except civic.InvalidCivicNumber:
         number = ""
-    person = Person.objects.filter(civic_number=number).first() if number else None
+    person = person_for_sign_in(civic_number=number) if number else None
     if person is None or not may_sign_in_as(person, role):
         audit(
             request,

@@ -12,12 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from folja.access.policy import may_sign_in_as
+from folja.access.policy import may_sign_in_as, person_for_sign_in
 from folja.accounts.methods import methods_for
 from folja.accounts.roles import Role
 from folja.accounts.session import end_session, start_session
 from folja.accounts.signin import NOT_FOUND_ROLE_KEY
-from folja.directory.models import Person
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +62,7 @@ def demo_login(request: HttpRequest) -> HttpResponse:
 
     if request.method == "POST":
         role_value = request.POST.get("role", "")
-        person = (
-            Person.objects.filter(uuid=request.POST.get("person", "") or None).first()
-            if _is_uuid(request.POST.get("person", ""))
-            else None
-        )
+        person = person_for_sign_in(person_uuid=request.POST.get("person", ""))
         if person is None or role_value not in Role.values or not may_sign_in_as(person, Role(role_value)):
             messages.error(request, _("Personen finns inte i den rollen. Välj en annan."))
             return redirect("accounts:demo_login")

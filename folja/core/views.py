@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from folja.access import policy
-from folja.core.dates import today
-from folja.directory.models import Placement
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -26,15 +23,5 @@ def home(request: HttpRequest) -> HttpResponse:
             entry["groups"].append(group)
         duties = policy.active_duties(viewer.person).select_related("school_unit").order_by("school_unit__display_name")
         return render(request, "core/home_staff.html", {"units": list(units.values()), "duties": duties})
-    day = today()
-    active_placements = Placement.objects.active(day).select_related("school_unit", "group").order_by("start_date")
-    upcoming = Placement.objects.filter(start_date__gt=day).select_related("school_unit", "group")
-    children = (
-        policy.visible_children(viewer)
-        .prefetch_related(
-            Prefetch("placements", queryset=active_placements, to_attr="active_placements"),
-            Prefetch("placements", queryset=upcoming, to_attr="upcoming_placements"),
-        )
-        .order_by("birth_date", "given_name")
-    )
+    children = policy.family_children_with_placements(viewer).order_by("birth_date", "given_name")
     return render(request, "core/home_family.html", {"children": children})

@@ -80,12 +80,15 @@ class CommentForm(forms.Form):
     def __init__(self, *args: object, families: Sequence[Person] = (), named: Sequence = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self._children: dict[str, Person] = {}
+        self._default: Person | None = None
         if families:
             # A guardian or child comments on behalf of one of their own named children.
             self._children = {str(c.uuid): c for c in families}
             self.fields["family"].choices = [(k, c.full_name) for k, c in self._children.items()]
-            self.fields["family"].required = True
+            # With one own child named there is nothing to choose.
+            self.fields["family"].required = len(self._children) > 1
             self.fields["family"].label = _("Ditt barn")
+            self._default = next(iter(self._children.values())) if len(self._children) == 1 else None
         else:
             # Staff: to everyone the post reaches, or to one family only.
             self._children = {str(pc.child.uuid): pc.child for pc in named}
@@ -96,7 +99,7 @@ class CommentForm(forms.Form):
 
     def clean_family(self) -> Person | None:
         value = self.cleaned_data.get("family") or ""
-        return self._children.get(value)
+        return self._children.get(value, self._default)
 
 
 class FilterForm(forms.Form):

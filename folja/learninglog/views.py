@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from folja.curriculum.models import Goal
 from folja.directory.models import RelationType
 from folja.learninglog import actions
 from folja.learninglog.forms import CommentForm, FilterForm, PhotoConsentForm, PostForm
-from folja.learninglog.models import PostChild, PostKind, PostStatus
+from folja.learninglog.models import PostKind, PostStatus
 from folja.media.actions import MediaRejected, media_attach
 
 logger = logging.getLogger(__name__)
@@ -110,7 +109,7 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
     viewer = request.viewer
     child = policy.get_child_for(viewer, child_uuid)
     form = FilterForm(request.GET or None)
-    posts = policy.visible_posts(viewer).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
+    posts = policy.timeline_posts(viewer, child)
     page, cursor = _page(request, policy.with_listing_data(viewer, _filtered(posts, form)))
     record_reads(viewer, AuditAction.READ_TIMELINE, [child.pk], object_type="child", object_uuid=child.uuid)
     return render(

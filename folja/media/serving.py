@@ -40,8 +40,8 @@ from django.utils.translation import gettext_lazy as _
 
 from folja.access.audit import record_reads
 from folja.access.models import AuditAction
+from folja.access.policy import child_ids_of_post
 from folja.accounts.roles import Viewer
-from folja.learninglog.models import PostChild
 from folja.media.models import Media
 
 # R10: shown next to every download link and on every media page.
@@ -59,7 +59,7 @@ _CHUNK = 64 * 1024
 def record_media_read(viewer: Viewer, media: Media) -> None:
     """Record a staff member's read of a media file for each child its post names (R11)."""
     # Ids only, for the audit record; the media itself came through the access policy.
-    child_ids = list(PostChild.objects.filter(post_id=media.post_id).values_list("child_id", flat=True))
+    child_ids = child_ids_of_post(media.post)
     record_reads(
         viewer,
         AuditAction.READ_MEDIA,

@@ -1,0 +1,258 @@
+"""Coverage figures: how the posts a staff member may read spread over curriculum goals.
+
+Every figure here is a SQL aggregation over `policy.visible_posts(viewer)` (R1, R5, R12), so a
+count never includes a post the viewer could not open, and the number of queries does not grow
+with the number of children or posts. Counts group by the goal's stable `key` (and the area's
+code), so posts linked to an older curriculum version count with the current one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+
+from folja.access.policy import active_duties, connected_children, visible_posts
+from folja.accounts.roles import Role, Viewer
+from folja.core.dates import today
+from folja.curriculum.models import CoverageSettings
+from folja.directory.models import UNIT_WIDE_DUTY_ROLES, Group, GroupMembership, Organisation, Person
+from folja.learninglog.models import Post, PostChild, PostGoal
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive range of days, shown month by month."""
+
+    start: dt.date
+    end: dt.date
+
+    def months(self) -> list[dt.date]:
+        """Return the first day of every month the period touches, in order."""
+        months = []
+        month = self.start.replace(day=1)
+        while month <= self.end:
+            months.append(month)
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+        return months
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The counts behind a heatmap: posts per (goal key, month) and per (area, month)."""
+
+    goal_months: dict[tuple[str, dt.date], int]
+    area_months: dict[tuple[str, str, dt.date], int]
+    posts_per_month: dict[dt.date, int]
+    posts_without_goal: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Scopes: which posts a coverage page counts, always inside what the viewer may read
+# ---------------------------------------------------------------------------------------------
+
+
+def _staff_posts(viewer: Viewer, on: dt.date | None) -> QuerySet[Post]:
+    if viewer.role != Role.STAFF:
+        return Post.objects.none()  # R12: coverage is for staff only, never for families
+    return visible_posts(viewer, on)  # R1, R5: published posts naming a child the viewer is connected to
+
+
+def group_posts_scope(viewer: Viewer, group: Group, on: dt.date | None = None) -> QuerySet[Post]:
+    """Return the posts of a group's coverage: visible posts at its unit naming a current member."""
+    members = GroupMembership.objects.active(on or today()).filter(group=group).values("person")
+    return (
+        _staff_posts(viewer, on)
+        .filter(school_unit=group.school_unit_id)
+        .filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=members)))
+    )
+
+
+def child_posts_scope(viewer: Viewer, child: Person, on: dt.date | None = None) -> QuerySet[Post]:
+    """Return the posts of a child's coverage: the visible posts naming the child."""
+    return _staff_posts(viewer, on).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
+
+
+def unit_posts_scope(viewer: Viewer, unit: Organisation, on: dt.date | None = None) -> QuerySet[Post]:
+    """Return the posts of a unit's coverage: the visible posts documented at the unit."""
+    return _staff_posts(viewer, on).filter(school_unit=unit)
+
+
+def overview_units(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Organisation]:
+    """Return the school units whose unit-wide overview the viewer may open.
+
+    Only a unit-wide duty (principal, förskolechef, special needs staff, or any duty when the unit
+    lets all staff see all children) connects a staff member to the whole unit; the figures still
+    count only posts the viewer may read.
+    """
+    if viewer.role != Role.STAFF:
+        return Organisation.objects.none()  # R12
+    duties = active_duties(viewer.person, on).filter(
+        Q(duty_role__in=UNIT_WIDE_DUTY_ROLES) | Q(school_unit__all_staff_see_all_children=True)
+    )
+    return Organisation.objects.filter(pk__in=duties.values("school_unit"))
+
+
+def get_overview_unit_for(viewer: Viewer, unit_uuid: object, on: dt.date | None = None) -> Organisation:
+    """Return the unit if the viewer may open its overview, else raise Http404."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    try:
+        return overview_units(viewer, on).get(uuid=unit_uuid)
+    except (Organisation.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregations
+# ---------------------------------------------------------------------------------------------
+
+
+def coverage(posts: QuerySet[Post], period: Period) -> Coverage:
+    """Return the goal and area counts per month for the posts in the period: three GROUP BY queries."""
+    in_period = posts.filter(activity_date__gte=period.start, activity_date__lte=period.end)
+    links = PostGoal.objects.filter(post__in=in_period.values("pk")).annotate(month=TruncMonth("post__activity_date"))
+    goal_rows = links.values("goal__key", "month").annotate(n=Count("post", distinct=True)).order_by()
+    area_rows = (
+        links.values("goal__curriculum__code", "goal__area__code", "month")
+        .annotate(n=Count("post", distinct=True))
+        .order_by()
+    )
+    has_goal = Exists(PostGoal.objects.filter(post=OuterRef("pk")))
+    month_rows = (
+        in_period.annotate(month=TruncMonth("activity_date"), linked=has_goal)
+        .values("month")
+        .annotate(n=Count("pk"), without=Count("pk", filter=Q(linked=False)))
+        .order_by()
+    )
+    month_list = list(month_rows)
+    return Coverage(
+        goal_months={(r["goal__key"], _as_date(r["month"])): r["n"] for r in goal_rows},
+        area_months={
+            (r["goal__curriculum__code"], r["goal__area__code"], _as_date(r["month"])): r["n"] for r in area_rows
+        },
+        posts_per_month={_as_date(r["month"]): r["n"] for r in month_list},
+        posts_without_goal=sum(r["without"] for r in month_list),
+    )
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def settings_for(unit: Organisation) -> CoverageSettings:
+    """Return the unit's coverage settings, or unsaved defaults when it has none."""
+    found = CoverageSettings.objects.filter(school_unit=unit).first()
+    return found or CoverageSettings(school_unit=unit)
+
+
+def rarely_documented_children(
+    viewer: Viewer, group: Group, settings: CoverageSettings, on: dt.date | None = None
+) -> QuerySet[Person]:
+    """Return the group's current members the viewer may see with fewer visible posts than the threshold.
+
+    One query; ordered by name so the list is a prompt, never a ranking.
+    """
+    day = on or today()
+    since = day - dt.timedelta(weeks=settings.weeks)
+    recent = _staff_posts(viewer, day).filter(activity_date__gte=since, activity_date__lte=day)
+    members = GroupMembership.objects.active(day).filter(group=group).values("person")
+    return (
+        connected_children(viewer.person, day)  # R1, R5: only children the viewer may see
+        .filter(pk__in=members)
+        .annotate(
+            recent_posts=Count(
+                "post_links",
+                filter=Q(post_links__post__in=recent.values("pk")),
+                distinct=True,
+            )
+        )
+        .filter(recent_posts__lt=settings.rarely_documented_threshold)
+        .order_by("given_name", "family_name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """One row of a unit's group comparison."""
+
+    group: Group
+    posts: int
+    goals_touched: int
+    areas: dict[tuple[str, str], int]
+    rarely_documented: int
+    children: int
+
+
+def group_comparison(
+    viewer: Viewer, unit: Organisation, period: Period, settings: CoverageSettings, on: dt.date | None = None
+) -> list[GroupFigures]:
+    """Return per-group figures for the unit's active groups in a fixed number of queries.
+
+    A post counts for a group when it names a current member of the group; children the viewer
+    may not see count nowhere, and neither do their posts.
+    """
+    day = on or today()
+    groups = list(Group.objects.active(day).filter(school_unit=unit).order_by("display_name"))
+    posts = unit_posts_scope(viewer, unit, day).filter(activity_date__gte=period.start, activity_date__lte=period.end)
+    visible_kids = connected_children(viewer.person, day).values("pk")
+    memberships = GroupMembership.objects.active(day).filter(group__in=groups, person__in=visible_kids)
+    via = "person__post_links__post"
+    post_counts = dict(
+        memberships.filter(**{f"{via}__in": posts.values("pk")})
+        .values("group_id")
+        .annotate(n=Count(via, distinct=True))
+        .values_list("group_id", "n")
+        .order_by()
+    )
+    goal_counts = dict(
+        memberships.filter(**{f"{via}__in": posts.values("pk")})
+        .values("group_id")
+        .annotate(n=Count(f"{via}__post_goals__goal__key", distinct=True))
+        .values_list("group_id", "n")
+        .order_by()
+    )
+    area_rows = (
+        memberships.filter(**{f"{via}__in": posts.values("pk")})
+        .values("group_id", f"{via}__post_goals__goal__curriculum__code", f"{via}__post_goals__goal__area__code")
+        .annotate(n=Count(via, distinct=True))
+        .order_by()
+    )
+    areas: dict[int, dict[tuple[str, str], int]] = {}
+    for row in area_rows:
+        code = row[f"{via}__post_goals__goal__area__code"]
+        if code is not None:
+            key = (row[f"{via}__post_goals__goal__curriculum__code"], code)
+            areas.setdefault(row["group_id"], {})[key] = row["n"]
+    since = day - dt.timedelta(weeks=settings.weeks)
+    recent = unit_posts_scope(viewer, unit, day).filter(activity_date__gte=since, activity_date__lte=day)
+    rare_children = (
+        connected_children(viewer.person, day)
+        .annotate(n=Count("post_links", filter=Q(post_links__post__in=recent.values("pk")), distinct=True))
+        .filter(n__lt=settings.rarely_documented_threshold)
+        .values("pk")
+    )
+    rare_counts = dict(
+        memberships.filter(person__in=rare_children)
+        .values("group_id")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("group_id", "n")
+        .order_by()
+    )
+    child_counts = dict(
+        memberships.values("group_id").annotate(n=Count("person", distinct=True)).values_list("group_id", "n").order_by()
+    )
+    return [
+        GroupFigures(
+            group=g,
+            posts=post_counts.get(g.pk, 0),
+            goals_touched=goal_counts.get(g.pk, 0),
+            areas=areas.get(g.pk, {}),
+            rarely_documented=rare_counts.get(g.pk, 0),
+            children=child_counts.get(g.pk, 0),
+        )
+        for g in groups
+    ]

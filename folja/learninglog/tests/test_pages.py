@@ -1,0 +1,288 @@
+"""Learning log pages: what they show, the writes they make, and query counts that do not grow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from django.test import Client, TestCase
+from django.urls import reverse
+
+from folja.access.models import AuditAction, AuditRecord
+from folja.accounts.models import User
+from folja.accounts.roles import Role
+from folja.accounts.session import LAST_SEEN_KEY, LOA_KEY, METHOD_KEY, ROLE_KEY
+from folja.learninglog.models import Comment, Post, PostChild, PostGoal, PostKind, PostStatus, PostVersion
+from folja.testing.cast import Cast, build_cast
+
+
+def signed_in(cast: Cast, name: str, role: Role) -> Client:
+    client = Client()
+    person = cast.persons[name]
+    user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
+    client.force_login(user)
+    session = client.session
+    session.update({ROLE_KEY: str(role), METHOD_KEY: "test", LOA_KEY: "test", LAST_SEEN_KEY: int(time.time())})
+    session.save()
+    return client
+
+
+def add_posts(cast: Cast, count: int, *, children: list[str], group=None) -> None:
+    """Add published posts about the given children, each with a goal and a comment."""
+    for i in range(count):
+        post = Post.objects.create(
+            organisation=cast.org_a,
+            school_unit=cast.solrosen,
+            group=group,
+            kind=PostKind.GROUP if group else PostKind.INDIVIDUAL,
+            status=PostStatus.PUBLISHED,
+            author=cast.teacher_blue,
+            title=f"Extra {i}",
+            body_html="<p>Text</p>",
+            activity_date=cast.day - dt.timedelta(days=i % 30),
+        )
+        PostChild.objects.bulk_create(
+            [PostChild(post=post, child=cast.persons[c], activity_date=post.activity_date) for c in children]
+        )
+        PostGoal.objects.create(post=post, goal=cast.goals[i % len(cast.goals)])
+        Comment.objects.create(
+            post=post, author=cast.anna, author_role="guardian", family_child=cast.alva, body="Fint!"
+        )
+
+
+class QueryCountTests(TestCase):
+    """Each list page costs the same number of queries for 2 and for 20 posts (the page size is 20)."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+
+    def queries_for(self, client: Client, url: str, expected_posts: int) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert response.content.count(b'<article class="post"') == expected_posts
+        return len(ctx.captured_queries)
+
+    def assert_constant(self, url_name: str, name: str, role: Role, arg=None, group: bool = False) -> None:
+        cast = self.cast
+        Post.objects.all().delete()
+        client = signed_in(cast, name, role)
+        url = reverse(url_name, args=[arg(cast)] if arg else [])
+        add_posts(cast, 2, children=["alva", "bertil"], group=cast.blue if group else None)
+        client.get(url)  # the first request of a session loads what every later one shares
+        few = self.queries_for(client, url, 2)
+        add_posts(cast, 18, children=["alva", "bertil"], group=cast.blue if group else None)
+        many = self.queries_for(client, url, 20)
+        assert few == many, f"{few} queries for 2 posts, {many} for 20"
+
+    def test_guardian_timeline_queries_do_not_grow(self) -> None:
+        self.assert_constant("learninglog:timeline", "anna", Role.GUARDIAN, arg=lambda c: c.alva.uuid)
+
+    def test_staff_timeline_queries_do_not_grow(self) -> None:
+        self.assert_constant("learninglog:timeline", "teacher_blue", Role.STAFF, arg=lambda c: c.alva.uuid)
+
+    def test_group_log_queries_do_not_grow(self) -> None:
+        self.assert_constant("learninglog:group_log", "teacher_blue", Role.STAFF, arg=lambda c: c.blue.uuid, group=True)
+
+    def test_guardian_group_log_queries_do_not_grow(self) -> None:
+        self.assert_constant("learninglog:group_log", "anna", Role.GUARDIAN, arg=lambda c: c.blue.uuid, group=True)
+
+    def test_staff_feed_queries_do_not_grow(self) -> None:
+        self.assert_constant("learninglog:feed", "teacher_blue", Role.STAFF)
+
+
+class PageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+
+    def test_guardian_timeline_shows_own_child_and_hides_other_named_children(self) -> None:
+        response = signed_in(self.cast, "cecilia", Role.GUARDIAN).get(
+            reverse("learninglog:timeline", args=[self.cast.bertil.uuid])
+        )
+        assert response.status_code == 200
+        assert b"Inl\xc3\xa4gg blue_group" in response.content
+        assert b"Alva" not in response.content  # another child on the same group post
+
+    def test_staff_timeline_read_is_audited_and_listed_for_the_guardian(self) -> None:
+        signed_in(self.cast, "teacher_blue", Role.STAFF).get(
+            reverse("learninglog:timeline", args=[self.cast.alva.uuid])
+        )
+        record = AuditRecord.objects.get(action=AuditAction.READ_TIMELINE)
+        assert record.child == self.cast.alva and record.actor == self.cast.teacher_blue
+        page = signed_in(self.cast, "anna", Role.GUARDIAN).get(
+            reverse("learninglog:child_settings", args=[self.cast.alva.uuid])
+        )
+        assert "Tove Lärare" in page.content.decode()
+
+    def test_compose_creates_one_group_post_for_the_ticked_children_and_publishes_it(self) -> None:
+        client = signed_in(self.cast, "teacher_blue", Role.STAFF)
+        response = client.post(
+            reverse("learninglog:compose"),
+            {
+                "group": str(self.cast.blue.uuid),
+                "kind": "group",
+                "children": [str(self.cast.alva.uuid)],  # Bertil was absent: unticked
+                "title": "Vattenlek",
+                "body": "Vi hällde vatten mellan kannor.\n\nAlla fick prova.",
+                "activity_date": self.cast.day.isoformat(),
+                "goals": [self.cast.goals[0].pk, self.cast.goals[1].pk],
+                "publish": "1",
+            },
+        )
+        post = Post.objects.get(title="Vattenlek")
+        assert response.status_code == 302 and str(post.uuid) in response["Location"]
+        assert post.status == PostStatus.PUBLISHED and post.kind == PostKind.GROUP
+        assert list(post.post_children.values_list("child__given_name", flat=True)) == ["Alva"]
+        assert post.post_goals.count() == 2
+        assert post.body_html == "<p>Vi hällde vatten mellan kannor.</p><p>Alla fick prova.</p>"
+
+    def test_compose_refuses_a_child_outside_the_group(self) -> None:
+        client = signed_in(self.cast, "teacher_blue", Role.STAFF)
+        response = client.post(
+            reverse("learninglog:compose"),
+            {
+                "group": str(self.cast.blue.uuid),
+                "kind": "group",
+                "children": [str(self.cast.alva.uuid), str(self.cast.cleo.uuid)],
+                "title": "Försök",
+                "activity_date": self.cast.day.isoformat(),
+                "publish": "1",
+            },
+        )
+        assert response.status_code == 400
+        assert not Post.objects.filter(title="Försök").exists()
+
+    def test_post_create_refuses_a_child_the_teacher_is_not_connected_to(self) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        from folja.learninglog.actions import post_create
+
+        with self.assertRaises(PermissionDenied):
+            post_create(
+                actor=self.cast.viewer("teacher_blue", Role.STAFF),
+                school_unit=self.cast.solrosen,
+                kind=PostKind.INDIVIDUAL,
+                group=None,
+                children=[self.cast.cleo],
+                title="Nej",
+                body_html="",
+                activity_date=self.cast.day,
+            )
+
+    def test_compose_with_a_wrong_form_keeps_the_input_and_says_what_is_wrong(self) -> None:
+        client = signed_in(self.cast, "teacher_blue", Role.STAFF)
+        response = client.post(
+            reverse("learninglog:compose"),
+            {"group": str(self.cast.blue.uuid), "kind": "group", "title": "", "body": "Min text", "activity_date": "x"},
+        )
+        assert response.status_code == 400
+        assert "Min text" in response.content.decode()
+        assert Post.objects.filter(body_html__contains="Min text").count() == 0
+
+    def test_editing_a_published_post_keeps_history_and_marks_it_changed(self) -> None:
+        post = self.cast.posts["alva_individual"]
+        client = signed_in(self.cast, "teacher_blue", Role.STAFF)
+        client.post(
+            reverse("learninglog:post_edit", args=[post.uuid]),
+            {
+                "title": "Ny rubrik",
+                "body": "Ny text",
+                "activity_date": post.activity_date.isoformat(),
+                "children": [str(self.cast.alva.uuid)],
+            },
+        )
+        post.refresh_from_db()
+        assert post.title == "Ny rubrik" and post.version == 2 and post.edited_at is not None
+        assert PostVersion.objects.get(post=post).title == "Inlägg alva_individual"
+        page = signed_in(self.cast, "anna", Role.GUARDIAN).get(reverse("learninglog:post", args=[post.uuid]))
+        assert "ändrad" in page.content.decode()
+
+    def test_body_html_is_sanitised(self) -> None:
+        client = signed_in(self.cast, "teacher_blue", Role.STAFF)
+        client.post(
+            reverse("learninglog:compose"),
+            {
+                "group": str(self.cast.blue.uuid),
+                "kind": "individual",
+                "children": [str(self.cast.alva.uuid)],
+                "title": "Skript",
+                "body": '<p onclick="x()">Hej<script>alert(1)</script> <a href="javascript:alert(1)">l</a></p>',
+                "activity_date": self.cast.day.isoformat(),
+            },
+        )
+        body = Post.objects.get(title="Skript").body_html
+        assert "script" not in body and "onclick" not in body and "javascript" not in body
+
+    def test_guardian_comment_on_group_post_reaches_staff_but_not_the_other_family(self) -> None:
+        post = self.cast.posts["blue_group"]
+        signed_in(self.cast, "anna", Role.GUARDIAN).post(
+            reverse("learninglog:comment_create", args=[post.uuid]), {"body": "Alva pratade om det hela kvällen"}
+        )
+        comment = Comment.objects.get(body__startswith="Alva pratade")
+        assert comment.family_child == self.cast.alva
+        staff_page = signed_in(self.cast, "teacher_blue", Role.STAFF).get(reverse("learninglog:post", args=[post.uuid]))
+        other = signed_in(self.cast, "cecilia", Role.GUARDIAN).get(reverse("learninglog:post", args=[post.uuid]))
+        assert "Alva pratade" in staff_page.content.decode()
+        assert "Alva pratade" not in other.content.decode()
+
+    def test_staff_can_hide_a_comment_and_families_no_longer_see_it(self) -> None:
+        comment = self.cast.comments["anna_on_group"]
+        signed_in(self.cast, "teacher_blue", Role.STAFF).post(reverse("learninglog:comment_hide", args=[comment.uuid]))
+        page = signed_in(self.cast, "anna", Role.GUARDIAN).get(reverse("learninglog:post", args=[comment.post.uuid]))
+        assert "Kommentar anna_on_group" not in page.content.decode()
+        assert AuditRecord.objects.filter(action=AuditAction.HIDE_COMMENT).count() == 1
+
+    def test_deleting_is_soft_and_audited(self) -> None:
+        post = self.cast.posts["alva_individual"]
+        signed_in(self.cast, "teacher_blue", Role.STAFF).post(reverse("learninglog:post_delete", args=[post.uuid]))
+        post.refresh_from_db()
+        assert post.deleted_at is not None
+        assert AuditRecord.objects.filter(action=AuditAction.DELETE_POST, object_uuid=post.uuid).exists()
+        page = signed_in(self.cast, "anna", Role.GUARDIAN).get(reverse("learninglog:post", args=[post.uuid]))
+        assert page.status_code == 404
+
+    def test_photo_consent_is_asked_before_publishing_a_group_photo_post(self) -> None:
+        from folja.learninglog.actions import PhotoConsentMissing, photo_consent_missing, post_publish
+        from folja.media.models import Media
+
+        post = Post.objects.create(
+            organisation=self.cast.org_a,
+            school_unit=self.cast.solrosen,
+            group=self.cast.blue,
+            kind=PostKind.GROUP,
+            author=self.cast.teacher_blue,
+            title="Bildpost",
+            activity_date=self.cast.day,
+        )
+        PostChild.objects.bulk_create(
+            [PostChild(post=post, child=c, activity_date=self.cast.day) for c in (self.cast.alva, self.cast.bertil)]
+        )
+        Media.objects.create(post=post, kind="image", content_type="image/jpeg", uploaded_by=self.cast.teacher_blue)
+        signed_in(self.cast, "anna", Role.GUARDIAN).post(
+            reverse("learninglog:child_settings", args=[self.cast.alva.uuid]), {"allowed": "yes"}
+        )
+        assert [c.given_name for c in photo_consent_missing(post)] == ["Bertil"]
+        viewer = self.cast.viewer("teacher_blue", Role.STAFF)
+        with self.assertRaises(PhotoConsentMissing):
+            post_publish(actor=viewer, post=post)
+        post_publish(actor=viewer, post=post, photo_consent_confirmed=True)
+        post.refresh_from_db()
+        assert post.status == PostStatus.PUBLISHED
+
+    def test_hidden_member_group_list_shows_a_guardian_only_their_own_child(self) -> None:
+        page = signed_in(self.cast, "david", Role.GUARDIAN).get(
+            reverse("learninglog:group_members", args=[self.cast.yellow.uuid])
+        )
+        content = page.content.decode()
+        assert "Cleo" in content and "Elin" not in content
+
+    def test_signed_in_pages_are_never_cached(self) -> None:
+        page = signed_in(self.cast, "anna", Role.GUARDIAN).get(
+            reverse("learninglog:timeline", args=[self.cast.alva.uuid])
+        )
+        assert "no-store" in page["Cache-Control"]
