@@ -25,7 +25,7 @@ DEMO_ADDR ?= 127.0.0.1:8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help venv install messages js-deps demo test test-pg test-browser lint fmt
+.PHONY: help venv install messages js-deps demo test check-ruff test-sqlite test-pg test-browser lint fmt
 
 help:
 	@echo "make demo          set up and run Följa with demo data at http://$(DEMO_ADDR)/"
@@ -87,8 +87,13 @@ demo: $(STAMP) messages
 	$(MANAGE) runserver $(DEMO_ADDR)
 
 # Browser journeys are slow; they live in tests_browser/ and run only through test-browser.
-test: $(STAMP) messages js-deps
+# `make test` stops at a ruff error; `make -k test` (CI) runs the suite anyway and still fails.
+test: check-ruff test-sqlite
+
+check-ruff: $(STAMP)
 	$(RUFF) check .
+
+test-sqlite: $(STAMP) messages js-deps
 	$(PYTEST) -n auto -m "not browser" --ignore=tests_browser $(PYTEST_ARGS)
 
 test-pg: $(STAMP) messages js-deps

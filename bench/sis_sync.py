@@ -38,9 +38,7 @@ def recreate_database(url: str) -> None:
     subprocess.run([*base, "-c", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
     subprocess.run([*base, "-c", f'CREATE DATABASE "{name}"'], check=True)
     env = {**os.environ, "DATABASE_URL": url, "FOLJA_DEBUG": "1"}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--skip-checks", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "--skip-checks", "-v", "0"], cwd=ROOT, env=env, check=True)
 
 
 def main() -> None:
@@ -95,9 +93,10 @@ def main() -> None:
 
             started = time.monotonic()
             cpu = time.process_time()
-            with connection.execute_wrapper(count_writes), SisClient(
-                f"http://127.0.0.1:{port}", page_limit=args.page
-            ) as client:
+            with (
+                connection.execute_wrapper(count_writes),
+                SisClient(f"http://127.0.0.1:{port}", page_limit=args.page) as client,
+            ):
                 phase_start = [time.monotonic(), "start"]
 
                 def progress(message, phase_start=phase_start):

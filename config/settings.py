@@ -247,6 +247,8 @@ CSRF_TRUSTED_ORIGINS = env.list("FOLJA_CSRF_TRUSTED_ORIGINS")
 # E-mail.
 EMAIL_BACKEND = env.str("FOLJA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("FOLJA_FROM_EMAIL", "folja@localhost")
+# Where the accessibility statement (/accessibility/) tells people to report problems (lag 2018:1937).
+FOLJA_ACCESSIBILITY_CONTACT = env.str("FOLJA_ACCESSIBILITY_CONTACT", "")
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,8 @@ urlpatterns = [
     path("", include("folja.accounts.urls")),
     path("", include("folja.learninglog.urls")),
     path("", include("folja.media.urls")),
+    path("", include("folja.curriculum.urls")),
+    path("", include("folja.talks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -25,3 +26,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "core/home_staff.html", {"units": list(units.values()), "duties": duties})
     children = policy.family_children_with_placements(viewer).order_by("birth_date", "given_name")
     return render(request, "core/home_family.html", {"children": children})
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """Render the accessibility statement (tillgänglighetsredogörelse, lag 2018:1937); public, no child data."""
+    contact = getattr(settings, "FOLJA_ACCESSIBILITY_CONTACT", "")
+    return render(request, "core/accessibility.html", {"contact_email": contact})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -87,3 +88,36 @@ class Goal(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class CoverageSettings(models.Model):
+    """A school unit's settings for the coverage pages ("rarely documented children").
+
+    A unit without a row uses the defaults below; the principal changes them on the unit page.
+    """
+
+    DEFAULT_THRESHOLD = 2
+    DEFAULT_WEEKS = 4
+
+    school_unit = models.OneToOneField(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="coverage_settings"
+    )
+    rarely_documented_threshold = models.PositiveSmallIntegerField(
+        _("färre inlägg än"),
+        default=DEFAULT_THRESHOLD,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    weeks = models.PositiveSmallIntegerField(
+        _("under antal veckor"), default=DEFAULT_WEEKS, validators=[MinValueValidator(1), MaxValueValidator(26)]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "directory.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("inställning för måluppfyllelse")
+        verbose_name_plural = _("inställningar för måluppfyllelse")
+
+    def __str__(self) -> str:
+        return str(self.school_unit)

@@ -56,7 +56,8 @@ class SisConnectionAdmin(admin.ModelAdmin):
             count += 1
         self.message_user(
             request,
-            ngettext("%(count)d import har lagts i kö.", "%(count)d importer har lagts i kö.", count) % {"count": count},
+            ngettext("%(count)d import har lagts i kö.", "%(count)d importer har lagts i kö.", count)
+            % {"count": count},
             messages.SUCCESS,
         )
 

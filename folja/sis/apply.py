@@ -39,6 +39,7 @@ from folja.directory.models import (
     Phone,
     Placement,
 )
+from folja.sis.bulk import insert
 from folja.sis.mapping import (
     MARKING_NONE,
     ORGANISATION_FIELDS,
@@ -54,6 +55,8 @@ from folja.sis.mapping import (
 
 CHUNK = 5000
 BATCH = 2000
+# bulk_update builds one CASE per field over the batch: small batches keep it from going quadratic.
+UPDATE_BATCH = 200
 
 
 @dataclass
@@ -192,34 +195,47 @@ class Applier:
         if huvudman.sis_id:
             self.org_ids[huvudman.sis_id] = huvudman.pk
         counts = self.counts["organisations"]
-        to_create, created = [], set()
+        created: set[str] = set()
+        pending = [
+            staged
+            for staged in self.s.organisations.values()
+            if staged.organisation_type != OrganisationType.HUVUDMAN and staged.sis_id not in existing
+        ]
         for staged in self.s.organisations.values():
-            if staged.organisation_type == OrganisationType.HUVUDMAN:
-                if huvudman.sis_id in (None, staged.sis_id):
-                    if huvudman.sis_id is None:
-                        huvudman.sis_id = staged.sis_id
-                        huvudman.save(update_fields=["sis_id"])
-                        counts["updated"] += 1
-                    self.org_ids[staged.sis_id] = huvudman.pk
-                else:
-                    self.w.add("other_huvudman_skipped")
-                    counts["skipped"] += 1
+            if staged.organisation_type != OrganisationType.HUVUDMAN:
                 continue
-            if staged.sis_id not in existing:
-                org = Organisation(
+            if huvudman.sis_id in (None, staged.sis_id):
+                if huvudman.sis_id is None:
+                    huvudman.sis_id = staged.sis_id
+                    huvudman.save(update_fields=["sis_id"])
+                    counts["updated"] += 1
+                self.org_ids[staged.sis_id] = huvudman.pk
+            else:
+                self.w.add("other_huvudman_skipped")
+                counts["skipped"] += 1
+        # Create parents before children, level by level, so that no second pass is needed.
+        while pending:
+            ready = [s for s in pending if not s.parent_sis_id or s.parent_sis_id in self.org_ids]
+            if not ready:  # parent missing or a cycle: hang the rest under the huvudman (warned below)
+                ready = pending
+            ready_ids = {s.sis_id for s in ready}
+            pending = [s for s in pending if s.sis_id not in ready_ids]
+            level = [
+                Organisation(
                     organisation=huvudman,
-                    parent=huvudman,
+                    parent_id=self.org_ids.get(staged.parent_sis_id or "", huvudman.pk),
                     sis_id=staged.sis_id,
                     organisation_type=staged.organisation_type,
                     **dict(zip(ORGANISATION_FIELDS, staged.fields, strict=True)),
                 )
-                to_create.append(org)
-                created.add(staged.sis_id)
-        Organisation.objects.bulk_create(to_create, batch_size=BATCH)
-        for org in to_create:
-            existing[org.sis_id] = org
-            self.org_ids[org.sis_id] = org.pk
-        counts["created"] += len(to_create)
+                for staged in ready
+            ]
+            Organisation.objects.bulk_create(level, batch_size=BATCH)
+            for org in level:
+                existing[org.sis_id] = org
+                self.org_ids[org.sis_id] = org.pk
+                created.add(org.sis_id)
+        counts["created"] += len(created)
         to_update = []
         for staged in self.s.organisations.values():
             org = existing.get(staged.sis_id)
@@ -240,15 +256,17 @@ class Applier:
                     counts["updated"] += 1
         if to_update:
             Organisation.objects.bulk_update(
-                to_update, [*ORGANISATION_FIELDS, "organisation_type", "parent"], batch_size=BATCH
+                to_update, [*ORGANISATION_FIELDS, "organisation_type", "parent"], batch_size=UPDATE_BATCH
             )
         gone = set(self.s.deleted.get("organisations", ()))
         if self.s.full:
             gone |= set(existing) - set(self.s.organisations)
         for org in existing.values():
             if org.sis_id in gone and (org.end_date is None or org.end_date > self.yesterday):
-                org.end_date = self.yesterday if (org.start_date or self.yesterday) <= self.yesterday else org.start_date
-                org.save(update_fields=["end_date"])
+                if org.start_date and org.start_date > self.yesterday:
+                    org.start_date = self.yesterday  # not started yet: move it into the past
+                org.end_date = self.yesterday
+                org.save(update_fields=["start_date", "end_date"])
                 counts["ended"] += 1
 
     # -- persons --------------------------------------------------------------------------
@@ -268,13 +286,17 @@ class Applier:
         else:
             for batch in chunks(wanted_ids):
                 links.update(
-                    PersonSisId.objects.filter(organisation=self.org, sis_id__in=batch).values_list("sis_id", "person_id")
+                    PersonSisId.objects.filter(organisation=self.org, sis_id__in=batch).values_list(
+                        "sis_id", "person_id"
+                    )
                 )
         rows: dict[int, tuple] = {}
         query_fields = ("pk", *PERSON_FIELDS, "sealed_at")
         if self.s.full:
-            for row in Person.objects.filter(sis_ids__organisation=self.org).values_list(*query_fields).iterator(
-                chunk_size=CHUNK
+            for row in (
+                Person.objects.filter(sis_ids__organisation=self.org)
+                .values_list(*query_fields)
+                .iterator(chunk_size=CHUNK)
             ):
                 rows[row[0]] = row
         else:
@@ -283,9 +305,7 @@ class Applier:
                     rows[row[0]] = row
 
         # Persons known by civic number from another organisation, or from before a SIS id change.
-        unlinked_civics = {
-            p.civic_number for p in staged_persons.values() if p.civic_number and p.sis_id not in links
-        }
+        unlinked_civics = {p.civic_number for p in staged_persons.values() if p.civic_number and p.sis_id not in links}
         by_civic: dict[str, tuple] = {}
         for batch in chunks(unlinked_civics):
             for row in Person.objects.filter(civic_number__in=batch).values_list(*query_fields):
@@ -299,15 +319,15 @@ class Applier:
                 staged = staged_persons.get(sis_id)
                 if staged is not None and staged.civic_number in by_civic:
                     pk = by_civic[staged.civic_number][0]
-            if pk is not None and rows.get(pk, (None,) * 10)[-1] is None:
-                if person_seal(person=Person(pk=pk), reason="sis_security_marking", source="sis"):
-                    counts["sealed"] += 1
+            # person_seal only counts persons who were not sealed already.
+            if pk is not None and person_seal(person=Person(pk=pk), reason="sis_security_marking", source="sis"):
+                counts["sealed"] += 1
         sealed_count = 0
 
         civic_owner = {row[4]: row[0] for row in rows.values() if row[4]}
         seen_civics: set[str] = set()
-        to_create: list[tuple[str, Person]] = []
-        to_link: list[PersonSisId] = []
+        to_create: list[tuple[str, tuple]] = []
+        to_link: list[tuple[int, int, str]] = []
         to_update: list[Person] = []
         for staged in staged_persons.values():
             if staged.sis_id in self.protected:
@@ -327,13 +347,13 @@ class Applier:
             pk = links.get(staged.sis_id)
             if pk is None and civic_number and civic_number in by_civic:
                 pk = by_civic[civic_number][0]
-                to_link.append(PersonSisId(organisation=self.org, person_id=pk, sis_id=staged.sis_id))
+                to_link.append((self.org.pk, pk, staged.sis_id))
             if pk is None:
                 if civic_number and civic_number in civic_owner:
                     counts["skipped"] += 1
                     self.w.add("civic_number_conflict")
                     continue
-                to_create.append((staged.sis_id, Person(**dict(zip(PERSON_FIELDS, staged.fields, strict=True)))))
+                to_create.append((staged.sis_id, staged.fields))
                 continue
             row = rows.get(pk)
             if row is None or row[-1] is not None:
@@ -351,13 +371,12 @@ class Applier:
         if sealed_count:
             self.w.add("sealed_person_not_updated")
 
-        for batch in chunks(to_create, BATCH):
-            Person.objects.bulk_create([person for _, person in batch])
-        for sis_id, person in to_create:
-            self.allowed[sis_id] = person.pk
-            to_link.append(PersonSisId(organisation=self.org, person_id=person.pk, sis_id=sis_id))
-        PersonSisId.objects.bulk_create(to_link, batch_size=BATCH)
-        Person.objects.bulk_update(to_update, list(PERSON_FIELDS), batch_size=1000)
+        new_ids = insert(Person, PERSON_FIELDS, (fields for _, fields in to_create), want_ids=True)
+        for (sis_id, _fields), pk in zip(to_create, new_ids, strict=True):
+            self.allowed[sis_id] = pk
+            to_link.append((self.org.pk, pk, sis_id))
+        insert(PersonSisId, ("organisation_id", "person_id", "sis_id"), to_link)
+        Person.objects.bulk_update(to_update, list(PERSON_FIELDS), batch_size=UPDATE_BATCH)
         counts["created"] += len(to_create)
         counts["updated"] += len(to_update)
 
@@ -368,7 +387,7 @@ class Applier:
                 if row is not None and row[-1] is None:
                     self.allowed[sis_id] = pk
 
-        created_pks = {person.pk for _, person in to_create}
+        created_pks = set(new_ids)
         self.apply_contacts(created_pks)
 
     def apply_contacts(self, created_pks: set[int]) -> None:
@@ -401,7 +420,7 @@ class Applier:
                     for row in model.objects.filter(person_id__in=batch).values_list("person_id", *fields):
                         current[row[0]].append(tuple(row[1:]))
             replace: list[int] = []
-            new_rows = []
+            new_rows: list[tuple] = []
             for pk, values in wanted.items():
                 if tuple(sorted(current.get(pk, ()))) == values:
                     continue
@@ -410,10 +429,10 @@ class Applier:
                     counts["updated"] += 1
                 else:
                     counts["created"] += 1
-                new_rows.extend(model(person_id=pk, **dict(zip(fields, value, strict=True))) for value in values)
+                new_rows.extend((pk, *value) for value in values)
             for batch in chunks(replace):
                 model.objects.filter(person_id__in=batch).delete()
-            model.objects.bulk_create(new_rows, batch_size=BATCH)
+            insert(model, ("person_id", *fields), new_rows)
 
     # -- guardianships --------------------------------------------------------------------
 
@@ -433,7 +452,9 @@ class Applier:
         existing: dict[tuple[int, int, str], int] = {}
         fields = ("child_id", "responsible_id", "relation_type", "pk")
         if self.s.full:
-            for row in Guardianship.objects.filter(organisation=self.org).values_list(*fields).iterator(chunk_size=CHUNK):
+            for row in (
+                Guardianship.objects.filter(organisation=self.org).values_list(*fields).iterator(chunk_size=CHUNK)
+            ):
                 existing[row[:3]] = row[3]
         else:
             for batch in chunks(scope_children):
@@ -446,13 +467,10 @@ class Applier:
             if key not in desired
             and (key[0] in scope_children or (allowed_pks is not None and key[0] not in allowed_pks))
         ]
-        Guardianship.objects.bulk_create(
-            [
-                Guardianship(organisation=self.org, child_id=c, responsible_id=r, relation_type=t)
-                for c, r, t in desired
-                if (c, r, t) not in existing
-            ],
-            batch_size=BATCH,
+        insert(
+            Guardianship,
+            ("organisation_id", "child_id", "responsible_id", "relation_type"),
+            ((self.org.pk, *key) for key in desired if key not in existing),
         )
         counts["created"] += sum(1 for key in desired if key not in existing)
         for batch in chunks(to_delete):
@@ -496,12 +514,12 @@ class Applier:
                     Group(pk=row[0], school_unit_id=unit_pk, **dict(zip(fields, staged.fields, strict=True)))
                 )
         Group.objects.bulk_create(to_create, batch_size=BATCH)
-        Group.objects.bulk_update(to_update, ["school_unit", *fields], batch_size=1000)
+        Group.objects.bulk_update(to_update, ["school_unit", *fields], batch_size=UPDATE_BATCH)
         counts["created"] += len(to_create)
         counts["updated"] += len(to_update)
         for group in to_create:
             self.group_ids[group.sis_id] = group.pk
-        for sis_id, row in existing.items():
+        for row in existing.values():
             self.group_dates[row[0]] = (row[5], row[6])
         for group in [*to_create, *to_update]:
             self.group_dates[group.pk] = (group.start_date, group.end_date)
@@ -550,15 +568,13 @@ class Applier:
                 self.placement_memberships[(group_pk, child_pk, staged.start_date)] = staged.end_date
             row = existing.get(staged.sis_id)
             if row is None:
-                to_create.append(
-                    Placement(organisation=self.org, sis_id=staged.sis_id, **dict(zip(fields, wanted, strict=True)))
-                )
+                to_create.append((self.org.pk, staged.sis_id, *wanted))
             elif tuple(row[1:]) != wanted:
                 to_update.append(Placement(pk=row[0], **dict(zip(fields, wanted, strict=True))))
                 if row[3] is not None:
                     derived_old.add((row[3], row[1], row[5]))
-        Placement.objects.bulk_create(to_create, batch_size=BATCH)
-        Placement.objects.bulk_update(to_update, [f.removesuffix("_id") for f in fields], batch_size=1000)
+        insert(Placement, ("organisation_id", "sis_id", *fields), to_create)
+        Placement.objects.bulk_update(to_update, [f.removesuffix("_id") for f in fields], batch_size=UPDATE_BATCH)
         counts["created"] += len(to_create)
         counts["updated"] += len(to_update)
         if self.s.full:
@@ -624,11 +640,7 @@ class Applier:
         for key, end in desired.items():
             current = existing.get(key)
             if current is None:
-                to_create.append(
-                    GroupMembership(
-                        organisation=self.org, group_id=key[0], person_id=key[1], start_date=key[2], end_date=end
-                    )
-                )
+                to_create.append((self.org.pk, *key, end))
             elif current[1] != end:
                 to_update.append(GroupMembership(pk=current[0], end_date=end))
         for key, (pk, _end) in existing.items():
@@ -636,8 +648,8 @@ class Applier:
                 continue
             if self.s.full or key[0] in scope_groups or key in derived_old:
                 to_end.append(pk)
-        GroupMembership.objects.bulk_create(to_create, batch_size=BATCH)
-        GroupMembership.objects.bulk_update(to_update, ["end_date"], batch_size=1000)
+        insert(GroupMembership, ("organisation_id", "group_id", "person_id", "start_date", "end_date"), to_create)
+        GroupMembership.objects.bulk_update(to_update, ["end_date"], batch_size=UPDATE_BATCH)
         counts["created"] += len(to_create)
         counts["updated"] += len(to_update)
         self._end_pks(GroupMembership, to_end, "memberships")
@@ -653,7 +665,9 @@ class Applier:
             rows = qs.values_list("sis_id", "pk", *fields)
         else:
             ids = list(set(self.s.duties) | set(self.s.deleted.get("duties", ())))
-            rows = (row for batch in chunks(ids) for row in qs.filter(sis_id__in=batch).values_list("sis_id", "pk", *fields))
+            rows = (
+                row for batch in chunks(ids) for row in qs.filter(sis_id__in=batch).values_list("sis_id", "pk", *fields)
+            )
         for row in rows:
             existing[row[0]] = row[1:]
         to_create, to_update, gone = [], [], set(self.s.deleted.get("duties", ()))
@@ -676,7 +690,7 @@ class Applier:
             elif tuple(row[1:]) != wanted:
                 to_update.append(Duty(pk=row[0], **dict(zip(fields, wanted, strict=True))))
         Duty.objects.bulk_create(to_create, batch_size=BATCH)
-        Duty.objects.bulk_update(to_update, [f.removesuffix("_id") for f in fields], batch_size=1000)
+        Duty.objects.bulk_update(to_update, [f.removesuffix("_id") for f in fields], batch_size=UPDATE_BATCH)
         counts["created"] += len(to_create)
         counts["updated"] += len(to_update)
         for duty in to_create:
@@ -738,7 +752,7 @@ class Applier:
             if key not in desired and (self.s.full or key[0] in scope):
                 to_end.append(pk)
         DutyAssignment.objects.bulk_create(to_create, batch_size=BATCH)
-        DutyAssignment.objects.bulk_update(to_update, ["end_date"], batch_size=1000)
+        DutyAssignment.objects.bulk_update(to_update, ["end_date"], batch_size=UPDATE_BATCH)
         counts["created"] += len(to_create)
         counts["updated"] += len(to_update)
         self._end_pks(DutyAssignment, to_end, "assignments")
@@ -758,7 +772,9 @@ class Applier:
         for batch in chunks(pks):
             self._end(Placement.objects.filter(organisation=self.org, child_id__in=batch), "placements")
             self._end(Duty.objects.filter(organisation=self.org, person_id__in=batch), "duties")
-            self._end(DutyAssignment.objects.filter(duty__organisation=self.org, duty__person_id__in=batch), "assignments")
+            self._end(
+                DutyAssignment.objects.filter(duty__organisation=self.org, duty__person_id__in=batch), "assignments"
+            )
             self._end(GroupMembership.objects.filter(organisation=self.org, person_id__in=batch), "memberships")
             removed, _ = Guardianship.objects.filter(
                 Q(child_id__in=batch) | Q(responsible_id__in=batch), organisation=self.org

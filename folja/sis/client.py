@@ -10,9 +10,12 @@ are retried with bounded exponential backoff; a page that is not the documented 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import logging
+import queue
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -73,6 +76,7 @@ class SisClient:
         backoff_base: float = 0.5,
         backoff_max: float = 20.0,
         lookup_batch: int = 500,
+        prefetch: bool = True,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -81,6 +85,7 @@ class SisClient:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.lookup_batch = lookup_batch
+        self.prefetch = prefetch
         self.http = httpx.Client(
             auth=auth,
             verify=verify,
@@ -135,15 +140,57 @@ class SisClient:
     def _note_server_time(self, response: httpx.Response) -> None:
         header = response.headers.get("Date")
         if header:
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 self.server_time = email.utils.parsedate_to_datetime(header).astimezone(dt.UTC)
-            except (TypeError, ValueError):
-                pass
 
     # -- listings -------------------------------------------------------------------------
 
     def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
-        """Yield the `data` list of every page of a listing; filters go on the first request only."""
+        """Yield the `data` list of every page of a listing; filters go on the first request only.
+
+        With `prefetch`, the next page is fetched and decoded in a background thread while the
+        caller stages the current one, so the SIS's time to build a page overlaps with ours.
+        """
+        if not self.prefetch:
+            yield from self._pages(path, params)
+            return
+        pages: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def put(item: tuple[str, Any]) -> bool:
+            while not stop.is_set():
+                try:
+                    pages.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def fetch() -> None:
+            try:
+                for page in self._pages(path, params):
+                    if not put(("page", page)):
+                        return
+                put(("done", None))
+            except BaseException as exc:  # handed to the consuming thread, which raises it
+                put(("error", exc))
+
+        worker = threading.Thread(target=fetch, name=f"sis-prefetch{path}", daemon=True)
+        worker.start()
+        try:
+            while True:
+                kind, value = pages.get()
+                if kind == "page":
+                    yield value
+                elif kind == "done":
+                    return
+                else:
+                    raise value
+        finally:
+            stop.set()
+            worker.join(timeout=self.http.timeout.read or 60)
+
+    def _pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
         first: dict[str, Any] = dict(params or {})
         if self.page_limit:
             first["limit"] = self.page_limit
@@ -170,9 +217,9 @@ class SisClient:
             if self.page_limit:
                 query["limit"] = self.page_limit
 
-    def changed(self, path: str, *, after: dt.datetime | None, params: dict[str, Any] | None = None) -> Iterator[
-        list[dict[str, Any]]
-    ]:
+    def changed(
+        self, path: str, *, after: dt.datetime | None, params: dict[str, Any] | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
         """Yield pages of entities created or modified after `after` (exclusive), or all when None.
 
         Created and modified are asked for separately and the caller unions them by id, because

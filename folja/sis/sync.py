@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -103,7 +104,7 @@ def fetch_staging(
         # their security marking is checked on their own record, not only on the reference.
         missing = staging.referenced_person_ids() - set(staging.persons)
         if missing:
-            from folja.directory.models import PersonSisId  # noqa: PLC0415 - only needed for deltas
+            from folja.directory.models import PersonSisId
 
             known: set[str] = set()
             pending = list(missing)
@@ -168,6 +169,11 @@ def run_sync(
         applier = Applier(organisation=organisation, staging=staging, today=day, progress=report)
         try:
             with transaction.atomic():
+                if db_connection.vendor == "postgresql":
+                    # Check foreign keys per statement instead of queueing ~10^6 deferred checks for
+                    # COMMIT, where PostgreSQL spent most of the run (see docs/sis.md, benchmark).
+                    with db_connection.cursor() as cursor:
+                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 result.counts = applier.run()
                 if dry_run:
                     raise _DryRunRollback

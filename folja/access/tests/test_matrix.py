@@ -245,7 +245,7 @@ SECRETS = {
 }
 
 # URL names that show no child data or are tested elsewhere (sign-in flow, admin).
-PUBLIC_URL_NAMES = {"core:home", "set_language"}
+PUBLIC_URL_NAMES = {"core:home", "set_language", "core:accessibility"}
 EXEMPT_NAMESPACES = {"admin", "accounts"}
 
 

@@ -555,7 +555,7 @@ class _Builder:
 
     # -- families ------------------------------------------------------------------------------------
 
-    def child_born(self, spec: _ChildSpec) -> dt.date:
+    def child_born(self, spec: _ChildSpec, *, settled: bool = False) -> dt.date:
         year = self.year_start.year
         if spec.school_type == SchoolType.FKLASS:
             # Förskoleklass starts the autumn of the year the child turns six.
@@ -563,8 +563,9 @@ class _Builder:
         if spec.school_type == SchoolType.GR:
             born_year = year - 6 - spec.grade
             return self.born_between(dt.date(born_year, 1, 1), dt.date(born_year, 12, 31))
-        # Preschool: from one year old until the autumn of the year they turn six.
-        return self.born_between(dt.date(year - 5, 1, 1), self.years_ago(1))
+        # Preschool: from one year old until the autumn of the year they turn six. A persona's child
+        # is three or older, so it has been at the preschool long enough to have a learning log.
+        return self.born_between(dt.date(year - 5, 1, 1), self.years_ago(3 if settled else 1))
 
     def random_child_spec(self) -> _ChildSpec:
         draw = self.rng.random()
@@ -645,6 +646,7 @@ class _Builder:
 
         `known_guardian` is an existing person (a teacher) who becomes the first guardian.
         """
+        guardian_keys = list(guardian_keys)
         family_name = self.rng.choice(names.FAMILY_NAMES)
         home = self.household()
         children: list[Person] = []
@@ -652,7 +654,7 @@ class _Builder:
         for spec, key in zip(specs, child_keys, strict=False):
             male = self.rng.random() < 0.5
             child = self.person(
-                born=self.child_born(spec),
+                born=self.child_born(spec, settled=bool(key) or any(guardian_keys)),
                 male=male,
                 given_name=self.rng.choice(names.BOY_NAMES if male else names.GIRL_NAMES),
                 family_name=known_guardian.family_name if known_guardian else family_name,

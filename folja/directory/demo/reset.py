@@ -68,7 +68,10 @@ def reset_world() -> None:
                 if connection.vendor == "postgresql":
                     # The append-only trigger (R11) rejects DELETE; TRUNCATE is the operator's way
                     # round it, used here for the demo reset only.
+                    # Fire pending deferred FK checks first: TRUNCATE refuses a table with pending events.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                     cursor.execute(f"TRUNCATE {table}")
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
                 else:
                     cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - table name from the model registry
                 continue

@@ -157,7 +157,9 @@ class FakeSis:
         if not created_only:
             result = sorted(i for i in world.changes[kind] if world.modified(kind, i) > after)
         for j, item in enumerate(world.extra[kind]):
-            stamp = dt.datetime.fromisoformat(item["meta"]["created" if created_only else "modified"].replace("Z", "+00:00"))
+            stamp = dt.datetime.fromisoformat(
+                item["meta"]["created" if created_only else "modified"].replace("Z", "+00:00")
+            )
             if stamp > after:
                 result.append(world.count(kind) + j)
         return result
@@ -198,7 +200,7 @@ def _handler_for(sis: FakeSis) -> type[BaseHTTPRequestHandler]:
             # The Date header is the fake SIS's own clock, which tests move forward with changes.
             return email.utils.format_datetime(sis.world.clock, usegmt=True)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: tests and benchmarks read the report, not the access log
 
         def _send(self, status: int, body: Any, raw: bytes | None = None) -> None:
@@ -215,7 +217,7 @@ def _handler_for(sis: FakeSis) -> type[BaseHTTPRequestHandler]:
             header = self.headers.get("Authorization", "")
             return header.startswith("Bearer ") and header[7:] in sis.tokens
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -244,7 +246,7 @@ def _handler_for(sis: FakeSis) -> type[BaseHTTPRequestHandler]:
                 return self._send(*sis.lookup(kind, body))
             return self._send(404, {"code": "NotFound", "message": "no such endpoint"})
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             query = parse_qs(url.query, keep_blank_values=True)
             with sis.lock:

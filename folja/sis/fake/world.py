@@ -94,7 +94,7 @@ class FakeWorld:
         previous = self.changes[kind].get(index)
         if previous is not None:
             earlier = previous[1]
-            func = (lambda item, a=earlier, b=func: b(a(item)))  # noqa: E731
+            func = lambda item, a=earlier, b=func: b(a(item))  # noqa: E731
         self.changes[kind][index] = (self.tick(), func)
 
     def add(self, kind: str, item: dict[str, Any]) -> None:
@@ -167,9 +167,9 @@ class FakeWorld:
         """Return the security marking of a generated person (a few are protected)."""
         if person_index < self.n_children and person_index % self.protected_every == self.protected_every - 1:
             return "Skyddad folkbokföring"
-        if self.n_children <= person_index < self.n_children + self.n_guardians:
-            if (person_index - self.n_children) % (self.protected_every + 1) == self.protected_every:
-                return "Sekretessmarkering"
+        guardian = person_index - self.n_children
+        if 0 <= guardian < self.n_guardians and guardian % (self.protected_every + 1) == self.protected_every:
+            return "Sekretessmarkering"
         return "Ingen"
 
     def person_ref(self, person_index: int) -> dict[str, Any]:

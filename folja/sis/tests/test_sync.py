@@ -81,7 +81,9 @@ def test_unchanged_rerun_writes_no_row(sync):
         if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) and "sis_syncrun" not in q["sql"]
     ]
     assert writes == []
-    assert all(counts.get(kind, 0) == 0 for counts in result.counts.values() for kind in ("created", "updated", "ended"))
+    assert all(
+        counts.get(kind, 0) == 0 for counts in result.counts.values() for kind in ("created", "updated", "ended")
+    )
 
 
 def test_child_with_no_security_marking_field_is_not_imported(sync, world):
@@ -116,9 +118,19 @@ def test_protected_guardian_of_unprotected_child_gives_child_but_no_guardianship
 
 def test_reference_marked_protected_keeps_person_out_even_if_record_says_ingen(sync, world):
     guardian = world.guardians_of(3)[0]
-    world.touch("persons", 3, lambda item: {**item, "responsibles": [
-        {"person": {"id": world.id("persons", guardian), "securityMarking": "Skyddad folkbokföring"},
-         "relationType": "Vårdnadshavare"}]})
+    world.touch(
+        "persons",
+        3,
+        lambda item: {
+            **item,
+            "responsibles": [
+                {
+                    "person": {"id": world.id("persons", guardian), "securityMarking": "Skyddad folkbokföring"},
+                    "relationType": "Vårdnadshavare",
+                }
+            ],
+        },
+    )
     sync()
     assert person(world, guardian) is None
     assert not Guardianship.objects.filter(child=person(world, 3)).exists()
@@ -206,8 +218,14 @@ def test_full_reconciliation_ends_what_the_sis_no_longer_returns(sync, world):
 
 def test_only_vardnadshavare_gives_guardian_rights(sync, world):
     guardian = world.guardians_of(9)[0]
-    world.touch("persons", 9, lambda item: {**item, "responsibles": [
-        {"person": world.person_ref(guardian), "relationType": "Annan ansvarig"}]})
+    world.touch(
+        "persons",
+        9,
+        lambda item: {
+            **item,
+            "responsibles": [{"person": world.person_ref(guardian), "relationType": "Annan ansvarig"}],
+        },
+    )
     sync()
     other = person(world, guardian)
     assert Guardianship.objects.get(responsible=other).relation_type == RelationType.OTHER_RESPONSIBLE
@@ -300,3 +318,32 @@ def test_extra_fields_and_a_server_that_returns_everything_at_once_are_tolerated
     assert result.status == RunStatus.SUCCEEDED
     assert len(listing_requests) == 1
     assert person(world, 12) is not None
+
+
+def test_delta_looks_up_a_referenced_person_it_did_not_send_and_checks_their_marking(sync, world, connection, fake):
+    world.removed["persons"].update({20, 21})  # not served in the first run
+    sync(connection=connection)
+    assert person(world, 20) is None
+    world.removed["persons"].difference_update({20, 21})
+    world.touch("persons", 21, {"securityMarking": "Sekretessmarkering"})
+    world.removed["persons"].add(21)  # the delta listing will not carry 21's record either
+    world.touch("placements", 20, {"endDate": "2030-06-30"})
+    world.touch("placements", 21, {"endDate": "2030-06-30"})
+    fake.requests.clear()
+    result = sync(connection=connection)
+    lookups = [body for method, path, _q, body in fake.requests if path == "/persons/lookup"]
+    assert lookups and {world.id("persons", 20)} <= set(lookups[0]["ids"])
+    assert person(world, 20) is not None
+    assert Placement.objects.get(sis_id=world.id("placements", 20)).end_date == dt.date(2030, 6, 30)
+    assert person(world, 21) is None
+    assert not Placement.objects.filter(sis_id=world.id("placements", 21)).exists()
+    assert result.status == RunStatus.SUCCEEDED
+
+
+def test_sync_run_reports_are_read_only_in_the_admin(sync, admin_client):
+    sync()
+    run = SyncRun.objects.get()
+    page = admin_client.get(f"/admin/sis/syncrun/{run.pk}/change/")
+    assert page.status_code == 200
+    assert admin_client.post(f"/admin/sis/syncrun/{run.pk}/delete/").status_code == 403
+    assert admin_client.get("/admin/sis/sisconnection/add/").status_code == 200

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import time
 
@@ -14,8 +12,8 @@ from folja.directory.demo.builder import MIN_CHILDREN, NOTES, build_world
 from folja.directory.demo.personas import persona_rows
 from folja.directory.demo.reset import reset_world
 from folja.directory.models import Person
-
-LEARNING_LOG_DEMO = "folja.learninglog.demo"
+from folja.learninglog.demo import build_learning_log
+from folja.talks.demo import build_demo_talks
 
 
 class Command(BaseCommand):
@@ -52,11 +50,10 @@ class Command(BaseCommand):
                 f"Built Exempelby kommun: {children} children, {len(world.units)} units, "
                 f"{len(world.groups)} groups in {time.monotonic() - started:.1f} s"
             )
-            if importlib.util.find_spec(LEARNING_LOG_DEMO) is None:
-                progress.write("No learning log demo module yet; skipped demo posts.")
-            else:
-                importlib.import_module(LEARNING_LOG_DEMO).build_learning_log(world, seed=seed)
-                progress.write(f"Added demo learning log posts ({time.monotonic() - started:.1f} s)")
+            build_learning_log(world, seed=seed)
+            progress.write(f"Added demo learning log posts ({time.monotonic() - started:.1f} s)")
+            talks = build_demo_talks(world, seed=seed)
+            progress.write(f"Added {talks} development talks ({time.monotonic() - started:.1f} s)")
         if as_json:
             document = {"notes": NOTES, "personas": persona_rows(include_civic_number=True)}
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
