@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "folja.curriculum",
     "folja.learninglog",
     "folja.media",
+    "folja.transitions",
     "folja.sis",
     "folja.talks",
     "folja.notifications",

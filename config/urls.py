@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("folja.media.urls")),
     path("", include("folja.curriculum.urls")),
     path("", include("folja.talks.urls")),
+    path("", include("folja.transitions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

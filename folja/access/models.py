@@ -27,6 +27,8 @@ class AuditAction(models.TextChoices):
     SHARE_TALK = "share_talk", _("delade ett utvecklingssamtal")
     BOOK_TALK = "book_talk", _("bokade en tid för utvecklingssamtal")
     CANCEL_TALK_BOOKING = "cancel_talk_booking", _("avbokade en tid för utvecklingssamtal")
+    SET_TRANSITION_CONSENT = "set_transition_consent", _("svarade om samtycke vid övergång")
+    READ_TERMS_STATUS = "read_terms_status", _("såg vilka som inte godkänt villkoren")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

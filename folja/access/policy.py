@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from folja.access import transitions
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
 from folja.directory.models import (
@@ -106,6 +107,58 @@ def connected_children(staff: Person, on: dt.date | None = None) -> QuerySet[Per
     return Person.objects.filter(pk__in=connected_placements(staff, on).values("child"))
 
 
+def units_of_guardians_children(guardian: Person, on: dt.date | None = None) -> QuerySet[Organisation]:
+    """Return the units where the guardian's children are placed (for contact details; not gated by R9)."""
+    not_ended = Q(end_date__isnull=True) | Q(end_date__gte=_day(on))
+    placements = Placement.objects.filter(not_ended, child__in=children_of_guardian(guardian, on))
+    return Organisation.objects.filter(pk__in=placements.values("school_unit")).order_by("display_name")
+
+
+def guardians_without_accepted_terms(children: QuerySet[Person]) -> list[tuple[Person, Person]]:
+    """Return (child, guardian) pairs where the guardian has not accepted the terms the child's placement needs (R9).
+
+    `children` must already be filtered by the access policy (e.g. group_members_for a staff viewer).
+    Three queries whatever the number of children.
+    """
+    from folja.transitions.models import TermsDecision
+
+    current = transitions.current_terms_by_organisation()
+    if not current:
+        return []
+    links = list(
+        Guardianship.objects.filter(
+            child__in=children, relation_type=RelationType.GUARDIAN, responsible__sealed_at__isnull=True
+        )
+        .select_related("child", "responsible")
+        .order_by("child__given_name", "responsible__given_name")
+    )
+    not_ended = Q(end_date__isnull=True) | Q(end_date__gte=today())
+    needed: dict[int, set[int]] = {}
+    for child_id, org_id in Placement.objects.filter(not_ended, child__in=children).values_list(
+        "child_id", "organisation_id"
+    ):
+        terms_id = current.get(org_id, current.get(None))
+        if terms_id is not None:
+            needed.setdefault(child_id, set()).add(terms_id)
+    latest: dict[tuple[int, int], bool] = {}
+    for guardian_id, terms_id, accepted in (
+        TermsDecision.objects.filter(guardian__in=[g.responsible_id for g in links], terms_id__in=current.values())
+        .order_by("decided_at", "id")
+        .values_list("guardian_id", "terms_id", "accepted")
+    ):
+        latest[(guardian_id, terms_id)] = accepted
+    seen: set[tuple[int, int]] = set()
+    rows = []
+    for link in links:
+        key = (link.child_id, link.responsible_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        if any(not latest.get((link.responsible_id, t), False) for t in needed.get(link.child_id, ())):
+            rows.append((link.child, link.responsible))
+    return rows
+
+
 def staff_units(staff: Person, on: dt.date | None = None) -> QuerySet[Organisation]:
     """Return the school units where the staff member has an active duty."""
     return Organisation.objects.filter(pk__in=active_duties(staff, on).values("school_unit"))
@@ -161,9 +214,10 @@ def person_for_sign_in(*, civic_number: str = "", person_uuid: str = "") -> Pers
 
 
 def visible_children(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Person]:
-    """Return the children whose records the viewer may open (R1, R5, R6)."""
+    """Return the children whose records the viewer may open (R1, R5, R6, R9)."""
     if viewer.role == Role.GUARDIAN:
-        return children_of_guardian(viewer.person, on)  # R1: the child's guardians
+        # R1: the child's guardians; R9: only once they accepted the current terms of use.
+        return children_of_guardian(viewer.person, on).filter(transitions.terms_gate(viewer.person))
     if viewer.role == Role.CHILD:
         return Person.objects.unsealed().filter(pk=viewer.person.pk).filter(has_placement_on_platform(on))  # R1
     if viewer.role == Role.STAFF:
@@ -206,7 +260,20 @@ def staff_post_filter(staff: Person, on: dt.date | None = None) -> Q:
     placements = connected_placements(staff, on)
     # R1: connected staff see what was documented at the unit where they are connected to a named child.
     connected_at_post_unit = placements.filter(school_unit=OuterRef(OuterRef("school_unit"))).values("child")
-    return Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=connected_at_post_unit)))
+    r1 = Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=connected_at_post_unit)))
+    # R8: at a receiving unit, with consent (R7), posts from other units in the 12 months before the move.
+    r8 = Q(
+        Exists(
+            PostChild.objects.filter(post=OuterRef("pk"), child__sealed_at__isnull=True)
+            .filter(transitions.consent_given("child", "post__organisation"))
+            .filter(
+                transitions.receiving_window_filter(
+                    placements, unit=OuterRef(OuterRef("school_unit")), day=OuterRef("activity_date")
+                )
+            )
+        )
+    )
+    return r1 | r8
 
 
 def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: bool = False) -> QuerySet[Post]:
@@ -242,6 +309,18 @@ def timeline_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> 
     return visible_posts(viewer, on).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
 
 
+def transition_preview_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> QuerySet[Post]:
+    """Return exactly the posts the receiving unit would see with consent (R8), for the guardians' preview.
+
+    The window and the unit come from the same definitions as the staff filter (access/transitions.py).
+    """
+    unit, start = transitions.preview_window(child, on)
+    posts = timeline_posts(viewer, child, on).filter(
+        activity_date__gte=transitions.twelve_months_before(start), activity_date__lt=start
+    )
+    return posts.exclude(school_unit=unit) if unit is not None else posts
+
+
 def child_ids_of_post(post: Post) -> list[int]:
     """Return the ids of the children a post names (for audit records of a read already allowed)."""
     return list(PostChild.objects.filter(post=post).values_list("child_id", flat=True))
@@ -250,14 +329,14 @@ def child_ids_of_post(post: Post) -> list[int]:
 def named_children_visible_on_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Person]:
     """Return the named children of a post that this viewer may see named.
 
-    Staff see every named child (they document the group); guardians and children see only their
+    Staff see the named children they are connected to; guardians and children see only their
     own child, in hidden-member groups (R3) and ordinary groups alike, so a post never tells one
     family which other children were there.
     """
     named = Person.objects.unsealed().filter(post_links__post=post)  # R5
-    if viewer.role == Role.STAFF:
-        return named
-    return named.filter(pk__in=visible_children(viewer, on).values("pk"))  # R2, R3
+    # R1/R8: staff see the names of the children they are connected to (a receiving school sees
+    # only its own child on a preschool's group post); R2/R3: families see only their own child.
+    return named.filter(pk__in=visible_children(viewer, on).values("pk"))
 
 
 def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool:
@@ -278,12 +357,13 @@ def comment_filter(viewer: Viewer, on: dt.date | None = None) -> Q:
     R2: a family's comments are visible to staff and to that child's own guardians only. Staff
     comments without a family are for everyone the post reaches. Hidden comments only for staff.
     """
-    if viewer.role == Role.STAFF:
-        return Q()
-    if viewer.role not in (Role.GUARDIAN, Role.CHILD):
+    if viewer.role not in (Role.GUARDIAN, Role.CHILD, Role.STAFF):
         return Q(pk__in=[])  # R12
-    own_children = visible_children(viewer, on)
-    return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | Q(family_child__in=own_children))  # R2
+    children = visible_children(viewer, on)
+    if viewer.role == Role.STAFF:
+        # Staff read the family threads of the children they are connected to, hidden ones included.
+        return Q(family_child__isnull=True) | Q(family_child__in=children)
+    return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | Q(family_child__in=children))  # R2
 
 
 def visible_comments(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Comment]:
@@ -429,9 +509,8 @@ def with_listing_data(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None 
         .annotate(n=Count("pk"))
         .values("n")
     )
-    named = PostChild.objects.filter(child__sealed_at__isnull=True)  # R5
-    if viewer.role != Role.STAFF:
-        named = named.filter(child__in=visible_children(viewer, on))  # R2, R3
+    # R5 (sealed first); R1/R8 staff see connected children's names; R2/R3 families their own.
+    named = PostChild.objects.filter(child__sealed_at__isnull=True, child__in=visible_children(viewer, on))
     return (
         posts.select_related("author", "group", "school_unit")
         .annotate(visible_comment_count=Subquery(count_visible, output_field=IntegerField()))

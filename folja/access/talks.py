@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from folja.access import policy
+from folja.access import policy, transitions
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
 from folja.directory.models import GroupMembership, Guardianship, Person, RelationType
@@ -41,14 +41,19 @@ def _day(on: dt.date | None) -> dt.date:
 
 
 def staff_talk_filter(staff: Person, on: dt.date | None = None) -> Q:
-    """Return the filter on Talk for talks a staff member may read (R1; R8 is OR-ed in later).
+    """Return the filter on Talk for talks a staff member may read (R1, R8).
 
     Mirrors `policy.staff_post_filter`: a talk records the unit where it is held, and connected
     staff see talks held at the unit where they are connected to the child now.
     """
     placements = policy.connected_placements(staff, on)  # R5: sealed children are never connected
     # R1, R6: connected now, at the talk's unit; staff of a unit the child left see nothing.
-    return Q(Exists(placements.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit"))))
+    r1 = Q(Exists(placements.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit"))))
+    # R8: at a receiving unit, with consent (R7), talks from other units in the 12 months before the move.
+    r8 = transitions.consent_given("child", "organisation") & transitions.receiving_window_filter(
+        placements, unit=OuterRef("school_unit"), day=OuterRef("activity_date")
+    )
+    return r1 | (Q(child__sealed_at__isnull=True) & r8)
 
 
 def visible_talks(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Talk]:

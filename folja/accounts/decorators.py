@@ -14,7 +14,7 @@ from folja.accounts.roles import Role
 View = Callable[..., HttpResponse]
 
 
-def _require(*roles: Role) -> Callable[[View], View]:
+def _require(*roles: Role, terms_exempt: bool = False) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
@@ -23,6 +23,13 @@ def _require(*roles: Role) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             if viewer.role not in roles:
                 raise PermissionDenied
+            if not terms_exempt:
+                from folja.transitions.gate import terms_redirect
+
+                # R9: a guardian with current terms to accept sees them first (the policy hides data too).
+                gate = terms_redirect(request)
+                if gate is not None:
+                    return gate
             return view(request, *args, **kwargs)
 
         wrapper.folja_roles = roles  # read by the URL coverage test of the authorization matrix
@@ -35,3 +42,5 @@ guardian_required = _require(Role.GUARDIAN)
 staff_required = _require(Role.STAFF)
 family_required = _require(Role.GUARDIAN, Role.CHILD)
 viewer_required = _require(Role.GUARDIAN, Role.STAFF, Role.CHILD)
+# For the terms pages themselves, which a guardian must reach before accepting (R9).
+guardian_terms_required = _require(Role.GUARDIAN, terms_exempt=True)

@@ -14,9 +14,16 @@ def home(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer
     if viewer is None:
         return render(request, "core/welcome.html")
+    from folja.transitions.gate import terms_redirect
+
+    gate = terms_redirect(request)
+    if gate is not None:
+        return gate
     if viewer.is_staff:
-        groups = policy.staff_groups(viewer.person).select_related("school_unit").order_by(
-            "school_unit__display_name", "display_name"
+        groups = (
+            policy.staff_groups(viewer.person)
+            .select_related("school_unit")
+            .order_by("school_unit__display_name", "display_name")
         )
         units: dict[int, dict[str, object]] = {}
         for group in groups:

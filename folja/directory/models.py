@@ -113,6 +113,13 @@ class Organisation(models.Model):
     all_staff_see_all_children = models.BooleanField(_("all personal ser alla barn"), default=False)
     # Organisation setting (R3): new groups are hidden-member groups by default.
     hidden_members_by_default = models.BooleanField(_("dolda medlemmar som standard"), default=False)
+    # Organisation setting (R7): whose yes shares the documentation at a transition.
+    transition_consent_rule = models.CharField(
+        _("samtycke vid övergång"),
+        max_length=8,
+        choices=[("all", _("Alla vårdnadshavare måste svara ja")), ("any", _("Det räcker att en vårdnadshavare svarar ja"))],
+        default="all",
+    )
 
     class Meta:
         ordering = ["display_name"]

@@ -111,6 +111,11 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
     form = FilterForm(request.GET or None)
     posts = policy.timeline_posts(viewer, child)
     page, cursor = _page(request, policy.with_listing_data(viewer, _filtered(posts, form)))
+    if viewer.is_staff:
+        # R8: mark what reaches a receiving unit from the child's earlier units, with consent.
+        own_units = set(policy.connected_placements(viewer.person).filter(child=child).values_list("school_unit_id", flat=True))
+        for post in page:
+            post.shared_by_transition = post.school_unit_id not in own_units
     record_reads(viewer, AuditAction.READ_TIMELINE, [child.pk], object_type="child", object_uuid=child.uuid)
     return render(
         request,

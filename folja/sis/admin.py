@@ -7,6 +7,7 @@ here: a connection names where its secret lives (env:NAME or file:/path).
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ class SisConnectionAdmin(admin.ModelAdmin):
     list_filter = ("enabled", "auth_kind")
     readonly_fields = ("last_delta_at", "last_full_at")
     actions = ("run_now", "run_full_now")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("organisation", "base_url", "enabled")}),
         (

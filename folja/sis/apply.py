@@ -16,6 +16,8 @@ are deleted when the SIS no longer reports them.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -290,7 +292,13 @@ class Applier:
                         "sis_id", "person_id"
                     )
                 )
+        # pk -> (civic number, sealed_at, hash of PERSON_FIELDS). A hash instead of the values keeps
+        # 400,000 persons' names out of memory; a 64-bit collision (never seen) would skip one update.
         rows: dict[int, tuple] = {}
+
+        def keep(row: tuple) -> None:
+            rows[row[0]] = (row[4], row[-1], hash(row[1:-1]))
+
         query_fields = ("pk", *PERSON_FIELDS, "sealed_at")
         if self.s.full:
             for row in (
@@ -298,19 +306,19 @@ class Applier:
                 .values_list(*query_fields)
                 .iterator(chunk_size=CHUNK)
             ):
-                rows[row[0]] = row
+                keep(row)
         else:
             for batch in chunks(set(links.values())):
                 for row in Person.objects.filter(pk__in=batch).values_list(*query_fields):
-                    rows[row[0]] = row
+                    keep(row)
 
         # Persons known by civic number from another organisation, or from before a SIS id change.
         unlinked_civics = {p.civic_number for p in staged_persons.values() if p.civic_number and p.sis_id not in links}
-        by_civic: dict[str, tuple] = {}
+        by_civic: dict[str, int] = {}
         for batch in chunks(unlinked_civics):
             for row in Person.objects.filter(civic_number__in=batch).values_list(*query_fields):
-                by_civic[row[4]] = row
-                rows[row[0]] = row
+                by_civic[row[4]] = row[0]
+                keep(row)
 
         # Seal every known person who is now protected (R5), at once.
         for sis_id in self.protected:
@@ -318,13 +326,13 @@ class Applier:
             if pk is None:
                 staged = staged_persons.get(sis_id)
                 if staged is not None and staged.civic_number in by_civic:
-                    pk = by_civic[staged.civic_number][0]
+                    pk = by_civic[staged.civic_number]
             # person_seal only counts persons who were not sealed already.
             if pk is not None and person_seal(person=Person(pk=pk), reason="sis_security_marking", source="sis"):
                 counts["sealed"] += 1
         sealed_count = 0
 
-        civic_owner = {row[4]: row[0] for row in rows.values() if row[4]}
+        civic_owner = {row[0]: pk for pk, row in rows.items() if row[0]}
         seen_civics: set[str] = set()
         to_create: list[tuple[str, tuple]] = []
         to_link: list[tuple[int, int, str]] = []
@@ -346,7 +354,7 @@ class Applier:
                 seen_civics.add(civic_number)
             pk = links.get(staged.sis_id)
             if pk is None and civic_number and civic_number in by_civic:
-                pk = by_civic[civic_number][0]
+                pk = by_civic[civic_number]
                 to_link.append((self.org.pk, pk, staged.sis_id))
             if pk is None:
                 if civic_number and civic_number in civic_owner:
@@ -356,12 +364,12 @@ class Applier:
                 to_create.append((staged.sis_id, staged.fields))
                 continue
             row = rows.get(pk)
-            if row is None or row[-1] is not None:
+            if row is None or row[1] is not None:
                 # Sealed (or vanished mid-run): only the organisation can unseal (R5).
                 counts["skipped"] += 1
                 sealed_count += 1
                 continue
-            if tuple(row[1:-1]) != staged.fields:
+            if row[2] != hash(staged.fields):
                 if civic_number and civic_owner.get(civic_number, pk) != pk:
                     counts["skipped"] += 1
                     self.w.add("civic_number_conflict")
@@ -384,7 +392,7 @@ class Applier:
         for sis_id, pk in links.items():
             if sis_id not in self.allowed and sis_id not in staged_persons and sis_id not in self.protected:
                 row = rows.get(pk)
-                if row is not None and row[-1] is None:
+                if row is not None and row[1] is None:
                     self.allowed[sis_id] = pk
 
         created_pks = set(new_ids)
@@ -409,22 +417,23 @@ class Applier:
                 pk = self.allowed.get(staged.sis_id)
                 if value is not None and pk is not None:
                     wanted[pk] = value
-            current: dict[int, list] = defaultdict(list)
+            # person pk -> hash of their sorted rows, streamed in person order to bound memory.
+            current: dict[int, int] = {}
             existing_pks = [pk for pk in wanted if pk not in created_pks]
             if self.s.full and len(existing_pks) > CHUNK:
-                rows = model.objects.filter(person__sis_ids__organisation=self.org).values_list("person_id", *fields)
-                for row in rows.iterator(chunk_size=CHUNK):
-                    current[row[0]].append(tuple(row[1:]))
+                querysets = [model.objects.filter(person__sis_ids__organisation=self.org)]
             else:
-                for batch in chunks(existing_pks):
-                    for row in model.objects.filter(person_id__in=batch).values_list("person_id", *fields):
-                        current[row[0]].append(tuple(row[1:]))
+                querysets = [model.objects.filter(person_id__in=batch) for batch in chunks(existing_pks)]
+            for qs in querysets:
+                ordered = qs.order_by("person_id").values_list("person_id", *fields).iterator(chunk_size=CHUNK)
+                for pk, group in itertools.groupby(ordered, key=operator.itemgetter(0)):
+                    current[pk] = hash(tuple(sorted(tuple(row[1:]) for row in group)))
             replace: list[int] = []
             new_rows: list[tuple] = []
             for pk, values in wanted.items():
-                if tuple(sorted(current.get(pk, ()))) == values:
+                if current.get(pk, hash(())) == hash(values):
                     continue
-                if pk not in created_pks and current.get(pk):
+                if pk in current:
                     replace.append(pk)
                     counts["updated"] += 1
                 else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import email.utils
+import functools
 import logging
 import queue
 import threading
@@ -54,6 +55,12 @@ def parse_timestamp(value: Any) -> dt.datetime | None:
     """Return an aware datetime for an RFC 3339 string, or None for anything else."""
     if not isinstance(value, str):
         return None
+    return _parse_timestamp(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_timestamp(value: str) -> dt.datetime | None:
+    # Cached: every entity carries two timestamps and a bulk-loaded SIS repeats them a lot.
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import sys
 from collections import Counter
 from typing import Any, NamedTuple
 
@@ -130,14 +131,22 @@ def _str(value: Any, limit: int) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def _date(value: Any, code: str, warnings: Warnings) -> dt.date | None:
-    if value is None:
-        return None
+@functools.lru_cache(maxsize=8192)
+def _parse_date(value: str) -> dt.date | None:
+    # Cached: a municipality's rows share a few hundred distinct dates, so this saves time and memory.
     try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+        return dt.date.fromisoformat(value)
     except ValueError:
-        warnings.add(f"invalid_date:{code}")
         return None
+
+
+def _date(value: Any, code: str, warnings: Warnings) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    parsed = _parse_date(value)
+    if parsed is None:
+        warnings.add(f"invalid_date:{code}")
+    return parsed
 
 
 @functools.cache
@@ -156,12 +165,13 @@ def _enum(value: Any, allowed: frozenset[str] | type, code: str, warnings: Warni
         return ""
     if value not in known:
         warnings.add(f"unknown_enum:{code}")
-    return value
+    # Interned: JSON decoding makes a new string per occurrence, and 400,000 persons repeat these.
+    return sys.intern(value)
 
 
 def _ref_id(value: Any) -> str | None:
     if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return value["id"]
+        return sys.intern(value["id"])  # one string per SIS id, however often it is referenced
     return None
 
 
@@ -171,7 +181,7 @@ def person_ref(value: Any) -> PersonRef | None:
     if ref_id is None:
         return None
     marking = value.get("securityMarking")
-    return PersonRef(ref_id, marking if isinstance(marking, str) else None)
+    return PersonRef(ref_id, sys.intern(marking) if isinstance(marking, str) else None)
 
 
 def stage_organisation(item: dict[str, Any], warnings: Warnings) -> StagedOrganisation | None:
@@ -219,7 +229,7 @@ def marking_allows_import(marking: str | None) -> bool:
 
 def stage_person(item: dict[str, Any], warnings: Warnings, today: dt.date) -> StagedPerson:
     """Return the staged person; `fields` is None when the person must not or cannot be imported."""
-    marking = item.get("securityMarking") if isinstance(item.get("securityMarking"), str) else None
+    marking = sys.intern(item["securityMarking"]) if isinstance(item.get("securityMarking"), str) else None
     if marking is None:
         warnings.add("missing:Person.securityMarking")
     elif marking not in KNOWN_MARKINGS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,6 +94,7 @@ def fetch_staging(
         for page in client.changed(path, after=since):
             for item in page:
                 note(item)
+                item["id"] = sys.intern(item["id"])  # shared with every reference to the same id
                 staged = stage(item)
                 if staged is not None:
                     target[item["id"]] = staged  # a later answer for the same id wins (created ∪ modified)

@@ -2,9 +2,10 @@
 
 Hypothesis builds random units, groups, placements and memberships over time, guardians, staff
 with duties and group assignments, sealed children and posts; for every person in every role
-and on several days, `visible_posts` must return exactly what the reference says.
+and on several days, `visible_posts` must return exactly what the reference says, including
+the receiving unit's view (R8) under generated consent answers and the organisation's rule (R7).
 
-FOLJA_HYPOTHESIS_EXAMPLES sets the number of worlds (default 150; e.g. 2000 for a long run).
+FOLJA_HYPOTHESIS_EXAMPLES sets the number of worlds (default 100; e.g. 2000 for a long run).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from folja.access import policy
+from folja.access.transitions import twelve_months_before
 from folja.accounts.roles import Role, Viewer
 from folja.directory.models import (
     Duty,
@@ -30,9 +33,10 @@ from folja.directory.models import (
     Placement,
 )
 from folja.learninglog.models import Post, PostChild
+from folja.transitions.models import TransitionConsent
 
 DAY0 = dt.date(2026, 1, 15)
-EXAMPLES = int(os.environ.get("FOLJA_HYPOTHESIS_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("FOLJA_HYPOTHESIS_EXAMPLES", "100"))
 UNIT_WIDE_ROLES = {"Rektor", "Speciallärare/specialpedagog"}
 RELATIONS = ["Vårdnadshavare", "Vårdnadshavare", "Annan ansvarig"]
 STAFF_ROLES = ["Förskollärare", "Barnskötare", "Rektor", "Speciallärare/specialpedagog"]
@@ -55,9 +59,10 @@ class WorldSpec:
     guardianships: list[tuple[int, int, str]]  # (adult, child, relation)
     duties: list[tuple[int, int, str, tuple]]  # (adult, unit, role, dates)
     assignments: list[tuple[int, int, tuple]]  # (duty, group, dates)
-    posts: list[
-        tuple[int, tuple[int, ...], str, bool, int, int]
-    ]  # (unit, children, status, deleted, day offset, author)
+    # (unit, children, status, deleted, day offset, author)
+    posts: list[tuple[int, tuple[int, ...], str, bool, int, int]]
+    rule: str = "all"  # the organisation's transition consent rule (R7)
+    consents: list[tuple[int, int, bool]] = ()  # (adult, child, yes?): current answers
 
 
 @st.composite
@@ -103,7 +108,37 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
             max_size=6,
         )
     )
-    return WorldSpec(units, groups, children, placements, memberships, guardianships, duties, assignments, posts)
+    moved = n_units >= 2 and draw(st.booleans())
+    if moved:
+        # A coherent move, so that R8's positive cases are reached often: child 0 left unit 0 and
+        # started at unit 1, a unit-wide duty there, a guardian who (maybe) said yes, posts around
+        # the 12-month window. Everything else in the world stays random around it.
+        moved_on = DAY0 - dt.timedelta(days=draw(st.integers(-20, 120)))
+        children[0] = draw(st.sampled_from([False, False, False, True]))
+        placements.append((0, 0, (moved_on - dt.timedelta(days=700), moved_on - dt.timedelta(days=1))))
+        placements.append((0, 1, (moved_on, None)))
+        duties.append((4, 1, "Rektor", (DAY0 - dt.timedelta(days=900), None)))
+        if (0, 0, "Vårdnadshavare") not in guardianships:
+            guardianships.append((0, 0, "Vårdnadshavare"))
+        for offset in draw(st.lists(st.integers(-420, -1), min_size=1, max_size=3)):
+            day = (moved_on - DAY0).days + offset
+            posts.append((0, (0,), "published", False, day, 1))
+    rule = draw(st.sampled_from(["all", "any"]))
+    consents = draw(
+        st.lists(
+            st.tuples(st.integers(0, n_adults - 1), child_i, st.booleans()),
+            max_size=6,
+            unique_by=lambda t: (t[0], t[1]),
+        )
+    )
+    if moved and draw(st.sampled_from([True, True, True, False])):
+        # Every guardian of the moved child says yes (the other half of worlds keeps random answers).
+        guardians_of_0 = {a for a, c, rel in guardianships if c == 0 and rel == "Vårdnadshavare"}
+        consents = [t for t in consents if not (t[1] == 0 and t[0] in guardians_of_0)]
+        consents += [(a, 0, True) for a in sorted(guardians_of_0)]
+    return WorldSpec(
+        units, groups, children, placements, memberships, guardianships, duties, assignments, posts, rule, consents
+    )
 
 
 def active(dates_: tuple, on: dt.date) -> bool:
@@ -138,14 +173,31 @@ def reference_visible(
                     return True
         return False
 
+    def consent_ok(c: int) -> bool:  # R7
+        guardians = {a for a, cc, rel in spec.guardianships if cc == c and rel == "Vårdnadshavare"}
+        yes = {a for a, cc, ok in spec.consents if cc == c and ok} & guardians
+        return bool(yes) if spec.rule == "any" else bool(guardians) and yes == guardians
+
+    def received(c: int, post_unit: int, day: dt.date) -> bool:  # R8
+        if not consent_ok(c):
+            return False
+        for unit in {u for pc, u, _d in spec.placements if pc == c and u != post_unit}:
+            if not connected_at(c, unit):
+                continue
+            first_start = min(d[0] for pc, u, d in spec.placements if pc == c and u == unit)
+            if twelve_months_before(first_start) <= day < first_start:
+                return True
+        return False
+
     visible = set()
-    for i, (unit, kids, status, deleted, _offset, author) in enumerate(spec.posts):
+    for i, (unit, kids, status, deleted, offset, author) in enumerate(spec.posts):
         if deleted:
             continue
         if role == Role.STAFF:
             if status != "published" and not (include_drafts and author == adult):
                 continue
-            if any(connected_at(c, unit) for c in kids):
+            day = DAY0 + dt.timedelta(days=offset)
+            if any(connected_at(c, unit) or received(c, unit, day) for c in kids):
                 visible.add(i)
         else:
             if status != "published":
@@ -168,7 +220,9 @@ class RandomWorldTests(TestCase):
     @given(spec=worlds(), day_offset=st.sampled_from([-200, -30, 0, 45]))
     def test_visible_posts_equals_the_reference_predicate(self, spec: WorldSpec, day_offset: int) -> None:
         on = DAY0 + dt.timedelta(days=day_offset)
-        org = Organisation.objects.create(organisation_type="Huvudman", display_name="Huvudman")
+        org = Organisation.objects.create(
+            organisation_type="Huvudman", display_name="Huvudman", transition_consent_rule=spec.rule
+        )
         units = [
             Organisation.objects.create(
                 organisation=org, organisation_type="Skolenhet", display_name=f"U{i}", all_staff_see_all_children=flag
@@ -225,6 +279,10 @@ class RandomWorldTests(TestCase):
                 duty=duties[di], group=groups[g], assignment_role_type="Förskollärare", start_date=d[0], end_date=d[1]
             )
             for di, g, d in spec.assignments
+        )
+        TransitionConsent.objects.bulk_create(
+            TransitionConsent(child=children[c], guardian=adults[a], allowed=ok, answered_at=timezone.now())
+            for a, c, ok in spec.consents
         )
         posts = []
         for unit, kids, status, deleted, offset, author in spec.posts:

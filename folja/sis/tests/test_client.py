@@ -114,3 +114,33 @@ def test_task_syncs_a_connection_and_skips_while_another_run_is_going(db, monkey
         assert Person.objects.exists()
         SyncRun.objects.create(connection=connection, organisation=huvudman, mode="delta")
         assert sis_sync_connection.call(connection.pk) == "skipped: a run is in progress"
+
+
+def test_timeouts_are_retried_and_spec_misspellings_in_deleted_entities_are_mapped():
+    import datetime as dt
+
+    import httpx
+
+    calls = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(200, json={"data": {"activitites": ["a1"], "persons": ["p1"]}, "pageToken": None})
+
+    with SisClient("http://sis.invalid", transport=httpx.MockTransport(answer), backoff_base=0.001) as client:
+        deleted = client.deleted_entities(after=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), entities=["Person"])
+    assert deleted == {"activities": {"a1"}, "persons": {"p1"}}
+    assert len(calls) == 2 and client.retries == 1
+
+
+def test_a_page_without_a_data_list_is_a_clear_malformed_page_error():
+    import httpx
+
+    from folja.sis.client import SisMalformedPage
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"items": []}))
+    with SisClient("http://sis.invalid", transport=transport) as client, pytest.raises(SisMalformedPage) as error:
+        list(client.pages("/persons"))
+    assert str(error.value) == "/persons: page 1 has no data list"

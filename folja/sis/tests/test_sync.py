@@ -347,3 +347,12 @@ def test_sync_run_reports_are_read_only_in_the_admin(sync, admin_client):
     assert page.status_code == 200
     assert admin_client.post(f"/admin/sis/syncrun/{run.pk}/delete/").status_code == 403
     assert admin_client.get("/admin/sis/sisconnection/add/").status_code == 200
+
+
+def test_changed_contact_details_replace_only_that_persons_rows(sync, world, connection):
+    sync(connection=connection)
+    guardian_index = world.guardians_of(0)[0]
+    world.touch("persons", guardian_index, {"phoneNumbers": [{"value": "0701234567", "type": "Hem", "mobile": True}]})
+    result = sync(connection=connection)
+    assert result.counts["contacts"] == {"updated": 1}
+    assert list(person(world, guardian_index).phones.values_list("value", flat=True)) == ["0701234567"]

@@ -15,6 +15,17 @@
       li.hidden = !match;
       if (match) shown += 1;
     });
+    // An area heading (an item without data-search) stays only when a goal under it is shown.
+    var heading = null, headingUsed = false;
+    list.querySelectorAll("li").forEach(function (li) {
+      if (!li.hasAttribute("data-search")) {
+        if (heading) heading.hidden = !headingUsed;
+        heading = li; headingUsed = false;
+      } else if (!li.hidden) {
+        headingUsed = true;
+      }
+    });
+    if (heading) heading.hidden = !headingUsed;
     var status = document.getElementById(input.getAttribute("data-status"));
     if (status) status.textContent = status.getAttribute("data-template").replace("%s", shown);
   });

@@ -14,6 +14,7 @@ from folja.directory.demo.reset import reset_world
 from folja.directory.models import Person
 from folja.learninglog.demo import build_learning_log
 from folja.talks.demo import build_demo_talks
+from folja.transitions.demo import build_demo_transitions
 
 
 class Command(BaseCommand):
@@ -54,6 +55,8 @@ class Command(BaseCommand):
             progress.write(f"Added demo learning log posts ({time.monotonic() - started:.1f} s)")
             talks = build_demo_talks(world, seed=seed)
             progress.write(f"Added {talks} development talks ({time.monotonic() - started:.1f} s)")
+            build_demo_transitions(world, seed=seed)
+            progress.write("Published terms of use; the moved child's guardians consented to sharing")
         if as_json:
             document = {"notes": NOTES, "personas": persona_rows(include_civic_number=True)}
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))

@@ -1,0 +1,234 @@
+"""Transitions in the access policy: consent (R7), what the receiving unit sees (R8), terms (R9).
+
+Boundary dates (R8), defined once here and documented in docs/access.md:
+- The receiving unit is a unit where the staff member is connected to the child now; its start
+  is the start date of the child's *first* placement at that unit.
+- Shared are posts and talks from other units whose activity date d satisfies
+  `twelve_months_before(start) <= d < start`: the same day of the month one year earlier is the
+  first day inside the window (for 29 February: 1 March of the year before), and the start day
+  itself belongs to the new unit.
+- Consent is read at request time: a withdrawal takes effect on the next request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.cache import cache
+from django.db.models import DateField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from folja.directory.models import Guardianship, Organisation, Person, Placement, RelationType
+from folja.transitions.models import TermsDecision, TermsOfUse, TransitionConsent
+
+TERMS_CACHE_KEY = "folja:terms:current"
+TERMS_CACHE_SECONDS = 60
+
+
+def twelve_months_before(day: dt.date) -> dt.date:
+    """Return the first day of the sharing window for a start date (the reference for the SQL below)."""
+    first_of_month = day.replace(day=1)
+    return first_of_month.replace(year=first_of_month.year - 1) + dt.timedelta(days=day.day - 1)
+
+
+class TwelveMonthsBefore(Func):
+    """SQL twin of `twelve_months_before`, for SQLite and PostgreSQL alike."""
+
+    output_field = DateField()
+    arity = 1
+
+    def _with_argument_twice(self, compiler, connection, template: str):  # noqa: ANN001, ANN202
+        sql, params = compiler.compile(self.source_expressions[0])
+        return template.format(x=sql), (*params, *params)
+
+    def as_sqlite(self, compiler, connection, **extra):  # noqa: ANN001, ANN003, ANN201
+        return self._with_argument_twice(
+            compiler,
+            connection,
+            "date({x}, 'start of month', '-1 year', '+' || (CAST(strftime('%%d', {x}) AS INTEGER) - 1) || ' days')",
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):  # noqa: ANN001, ANN003, ANN201
+        return self._with_argument_twice(
+            compiler,
+            connection,
+            "(date_trunc('month', {x}) - interval '1 year' + (extract(day from {x})::int - 1) * interval '1 day')::date",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# R7: consent, as a filter on rows that have a `child` column (PostChild, Talk)
+# ---------------------------------------------------------------------------------------------
+
+
+def _guardians_of(child_ref: OuterRef) -> QuerySet[Guardianship]:
+    return Guardianship.objects.filter(
+        child=child_ref, relation_type=RelationType.GUARDIAN, responsible__sealed_at__isnull=True
+    )
+
+
+def consent_given(child_field: str = "child", organisation_field: str = "post__organisation") -> Q:
+    """Return a filter: the guardians' consent holds for the row's child under the organisation's rule.
+
+    R7: no answer counts as no. Rule "any": one current yes from a guardian. Rule "all": the child
+    has guardians and none of them lacks a current yes.
+    """
+    child = OuterRef(child_field)
+    yes = TransitionConsent.objects.filter(is_current=True, allowed=True)
+    any_yes = Exists(yes.filter(child=child, guardian__in=_guardians_of(child).values("responsible")))
+    guardian_without_yes = _guardians_of(child).exclude(
+        Exists(yes.filter(child=OuterRef("child"), guardian=OuterRef("responsible")))
+    )
+    all_yes = Exists(_guardians_of(child)) & ~Exists(guardian_without_yes)
+    return (Q(**{f"{organisation_field}__transition_consent_rule": "any"}) & Q(any_yes)) | (
+        Q(**{f"{organisation_field}__transition_consent_rule": "all"}) & Q(all_yes)
+    )
+
+
+def child_consent_given(child: Person, organisation: Organisation) -> bool:
+    """Return whether consent holds for the child under the organisation's rule (the same SQL)."""
+    rule = organisation.transition_consent_rule
+    yes = TransitionConsent.objects.filter(child=child, is_current=True, allowed=True)
+    guardians = Guardianship.objects.filter(
+        child=child, relation_type=RelationType.GUARDIAN, responsible__sealed_at__isnull=True
+    ).values_list("responsible_id", flat=True)
+    guardian_ids = set(guardians)
+    answered_yes = set(yes.values_list("guardian_id", flat=True)) & guardian_ids
+    if rule == "any":
+        return bool(answered_yes)
+    return bool(guardian_ids) and answered_yes == guardian_ids
+
+
+# ---------------------------------------------------------------------------------------------
+# R8: the receiving unit's window
+# ---------------------------------------------------------------------------------------------
+
+
+def _first_start_at_unit() -> Subquery:
+    return Subquery(
+        Placement.objects.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit"))
+        .order_by("start_date")
+        .values("start_date")[:1],
+        output_field=DateField(),
+    )
+
+
+def receiving_window_filter(connected: QuerySet[Placement], *, unit: OuterRef, day: OuterRef) -> Q:
+    """Return a filter on a row with a `child`, given references to its unit and its date.
+
+    True when one of the connected placements is at another unit than the row's, and the row's
+    date falls in the 12 months before the child's first placement at that unit started (R8).
+    For posts the row is PostChild (child, activity_date) under Post (school_unit); for talks
+    the row is the talk itself.
+    """
+    receiving = (
+        connected.filter(child=OuterRef("child"))
+        .exclude(school_unit=unit)  # R8: documentation from *other* units
+        .annotate(first_start=_first_start_at_unit())
+        .filter(first_start__gt=day)  # R8: before the first placement at the new unit started
+        .annotate(window_start=TwelveMonthsBefore(F("first_start")))
+        .filter(window_start__lte=day)  # R8: nothing older than 12 months
+    )
+    return Q(Exists(receiving))
+
+
+def preview_window(child: Person, on: dt.date | None = None) -> tuple[Organisation | None, dt.date]:
+    """Return the receiving unit and its start for a guardian's preview.
+
+    The unit is the child's newest placement unit whose first placement started most recently
+    (current or coming); without one, a move today is assumed.
+    """
+    day = on or timezone.localdate()
+    placements = (
+        Placement.objects.filter(child=child)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .annotate(first_start=_first_start_at_unit())
+        .select_related("school_unit")
+        .order_by("-first_start")
+    )
+    newest = placements.first()
+    if newest is None:
+        return None, day
+    return newest.school_unit, newest.first_start
+
+
+# ---------------------------------------------------------------------------------------------
+# R9: terms of use
+# ---------------------------------------------------------------------------------------------
+
+
+def current_terms_by_organisation() -> dict[int | None, int]:
+    """Return {organisation id (None = platform default): id of its current terms}, cached briefly."""
+    cached = cache.get(TERMS_CACHE_KEY)
+    if cached is not None:
+        return cached
+    current: dict[int | None, int] = {}
+    now = timezone.now()
+    for terms_id, organisation_id in (
+        TermsOfUse.objects.filter(published_at__lte=now)
+        .order_by("-published_at", "-version")
+        .values_list("id", "organisation_id")
+    ):
+        current.setdefault(organisation_id, terms_id)
+    cache.set(TERMS_CACHE_KEY, current, TERMS_CACHE_SECONDS)
+    return current
+
+
+def forget_current_terms() -> None:
+    cache.delete(TERMS_CACHE_KEY)
+
+
+def organisations_with_accepted_terms(guardian: Person) -> tuple[list[int], bool]:
+    """Return (organisation ids whose current terms the guardian accepted, default accepted?)."""
+    current = current_terms_by_organisation()
+    if not current:
+        return [], True
+    decided = {}
+    for terms_id, accepted in (
+        TermsDecision.objects.filter(guardian=guardian, terms_id__in=current.values())
+        .order_by("decided_at", "id")
+        .values_list("terms_id", "accepted")
+    ):
+        decided[terms_id] = accepted  # the latest decision wins
+    accepted_ids = {t for t, ok in decided.items() if ok}
+    default = current.get(None)
+    default_accepted = default is None or default in accepted_ids
+    orgs = [org for org, terms_id in current.items() if org is not None and terms_id in accepted_ids]
+    return orgs, default_accepted
+
+
+def terms_gate(guardian: Person) -> Q:
+    """Return a filter on Person (children): R9, the guardian accepted the current terms of every
+    organisation where the child is placed (its own terms, or the platform default without them)."""
+    current = current_terms_by_organisation()
+    if not current:
+        return Q()  # no terms published anywhere: nothing to accept
+    accepted_orgs, default_accepted = organisations_with_accepted_terms(guardian)
+    with_own_terms = [org for org in current if org is not None]
+    not_ended = Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate())
+    placements = Placement.objects.filter(not_ended, child=OuterRef("pk"))
+    # R9: a placement in an organisation with its own terms that the guardian has not accepted…
+    unaccepted_own = placements.filter(organisation__in=with_own_terms).exclude(organisation__in=accepted_orgs)
+    gate = ~Exists(unaccepted_own)
+    if not default_accepted:
+        # …or a placement in an organisation that uses the platform default, not accepted.
+        gate &= ~Exists(placements.exclude(organisation__in=with_own_terms))
+    return gate
+
+
+def terms_pending_for(guardian: Person, children: QuerySet[Person]) -> list[TermsOfUse]:
+    """Return the current terms the guardian must still accept for these children (newest first)."""
+    current = current_terms_by_organisation()
+    if not current:
+        return []
+    orgs = set(
+        Placement.objects.filter(child__in=children)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate()))
+        .values_list("organisation_id", flat=True)
+    )
+    needed = {current[org] if org in current else current.get(None) for org in orgs} - {None}
+    accepted_orgs, default_accepted = organisations_with_accepted_terms(guardian)
+    accepted = {current[o] for o in accepted_orgs} | (
+        {current[None]} if None in current and default_accepted else set()
+    )
+    return list(TermsOfUse.objects.filter(pk__in=needed - accepted).select_related("organisation"))

@@ -1,0 +1,81 @@
+"""Writes for transitions: consent answers (R7) and decisions on terms of use (R9)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from folja.access import policy
+from folja.access.audit import record_action
+from folja.access.models import AuditAction
+from folja.access.transitions import forget_current_terms
+from folja.accounts.roles import Role, Viewer
+from folja.directory.models import Organisation, Person
+from folja.transitions.models import TermsDecision, TermsOfUse, TransitionConsent
+
+DEFAULT_TERMS_TITLE = "Användarvillkor för Följa"
+DEFAULT_TERMS_BODY = _(
+    "Följa är förskolans och skolans plattform för lärlogg och utvecklingssamtal.\n\n"
+    "Det du ser här handlar om ditt barn. Bilder och filmer får inte spridas eller användas någon annanstans, "
+    "till exempel i sociala medier, eftersom de ofta visar andra barn.\n\n"
+    "Förskolan ansvarar för uppgifterna enligt dataskyddsförordningen. Personalens läsning av ditt barns "
+    "dokumentation loggas, och du kan se vem som har läst.\n\n"
+    "Du kan när som helst ändra dig. Om du inte godkänner villkoren får du informationen från förskolan "
+    "på annat sätt, till exempel vid hämtning och lämning eller på papper."
+)
+
+
+@transaction.atomic
+def consent_set(*, actor: Viewer, child: Person, allowed: bool) -> TransitionConsent:
+    """Record a guardian's answer; the previous answer stays in the history (R7)."""
+    if actor.role != Role.GUARDIAN:
+        raise PermissionDenied
+    child = policy.get_child_for(actor, child.uuid)
+    TransitionConsent.objects.filter(child=child, guardian=actor.person, is_current=True).update(is_current=False)
+    consent = TransitionConsent.objects.create(
+        child=child, guardian=actor.person, allowed=allowed, answered_at=timezone.now(), is_current=True
+    )
+    record_action(
+        actor,
+        AuditAction.SET_TRANSITION_CONSENT,
+        [child.pk],
+        object_type="transition_consent",
+    )
+    return consent
+
+
+@transaction.atomic
+def terms_decide(*, actor: Viewer, terms: TermsOfUse, accepted: bool) -> TermsDecision:
+    """Record a guardian's acceptance or refusal of one version of the terms (R9)."""
+    if actor.role != Role.GUARDIAN:
+        raise PermissionDenied
+    decision = TermsDecision.objects.create(
+        guardian=actor.person, terms=terms, accepted=accepted, decided_at=timezone.now()
+    )
+    return decision
+
+
+@transaction.atomic
+def terms_publish(*, organisation: Organisation | None, title: str, body: str) -> TermsOfUse:
+    """Publish a new version of the terms (organisation None: the platform default); all must accept anew."""
+    latest = TermsOfUse.objects.filter(organisation=organisation).order_by("-version").first()
+    terms = TermsOfUse.objects.create(
+        organisation=organisation,
+        version=(latest.version + 1) if latest else 1,
+        title=title,
+        body=body,
+        published_at=timezone.now(),
+    )
+    transaction.on_commit(forget_current_terms)
+    forget_current_terms()
+    return terms
+
+
+def terms_publish_default() -> TermsOfUse:
+    """Publish the platform's default terms unless a version exists already (idempotent)."""
+    existing = TermsOfUse.objects.filter(organisation=None).order_by("-version").first()
+    if existing is not None:
+        return existing
+    return terms_publish(organisation=None, title=DEFAULT_TERMS_TITLE, body=str(DEFAULT_TERMS_BODY))

@@ -1,0 +1,20 @@
+"""R9 at the door: a guardian with terms to accept is sent to them before any page with documentation."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from folja.access.policy import children_of_guardian
+from folja.access.transitions import terms_pending_for
+from folja.accounts.roles import Role
+
+
+def terms_redirect(request: HttpRequest) -> HttpResponse | None:
+    """Return a redirect to the terms page when the signed-in guardian has current terms to accept."""
+    viewer = getattr(request, "viewer", None)
+    if viewer is None or viewer.role != Role.GUARDIAN:
+        return None
+    if terms_pending_for(viewer.person, children_of_guardian(viewer.person)):
+        return redirect("transitions:terms")
+    return None

@@ -1,0 +1,132 @@
+"""Transition consent and preview (guardians), terms of use (guardians), terms status (staff)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from folja.access import policy
+from folja.access import transitions as access_transitions
+from folja.access.audit import record_reads
+from folja.access.models import AuditAction
+from folja.accounts.decorators import guardian_required, guardian_terms_required, staff_required
+from folja.accounts.roles import Viewer
+from folja.transitions import actions
+
+
+class ConsentForm(forms.Form):
+    # R7: no default answer; the guardian actively chooses.
+    allowed = forms.ChoiceField(
+        label=gettext_lazy("Får lärlogg och utvecklingssamtal visas för skolan?"),
+        choices=[("yes", gettext_lazy("Ja")), ("no", gettext_lazy("Nej"))],
+        widget=forms.RadioSelect,
+    )
+
+
+def _guardian_children_regardless_of_terms(viewer: Viewer):  # noqa: ANN202
+    return policy.children_of_guardian(viewer.person)
+
+
+@guardian_required
+def consent(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Render and save the guardian's answer on sharing the record at a transition (R7)."""
+    viewer = request.viewer
+    child = policy.get_child_for(viewer, child_uuid)
+    if request.method == "POST":
+        form = ConsentForm(request.POST)
+        if form.is_valid():
+            actions.consent_set(actor=viewer, child=child, allowed=form.cleaned_data["allowed"] == "yes")
+            messages.success(request, _("Ditt svar är sparat. Det gäller från och med nu."))
+            return redirect("transitions:consent", child_uuid=child.uuid)
+    else:
+        form = ConsentForm()
+    history = child.transition_consents.select_related("guardian").order_by("-answered_at", "-id")
+    mine = next((c for c in history if c.guardian_id == viewer.person.pk and c.is_current), None)
+    placements = policy.family_children_with_placements(viewer).get(pk=child.pk)
+    organisation = (placements.active_placements or placements.upcoming_placements or [None])[0]
+    organisation = organisation.organisation if organisation else None
+    return render(
+        request,
+        "transitions/consent.html",
+        {
+            "child": child,
+            "form": form,
+            "history": history,
+            "mine": mine,
+            "organisation": organisation,
+            "effective": access_transitions.child_consent_given(child, organisation) if organisation else False,
+        },
+    )
+
+
+@guardian_required
+def preview(request: HttpRequest, child_uuid: str) -> HttpResponse:
+    """Render exactly what the receiving school would see with consent (R8), before and after answering."""
+    viewer = request.viewer
+    child = policy.get_child_for(viewer, child_uuid)
+    unit, start = access_transitions.preview_window(child)
+    posts = list(
+        policy.with_listing_data(viewer, policy.transition_preview_posts(viewer, child)).order_by(
+            "-activity_date", "-id"
+        )[:200]
+    )
+    return render(
+        request,
+        "transitions/preview.html",
+        {
+            "child": child,
+            "unit": unit,
+            "start": start,
+            "window_start": access_transitions.twelve_months_before(start),
+            "posts": posts,
+        },
+    )
+
+
+@guardian_terms_required
+def terms(request: HttpRequest) -> HttpResponse:
+    """Render the current terms the guardian has not accepted yet, with accept and decline (R9)."""
+    viewer = request.viewer
+    pending = access_transitions.terms_pending_for(viewer.person, _guardian_children_regardless_of_terms(viewer))
+    if not pending:
+        return redirect("core:home")
+    return render(request, "transitions/terms.html", {"pending": pending})
+
+
+@guardian_terms_required
+@require_POST
+def terms_decide(request: HttpRequest, terms_uuid: str) -> HttpResponse:
+    viewer = request.viewer
+    pending = access_transitions.terms_pending_for(viewer.person, _guardian_children_regardless_of_terms(viewer))
+    chosen = next((t for t in pending if str(t.uuid) == terms_uuid), None)
+    if chosen is None:
+        raise Http404
+    accepted = request.POST.get("decision") == "accept"
+    actions.terms_decide(actor=viewer, terms=chosen, accepted=accepted)
+    if not accepted:
+        return redirect("transitions:terms_declined")
+    messages.success(request, _("Tack! Du har godkänt villkoren."))
+    return redirect("transitions:terms")
+
+
+@guardian_terms_required
+def terms_declined(request: HttpRequest) -> HttpResponse:
+    """Tell a guardian who declined how to get the information from the preschool instead (R9)."""
+    units = policy.units_of_guardians_children(request.viewer.person)
+    return render(request, "transitions/terms_declined.html", {"units": units})
+
+
+@staff_required
+def terms_status(request: HttpRequest, group_uuid: str) -> HttpResponse:
+    """List the guardians of the group's children who have not accepted the current terms (R9)."""
+    viewer = request.viewer
+    group = policy.get_group_for(viewer, group_uuid)
+    members = policy.group_members_for(viewer, group)
+    rows = policy.guardians_without_accepted_terms(members)
+    record_reads(viewer, AuditAction.READ_TERMS_STATUS, {child.pk for child, _g in rows}, school_unit=group.school_unit)
+    return render(request, "transitions/terms_status.html", {"group": group, "rows": rows})
