@@ -117,7 +117,10 @@ class Organisation(models.Model):
     transition_consent_rule = models.CharField(
         _("samtycke vid övergång"),
         max_length=8,
-        choices=[("all", _("Alla vårdnadshavare måste svara ja")), ("any", _("Det räcker att en vårdnadshavare svarar ja"))],
+        choices=[
+            ("all", _("Alla vårdnadshavare måste svara ja")),
+            ("any", _("Det räcker att en vårdnadshavare svarar ja")),
+        ],
         default="all",
     )
 

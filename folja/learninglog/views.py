@@ -113,7 +113,9 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
     page, cursor = _page(request, policy.with_listing_data(viewer, _filtered(posts, form)))
     if viewer.is_staff:
         # R8: mark what reaches a receiving unit from the child's earlier units, with consent.
-        own_units = set(policy.connected_placements(viewer.person).filter(child=child).values_list("school_unit_id", flat=True))
+        own_units = set(
+            policy.connected_placements(viewer.person).filter(child=child).values_list("school_unit_id", flat=True)
+        )
         for post in page:
             post.shared_by_transition = post.school_unit_id not in own_units
     record_reads(viewer, AuditAction.READ_TIMELINE, [child.pk], object_type="child", object_uuid=child.uuid)
