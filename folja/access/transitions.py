@@ -52,7 +52,8 @@ class TwelveMonthsBefore(Func):
         return self._with_argument_twice(
             compiler,
             connection,
-            "(date_trunc('month', {x}) - interval '1 year' + (extract(day from {x})::int - 1) * interval '1 day')::date",
+            "(date_trunc('month', {x}) - interval '1 year'"
+            " + (extract(day from {x})::int - 1) * interval '1 day')::date",
         )
 
 
