@@ -5,6 +5,7 @@
 #   make test-pg       the same suite on PostgreSQL (DATABASE_URL below)
 #   make test-browser  browser journeys in Chromium (tests_browser/, when it exists)
 #   make lint / fmt    ruff check + format check / format + autofix
+#   make makemessages  update the translation catalogues (folja/locale) from the source, then compile
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -25,7 +26,7 @@ DEMO_ADDR ?= 127.0.0.1:8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help venv install messages js-deps demo test check-ruff test-sqlite test-pg test-browser lint fmt
+.PHONY: help venv install messages makemessages js-deps demo test check-ruff test-sqlite test-pg test-browser lint fmt
 
 help:
 	@echo "make demo          set up and run Följa with demo data at http://$(DEMO_ADDR)/"
@@ -33,6 +34,7 @@ help:
 	@echo "make test-pg       test suite on PostgreSQL ($(TEST_PG_URL))"
 	@echo "make test-browser  browser journeys in Chromium (tests_browser/)"
 	@echo "make lint | fmt    check style | fix style"
+	@echo "make makemessages  update translation catalogues (then translate new strings in folja/locale/en)"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: apt-get install python3.11 python3.11-venv" >&2; exit 1; }
@@ -50,6 +52,14 @@ messages: $(STAMP)
 		command -v msgfmt >/dev/null || { echo "msgfmt not found: apt-get install gettext" >&2; exit 1; }; \
 		FOLJA_DEBUG=1 $(MANAGE) compilemessages --ignore=$(VENV) -v0; \
 	fi
+
+# Collect new and changed strings into the catalogues (sv keeps empty msgstr: the source is Swedish),
+# then compile. Translate what is new in folja/locale/en/LC_MESSAGES/django.po; the test suite fails
+# while any entry there is untranslated or fuzzy.
+makemessages: $(STAMP)
+	@command -v xgettext >/dev/null || { echo "xgettext not found: apt-get install gettext" >&2; exit 1; }
+	FOLJA_DEBUG=1 $(MANAGE) makemessages -l en -l sv --ignore=$(VENV) --ignore=node_modules --ignore=var --ignore=tests_browser -v0
+	$(MAKE) --no-print-directory messages
 
 # Node tools used only by tests (the OpenID Provider of the sign-in tests); those tests skip
 # without them, so a machine without npm still runs the rest. Scripts off: nothing needs them.

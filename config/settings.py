@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "folja.talks",
     "folja.notifications",
 ]
+# The benchmarks' reference page (bench/README.md): never installed unless asked for.
+FOLJA_BENCH_PAGES = env.bool("FOLJA_BENCH_PAGES", default=False)
+if FOLJA_BENCH_PAGES:
+    INSTALLED_APPS += ["folja.bench"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -224,6 +228,11 @@ FOLJA_OIDC_CLIENT_SECRET = env.str("FOLJA_OIDC_CLIENT_SECRET", "")
 FOLJA_OIDC_CIVIC_CLAIM = env.str("FOLJA_OIDC_CIVIC_CLAIM", "https://id.oidc.se/claim/personalIdentityNumber")
 # "method=acr" pairs: each e-ID offered through the broker and the acr value asked for it.
 FOLJA_OIDC_METHODS = env.list("FOLJA_OIDC_METHODS", ["freja=http://id.elegnamnden.se/loa/1.0/loa3"])
+# Staff SSO per organisation (OrganisationSSO in the admin): the SAML SP's signing and decryption
+# certificate and key (PEM files), shared by every organisation's SP; allowed clock skew for SAML and OIDC.
+FOLJA_SAML_SP_CERT = env.str("FOLJA_SAML_SP_CERT", "")
+FOLJA_SAML_SP_KEY = env.str("FOLJA_SAML_SP_KEY", "")
+FOLJA_SSO_CLOCK_SKEW_SECONDS = env.int("FOLJA_SSO_CLOCK_SKEW_SECONDS", 60, minimum=0)
 
 # Security headers; production settings follow from DEBUG being off.
 SECURE_CONTENT_TYPE_NOSNIFF = True

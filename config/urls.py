@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,3 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.FOLJA_BENCH_PAGES:
+    # The benchmarks' reference page R (bench/README.md); production never installs it.
+    urlpatterns += [path("bench/", include("folja.bench.urls"))]

@@ -22,6 +22,7 @@ from folja.directory.models import (
     UNIT_WIDE_DUTY_ROLES,
     Duty,
     DutyAssignment,
+    EmailType,
     Group,
     GroupMembership,
     Guardianship,
@@ -206,6 +207,25 @@ def person_for_sign_in(*, civic_number: str = "", person_uuid: str = "") -> Pers
     except (ValueError, ValidationError):
         return None
     return None
+
+
+def staff_for_sso(organisation: Organisation, *, civic_number: str = "", school_email: str = "") -> Person | None:
+    """Return the unsealed staff person with an active duty in the organisation that an SSO identity names.
+
+    An organisation's own IdP vouches only for its own staff: the match is made among persons with
+    an active duty reported by that organisation (the huvudman), by civic number or by an e-mail of
+    type "Skola personal" from its SIS (eduPersonPrincipalName, upn). Ambiguous e-mails match nobody.
+    """
+    if not (civic_number or school_email):
+        return None
+    with_duty = Exists(Duty.objects.active(today()).filter(person=OuterRef("pk"), organisation=organisation))
+    persons = Person.objects.unsealed().filter(with_duty)
+    if civic_number:
+        return persons.filter(civic_number=civic_number).first()
+    matches = list(
+        persons.filter(emails__type=EmailType.SCHOOL_STAFF, emails__value__iexact=school_email.strip()).distinct()[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ class Method:
     label: str | Promise
     help: str | Promise = ""
     mode: str = ""
+    url: str = ""  # where the form posts (kind "sso": the organisation's SSO start)
 
 
 def bankid_configured() -> bool:
@@ -56,8 +57,32 @@ def methods_for(role: Role) -> list[Method]:
     if role == Role.GUARDIAN:
         for key in oidc_methods():
             methods.append(Method(key, "oidc", OIDC_LABELS.get(key, key)))
+    if role == Role.STAFF:
+        methods.extend(staff_sso_methods())
     if settings.FOLJA_TEST_EID_ENABLED:
         methods.append(
             Method("test_eid", "link", _("Test-legitimation"), _("Endast för test: ange en demopersons personnummer."))
         )
     return methods
+
+
+def staff_sso_methods() -> list[Method]:
+    """Return one "Logga in via <organisation>" per enabled staff SSO (SAML only when the SP key pair is set)."""
+    from django.urls import reverse
+
+    from folja.accounts.models import OrganisationSSO, SSOKind
+    from folja.accounts.saml.sp import sp_configured
+
+    found = OrganisationSSO.objects.filter(enabled=True).select_related("organisation")
+    if not sp_configured():
+        found = found.exclude(kind=SSOKind.SAML)
+    entries = sorted(found, key=lambda sso: sso.display_label.lower())
+    return [
+        Method(
+            f"sso:{sso.uuid}",
+            "sso",
+            _("Logga in via %(organisation)s") % {"organisation": sso.display_label},
+            url=reverse("accounts:sso_start", args=[sso.uuid]),
+        )
+        for sso in entries
+    ]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -62,3 +66,99 @@ class SignInAttempt(models.Model):
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         """Refuse: audit rows are not deleted by the application."""
         raise ValueError("sign-in attempts are append-only")
+
+
+class SSOKind(models.TextChoices):
+    SAML = "saml", _("SAML 2")
+    OIDC = "oidc", _("OpenID Connect")
+
+
+class FederationProfile(models.TextChoices):
+    """Which rules a SAML identity provider is held to (docs/sign-in.md, "Staff SSO")."""
+
+    SWEDEN_CONNECT = "swedenconnect", _("Sweden Connect (personnummer, LoA3)")
+    SKOLFEDERATION = "skolfederation", _("Skolfederation (eduPersonPrincipalName)")
+
+
+class StaffMatch(models.TextChoices):
+    """How the identity from the organisation's IdP is matched to a staff person from the SIS."""
+
+    CIVIC_NUMBER = "civic_number", _("Personnummer")
+    # The value (eduPersonPrincipalName, upn, email) equals an e-mail of type "Skola personal" from the SIS.
+    SCHOOL_EMAIL = "school_email", _("E-post (Skola personal)")
+
+
+class OrganisationSSO(models.Model):
+    """An organisation's own identity provider for staff: a SAML 2 IdP or an OIDC issuer.
+
+    It signs in only staff with an active duty in `organisation` (the huvudman). Secrets are never
+    stored: `client_secret_env` names the environment variable that holds the OIDC client secret.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"organisation__isnull": True},
+        verbose_name=_("huvudman"),
+    )
+    kind = models.CharField(_("typ"), max_length=8, choices=SSOKind.choices)
+    label = models.CharField(
+        _("namn på knappen"), max_length=100, blank=True, help_text=_("Tomt: huvudmannens namn.")
+    )
+    enabled = models.BooleanField(_("aktiv"), default=True)
+    match = models.CharField(_("matcha personal på"), max_length=16, choices=StaffMatch.choices)
+    # The SAML attribute name (URI) or OIDC claim holding the value matched on.
+    match_attribute = models.CharField(_("attribut eller claim att matcha"), max_length=200)
+    # Extra attribute/claim names, e.g. {"given_name": "urn:oid:2.5.4.42", "family_name": "urn:oid:2.5.4.4"}.
+    attribute_mapping = models.JSONField(_("övriga attribut"), default=dict, blank=True)
+    # SAML
+    profile = models.CharField(_("federationsprofil"), max_length=16, choices=FederationProfile.choices, blank=True)
+    idp_entity_id = models.CharField(_("IdP:ns entity id"), max_length=300, blank=True)
+    idp_metadata_url = models.URLField(_("IdP-metadata (URL)"), max_length=500, blank=True)
+    idp_metadata_xml = models.TextField(_("IdP-metadata (XML)"), blank=True)
+    # Required level of assurance: SAML AuthnContextClassRef, OIDC acr; empty = none asked for.
+    required_loa = models.CharField(_("krävd tillitsnivå"), max_length=200, blank=True)
+    # OIDC
+    issuer = models.URLField(_("issuer"), max_length=300, blank=True)
+    client_id = models.CharField(_("klient-id"), max_length=200, blank=True)
+    client_secret_env = models.CharField(
+        _("miljövariabel med klienthemlighet"),
+        max_length=100,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z][A-Z0-9_]*$", _("Namnet på en miljövariabel, t.ex. FOLJA_SSO_KOMMUN_SECRET."))],
+    )
+    scope = models.CharField(_("scope"), max_length=200, default="openid profile email", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = _("inloggning för personal (SSO)")
+        verbose_name_plural = _("inloggningar för personal (SSO)")
+
+    def __str__(self) -> str:
+        return f"{self.display_label} ({self.get_kind_display()})"
+
+    @property
+    def display_label(self) -> str:
+        """Return the name shown on the button: the label, or the organisation's name."""
+        return self.label or self.organisation.display_name
+
+    def clean(self) -> None:
+        """Refuse a configuration that could not sign anyone in safely."""
+        errors: dict[str, str] = {}
+        if self.kind == SSOKind.SAML:
+            if not self.profile:
+                errors["profile"] = _("Välj en federationsprofil.")
+            if not self.idp_entity_id:
+                errors["idp_entity_id"] = _("Ange IdP:ns entity id.")
+            if not (self.idp_metadata_url or self.idp_metadata_xml):
+                errors["idp_metadata_xml"] = _("Ange metadata som URL eller XML.")
+        elif self.kind == SSOKind.OIDC:
+            for field in ("issuer", "client_id", "client_secret_env"):
+                if not getattr(self, field):
+                    errors[field] = _("Krävs för OpenID Connect.")
+        if errors:
+            raise ValidationError(errors)

@@ -17,12 +17,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.crypto import salted_hmac
 
-from folja.access.policy import may_sign_in_as, person_for_sign_in
+from folja.access.policy import may_sign_in_as, person_for_sign_in, staff_for_sso
 from folja.accounts.models import SignInAttempt, SignInOutcome
 from folja.accounts.roles import Role
 from folja.accounts.session import end_session, start_session
 from folja.directory import civic
-from folja.directory.models import Person
+from folja.directory.models import Organisation, Person
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ class VerifiedIdentity:
     method: str
     loa: str
     transaction_ref: str
+    # Staff SSO matching on e-mail (eduPersonPrincipalName, upn) instead of a civic number; may be "".
+    school_email: str = ""
 
     def __repr__(self) -> str:  # keeps the civic number out of tracebacks and debug logs
         return f"VerifiedIdentity(method={self.method!r}, loa={self.loa!r}, transaction_ref={self.transaction_ref!r})"
@@ -111,13 +113,25 @@ def rate_limited(request: HttpRequest, *, method: str) -> bool:
     return False
 
 
-def complete_sign_in(request: HttpRequest, identity: VerifiedIdentity, role: Role) -> HttpResponse:
-    """Bind the identity to a person in the role and start the session, or explain whom to contact."""
+def complete_sign_in(
+    request: HttpRequest, identity: VerifiedIdentity, role: Role, *, organisation: Organisation | None = None
+) -> HttpResponse:
+    """Bind the identity to a person in the role and start the session, or explain whom to contact.
+
+    With `organisation` (an organisation's own SSO) only staff with an active duty there are found.
+    """
     try:
         number = civic.normalise(identity.civic_number)
     except civic.InvalidCivicNumber:
         number = ""
-    person = person_for_sign_in(civic_number=number) if number else None
+    if organisation is not None:
+        person = (
+            staff_for_sso(organisation, civic_number=number, school_email=identity.school_email)
+            if role == Role.STAFF and (number or identity.school_email)
+            else None
+        )
+    else:
+        person = person_for_sign_in(civic_number=number) if number else None
     if person is None or not may_sign_in_as(person, role):
         audit(
             request,

@@ -3,6 +3,8 @@ from django.urls import path
 from folja.accounts import views
 from folja.accounts.bankid import views as bankid
 from folja.accounts.oidc import views as oidc
+from folja.accounts.saml import views as saml
+from folja.accounts.sso import views as sso
 from folja.accounts.test_eid import views as test_eid
 
 app_name = "accounts"
@@ -14,6 +16,10 @@ urlpatterns = [
     path("login/bankid/cancel/", bankid.cancel, name="bankid_cancel"),
     path("login/bankid/return/", bankid.returned, name="bankid_return"),
     path("login/oidc/callback/", oidc.callback, name="oidc_callback"),
+    path("login/sso/<uuid:sso_uuid>/start/", sso.start, name="sso_start"),
+    path("login/sso/<uuid:sso_uuid>/saml/metadata/", saml.metadata, name="saml_metadata"),
+    path("login/sso/<uuid:sso_uuid>/saml/acs/", saml.acs, name="saml_acs"),
+    path("login/sso/<uuid:sso_uuid>/oidc/callback/", sso.oidc_callback, name="sso_oidc_callback"),
     path("login/<str:role>/", views.login_role, name="login_role"),
     path("login/<str:role>/bankid/", bankid.start, name="bankid_start"),
     path("login/<str:role>/test-e-id/", test_eid.sign_in, name="test_eid"),

@@ -196,23 +196,24 @@ def post_update(
             children=children,
             on=timezone.localdate(),
         )
-    PostVersion.objects.create(
-        post=post,
-        version=post.version,
-        title=post.title,
-        body_html=post.body_html,
-        activity_date=post.activity_date,
-        saved_by=actor.person,
-        saved_at=timezone.now(),
-    )
+    fields = ["title", "body_html", "activity_date", "updated_at"]
+    if post.status == PostStatus.PUBLISHED:
+        # Only an edit of what families could already read is history ("ändrad"); drafts change freely.
+        PostVersion.objects.create(
+            post=post,
+            version=post.version,
+            title=post.title,
+            body_html=post.body_html,
+            activity_date=post.activity_date,
+            saved_by=actor.person,
+            saved_at=timezone.now(),
+        )
+        post.version += 1
+        post.edited_at = timezone.now()
+        fields += ["version", "edited_at"]
     post.title = title.strip()
     post.body_html = sanitise_html(body_html)
     post.activity_date = activity_date
-    post.version += 1
-    fields = ["title", "body_html", "activity_date", "version", "updated_at"]
-    if post.status == PostStatus.PUBLISHED:
-        post.edited_at = timezone.now()
-        fields.append("edited_at")
     post.save(update_fields=fields)
     if children is not None:
         post.post_children.exclude(child__in=children).delete()

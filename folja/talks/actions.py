@@ -170,7 +170,7 @@ def clean_answers(version: TalkTemplateVersion, part: str, raw: dict[str, object
             text = str(value).strip()
             if len(text) > MAX_ANSWER_LENGTH:
                 raise ValidationError(
-                    _("Svaret på \u201d%(q)s\u201d är för långt (högst %(n)s tecken).")
+                    _("Svaret på ”%(q)s” är för långt (högst %(n)s tecken).")
                     % {"q": question["text"], "n": MAX_ANSWER_LENGTH},
                     code="too_long",
                 )

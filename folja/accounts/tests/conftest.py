@@ -34,8 +34,7 @@ class World:
 
 @pytest.fixture(autouse=True)
 def _signin_defaults(settings):
-    """Use the sign-in test URLs, a clean cache (rate limits) and the test e-ID off unless a test turns it on."""
-    settings.ROOT_URLCONF = "folja.accounts.tests.urls"
+    """Use a clean cache (rate limits) and the test e-ID off unless a test turns it on."""
     settings.FOLJA_TEST_EID_ENABLED = False
     settings.FOLJA_DEMO_LOGIN = False
     settings.FOLJA_BANKID_URL = ""

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from folja.bench import views
+
+app_name = "bench"
+urlpatterns = [path("fortunes/", views.fortunes, name="fortunes")]

@@ -1,0 +1,239 @@
+"""The English catalogue is complete and well-formed, and English pages really are English.
+
+The source strings are Swedish (LANGUAGE_CODE "sv"); folja/locale/en holds the English translation.
+When this fails after new strings were added: run `make makemessages` and translate every new
+entry in folja/locale/en/LC_MESSAGES/django.po (no empty msgstr, no "#, fuzzy").
+
+The .mo files are build output (`make messages`), so the page tests compile the catalogue into a
+temporary folder themselves and work on a fresh clone, with or without GNU gettext installed.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import struct
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
+
+LOCALE_DIR = Path(django_settings.BASE_DIR) / "folja" / "locale"
+EN_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
+SV_PO = LOCALE_DIR / "sv" / "LC_MESSAGES" / "django.po"
+
+# %(name)s, %(count)d, %s; "%%" is a literal percent sign and no placeholder.
+_PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]")
+
+
+@dataclass
+class Entry:
+    msgid: str = ""
+    msgid_plural: str | None = None
+    msgctxt: str | None = None
+    msgstr: dict[int, str] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+    line: int = 0
+
+
+def parse_po(path: Path) -> list[Entry]:
+    """Read a .po file: active entries only (obsolete `#~` entries are skipped), header included."""
+    entries: list[Entry] = []
+    current = Entry()
+    target: tuple[str, int] | None = None
+
+    def finish() -> None:
+        nonlocal current, target
+        if current.line:
+            entries.append(current)
+        current, target = Entry(), None
+
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#~"):
+            if not line:
+                finish()
+            continue
+        if line.startswith("#,"):
+            current.flags |= {flag.strip() for flag in line[2:].split(",")}
+            continue
+        if line.startswith("#"):
+            continue
+        keyword, _, rest = line.partition(" ")
+        if line.startswith('"'):
+            keyword, rest = "", line
+        value = ast.literal_eval(rest) if rest else ""
+        if keyword == "msgctxt":
+            current.msgctxt, target = value, ("msgctxt", 0)
+        elif keyword == "msgid":
+            current.msgid, current.line, target = value, number, ("msgid", 0)
+        elif keyword == "msgid_plural":
+            current.msgid_plural, target = value, ("msgid_plural", 0)
+        elif keyword.startswith("msgstr"):
+            index = int(keyword[7:-1]) if keyword.startswith("msgstr[") else 0
+            current.msgstr[index], target = value, ("msgstr", index)
+        elif keyword == "" and target is not None:
+            name, index = target
+            if name == "msgstr":
+                current.msgstr[index] += value
+            else:
+                setattr(current, name, (getattr(current, name) or "") + value)
+        else:
+            raise ValueError(f"{path}:{number}: cannot read {raw!r}")
+    finish()
+    return entries
+
+
+def messages(path: Path) -> list[Entry]:
+    """The translatable entries of a catalogue (everything but the header)."""
+    return [entry for entry in parse_po(path) if entry.msgid]
+
+
+def write_mo(entries: list[Entry], target: Path) -> None:
+    """Write a GNU .mo file (little-endian, no hash table) from parsed, non-fuzzy entries."""
+    catalogue: dict[bytes, bytes] = {}
+    for entry in entries:
+        if "fuzzy" in entry.flags and entry.msgid:
+            continue
+        key = entry.msgid if entry.msgid_plural is None else f"{entry.msgid}\x00{entry.msgid_plural}"
+        if entry.msgctxt is not None:
+            key = f"{entry.msgctxt}\x04{key}"
+        value = "\x00".join(entry.msgstr[index] for index in sorted(entry.msgstr))
+        if value.strip("\x00") or not entry.msgid:
+            catalogue[key.encode()] = value.encode()
+    keys = sorted(catalogue)
+    start = 7 * 4 + 16 * len(keys)
+    ids = strs = b""
+    id_table, str_table = [], []
+    for key in keys:
+        id_table.append((len(key), start + len(ids)))
+        ids += key + b"\x00"
+    for key in keys:
+        str_table.append((len(catalogue[key]), start + len(ids) + len(strs)))
+        strs += catalogue[key] + b"\x00"
+    header = struct.pack("<7I", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + 8 * len(keys), 0, 0)
+    tables = b"".join(struct.pack("<2I", *pair) for pair in id_table + str_table)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(header + tables + ids + strs)
+
+
+def compile_catalogue(po: Path, mo: Path) -> None:
+    """Compile with msgfmt when GNU gettext is installed, else with the small writer above."""
+    mo.parent.mkdir(parents=True, exist_ok=True)
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt:
+        subprocess.run([msgfmt, "--check", "-o", str(mo), str(po)], check=True, capture_output=True)
+    else:
+        write_mo(parse_po(po), mo)
+
+
+@pytest.fixture
+def english_catalogue(tmp_path, settings):
+    """Compile the en catalogue into a temporary LOCALE_PATHS (never touching the working tree).
+
+    Changing LOCALE_PATHS through the settings fixture makes Django drop its cached translations,
+    both now and when the test ends.
+    """
+    compile_catalogue(EN_PO, tmp_path / "en" / "LC_MESSAGES" / "django.mo")
+    settings.LOCALE_PATHS = [tmp_path]
+    return tmp_path
+
+
+def test_catalogues_exist():
+    assert EN_PO.is_file(), "folja/locale/en/LC_MESSAGES/django.po is missing: run `make makemessages`"
+    assert SV_PO.is_file(), "folja/locale/sv/LC_MESSAGES/django.po is missing: run `make makemessages`"
+
+
+def test_en_catalogue_passes_msgfmt_check(tmp_path):
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        pytest.skip("msgfmt not installed (apt-get install gettext); the other tests still check the catalogue")
+    result = subprocess.run(
+        [msgfmt, "--check", "--statistics", "-o", str(tmp_path / "django.mo"), str(EN_PO)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_en_catalogue_has_no_untranslated_or_fuzzy_entries():
+    entries = messages(EN_PO)
+    assert len(entries) > 100, "the en catalogue looks empty: run `make makemessages` and translate"
+    fuzzy = [f"line {e.line}: {e.msgid[:60]!r}" for e in entries if "fuzzy" in e.flags]
+    untranslated = [
+        f"line {e.line}: {e.msgid[:60]!r}"
+        for e in entries
+        if not e.msgstr or any(not text.strip() for text in e.msgstr.values())
+    ]
+    assert not fuzzy, "fuzzy entries in the en catalogue (check and remove the flag):\n" + "\n".join(fuzzy)
+    assert not untranslated, "untranslated entries in the en catalogue:\n" + "\n".join(untranslated)
+
+
+def test_en_translations_keep_placeholders_and_plural_forms():
+    problems = []
+    for entry in messages(EN_PO):
+        if entry.msgid_plural is not None:
+            if sorted(entry.msgstr) != [0, 1]:
+                problems.append(f"line {entry.line}: needs msgstr[0] and msgstr[1]")
+            wanted = [sorted(_PLACEHOLDER.findall(entry.msgid)), sorted(_PLACEHOLDER.findall(entry.msgid_plural))]
+        else:
+            wanted = [sorted(_PLACEHOLDER.findall(entry.msgid))]
+        for index, text in entry.msgstr.items():
+            found = sorted(_PLACEHOLDER.findall(text))
+            # A singular form may leave out the number (“one comment”), never a named placeholder.
+            if found not in wanted and not (index == 0 and set(found) <= set(wanted[-1])):
+                problems.append(f"line {entry.line}: {entry.msgid[:50]!r} has {found}, expected {wanted[-1]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_sv_and_en_catalogues_hold_the_same_strings():
+    def keys(path: Path) -> set[tuple[str | None, str]]:
+        return {(entry.msgctxt, entry.msgid) for entry in messages(path)}
+
+    assert keys(SV_PO) == keys(EN_PO), "run `make makemessages` so that both catalogues are up to date"
+
+
+def test_sv_catalogue_keeps_the_swedish_source_text():
+    translated = [e.msgid[:60] for e in messages(SV_PO) if any(text for text in e.msgstr.values())]
+    assert not translated, f"the sv catalogue should have empty msgstr (the source is Swedish): {translated}"
+
+
+def test_python_string_is_english_with_the_compiled_catalogue(english_catalogue):
+    with translation.override("en"):
+        assert translation.gettext("Välkommen till Följa") == "Welcome to Följa"
+        assert translation.ngettext("%(n)s kommentar", "%(n)s kommentarer", 2) % {"n": 2} == "2 comments"
+    with translation.override("sv"):
+        assert translation.gettext("Välkommen till Följa") == "Välkommen till Följa"
+
+
+def test_write_mo_matches_the_catalogue(tmp_path):
+    """The fallback compiler (used without gettext) produces a catalogue Python can read."""
+    import gettext
+
+    mo = tmp_path / "django.mo"
+    write_mo(parse_po(EN_PO), mo)
+    with mo.open("rb") as handle:
+        catalogue = gettext.GNUTranslations(handle)
+    assert catalogue.gettext("Välkommen till Följa") == "Welcome to Följa"
+    assert catalogue.ngettext("%(n)s kommentar", "%(n)s kommentarer", 1) == "%(n)s comment"
+
+
+@pytest.mark.django_db
+def test_welcome_page_is_english_for_accept_language_en(client, english_catalogue):
+    response = client.get("/", headers={"accept-language": "en"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="en"' in html
+    assert "<h1>Welcome to Följa</h1>" in html
+    assert "Välkommen till Följa" not in html
+
+
+@pytest.mark.django_db
+def test_welcome_page_stays_swedish_by_default(client, english_catalogue):
+    html = client.get("/", headers={"accept-language": "sv"}).content.decode()
+    assert "<h1>Välkommen till Följa</h1>" in html
