@@ -23,6 +23,11 @@ TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 DEMO_ADDR ?= 127.0.0.1:8000
 
+# The SS 12000 spec (SIS copyright) is read from ../shared when it is there, never copied in:
+# the SIS conformance tests use it and skip without it.
+SS12000_SPEC ?= $(wildcard $(abspath ..)/shared/ss12000/ss12000v2.1.0.yaml)
+export SS12000_SPEC
+
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 

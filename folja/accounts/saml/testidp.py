@@ -68,6 +68,8 @@ def generate_keypair(directory: Path, name: str) -> KeyPair:
 class TestIdP:
     """A SAML 2 IdP (pysaml2 `Server`) serving HTTP on 127.0.0.1 in a daemon thread."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, keys: KeyPair) -> None:
         self.keys = keys
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -163,6 +165,8 @@ class TestIdP:
         `uid` None makes an IdP-initiated (unsolicited) response to `form["sp"]` at `form["acs"]`.
         """
         pending = self.pending.pop(uid) if uid else {"id": None, "sp": form["sp"], "acs": form["acs"]}
+        if form.get("audience") and form["audience"] != pending["sp"]:
+            self._impersonate_sp(form["audience"], like=pending["sp"])
         attributes = {name: [value] if isinstance(value, str) else value for name, value in form["attributes"].items()}
         response = self.server.create_authn_response(
             identity=attributes,
@@ -177,6 +181,12 @@ class TestIdP:
             encrypt_cert_assertion=self._sp_encryption_cert(pending["sp"]) if form.get("encrypt_assertion", True) else None,
         )
         return {"acs": pending["acs"], "SAMLResponse": base64.b64encode(str(response).encode()).decode()}
+
+    def _impersonate_sp(self, entity_id: str, *, like: str) -> None:
+        """Know another SP with the same keys and ACS, so an assertion can be made out to a wrong audience."""
+        template = next(xml for xml in self.sp_metadata if f'entityID="{like}"' in xml)
+        if not any(f'entityID="{entity_id}"' in xml for xml in self.sp_metadata):
+            self.trust_sp(template.replace(f'entityID="{like}"', f'entityID="{entity_id}"'))
 
     def _sp_encryption_cert(self, sp_entity_id: str) -> str | None:
         certs = self.server.metadata.certs(sp_entity_id, "spsso", "encryption")
