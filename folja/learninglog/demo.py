@@ -60,28 +60,28 @@ GROUP_ACTIVITIES = (
         "Skogsutflykt – vi letade efter höstens färger",
         "Vi gick till skogsdungen bakom förskolan och samlade löv, kottar och pinnar. Tillbaka på avdelningen "
         "sorterade barnen sina fynd efter färg och storlek.\n\nVi lärde oss orden lönn, ek och björk.",
-        ("lpfo18-2.2-natur-kretslopp", "lpfo18-2.2-sprak-ordforrad"),
+        ("lpfo18-2.2-natur-kretslopp", "lpfo18-2.2-talsprak-ordforrad"),
         "leaves",
     ),
     Activity(
         "Vi byggde en koja tillsammans",
         "Barnen planerade en koja av filtar och stolar. De fick komma överens om var ingången skulle vara och "
         "turas om att hålla i filten.\n\nNär kojan rasade hjälptes alla åt att bygga upp den igen.",
-        ("lpfo18-2.1-oppenhet-respekt", "lpfo18-2.3-samarbeta"),
+        ("lpfo18-2.1-oppenhet-respekt", "lpfo18-2.2-enskilt-och-i-grupp"),
         "blocks",
     ),
     Activity(
         "Måla till musik",
         "Vi lyssnade på tre olika musikstycken och målade det vi kände. Till det snabba stycket blev det "
         "många spretiga streck, till det lugna mjuka cirklar.",
-        ("lpfo18-2.2-skapande-bild", "lpfo18-2.2-musik"),
+        ("lpfo18-2.2-skapande-uttrycksformer", "lpfo18-2.2-fantasi"),
         "paint",
     ),
     Activity(
         "Sagostund: Bockarna Bruse",
         "Vi läste sagan om Bockarna Bruse och barnen fick gestalta bockarna och trollet. Efteråt pratade vi om "
         "hur det känns att vara rädd och hur man kan vara modig.",
-        ("lpfo18-2.2-sprak-berattande", "lpfo18-2.1-hansyn-inlevelse"),
+        ("lpfo18-2.2-berattelser-medier", "lpfo18-2.1-hansyn-inlevelse"),
         "book",
     ),
     Activity(
@@ -109,14 +109,14 @@ GROUP_ACTIVITIES = (
         "Samling om känslor",
         "På samlingen pratade vi om glad, ledsen, arg och rädd. Barnen visade med ansiktet och fick berätta om "
         "en gång när de känt så.",
-        ("lpfo18-2.1-hansyn-inlevelse", "lpfo18-2.2-identitet-trygghet"),
+        ("lpfo18-2.1-hansyn-inlevelse", "lpfo18-2.2-identitet-integritet"),
         "faces",
     ),
     Activity(
         "Barnens röstning: vad ska vi leka i eftermiddag?",
         "Barnen föreslog tre lekar och röstade med klossar i burkar. Det blev kurragömma. Vi pratade om att "
         "alla röster räknas lika mycket.",
-        ("lpfo18-2.3-delaktighet", "lpfo18-2.1-demokrati"),
+        ("lpfo18-2.3-uttrycka-asikter", "lpfo18-2.3-demokratiska-principer"),
         "shapes",
     ),
 )
@@ -126,7 +126,7 @@ INDIVIDUAL_ACTIVITIES = (
         "{name} skrev sitt namn",
         "Idag skrev {name} sitt namn själv för första gången, med stora bokstäver på teckningen. {name} var "
         "mycket stolt och visade alla kompisarna.",
-        ("lpfo18-2.2-skriftsprak",),
+        ("lpfo18-2.2-skriftsprak-symboler",),
         "letters",
     ),
     Activity(
@@ -145,13 +145,13 @@ INDIVIDUAL_ACTIVITIES = (
     Activity(
         "{name} berättade om helgen",
         "På samlingen berättade {name} om besöket hos mormor, med början, mitten och slut. Kompisarna ställde frågor.",
-        ("lpfo18-2.2-sprak-berattande",),
+        ("lpfo18-2.2-berattelser-medier",),
         "book",
     ),
     Activity(
         "{name} byggde ett högt torn",
         "{name} byggde ett torn av klossar som var lika högt som bordet och provade flera sätt att få det stadigt.",
-        ("lpfo18-2.2-teknik", "lpfo18-2.2-matematik-problemlosning"),
+        ("lpfo18-2.2-bygga-konstruera", "lpfo18-2.2-matematik-problemlosning"),
         "blocks",
     ),
 )
