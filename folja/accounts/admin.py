@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from folja.accounts.models import User
+from folja.accounts.models import FederationProfile, OrganisationSSO, SSOKind, User
 
 
 @admin.register(User)
@@ -21,3 +25,43 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,
         (_("Person"), {"fields": ("person",)}),
     )
+
+
+@admin.register(OrganisationSSO)
+class OrganisationSSOAdmin(admin.ModelAdmin):
+    """Each organisation's own IdP for staff; the secret stays in the environment, named here."""
+
+    list_display = ("display_label", "organisation", "kind", "profile", "enabled")
+    list_filter = ("kind", "profile", "enabled")
+    list_select_related = ("organisation",)
+    search_fields = ("label", "organisation__display_name", "idp_entity_id", "issuer")
+    readonly_fields = ("sp_metadata_path", "oidc_redirect_path")
+    fieldsets = (
+        (None, {"fields": ("organisation", "kind", "label", "enabled")}),
+        (
+            _("Matchning mot personal i SIS"),
+            {"fields": ("match", "match_attribute", "attribute_mapping", "required_loa")},
+        ),
+        # The metadata URL serves both kinds: SAML IdP metadata, or an OIDC discovery document.
+        (_("Metadata"), {"fields": ("idp_metadata_url",)}),
+        (_("SAML 2"), {"fields": ("profile", "idp_entity_id", "idp_metadata_xml", "sp_metadata_path")}),
+        (_("OpenID Connect"), {"fields": ("issuer", "client_id", "client_secret_env", "scope", "oidc_redirect_path")}),
+    )
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """Start from the Sweden Connect profile's defaults (personnummer, LoA3)."""
+        from folja.accounts.saml.sp import PROFILE_DEFAULTS
+
+        return {"kind": SSOKind.SAML, "profile": FederationProfile.SWEDEN_CONNECT} | dict(
+            PROFILE_DEFAULTS[FederationProfile.SWEDEN_CONNECT]
+        )
+
+    @admin.display(description=_("SP-metadata (registreras hos IdP:n)"))
+    def sp_metadata_path(self, obj: OrganisationSSO) -> str:
+        """Return the path of the organisation's SP metadata."""
+        return reverse("accounts:saml_metadata", args=[obj.uuid]) if obj.pk else "–"
+
+    @admin.display(description=_("Redirect URI (registreras hos leverantören)"))
+    def oidc_redirect_path(self, obj: OrganisationSSO) -> str:
+        """Return the path of the organisation's OIDC redirect URI."""
+        return reverse("accounts:sso_oidc_callback", args=[obj.uuid]) if obj.pk else "–"

@@ -104,9 +104,7 @@ class OrganisationSSO(models.Model):
         verbose_name=_("huvudman"),
     )
     kind = models.CharField(_("typ"), max_length=8, choices=SSOKind.choices)
-    label = models.CharField(
-        _("namn på knappen"), max_length=100, blank=True, help_text=_("Tomt: huvudmannens namn.")
-    )
+    label = models.CharField(_("namn på knappen"), max_length=100, blank=True, help_text=_("Tomt: huvudmannens namn."))
     enabled = models.BooleanField(_("aktiv"), default=True)
     match = models.CharField(_("matcha personal på"), max_length=16, choices=StaffMatch.choices)
     # The SAML attribute name (URI) or OIDC claim holding the value matched on.
@@ -127,7 +125,9 @@ class OrganisationSSO(models.Model):
         _("miljövariabel med klienthemlighet"),
         max_length=100,
         blank=True,
-        validators=[RegexValidator(r"^[A-Z][A-Z0-9_]*$", _("Namnet på en miljövariabel, t.ex. FOLJA_SSO_KOMMUN_SECRET."))],
+        validators=[
+            RegexValidator(r"^[A-Z][A-Z0-9_]*$", _("Namnet på en miljövariabel, t.ex. FOLJA_SSO_KOMMUN_SECRET."))
+        ],
     )
     scope = models.CharField(_("scope"), max_length=200, default="openid profile email", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -174,7 +174,7 @@ def build_demo_talks(world: object, *, seed: int, max_children: int = 5000) -> i
             GroupMembership.objects.filter(group=group, start_date__lte=day)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
             .order_by("person__given_name", "person_id")
-            .values_list("person_id", flat=True)[:8]
+            .values_list("person_id", flat=True)[:40]
         )
         guardians: dict[int, list[Person]] = {}
         for link in (

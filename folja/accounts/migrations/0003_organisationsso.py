@@ -7,41 +7,92 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_signinattempt'),
-        ('directory', '0002_organisation_transition_consent_rule'),
+        ("accounts", "0002_signinattempt"),
+        ("directory", "0002_organisation_transition_consent_rule"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrganisationSSO',
+            name="OrganisationSSO",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('saml', 'SAML 2'), ('oidc', 'OpenID Connect')], max_length=8, verbose_name='typ')),
-                ('label', models.CharField(blank=True, help_text='Tomt: huvudmannens namn.', max_length=100, verbose_name='namn på knappen')),
-                ('enabled', models.BooleanField(default=True, verbose_name='aktiv')),
-                ('match', models.CharField(choices=[('civic_number', 'Personnummer'), ('school_email', 'E-post (Skola personal)')], max_length=16, verbose_name='matcha personal på')),
-                ('match_attribute', models.CharField(max_length=200, verbose_name='attribut eller claim att matcha')),
-                ('attribute_mapping', models.JSONField(blank=True, default=dict, verbose_name='övriga attribut')),
-                ('profile', models.CharField(blank=True, choices=[('swedenconnect', 'Sweden Connect (personnummer, LoA3)'), ('skolfederation', 'Skolfederation (eduPersonPrincipalName)')], max_length=16, verbose_name='federationsprofil')),
-                ('idp_entity_id', models.CharField(blank=True, max_length=300, verbose_name='IdP:ns entity id')),
-                ('idp_metadata_url', models.URLField(blank=True, max_length=500, verbose_name='IdP-metadata (URL)')),
-                ('idp_metadata_xml', models.TextField(blank=True, verbose_name='IdP-metadata (XML)')),
-                ('required_loa', models.CharField(blank=True, max_length=200, verbose_name='krävd tillitsnivå')),
-                ('issuer', models.URLField(blank=True, max_length=300, verbose_name='issuer')),
-                ('client_id', models.CharField(blank=True, max_length=200, verbose_name='klient-id')),
-                ('client_secret_env', models.CharField(blank=True, max_length=100, validators=[django.core.validators.RegexValidator('^[A-Z][A-Z0-9_]*$', 'Namnet på en miljövariabel, t.ex. FOLJA_SSO_KOMMUN_SECRET.')], verbose_name='miljövariabel med klienthemlighet')),
-                ('scope', models.CharField(blank=True, default='openid profile email', max_length=200, verbose_name='scope')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(limit_choices_to={'organisation__isnull': True}, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='directory.organisation', verbose_name='huvudman')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("saml", "SAML 2"), ("oidc", "OpenID Connect")], max_length=8, verbose_name="typ"
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        blank=True, help_text="Tomt: huvudmannens namn.", max_length=100, verbose_name="namn på knappen"
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True, verbose_name="aktiv")),
+                (
+                    "match",
+                    models.CharField(
+                        choices=[("civic_number", "Personnummer"), ("school_email", "E-post (Skola personal)")],
+                        max_length=16,
+                        verbose_name="matcha personal på",
+                    ),
+                ),
+                ("match_attribute", models.CharField(max_length=200, verbose_name="attribut eller claim att matcha")),
+                ("attribute_mapping", models.JSONField(blank=True, default=dict, verbose_name="övriga attribut")),
+                (
+                    "profile",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("swedenconnect", "Sweden Connect (personnummer, LoA3)"),
+                            ("skolfederation", "Skolfederation (eduPersonPrincipalName)"),
+                        ],
+                        max_length=16,
+                        verbose_name="federationsprofil",
+                    ),
+                ),
+                ("idp_entity_id", models.CharField(blank=True, max_length=300, verbose_name="IdP:ns entity id")),
+                ("idp_metadata_url", models.URLField(blank=True, max_length=500, verbose_name="IdP-metadata (URL)")),
+                ("idp_metadata_xml", models.TextField(blank=True, verbose_name="IdP-metadata (XML)")),
+                ("required_loa", models.CharField(blank=True, max_length=200, verbose_name="krävd tillitsnivå")),
+                ("issuer", models.URLField(blank=True, max_length=300, verbose_name="issuer")),
+                ("client_id", models.CharField(blank=True, max_length=200, verbose_name="klient-id")),
+                (
+                    "client_secret_env",
+                    models.CharField(
+                        blank=True,
+                        max_length=100,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z][A-Z0-9_]*$", "Namnet på en miljövariabel, t.ex. FOLJA_SSO_KOMMUN_SECRET."
+                            )
+                        ],
+                        verbose_name="miljövariabel med klienthemlighet",
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(blank=True, default="openid profile email", max_length=200, verbose_name="scope"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        limit_choices_to={"organisation__isnull": True},
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="directory.organisation",
+                        verbose_name="huvudman",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inloggning för personal (SSO)',
-                'verbose_name_plural': 'inloggningar för personal (SSO)',
-                'ordering': ['label'],
+                "verbose_name": "inloggning för personal (SSO)",
+                "verbose_name_plural": "inloggningar för personal (SSO)",
+                "ordering": ["label"],
             },
         ),
     ]

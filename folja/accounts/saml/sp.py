@@ -40,6 +40,10 @@ from saml2.samlp import RequestedAuthnContext
 from folja.accounts.models import FederationProfile, OrganisationSSO, StaffMatch
 
 logger = logging.getLogger(__name__)
+# pysaml2 logs whole decrypted assertions (civic numbers included) at DEBUG and even at ERROR ("Failed to
+# verify signature on '<assertion>'"): keep all of it out, whatever FOLJA_LOG_LEVEL says. Refusals are
+# logged and audited here instead, by reason code.
+logging.getLogger("saml2").setLevel(logging.CRITICAL)
 
 LOA3 = "http://id.elegnamnden.se/loa/1.0/loa3"
 LOA4 = "http://id.elegnamnden.se/loa/1.0/loa4"
@@ -52,6 +56,8 @@ EC_LOA3_PNR = "http://id.elegnamnden.se/ec/1.0/loa3-pnr"
 
 SAML_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
 METADATA_SECONDS = 3600
+# pysaml2 exception types → the audit's reason codes.
+PYSAML2_REASONS = {"UnsolicitedResponse": "in-response-to", "SignatureError": "signature"}
 
 # Defaults per profile, filled in by the admin when a field is left empty.
 PROFILE_DEFAULTS: dict[str, dict[str, str]] = {
@@ -246,7 +252,9 @@ def parse_response(request: HttpRequest, sso: OrganisationSSO, saml_response: st
         reason = type(exc).__name__
         # Only the exception's type: its message may quote the response.
         logger.info("SAML response refused by pysaml2", extra={"reason": reason})
-        raise SAMLRefused({"UnsolicitedResponse": "in-response-to"}.get(reason, f"saml:{reason}")[:64]) from None
+        if "AudienceRestrictions" in str(exc):
+            raise SAMLRefused("audience") from None
+        raise SAMLRefused(PYSAML2_REASONS.get(reason, f"saml:{reason}")[:64]) from None
     if response is None or response.assertion is None:
         raise SAMLRefused("no-assertion")
     if response.in_response_to != request_id:

@@ -25,7 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2 import BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_TRANSIENT, NameID
@@ -178,7 +178,9 @@ class TestIdP:
             sign_response=form.get("sign_response", False),
             sign_assertion=form.get("sign_assertion", True),
             encrypt_assertion=form.get("encrypt_assertion", True),
-            encrypt_cert_assertion=self._sp_encryption_cert(pending["sp"]) if form.get("encrypt_assertion", True) else None,
+            encrypt_cert_assertion=self._sp_encryption_cert(pending["sp"])
+            if form.get("encrypt_assertion", True)
+            else None,
         )
         return {"acs": pending["acs"], "SAMLResponse": base64.b64encode(str(response).encode()).decode()}
 

@@ -163,9 +163,7 @@ def test_staff_member_signs_in_through_skolfederation_by_eppn_matched_to_the_sch
 
 
 def test_eppn_without_a_matching_school_email_is_not_found(client, world, idp, skolfederation):
-    answer = at_idp(
-        idp, start(client, skolfederation), attributes={sp.EDU_PERSON_PRINCIPAL_NAME: "someone@else.se"}
-    )
+    answer = at_idp(idp, start(client, skolfederation), attributes={sp.EDU_PERSON_PRINCIPAL_NAME: "someone@else.se"})
     assert post_to_acs(client, answer)["Location"] == reverse("accounts:not_found")
     assert "_auth_user_id" not in client.session
 
@@ -210,7 +208,7 @@ def test_unsigned_assertion_is_refused_under_sweden_connect(client, world, idp, 
     answer = at_idp(idp, start(client, sweden_connect), attributes=civic_attributes(world), sign_assertion=False)
     post_to_acs(client, answer)
     assert "_auth_user_id" not in client.session
-    assert refusal().startswith("saml:")  # pysaml2 finds no signature where one is required
+    assert refusal() == "signature"  # pysaml2 finds no signature where one is required
 
 
 def test_signed_response_around_an_unsigned_assertion_is_refused_under_sweden_connect(
@@ -225,7 +223,7 @@ def test_signed_response_around_an_unsigned_assertion_is_refused_under_sweden_co
     )
     post_to_acs(client, answer)
     assert "_auth_user_id" not in client.session
-    assert SignInAttempt.objects.filter(outcome=SignInOutcome.REFUSED).count() == 1
+    assert refusal() == "signature"
 
 
 def test_unencrypted_assertion_is_refused_under_sweden_connect(client, world, idp, sweden_connect):
@@ -241,7 +239,7 @@ def test_wrong_audience_is_refused(client, world, idp, sweden_connect):
     )
     post_to_acs(client, answer)
     assert "_auth_user_id" not in client.session
-    assert refusal() in {"audience", "saml:Exception"}
+    assert refusal() == "audience"
 
 
 def test_wrong_destination_is_refused(client, world, idp, sweden_connect):
@@ -336,7 +334,9 @@ def test_civic_number_stays_out_of_logs_when_refused(client, world, idp, sweden_
 
 
 def test_idp_metadata_can_come_from_a_url(client, world, idp, sp_keys):
-    sso = make_sso(client, idp, world.unit.organisation, idp_metadata_xml="", idp_metadata_url=f"{idp.base_url}/metadata")
+    sso = make_sso(
+        client, idp, world.unit.organisation, idp_metadata_xml="", idp_metadata_url=f"{idp.base_url}/metadata"
+    )
     answer = at_idp(idp, start(client, sso), attributes=civic_attributes(world))
     assert post_to_acs(client, answer)["Location"] == reverse("core:home")
 
