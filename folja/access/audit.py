@@ -12,6 +12,28 @@ from folja.accounts.roles import Role, Viewer
 from folja.directory.models import Organisation, Person
 
 
+def _records(
+    viewer: Viewer,
+    action: AuditAction,
+    child_ids: Iterable[int | None],
+    object_type: str,
+    object_uuid: uuid_module.UUID | None,
+    school_unit: Organisation | None,
+) -> list[AuditRecord]:
+    return [
+        AuditRecord(
+            actor=viewer.person,
+            actor_role=viewer.role,
+            child_id=child_id,
+            action=action,
+            object_type=object_type,
+            object_uuid=object_uuid,
+            school_unit=school_unit,
+        )
+        for child_id in child_ids
+    ]
+
+
 def record_reads(
     viewer: Viewer,
     action: AuditAction,
@@ -24,18 +46,7 @@ def record_reads(
     """Write one audit record per child for a staff member's read; guardians' reads are not recorded."""
     if viewer.role != Role.STAFF:
         return
-    records = [
-        AuditRecord(
-            actor=viewer.person,
-            actor_role=viewer.role,
-            child_id=child_id,
-            action=action,
-            object_type=object_type,
-            object_uuid=object_uuid,
-            school_unit=school_unit,
-        )
-        for child_id in sorted(set(child_ids))
-    ]
+    records = _records(viewer, action, sorted(set(child_ids)), object_type, object_uuid, school_unit)
     if records:
         AuditRecord.objects.bulk_create(records)
 
@@ -49,21 +60,9 @@ def record_action(
     object_uuid: uuid_module.UUID | None = None,
     school_unit: Organisation | None = None,
 ) -> None:
-    """Write audit records for a write (publish, edit, delete, hide) by any role."""
-    AuditRecord.objects.bulk_create(
-        [
-            AuditRecord(
-                actor=viewer.person,
-                actor_role=viewer.role,
-                child_id=child_id,
-                action=action,
-                object_type=object_type,
-                object_uuid=object_uuid,
-                school_unit=school_unit,
-            )
-            for child_id in sorted(set(child_ids)) or [None]
-        ]
-    )
+    """Write audit records for a write (publish, edit, delete, hide) by any role; one without a child if none."""
+    children: list[int | None] = sorted(set(child_ids)) or [None]
+    AuditRecord.objects.bulk_create(_records(viewer, action, children, object_type, object_uuid, school_unit))
 
 
 def reads_of_child(child: Person) -> QuerySet[AuditRecord]:

@@ -66,6 +66,17 @@ class PhotoConsentMissing(ValidationError):
         )
 
 
+def _audit_post(actor: Viewer, action: AuditAction, post: Post) -> None:
+    record_action(
+        actor,
+        action,
+        post.post_children.values_list("child_id", flat=True),
+        object_type="post",
+        object_uuid=post.uuid,
+        school_unit=post.school_unit,
+    )
+
+
 def _require_staff(actor: Viewer) -> None:
     if actor.role != Role.STAFF:
         raise PermissionDenied
@@ -160,14 +171,7 @@ def post_publish(*, actor: Viewer, post: Post, photo_consent_confirmed: bool = F
     post.status = PostStatus.PUBLISHED
     post.published_at = timezone.now()
     post.save(update_fields=["status", "published_at", "updated_at"])
-    record_action(
-        actor,
-        AuditAction.PUBLISH_POST,
-        post.post_children.values_list("child_id", flat=True),
-        object_type="post",
-        object_uuid=post.uuid,
-        school_unit=post.school_unit,
-    )
+    _audit_post(actor, AuditAction.PUBLISH_POST, post)
     return post
 
 
@@ -226,14 +230,7 @@ def post_update(
     post.post_goals.exclude(goal_id__in=wanted).delete()
     have = set(post.post_goals.values_list("goal_id", flat=True))
     PostGoal.objects.bulk_create([PostGoal(post=post, goal_id=g) for g in wanted - have])
-    record_action(
-        actor,
-        AuditAction.EDIT_POST,
-        post.post_children.values_list("child_id", flat=True),
-        object_type="post",
-        object_uuid=post.uuid,
-        school_unit=post.school_unit,
-    )
+    _audit_post(actor, AuditAction.EDIT_POST, post)
     return post
 
 
@@ -246,14 +243,7 @@ def post_delete(*, actor: Viewer, post: Post) -> None:
     post.deleted_at = timezone.now()
     post.deleted_by = actor.person
     post.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
-    record_action(
-        actor,
-        AuditAction.DELETE_POST,
-        post.post_children.values_list("child_id", flat=True),
-        object_type="post",
-        object_uuid=post.uuid,
-        school_unit=post.school_unit,
-    )
+    _audit_post(actor, AuditAction.DELETE_POST, post)
 
 
 @transaction.atomic
