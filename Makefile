@@ -5,6 +5,7 @@
 #   make test-pg       the same suite on PostgreSQL (DATABASE_URL below)
 #   make test-browser  browser journeys in Chromium (tests_browser/, when it exists)
 #   make lint / fmt    ruff check + format check / format + autofix
+#   make bench         benchmarks at municipality scale on PostgreSQL (bench/README.md)
 #   make makemessages  update the translation catalogues (folja/locale) from the source, then compile
 
 SHELL := /bin/bash
@@ -39,6 +40,7 @@ help:
 	@echo "make test-pg       test suite on PostgreSQL ($(TEST_PG_URL))"
 	@echo "make test-browser  browser journeys in Chromium (tests_browser/)"
 	@echo "make lint | fmt    check style | fix style"
+	@echo "make bench         benchmarks as ratios to a reference page (bench/README.md; BENCH_SCALE=0.05 quick)"
 	@echo "make makemessages  update translation catalogues (then translate new strings in folja/locale/en)"
 
 $(PY):
@@ -128,3 +130,13 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(RUFF) format .
 	$(RUFF) check --fix .
+
+# Benchmarks (bench/README.md): builds or reuses the dataset in its own PostgreSQL database, runs
+# gunicorn with production settings, drives it with wrk and prints one table. BENCH_SCALE=0.05 is
+# a quick run; BENCH_ARGS="--with-sis" adds the SIS full sync (minutes).
+BENCH_SCALE ?= 1
+BENCH_ARGS ?=
+.PHONY: bench
+bench: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y -q wrk || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+	BENCH_SCALE=$(BENCH_SCALE) $(PY) bench/run.py $(BENCH_ARGS)

@@ -111,6 +111,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     _db["CONN_MAX_AGE"] = 0
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # JIT compiles the access filters' many subplans anew for every query: seconds each on pages
+    # that otherwise take milliseconds (bench/README.md). Short queries gain nothing from it.
+    _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 _db["CONN_HEALTH_CHECKS"] = True
 _db.setdefault("TEST", {})
 DATABASES = {"default": _db}

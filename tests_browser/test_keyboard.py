@@ -13,6 +13,9 @@ _MARK = """() => {
   let n = 0;
   for (const el of document.querySelectorAll(selector)) {
     if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
+    // Inside a closed disclosure (<details>), a control is reached after opening its <summary>.
+    const closed = el.closest('details:not([open])');
+    if (closed && !el.closest('summary')) continue;
     el.dataset.kb = String(n++);
   }
   return n;
