@@ -88,6 +88,8 @@ endef
 export PRINT_PERSONAS
 
 demo: export FOLJA_DEBUG := 1
+# The two-step sign-in works with Test-legitimation (fictitious civic numbers: demo_world --json).
+demo: export FOLJA_TEST_EID_ENABLED := 1
 demo: $(STAMP) messages
 	@mkdir -p "$${FOLJA_VAR_DIR:-var}"  # SQLite does not create the folder of its file
 	$(MANAGE) migrate --noinput -v0

@@ -287,8 +287,10 @@ def wrk(base: str, requests: list[dict[str, str]], *, seconds: int, connections:
         result = subprocess.run(
             ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
              "-s", script.name, base],
-            capture_output=True, text=True, check=True,
+            capture_output=True, text=True,
         )  # fmt: skip
+        if result.returncode != 0:
+            raise SystemExit(f"wrk failed ({result.returncode}): {result.stdout}\n{result.stderr}")
     finally:
         os.unlink(script.name)
     line = next(x for x in result.stdout.splitlines() if x.startswith("BENCHJSON "))
