@@ -242,8 +242,8 @@ def count_queries(requests: list[dict[str, str]], sample: int = 5) -> dict[str, 
 WRK_SCRIPT = r"""
 local reqs = {%(requests)s}
 local threads = {}
-local counter = 0
-local non200 = 0
+counter = 0
+non200 = 0
 function setup(thread)
   thread:set("id", #threads)
   table.insert(threads, thread)
