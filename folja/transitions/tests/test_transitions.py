@@ -191,6 +191,34 @@ class PathTests(TestCase):
         viewer = Viewer(person=self.g2, role=Role.GUARDIAN)
         assert {p.title for p in policy.visible_posts(viewer, dt.date(2026, 9, 2))} == set(self.posts)
 
+    def test_talks_follow_the_same_window_and_consent(self) -> None:
+        from folja.access.talks import visible_talks
+        from folja.talks.models import Talk
+        from folja.talks.templates import default_talk_template
+
+        version = default_talk_template(self.org_a).current_version()
+
+        def talk(day: dt.date) -> Talk:
+            return Talk.objects.create(
+                organisation=self.org_a,
+                school_unit=self.unit_a,
+                group=self.group_a,
+                child=self.child,
+                template_version=version,
+                period_start=day,
+                activity_date=day,
+                created_by=self.staff["a"],
+            )
+
+        inside, too_old = talk(dt.date(2025, 5, 20)), talk(dt.date(2024, 8, 14))
+        viewer = Viewer(person=self.staff["b"], role=Role.STAFF)
+        on = dt.date(2025, 9, 1)
+        assert not visible_talks(viewer, on).exists()
+        self.answer(self.g1, True)
+        self.answer(self.g2, True)
+        assert set(visible_talks(viewer, on)) == {inside}
+        assert too_old not in visible_talks(viewer, on)
+
     def test_the_preview_shows_exactly_what_the_receiving_school_sees_with_consent(self) -> None:
         viewer = Viewer(person=self.g1, role=Role.GUARDIAN)
         on = dt.date(2026, 9, 2)
