@@ -65,7 +65,10 @@ def ensure_database(url: str, *, recreate: bool) -> None:
     if recreate:
         subprocess.run([*base, "-c", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
     exists = subprocess.run(
-        [*base, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"], check=True, capture_output=True, text=True
+        [*base, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],  # noqa: S608 - our own name
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     if not exists:
         log(f"creating database {name}")
@@ -146,7 +149,7 @@ class Copier:
 
 
 def _next_ids(cursor, table: str) -> int:  # noqa: ANN001
-    cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+    cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")  # noqa: S608 - a constant table name
     return cursor.fetchone()[0]
 
 
@@ -182,7 +185,9 @@ def build_learning_log(scale: float) -> None:
             """
             SELECT gm.group_id, gm.person_id, gm.start_date, gm.end_date
             FROM directory_groupmembership gm
-            WHERE EXISTS (SELECT 1 FROM directory_placement p WHERE p.child_id = gm.person_id AND p.group_id = gm.group_id)
+            WHERE EXISTS (
+                SELECT 1 FROM directory_placement p WHERE p.child_id = gm.person_id AND p.group_id = gm.group_id
+            )
             ORDER BY gm.id
             """
         )
@@ -211,7 +216,8 @@ def build_learning_log(scale: float) -> None:
         )
         goals = [row[0] for row in cursor.fetchall()]
         cursor.execute(
-            "SELECT responsible_id, child_id FROM directory_guardianship WHERE relation_type = 'Vårdnadshavare' ORDER BY id"
+            "SELECT responsible_id, child_id FROM directory_guardianship"
+            " WHERE relation_type = 'Vårdnadshavare' ORDER BY id"
         )
         guardians_of: dict[int, list[int]] = {}
         for responsible_id, child_id in cursor.fetchall():
@@ -235,9 +241,7 @@ def build_learning_log(scale: float) -> None:
             "id, uuid, kind, status, file, original_name, content_type, byte_size, width, height, alt_text, seq,"
             " created_at, post_id, uploaded_by_id",
         )
-        renditions = Copier(
-            cursor, "media_rendition", "media_id, name, file, content_type, width, height, byte_size"
-        )
+        renditions = Copier(cursor, "media_rendition", "media_id, name, file, content_type, width, height, byte_size")
         comments = Copier(
             cursor,
             "learninglog_comment",
@@ -284,8 +288,9 @@ def build_learning_log(scale: float) -> None:
             if rng.random() < SHARE_WITH_PHOTOS:
                 for seq in range(rng.choice((1, 1, 1, 2, 3))):
                     media.add(
-                        media_id, new_uuid(), "image", "ready", storage_name("media"), f"IMG_{rng.randrange(10000):04d}.jpg",
-                        "image/jpeg", 2_400_000, 4000, 3000, "", seq, stamp, post_id, author,
+                        media_id, new_uuid(), "image", "ready", storage_name("media"),
+                        f"IMG_{rng.randrange(10000):04d}.jpg", "image/jpeg", 2_400_000, 4000, 3000, "", seq,
+                        stamp, post_id, author,
                     )  # fmt: skip
                     renditions.add(media_id, "1280", storage_name("renditions"), "image/jpeg", 1280, 960, 180_000)
                     renditions.add(media_id, "320", storage_name("renditions"), "image/jpeg", 320, 240, 18_000)
@@ -312,7 +317,7 @@ def build_learning_log(scale: float) -> None:
             copier.flush()
         for table in ("learninglog_post", "media_media"):
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
             )
         mark_done(cursor, "learninglog", scale)
         log(

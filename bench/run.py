@@ -129,7 +129,6 @@ def make_session(person, role: str) -> str:  # noqa: ANN001
 def pick_personas(count: int) -> dict[str, list[dict[str, str]]]:
     """Return request lists per page: [{"path": …, "session": …}], for `count` personas each."""
     from django.db import connection
-
     from django.db.models import Count
 
     from folja.access import policy
@@ -148,7 +147,9 @@ def pick_personas(count: int) -> dict[str, list[dict[str, str]]]:
             SELECT DISTINCT ON (g.responsible_id) g.responsible_id, g.child_id
             FROM directory_guardianship g JOIN busy b ON b.child_id = g.child_id
             WHERE g.relation_type = 'Vårdnadshavare'
-              AND EXISTS (SELECT 1 FROM transitions_termsdecision t WHERE t.guardian_id = g.responsible_id AND t.accepted)
+              AND EXISTS (
+                  SELECT 1 FROM transitions_termsdecision t WHERE t.guardian_id = g.responsible_id AND t.accepted
+              )
             ORDER BY g.responsible_id, g.child_id
             """
         )
@@ -235,6 +236,58 @@ def count_queries(requests: list[dict[str, str]], sample: int = 5) -> dict[str, 
     return {"queries": max(counts), "queries_min": min(counts), "posts_on_page": max(posts), "bytes": max(sizes)}
 
 
+def profile_page(requests: list[dict[str, str]], rounds: int = 10, personas: int = 3) -> dict[str, float]:
+    """Return where one request's time goes (ms per request): CPU without a profiler, then cProfile shares.
+
+    The shares come from cProfile's cumulative times, which overlap (prefetching includes its SQL)
+    and are inflated by the profiler; they say where to look, the CPU figure says how much.
+    """
+    import cProfile
+    import pstats
+
+    from django.conf import settings
+    from django.test import Client
+
+    clients = []
+    for item in requests[:personas]:
+        client = Client(HTTP_HOST="127.0.0.1")
+        if item.get("session"):
+            client.cookies[settings.SESSION_COOKIE_NAME] = item["session"]
+        client.get(item["path"])
+        clients.append((client, item["path"]))
+    n = rounds * len(clients)
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(rounds):
+        for client, path in clients:
+            client.get(path)
+    cpu_ms, wall_ms = (time.process_time() - cpu) * 1000 / n, (time.perf_counter() - wall) * 1000 / n
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(rounds):
+        for client, path in clients:
+            client.get(path)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    parts = {
+        "view_total": ("django/core/handlers/base.py", "_get_response"),
+        "template_render": ("django/template/backends/django.py", "render"),
+        "queryset_filter_build": ("django/db/models/query.py", "_filter_or_exclude"),
+        "sql_compile": ("django/db/models/sql/compiler.py", "as_sql"),
+        "db_execute": ("psycopg/cursor.py", "execute"),
+        "prefetch_related": ("django/db/models/query.py", "prefetch_related_objects"),
+        "model_init": ("django/db/models/base.py", "__init__"),
+    }
+    profiled: dict[str, float] = {}
+    for name, (file_end, function) in parts.items():
+        total = sum(
+            value[3]
+            for (filename, _line, func), value in stats.items()
+            if filename.endswith(file_end) and func == function
+        )
+        profiled[name] = round(total * 1000 / n, 1)
+    return {"cpu_ms": round(cpu_ms, 1), "wall_ms": round(wall_ms, 1), "profiled_ms": profiled}
+
+
 # ---------------------------------------------------------------------------------------------
 # Load with wrk
 # ---------------------------------------------------------------------------------------------
@@ -279,7 +332,7 @@ def wrk(base: str, requests: list[dict[str, str]], *, seconds: int, connections:
     def lua(s: str) -> str:
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    rows = ", ".join("{%s, %s}" % (lua(r["path"]), lua(r.get("session", ""))) for r in requests)
+    rows = ", ".join(f"{{{lua(r['path'])}, {lua(r.get('session', ''))}}}" for r in requests)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % {"requests": rows, "cookie": cookie})
     try:
@@ -364,11 +417,7 @@ def filter_cost(pages: dict[str, list[dict[str, str]]], repeat: int = 7, sample:
 
     def listing(posts):  # noqa: ANN001, ANN202 - the same shape as with_listing_data's main query
         count = (
-            Comment.objects.filter(post=OuterRef("pk"))
-            .order_by()
-            .values("post")
-            .annotate(n=Count("pk"))
-            .values("n")
+            Comment.objects.filter(post=OuterRef("pk")).order_by().values("post").annotate(n=Count("pk")).values("n")
         )
         return posts.select_related("author", "group", "school_unit").annotate(
             visible_comment_count=Subquery(count, output_field=IntegerField())
@@ -442,7 +491,11 @@ def photo_pipeline() -> dict[str, object]:
     for line in out.splitlines():
         match = re.match(r"(12 MP \w+).*?([\d.]+)MB\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", line)
         if match:
-            rows[match.group(1)] = {"clean_s": float(match[3]), "renditions_s": float(match[4]), "total_s": float(match[5])}
+            rows[match.group(1)] = {
+                "clean_s": float(match[3]),
+                "renditions_s": float(match[4]),
+                "total_s": float(match[5]),
+            }
     return {"output": out.strip(), "cases": rows, "cpu_s": rows.get("12 MP upright", {}).get("total_s")}
 
 
@@ -532,6 +585,8 @@ def main() -> None:
     log("queries per request: " + ", ".join(f"{k} {v['queries']}" for k, v in results.items()))
     p3 = filter_cost(pages)
     log(f"P3: {p3}")
+    profiles = {key: profile_page(pages[key]) for key in ("R", "P1", "P2feed", "P4")}
+    log(f"profiles (ms per request, in-process test client): {profiles}")
     connection.close()
 
     only = set(args.only.split(",")) if args.only else None
@@ -544,13 +599,17 @@ def main() -> None:
         for key in order:
             if only and key not in only and key != "R":
                 continue
-            wrk(base, pages[key], seconds=args.warmup, connections=args.connections, cookie=settings.SESSION_COOKIE_NAME)
+            wrk(
+                base, pages[key], seconds=args.warmup, connections=args.connections, cookie=settings.SESSION_COOKIE_NAME
+            )
             load = os.getloadavg()[0]
             data = wrk(base, pages[key], seconds=args.duration, connections=args.connections,
                        cookie=settings.SESSION_COOKIE_NAME)  # fmt: skip
             data["load_1min"] = round(load, 2)
-            log(f"{key}: {data['rps']:.0f} req/s, p50 {data['p50_us'] / 1000:.1f} ms, p99 {data['p99_us'] / 1000:.1f} ms,"
-                f" non-200 {data['non200']}, load {load:.2f}")  # fmt: skip
+            log(
+                f"{key}: {data['rps']:.0f} req/s, p50 {data['p50_us'] / 1000:.1f} ms,"
+                f" p99 {data['p99_us'] / 1000:.1f} ms, non-200 {data['non200']}, load {load:.2f}"
+            )
             if key == "R":
                 r_runs.append(data)
             else:
@@ -563,6 +622,7 @@ def main() -> None:
         "rps": r_rps,
         "rps_runs": [round(d["rps"], 1) for d in r_runs],
         "p50_us": statistics.mean(d["p50_us"] for d in r_runs),
+        "p95_us": statistics.mean(d["p95_us"] for d in r_runs),
         "p99_us": statistics.mean(d["p99_us"] for d in r_runs),
     }
 
@@ -571,14 +631,16 @@ def main() -> None:
     p5 = sis_sync(args) if args.with_sis else None
     description["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
 
-    table = render_table(results, r_rps, p3, p6, p5, args)
+    table = render_table(results, r_rps, p3, p6, p5, args, profiles)
     print()
     print(table)
     document = {
         "issue": 9,
         "started_at": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(time.time() - started),
-        "git_commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+        "git_commit": subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
         "machine": description,
         "settings": {
             "scale": args.scale,
@@ -591,6 +653,7 @@ def main() -> None:
         "dataset": dataset,
         "pages": results,
         "P3_access_filter_cost": p3,
+        "profiles": profiles,
         "P6_photo_pipeline": {k: v for k, v in p6.items() if k != "output"},
         "P5_sis_sync": p5,
         "table": table,
@@ -611,7 +674,7 @@ TARGETS = {
 }
 
 
-def render_table(results, r_rps, p3, p6, p5, args) -> str:  # noqa: ANN001
+def render_table(results, r_rps, p3, p6, p5, args, profiles) -> str:  # noqa: ANN001
     lines = [
         f"Följa benchmarks — scale {args.scale:g}, {args.connections} connections, {args.duration} s per page, "
         f"gunicorn {args.workers} workers; load average {os.getloadavg()[0]:.2f}",
@@ -639,7 +702,8 @@ def render_table(results, r_rps, p3, p6, p5, args) -> str:  # noqa: ANN001
     for name, data in p3.items():
         lines.append(
             f"P3 {name:<28} with filters {data['with_ms_median']:.2f} ms, without {data['without_ms_median']:.2f} ms"
-            f" (median in PostgreSQL)  ratio {data['ratio']:.2f}  target ≤ 1.3  {'yes' if data['ratio'] <= 1.3 else 'no'}"
+            f" (median in PostgreSQL)  ratio {data['ratio']:.2f}  target ≤ 1.3"
+            f"  {'yes' if data['ratio'] <= 1.3 else 'no'}"
         )
     if p6.get("cpu_s") is not None:
         cpu = p6["cpu_s"]
@@ -655,6 +719,11 @@ def render_table(results, r_rps, p3, p6, p5, args) -> str:  # noqa: ANN001
             )
     else:
         lines.append("P5 SIS full sync: not run (make bench BENCH_ARGS=--with-sis)")
+    lines.append("")
+    lines.append("Where one request's time goes (in-process, ms; cProfile shares overlap and are inflated):")
+    for key, data in profiles.items():
+        shares = ", ".join(f"{k} {v}" for k, v in data["profiled_ms"].items())
+        lines.append(f"  {key:<7} CPU {data['cpu_ms']:>6.1f}  wall {data['wall_ms']:>6.1f}  | {shares}")
     return "\n".join(lines)
 
 
