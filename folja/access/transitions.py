@@ -179,11 +179,33 @@ def forget_current_terms() -> None:
     cache.delete(TERMS_CACHE_KEY)
 
 
+_MEMO = "_folja_accepted_terms"
+
+
+def forget_accepted_terms(guardian: Person) -> None:
+    """Drop the answer memoised on this person object (called when the guardian decides)."""
+    guardian.__dict__.pop(_MEMO, None)
+
+
 def organisations_with_accepted_terms(guardian: Person) -> tuple[list[int], bool]:
-    """Return (organisation ids whose current terms the guardian accepted, default accepted?)."""
+    """Return (organisation ids whose current terms the guardian accepted, default accepted?).
+
+    Memoised on the person object, which lives for one request, keyed by the current terms: a new
+    version of any terms is a new key, and a decision by the guardian drops the memo.
+    """
     current = current_terms_by_organisation()
     if not current:
         return [], True
+    key = tuple(sorted(current.items(), key=lambda item: (item[0] is not None, item[0] or 0)))
+    memo = guardian.__dict__.get(_MEMO)
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    answer = _organisations_with_accepted_terms(guardian, current)
+    guardian.__dict__[_MEMO] = (key, answer)
+    return answer
+
+
+def _organisations_with_accepted_terms(guardian: Person, current: dict[int | None, int]) -> tuple[list[int], bool]:
     decided = {}
     for terms_id, accepted in (
         TermsDecision.objects.filter(guardian=guardian, terms_id__in=current.values())

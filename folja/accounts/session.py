@@ -21,7 +21,7 @@ STARTED_KEY = "folja_started"
 def start_session(request: HttpRequest, person: Person, role: Role, *, method: str, loa: str = "") -> User:
     """Sign the person in acting as `role`; login() rotates the session key."""
     user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="folja.accounts.backends.PersonModelBackend")
     request.session[ROLE_KEY] = str(role)
     request.session[METHOD_KEY] = method
     request.session[LOA_KEY] = loa

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from folja.access import policy
 from folja.access.audit import record_action
 from folja.access.models import AuditAction
-from folja.access.transitions import forget_current_terms
+from folja.access.transitions import forget_accepted_terms, forget_current_terms
 from folja.accounts.roles import Role, Viewer
 from folja.directory.models import Organisation, Person
 from folja.transitions.models import TermsDecision, TermsOfUse, TransitionConsent
@@ -54,6 +54,7 @@ def terms_decide(*, actor: Viewer, terms: TermsOfUse, accepted: bool) -> TermsDe
     decision = TermsDecision.objects.create(
         guardian=actor.person, terms=terms, accepted=accepted, decided_at=timezone.now()
     )
+    forget_accepted_terms(actor.person)
     return decision
 
 
