@@ -180,6 +180,13 @@ def staff_groups(staff: Person, on: dt.date | None = None) -> QuerySet[Group]:
     )
 
 
+def has_duty_in(person: Person, organisation_id: int | None, on: dt.date | None = None) -> bool:
+    """Return whether the person has an active duty in the organisation (True when none is named)."""
+    if organisation_id is None:
+        return True
+    return active_duties(person, on).filter(organisation_id=organisation_id).exists()
+
+
 def may_sign_in_as(person: Person, role: Role, on: dt.date | None = None) -> bool:
     """Return whether the person may hold a session in the role (checked at sign-in and per request)."""
     if person.sealed_at is not None:  # R5: a sealed person has no session

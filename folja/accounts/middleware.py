@@ -9,9 +9,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from folja.access.policy import may_sign_in_as
+from folja.access.policy import has_duty_in, may_sign_in_as
 from folja.accounts.roles import Role, Viewer
-from folja.accounts.session import LAST_SEEN_KEY, ROLE_KEY, STARTED_KEY, end_session
+from folja.accounts.session import LAST_SEEN_KEY, ORGANISATION_KEY, ROLE_KEY, STARTED_KEY, end_session
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,9 @@ class ViewerMiddleware:
             elif now - last_seen > settings.FOLJA_SESSION_IDLE_SECONDS:
                 logger.info("session ended after idle timeout", extra={"user_id": user.pk})
                 end_session(request)
-            elif not may_sign_in_as(user.person, Role(role_value)):
+            elif not may_sign_in_as(user.person, Role(role_value)) or not has_duty_in(
+                user.person, request.session.get(ORGANISATION_KEY)
+            ):
                 # The relationship that allowed the session (guardianship, duty, placement) has ended.
                 logger.info("session ended: role no longer held", extra={"user_id": user.pk, "role": role_value})
                 end_session(request)

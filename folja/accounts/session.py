@@ -14,17 +14,26 @@ from folja.directory.models import Person
 ROLE_KEY = "folja_role"
 METHOD_KEY = "folja_method"
 LOA_KEY = "folja_loa"
+ORGANISATION_KEY = "folja_sso_organisation"
 LAST_SEEN_KEY = "folja_last_seen"
 STARTED_KEY = "folja_started"
 
 
-def start_session(request: HttpRequest, person: Person, role: Role, *, method: str, loa: str = "") -> User:
-    """Sign the person in acting as `role`; login() rotates the session key."""
+def start_session(
+    request: HttpRequest, person: Person, role: Role, *, method: str, loa: str = "", organisation_id: int | None = None
+) -> User:
+    """Sign the person in acting as `role`; login() rotates the session key.
+
+    With `organisation_id` (an organisation's own SSO) the session holds only while the person has
+    an active duty in that organisation: its IdP vouched for nothing else.
+    """
     user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
     login(request, user, backend="folja.accounts.backends.PersonModelBackend")
     request.session[ROLE_KEY] = str(role)
     request.session[METHOD_KEY] = method
     request.session[LOA_KEY] = loa
+    if organisation_id is not None:
+        request.session[ORGANISATION_KEY] = organisation_id
     now = int(time.time())
     request.session[LAST_SEEN_KEY] = now
     # The absolute lifetime counts from here; the cookie's max-age alone would trust the browser.

@@ -147,7 +147,14 @@ def complete_sign_in(
             end_session(request)
         request.session[NOT_FOUND_ROLE_KEY] = str(role)
         return redirect("accounts:not_found")
-    start_session(request, person, role, method=identity.method, loa=identity.loa)
+    start_session(
+        request,
+        person,
+        role,
+        method=identity.method,
+        loa=identity.loa,
+        organisation_id=organisation.pk if organisation is not None else None,
+    )
     audit(
         request,
         method=identity.method,
