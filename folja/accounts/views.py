@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -70,11 +69,3 @@ def demo_login(request: HttpRequest) -> HttpResponse:
         logger.info("demo sign-in", extra={"role": role_value})
         return redirect("core:home")
     return render(request, "accounts/demo_login.html", {"personas": demo_personas()})
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

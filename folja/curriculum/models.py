@@ -60,6 +60,16 @@ class GoalQuerySet(models.QuerySet):
         """Return goals of curriculum versions that have not been replaced."""
         return self.filter(Q(curriculum__in_force_to__isnull=True))
 
+    def recently_used_by(self, author: object, limit: int = 8) -> GoalQuerySet:
+        """Return the goals this author linked to posts most recently, newest first."""
+        from django.db.models import Max
+
+        return (
+            self.filter(post_goals__post__author=author)
+            .annotate(last_used=Max("post_goals__post__created_at"))
+            .order_by("-last_used")[:limit]
+        )
+
 
 class Goal(models.Model):
     """One goal item of one curriculum version; `key` is stable across versions and positions."""

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -302,14 +301,3 @@ def photo_consent_set(*, actor: Viewer, child: Person, allowed: bool) -> PhotoCo
         child=child, defaults={"allowed": allowed, "set_by": actor.person, "set_at": timezone.now()}
     )
     return consent
-
-
-def goals_recently_used(author: Person, limit: int = 8) -> QuerySet[Goal]:
-    """Return the goals this author linked most recently, newest first."""
-    from django.db.models import Max
-
-    return (
-        Goal.objects.filter(post_goals__post__author=author)
-        .annotate(last_used=Max("post_goals__post__created_at"))
-        .order_by("-last_used")[:limit]
-    )

@@ -77,7 +77,9 @@ class CommentForm(forms.Form):
     body = forms.CharField(label=_("Kommentar"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
     family = forms.ChoiceField(label=_("Kommentaren gäller"), required=False)
 
-    def __init__(self, *args: object, families: Sequence[Person] = (), named: Sequence = (), **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, families: Sequence[Person] = (), named: Sequence[Person] = (), **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._children: dict[str, Person] = {}
         self._default: Person | None = None
@@ -91,7 +93,7 @@ class CommentForm(forms.Form):
             self._default = next(iter(self._children.values())) if len(self._children) == 1 else None
         else:
             # Staff: to everyone the post reaches, or to one family only.
-            self._children = {str(pc.child.uuid): pc.child for pc in named}
+            self._children = {str(child.uuid): child for child in named}
             self.fields["family"].choices = [("", _("Alla som ser inlägget"))] + [
                 (k, _("Bara familjen till %(name)s") % {"name": c.full_name}) for k, c in self._children.items()
             ]

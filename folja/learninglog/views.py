@@ -160,8 +160,11 @@ def group_members(request: HttpRequest, group_uuid: str) -> HttpResponse:
 def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
     """Render one post with its comments and the comment form."""
     viewer = request.viewer
-    post = policy.get_post_for(viewer, post_uuid)
-    post = policy.with_listing_data(viewer, policy.visible_posts(viewer, include_drafts=True).filter(pk=post.pk)).get()
+    post = policy.with_listing_data(
+        viewer, policy.visible_posts(viewer, include_drafts=True).filter(uuid=post_uuid)
+    ).first()
+    if post is None:
+        raise Http404
     comments = policy.visible_comments(viewer, post)
     families = list(policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
     named_ids = [pc.child_id for pc in post.visible_named]
@@ -176,7 +179,9 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
     context = {
         "post": post,
         "comments": comments,
-        "comment_form": CommentForm(families=families, named=post.visible_named if viewer.is_staff else []),
+        "comment_form": CommentForm(
+            families=families, named=[pc.child for pc in post.visible_named] if viewer.is_staff else []
+        ),
         "may_edit": viewer.is_staff and policy.may_edit_post(viewer, post),
         "photo_consent_missing": actions.photo_consent_missing(post)
         if viewer.is_staff and not post.is_published
@@ -191,16 +196,7 @@ def comment_create(request: HttpRequest, post_uuid: str) -> HttpResponse:
     viewer = request.viewer
     post = policy.get_post_for(viewer, post_uuid, include_drafts=False)
     families = list(policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
-    named = (
-        [
-            pc
-            for pc in policy.with_listing_data(viewer, policy.visible_posts(viewer).filter(pk=post.pk))
-            .get()
-            .visible_named
-        ]
-        if viewer.is_staff
-        else []
-    )
+    named = list(policy.named_children_visible_on_post(viewer, post)) if viewer.is_staff else []
     form = CommentForm(request.POST, families=families, named=named)
     if form.is_valid():
         try:
@@ -237,7 +233,7 @@ def _goal_choices(request: HttpRequest) -> tuple[list[Goal], list[Goal]]:
     query = fold(request.GET.get("q", "").strip())
     if query:
         goals = goals.filter(search_text__contains=query)
-    recent = list(actions.goals_recently_used(request.viewer.person)) if not query else []
+    recent = list(Goal.objects.recently_used_by(request.viewer.person)) if not query else []
     return recent, list(goals)
 
 
@@ -302,7 +298,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         form.add_error(None, exc)
         return render(request, "learninglog/compose.html", _compose_context(request, form), status=400)
-    rejected = _attach_files(request, post, form)
+    rejected = _attach_files(request, post)
     if rejected or "publish" not in request.POST:
         if not rejected:
             messages.success(request, _("Utkastet är sparat."))
@@ -310,17 +306,17 @@ def compose(request: HttpRequest) -> HttpResponse:
     return _publish_or_warn(request, post, confirmed=data.get("confirm_photo_consent", False))
 
 
-def _attach_files(request: HttpRequest, post: object, form: PostForm) -> bool:
-    """Attach the uploaded files; return True when one was rejected (the post is kept as a draft)."""
+def _attach_files(request: HttpRequest, post: object, *, first_seq: int = 0) -> bool:
+    """Attach the uploaded files; return True when one was rejected (a draft then stays a draft)."""
     rejected = False
-    for seq, upload in enumerate(request.FILES.getlist("files")):
+    for seq, upload in enumerate(request.FILES.getlist("files"), start=first_seq):
         try:
             media_attach(actor=request.viewer.person, post=post, upload=upload, seq=seq)
         except MediaRejected as exc:
             rejected = True
             messages.error(request, _("%(name)s: %(reason)s") % {"name": upload.name, "reason": " ".join(exc.messages)})
             logger.info("upload rejected", extra={"post": str(post.uuid), "reason": exc.code})
-    if rejected:
+    if rejected and post.status == PostStatus.DRAFT:
         messages.warning(request, _("Inlägget är sparat som utkast. Övriga filer är bifogade."))
     return rejected
 
@@ -401,14 +397,7 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
     except ValidationError as exc:
         form.add_error(None, exc)
         return render(request, "learninglog/compose.html", _compose_context(request, form, post=post), status=400)
-    existing = post.media.count()
-    rejected = False
-    for seq, upload in enumerate(request.FILES.getlist("files"), start=existing):
-        try:
-            media_attach(actor=viewer.person, post=post, upload=upload, seq=seq)
-        except MediaRejected as exc:
-            rejected = True
-            messages.error(request, _("%(name)s: %(reason)s") % {"name": upload.name, "reason": " ".join(exc.messages)})
+    rejected = _attach_files(request, post, first_seq=post.media.count())
     if "publish" in request.POST and post.status == PostStatus.DRAFT and not rejected:
         return _publish_or_warn(request, post, confirmed=data.get("confirm_photo_consent", False))
     messages.success(request, _("Ändringarna är sparade."))

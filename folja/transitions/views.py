@@ -15,7 +15,6 @@ from folja.access import transitions as access_transitions
 from folja.access.audit import record_reads
 from folja.access.models import AuditAction
 from folja.accounts.decorators import guardian_required, guardian_terms_required, staff_required
-from folja.accounts.roles import Viewer
 from folja.transitions import actions
 
 
@@ -26,10 +25,6 @@ class ConsentForm(forms.Form):
         choices=[("yes", gettext_lazy("Ja")), ("no", gettext_lazy("Nej"))],
         widget=forms.RadioSelect,
     )
-
-
-def _guardian_children_regardless_of_terms(viewer: Viewer):  # noqa: ANN202
-    return policy.children_of_guardian(viewer.person)
 
 
 @guardian_required
@@ -92,7 +87,7 @@ def preview(request: HttpRequest, child_uuid: str) -> HttpResponse:
 def terms(request: HttpRequest) -> HttpResponse:
     """Render the current terms the guardian has not accepted yet, with accept and decline (R9)."""
     viewer = request.viewer
-    pending = access_transitions.terms_pending_for(viewer.person, _guardian_children_regardless_of_terms(viewer))
+    pending = access_transitions.terms_pending_for(viewer.person, policy.children_of_guardian(viewer.person))
     if not pending:
         return redirect("core:home")
     return render(request, "transitions/terms.html", {"pending": pending})
@@ -102,7 +97,7 @@ def terms(request: HttpRequest) -> HttpResponse:
 @require_POST
 def terms_decide(request: HttpRequest, terms_uuid: str) -> HttpResponse:
     viewer = request.viewer
-    pending = access_transitions.terms_pending_for(viewer.person, _guardian_children_regardless_of_terms(viewer))
+    pending = access_transitions.terms_pending_for(viewer.person, policy.children_of_guardian(viewer.person))
     chosen = next((t for t in pending if str(t.uuid) == terms_uuid), None)
     if chosen is None:
         raise Http404
