@@ -95,6 +95,8 @@ def production_env(args: argparse.Namespace, secret_key: str) -> dict[str, str]:
             "FOLJA_VAR_DIR": str(ROOT / "var" / "bench"),
             "FOLJA_LOG_LEVEL": "WARNING",
             "FOLJA_DB_CONN_MAX_AGE": str(args.conn_max_age),
+            # More than one worker: the shared cache docs/operations.md asks for (sessions, fragments).
+            "FOLJA_CACHE_URL": args.cache_url,
         }
     )
     return env
@@ -534,6 +536,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers (2 per core)")
     parser.add_argument("--conn-max-age", type=int, default=60, help="FOLJA_DB_CONN_MAX_AGE for the server")
+    parser.add_argument(
+        "--cache-url",
+        default="redis://127.0.0.1:6379/3",
+        help="FOLJA_CACHE_URL for the server (flushed at the start; '' for the per-process cache)",
+    )
     parser.add_argument("--with-sis", action="store_true", help="also run P5, the SIS full sync (minutes)")
     parser.add_argument("--only", help="comma-separated page keys to load (e.g. R,P1)")
     parser.add_argument("--skip-dataset", action="store_true", help="do not check or build the dataset")
@@ -556,6 +563,10 @@ def main() -> None:
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     os.environ.clear()
     os.environ.update(env)
+    if args.cache_url:
+        import redis
+
+        redis.Redis.from_url(args.cache_url).flushdb()  # no sessions or fragments of an earlier run
     import django
 
     django.setup()

@@ -202,6 +202,28 @@ TASKS = {
     }
 }
 
+# Cache. Per process by default. With several app servers (or to share rendered post fragments
+# between workers) set FOLJA_CACHE_URL to a Redis URL: sign-in rate limits then hold across
+# servers, and sessions are read from the cache and written through to the database.
+FOLJA_CACHE_URL = env.str("FOLJA_CACHE_URL", "")
+if FOLJA_CACHE_URL:
+    if not FOLJA_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("FOLJA_CACHE_URL must be a Redis URL (redis://, rediss:// or unix://)")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": FOLJA_CACHE_URL,
+            "KEY_PREFIX": "folja",
+        }
+    }
+    # Only with a shared cache: a per-process cache would keep a signed-out session alive in the
+    # other processes until it expired there.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}}
+    }
+
 # Sessions and cookies.
 SESSION_COOKIE_AGE = env.int("FOLJA_SESSION_MAX_SECONDS", 12 * 3600, minimum=60)
 FOLJA_SESSION_IDLE_SECONDS = env.int("FOLJA_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)

@@ -13,11 +13,13 @@ import uuid as uuid_module
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import JSONObject
 from django.http import Http404
 
-from folja.access import transitions
+from folja.access import memo, transitions
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
+from folja.core.db import JSONList, json_list
 from folja.directory.models import (
     UNIT_WIDE_DUTY_ROLES,
     Duty,
@@ -192,7 +194,7 @@ def may_sign_in_as(person: Person, role: Role, on: dt.date | None = None) -> boo
     if person.sealed_at is not None:  # R5: a sealed person has no session
         return False
     if role == Role.GUARDIAN:
-        return children_of_guardian(person, on).exists()
+        return bool(_guardian_children(person, on))
     if role == Role.STAFF:
         return active_duties(person, on).exists()
     if role == Role.CHILD:
@@ -240,16 +242,48 @@ def staff_for_sso(organisation: Organisation, *, civic_number: str = "", school_
 # ---------------------------------------------------------------------------------------------
 
 
+def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tuple[Person, bool]]:
+    """Return the guardian's children on the platform (R1, R5, R6), each with whether R9 lets the
+    guardian see it: one query per request (access/memo.py), shared by the session check, the
+    child getter and every filter that names the guardian's visible children."""
+    day = _day(on)
+
+    def compute() -> list[tuple[Person, bool]]:
+        not_ended = Q(end_date__isnull=True) | Q(end_date__gte=day)
+        orgs = Placement.objects.filter(not_ended, child=OuterRef("pk")).values(v=JSONObject(o="organisation_id"))
+        children = children_of_guardian(guardian, day).annotate(_placement_orgs=JSONList(orgs))
+        # R9: the guardian accepted the current terms of use where the child is placed.
+        return [
+            (child, transitions.terms_allow(guardian, {p["o"] for p in json_list(child._placement_orgs)}))
+            for child in children.order_by("given_name", "family_name", "pk")
+        ]
+
+    return memo.memoised(("guardian_children", guardian.pk, day), compute)
+
+
+def guardian_has_pending_terms(guardian: Person) -> bool:
+    """Return whether R9 hides any of the guardian's children today: current terms not yet accepted."""
+    return any(not ok for _child, ok in _guardian_children(guardian))
+
+
 def visible_children(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Person]:
     """Return the children whose records the viewer may open (R1, R5, R6, R9)."""
     if viewer.role == Role.GUARDIAN:
         # R1: the child's guardians; R9: only once they accepted the current terms of use.
-        return children_of_guardian(viewer.person, on).filter(transitions.terms_gate(viewer.person))
+        return Person.objects.filter(pk__in=visible_children_ref(viewer, on))
     if viewer.role == Role.CHILD:
         return Person.objects.unsealed().filter(pk=viewer.person.pk).filter(has_placement_on_platform(on))  # R1
     if viewer.role == Role.STAFF:
         return connected_children(viewer.person, on)  # R1: staff connected now
     return Person.objects.none()  # R12: deny by default
+
+
+def visible_children_ref(viewer: Viewer, on: dt.date | None = None) -> list[int] | QuerySet[Person]:
+    """Return the viewer's visible children for `__in` filters: a guardian's as the memoised ids
+    (a literal list plans faster than a subquery), anyone else's as the `visible_children` query."""
+    if viewer.role == Role.GUARDIAN:
+        return [child.pk for child, ok in _guardian_children(viewer.person, on) if ok]  # R1, R5, R6, R9
+    return visible_children(viewer, on)
 
 
 def family_children_with_placements(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Person]:
@@ -267,6 +301,15 @@ def family_children_with_placements(viewer: Viewer, on: dt.date | None = None) -
 
 def get_child_for(viewer: Viewer, child_uuid: uuid_module.UUID | str, on: dt.date | None = None) -> Person:
     """Return the child if the viewer may see it, else raise Http404."""
+    if viewer.role == Role.GUARDIAN:
+        try:
+            wanted = uuid_module.UUID(str(child_uuid))
+        except ValueError:
+            raise Http404 from None
+        for child, ok in _guardian_children(viewer.person, on):
+            if ok and child.uuid == wanted:
+                return child
+        raise Http404
     try:
         return visible_children(viewer, on).get(uuid=child_uuid)
     except (Person.DoesNotExist, ValueError, TypeError, ValidationError):
@@ -278,7 +321,7 @@ def get_child_for(viewer: Viewer, child_uuid: uuid_module.UUID | str, on: dt.dat
 # ---------------------------------------------------------------------------------------------
 
 
-def _posts_naming(children: QuerySet[Person]) -> Q:
+def _posts_naming(children: list[int] | QuerySet[Person]) -> Q:
     return Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=children)))
 
 
@@ -312,7 +355,7 @@ def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: 
     """
     live = Post.objects.live()  # a deleted post is visible to no one
     if viewer.role in (Role.GUARDIAN, Role.CHILD):
-        return live.filter(status=PostStatus.PUBLISHED).filter(_posts_naming(visible_children(viewer, on)))  # R1
+        return live.filter(status=PostStatus.PUBLISHED).filter(_posts_naming(visible_children_ref(viewer, on)))  # R1
     if viewer.role == Role.STAFF:
         published_or_own_draft = Q(status=PostStatus.PUBLISHED)
         if include_drafts:
@@ -343,6 +386,10 @@ def get_post_for(
 
 def timeline_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> QuerySet[Post]:
     """Return the posts of a child's timeline the viewer may read: individual and group posts naming the child."""
+    if viewer.role == Role.GUARDIAN and child.pk in visible_children_ref(viewer, on):
+        # R1 for a child the guardian may see: every published post naming it. This is what
+        # visible_posts(viewer).filter(names the child) says, without its second condition.
+        return Post.objects.live().filter(status=PostStatus.PUBLISHED).filter(_posts_naming([child.pk]))
     return visible_posts(viewer, on).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
 
 
@@ -396,7 +443,7 @@ def comment_filter(viewer: Viewer, on: dt.date | None = None) -> Q:
     """
     if viewer.role not in (Role.GUARDIAN, Role.CHILD, Role.STAFF):
         return Q(pk__in=[])  # R12
-    children = visible_children(viewer, on)
+    children = visible_children_ref(viewer, on)
     if viewer.role == Role.STAFF:
         # Staff read the family threads of the children they are connected to, hidden ones included.
         return Q(family_child__isnull=True) | Q(family_child__in=children)
@@ -547,7 +594,7 @@ def with_listing_data(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None 
         .values("n")
     )
     # R5 (sealed first); R1/R8 staff see connected children's names; R2/R3 families their own.
-    named = PostChild.objects.filter(child__sealed_at__isnull=True, child__in=visible_children(viewer, on))
+    named = PostChild.objects.filter(child__sealed_at__isnull=True, child__in=visible_children_ref(viewer, on))
     return (
         posts.select_related("author", "group", "school_unit")
         .annotate(visible_comment_count=Subquery(count_visible, output_field=IntegerField()))

@@ -13,11 +13,13 @@ Boundary dates (R8), defined once here and documented in docs/access.md:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db.models import DateField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from folja.access import memo
 from folja.directory.models import Guardianship, Organisation, Person, Placement, RelationType
 from folja.transitions.models import TermsDecision, TermsOfUse, TransitionConsent
 
@@ -177,32 +179,27 @@ def current_terms_by_organisation() -> dict[int | None, int]:
 
 def forget_current_terms() -> None:
     cache.delete(TERMS_CACHE_KEY)
-
-
-_MEMO = "_folja_accepted_terms"
+    memo.forget()
 
 
 def forget_accepted_terms(guardian: Person) -> None:
-    """Drop the answer memoised on this person object (called when the guardian decides)."""
-    guardian.__dict__.pop(_MEMO, None)
+    """Drop this request's memoised answers (called when the guardian decides)."""
+    memo.forget()
 
 
 def organisations_with_accepted_terms(guardian: Person) -> tuple[list[int], bool]:
     """Return (organisation ids whose current terms the guardian accepted, default accepted?).
 
-    Memoised on the person object, which lives for one request, keyed by the current terms: a new
-    version of any terms is a new key, and a decision by the guardian drops the memo.
+    Memoised for the request (access/memo.py), keyed by the current terms: a new version of any
+    terms is a new key, and a decision by the guardian drops the memo.
     """
     current = current_terms_by_organisation()
     if not current:
         return [], True
     key = tuple(sorted(current.items(), key=lambda item: (item[0] is not None, item[0] or 0)))
-    memo = guardian.__dict__.get(_MEMO)
-    if memo is not None and memo[0] == key:
-        return memo[1]
-    answer = _organisations_with_accepted_terms(guardian, current)
-    guardian.__dict__[_MEMO] = (key, answer)
-    return answer
+    return memo.memoised(
+        ("accepted_terms", guardian.pk, key), lambda: _organisations_with_accepted_terms(guardian, current)
+    )
 
 
 def _organisations_with_accepted_terms(guardian: Person, current: dict[int | None, int]) -> tuple[list[int], bool]:
@@ -220,23 +217,21 @@ def _organisations_with_accepted_terms(guardian: Person, current: dict[int | Non
     return orgs, default_accepted
 
 
-def terms_gate(guardian: Person) -> Q:
-    """Return a filter on Person (children): R9, the guardian accepted the current terms of every
-    organisation where the child is placed (its own terms, or the platform default without them)."""
+def terms_allow(guardian: Person, organisation_ids: Iterable[int]) -> bool:
+    """Return R9 for one child: whether the guardian accepted the current terms of every
+    organisation where the child has a placement that has not ended (`organisation_ids`): the
+    organisation's own terms, or the platform default where it has none."""
     current = current_terms_by_organisation()
     if not current:
-        return Q()  # no terms published anywhere: nothing to accept
+        return True  # no terms published anywhere: nothing to accept
     accepted_orgs, default_accepted = organisations_with_accepted_terms(guardian)
-    with_own_terms = [org for org in current if org is not None]
-    not_ended = Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate())
-    placements = Placement.objects.filter(not_ended, child=OuterRef("pk"))
-    # R9: a placement in an organisation with its own terms that the guardian has not accepted…
-    unaccepted_own = placements.filter(organisation__in=with_own_terms).exclude(organisation__in=accepted_orgs)
-    gate = ~Exists(unaccepted_own)
-    if not default_accepted:
-        # …or a placement in an organisation that uses the platform default, not accepted.
-        gate &= ~Exists(placements.exclude(organisation__in=with_own_terms))
-    return gate
+    for organisation_id in organisation_ids:
+        if organisation_id in current:
+            if organisation_id not in accepted_orgs:
+                return False  # its own terms, not accepted
+        elif not default_accepted:
+            return False  # the platform default applies there, not accepted
+    return True
 
 
 def terms_pending_for(guardian: Person, children: QuerySet[Person]) -> list[TermsOfUse]:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from folja.access import memo
 from folja.access.policy import has_duty_in, may_sign_in_as
 from folja.accounts.roles import Role, Viewer
 from folja.accounts.session import LAST_SEEN_KEY, ORGANISATION_KEY, ROLE_KEY, STARTED_KEY, end_session
@@ -23,6 +24,11 @@ class ViewerMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The viewer's relationships are looked up once per request (access/memo.py).
+        with memo.request_scope():
+            return self._call(request)
+
+    def _call(self, request: HttpRequest) -> HttpResponse:
         request.viewer = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and getattr(user, "person_id", None):

@@ -28,7 +28,7 @@ from django.utils.text import slugify
 
 from folja.core.dates import today
 from folja.curriculum.loader import fold
-from folja.curriculum.models import Curriculum, Goal, GoalArea
+from folja.curriculum.models import Curriculum, Goal, GoalArea, forget_goal_choices
 
 # A reworded item is "the same goal" when its text is at least this similar to the old one.
 SIMILARITY_FOR_CHANGED = 0.75
@@ -515,4 +515,6 @@ def import_documents(documents: list[Any], *, dry_run: bool = False) -> list[Imp
         reports = [apply(p) for p in parsed]
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            transaction.on_commit(forget_goal_choices)
     return reports

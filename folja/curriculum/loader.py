@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from folja.curriculum.models import Curriculum, Goal, GoalArea
+from folja.curriculum.models import Curriculum, Goal, GoalArea, forget_goal_choices
 
 
 def fold(text: str) -> str:
@@ -25,6 +25,7 @@ def load_lpfo18(path: Path | None = None) -> Curriculum:
     path = path or Path(settings.FOLJA_CURRICULUM_DIR) / "lpfo18.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     meta = data["curriculum"]
+    transaction.on_commit(forget_goal_choices)
     curriculum, _ = Curriculum.objects.update_or_create(
         code=meta["code"],
         version=meta["in_force_from"],

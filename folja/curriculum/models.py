@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -53,6 +54,24 @@ class GoalArea(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+
+GOAL_CHOICES_CACHE_KEY = "curriculum:current-goal-choices"
+
+
+def current_goal_choices() -> list[tuple[str, str]]:
+    """Return (key, "area code + text") of the current goals in curriculum order, cached for
+    five minutes: every list page's filter offers them, and they change only by an import."""
+    choices = cache.get(GOAL_CHOICES_CACHE_KEY)
+    if choices is None:
+        goals = Goal.objects.current().select_related("area").order_by("area__seq", "seq")
+        choices = [(g.key, f"{g.area.code} {g.text}") for g in goals]
+        cache.set(GOAL_CHOICES_CACHE_KEY, choices, 300)
+    return choices
+
+
+def forget_goal_choices() -> None:
+    cache.delete(GOAL_CHOICES_CACHE_KEY)
 
 
 class GoalQuerySet(models.QuerySet):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from folja.curriculum.models import Goal
+from folja.curriculum.models import Goal, current_goal_choices
 from folja.directory.models import Group, Person
 from folja.learninglog.models import PostKind
 
@@ -111,8 +111,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        goals = Goal.objects.current().select_related("area").order_by("area__seq", "seq")
-        self.fields["goal"].choices = [("", _("Alla mål"))] + [(g.key, f"{g.area.code} {g.text}") for g in goals]
+        self.fields["goal"].choices = [("", _("Alla mål")), *current_goal_choices()]
 
 
 class PhotoConsentForm(forms.Form):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from folja.access import policy
+from folja.access import listing, policy
 from folja.access.audit import reads_of_child, record_reads
 from folja.access.models import AuditAction
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
@@ -48,8 +48,8 @@ def _filtered(posts: QuerySet, form: FilterForm) -> QuerySet:
     return posts
 
 
-def _page(request: HttpRequest, posts: QuerySet) -> tuple[list, str | None]:
-    """Return one page of posts and the cursor for the next page (the last post's uuid)."""
+def _page(request: HttpRequest, posts: QuerySet) -> tuple[list[listing.PostListing], str | None]:
+    """Return one page of posts as list rows and the cursor for the next page (the last post's uuid)."""
     posts = posts.order_by("-activity_date", "-id")
     cursor = request.GET.get("after")
     if cursor:
@@ -59,7 +59,7 @@ def _page(request: HttpRequest, posts: QuerySet) -> tuple[list, str | None]:
             posts = posts.filter(activity_date__lte=anchor["activity_date"]).exclude(
                 activity_date=anchor["activity_date"], id__gte=anchor["id"]
             )
-    page = list(posts[: PAGE_SIZE + 1])
+    page = listing.post_listing(request.viewer, posts, limit=PAGE_SIZE + 1)
     next_cursor = str(page[PAGE_SIZE - 1].uuid) if len(page) > PAGE_SIZE else None
     return page[:PAGE_SIZE], next_cursor
 
@@ -93,9 +93,9 @@ def feed(request: HttpRequest) -> HttpResponse:
     """Render the staff feed: posts (and own drafts) about the children of the viewer's groups."""
     viewer = request.viewer
     form = FilterForm(request.GET or None)
-    posts = _filtered(policy.visible_posts(viewer, include_drafts=True), form)
-    page, cursor = _page(request, policy.with_listing_data(viewer, posts))
+    page, cursor = _page(request, _filtered(policy.visible_posts(viewer, include_drafts=True), form))
     _record_list_reads(request, page, AuditAction.READ_FEED)
+    listing.render_fragments(page)
     return render(
         request,
         "learninglog/feed.html",
@@ -110,7 +110,7 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
     child = policy.get_child_for(viewer, child_uuid)
     form = FilterForm(request.GET or None)
     posts = policy.timeline_posts(viewer, child)
-    page, cursor = _page(request, policy.with_listing_data(viewer, _filtered(posts, form)))
+    page, cursor = _page(request, _filtered(posts, form))
     if viewer.is_staff:
         # R8: mark what reaches a receiving unit from the child's earlier units, with consent.
         own_units = set(
@@ -118,6 +118,7 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
         )
         for post in page:
             post.shared_by_transition = post.school_unit_id not in own_units
+    listing.render_fragments(page)
     record_reads(viewer, AuditAction.READ_TIMELINE, [child.pk], object_type="child", object_uuid=child.uuid)
     return render(
         request,
@@ -133,8 +134,9 @@ def group_log(request: HttpRequest, group_uuid: str) -> HttpResponse:
     group = policy.get_group_for(viewer, group_uuid)
     form = FilterForm(request.GET or None)
     posts = _filtered(policy.group_posts(viewer, group), form)
-    page, cursor = _page(request, policy.with_listing_data(viewer, posts))
+    page, cursor = _page(request, posts)
     _record_list_reads(request, page, AuditAction.READ_GROUP_LOG, school_unit=group.school_unit)
+    listing.render_fragments(page)
     return render(
         request,
         "learninglog/group_log.html",

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from folja.access.policy import children_of_guardian
-from folja.access.transitions import terms_pending_for
+from folja.access.policy import guardian_has_pending_terms
 from folja.accounts.roles import Role
 
 
@@ -15,6 +14,6 @@ def terms_redirect(request: HttpRequest) -> HttpResponse | None:
     viewer = getattr(request, "viewer", None)
     if viewer is None or viewer.role != Role.GUARDIAN:
         return None
-    if terms_pending_for(viewer.person, children_of_guardian(viewer.person)):
+    if guardian_has_pending_terms(viewer.person):
         return redirect("transitions:terms")
     return None

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from folja.access import policy
+from folja.access import listing, policy
 from folja.access import transitions as access_transitions
 from folja.access.audit import record_reads
 from folja.access.models import AuditAction
@@ -65,11 +65,10 @@ def preview(request: HttpRequest, child_uuid: str) -> HttpResponse:
     viewer = request.viewer
     child = policy.get_child_for(viewer, child_uuid)
     unit, start = access_transitions.preview_window(child)
-    posts = list(
-        policy.with_listing_data(viewer, policy.transition_preview_posts(viewer, child)).order_by(
-            "-activity_date", "-id"
-        )[:200]
+    posts = listing.post_listing(
+        viewer, policy.transition_preview_posts(viewer, child).order_by("-activity_date", "-id"), limit=200
     )
+    listing.render_fragments(posts)
     return render(
         request,
         "transitions/preview.html",

@@ -1,0 +1,218 @@
+"""Lists of posts as a page shows them: one query per page, plain objects, rendered fragments cached.
+
+A list page (feed, timeline, group log, transition preview) asks the policy which posts the
+viewer may read, then `post_listing` fetches one page of them in a single query: the columns a
+list shows, the comment count this viewer may read (R2), and the goals, media and the named
+children this viewer may see named (R1/R8 for staff, R2/R3 for families) folded into JSON arrays.
+No model objects are built. Each post's HTML is then cached under a digest of exactly the values
+it is rendered from (and the language), so an edit, a new photo, a new comment or another
+viewer's different view of the same post is simply another key: nothing needs invalidating and
+no viewer can be served HTML built from data it may not see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import time
+import uuid as uuid_module
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONObject
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from folja.accounts.roles import Viewer
+from folja.core.db import JSONList, json_list
+from folja.curriculum.models import Goal
+from folja.learninglog.models import Comment, Post, PostChild, PostGoal, PostStatus
+from folja.media.models import Media
+
+FRAGMENT_TEMPLATE = "learninglog/_post.html"
+FRAGMENT_TTL = 24 * 3600
+_COLUMNS = ("id", "uuid", "title", "body_html", "status", "kind", "version", "activity_date", "school_unit_id")
+
+
+class Person:
+    """A person's name as a list shows it."""
+
+    __slots__ = ("family_name", "given_name", "id")
+
+    def __init__(self, id: int, given_name: str, family_name: str) -> None:
+        self.id, self.given_name, self.family_name = id, given_name, family_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class Named:
+    """A named child on a post (the shape of a PostChild: `.child_id`, `.child.full_name`)."""
+
+    __slots__ = ("child",)
+
+    def __init__(self, child: Person) -> None:
+        self.child = child
+
+    @property
+    def child_id(self) -> int:
+        return self.child.id
+
+
+class PostListing:
+    """One post of a list: what `_post.html` shows and nothing else."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.id: int = row["id"]
+        self.uuid = row["uuid"] if isinstance(row["uuid"], uuid_module.UUID) else uuid_module.UUID(str(row["uuid"]))
+        self.title: str = row["title"]
+        self.body_html: str = row["body_html"]
+        self.status: str = row["status"]
+        self.kind: str = row["kind"]
+        self.version: int = row["version"]
+        self.activity_date: dt.date = row["activity_date"]
+        self.school_unit_id: int = row["school_unit_id"]
+        self.school_unit = {"display_name": row["unit_name"]}
+        self.group = {"display_name": row["group_name"]} if row["group_name"] is not None else None
+        self.author = Person(0, row["author_given"], row["author_family"])
+        self.visible_comment_count: int = row["visible_comment_count"] or 0
+        self.goals = goal_labels([g["id"] for g in json_list(row["goals_json"])])
+        media = sorted(json_list(row["media_json"]), key=lambda m: (m["seq"], m["id"]))
+        self.media = [{**m, "uuid": uuid_module.UUID(str(m["uuid"]))} for m in media]
+        named = sorted(json_list(row["named_json"]), key=lambda n: (n["g"], n["f"], n["id"]))
+        self.visible_named = [Named(Person(n["id"], n["g"], n["f"])) for n in named]
+        self.shared_by_transition = False
+        self.html = ""
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PostStatus.PUBLISHED
+
+    @property
+    def is_edited(self) -> bool:
+        return self.version > 1
+
+    def digest(self, prefix: str) -> str:
+        """Return a key for the fragment: a hash of every value it is rendered from (after `prefix`)."""
+        parts = [
+            prefix,
+            str(self.uuid),
+            self.title,
+            self.body_html,
+            self.status,
+            self.kind,
+            str(self.version),
+            self.activity_date.isoformat(),
+            self.school_unit["display_name"],
+            self.group["display_name"] if self.group else "",
+            self.author.full_name,
+            str(self.visible_comment_count),
+            repr(self.goals),
+            repr([(str(m["uuid"]), m["kind"], m["status"], m["alt_text"], m["original_name"]) for m in self.media]),
+            repr([n.child.full_name for n in self.visible_named]),
+            str(self.shared_by_transition),
+        ]
+        return "post-fragment:" + hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
+
+
+_goals: dict[int, tuple[int, int, str, str]] = {}
+_goals_loaded_at = 0.0
+GOALS_TTL = 300.0
+
+
+def goal_labels(ids: list[int]) -> list[dict[str, str]]:
+    """Return the goals' area codes and texts in curriculum order, from a per-process table.
+
+    Goals are curriculum data shared by every post (tens to a few thousand rows): joining them in
+    the list query cost more planning time than the whole rest of it. The table is reloaded when
+    it is older than five minutes or a goal is not in it.
+    """
+    global _goals_loaded_at
+    if time.monotonic() - _goals_loaded_at > GOALS_TTL or any(i not in _goals for i in ids):
+        loaded = {
+            g.pk: (g.area.seq, g.seq, g.area.code, g.text) for g in Goal.objects.select_related("area").order_by()
+        }
+        _goals.clear()
+        _goals.update(loaded)
+        _goals_loaded_at = time.monotonic()
+    rows = sorted((_goals[i], i) for i in ids if i in _goals)
+    return [{"code": code, "text": text} for (_a, _s, code, text), _i in rows]
+
+
+def listing_queryset(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None = None) -> QuerySet:
+    """Return `posts` (already access-filtered and ordered) as rows with everything a list shows."""
+    from folja.access import policy
+
+    count_visible = (
+        Comment.objects.filter(post=OuterRef("pk"))
+        .filter(policy.comment_filter(viewer, on))
+        .order_by()
+        .values("post")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    goals = PostGoal.objects.filter(post=OuterRef("pk")).values(v=JSONObject(id="goal_id"))
+    media = Media.objects.filter(post=OuterRef("pk")).values(
+        v=JSONObject(
+            id="id",
+            uuid="uuid",
+            kind="kind",
+            status="status",
+            alt_text="alt_text",
+            original_name="original_name",
+            seq="seq",
+        )
+    )
+    # R5 (sealed first); R1/R8 staff see connected children's names; R2/R3 families only their own.
+    named = (
+        PostChild.objects.filter(post=OuterRef("pk"), child__sealed_at__isnull=True)
+        .filter(child__in=policy.visible_children_ref(viewer, on))
+        .values(v=JSONObject(id="child_id", g="child__given_name", f="child__family_name"))
+    )
+    return posts.values(
+        *_COLUMNS,
+        unit_name=F("school_unit__display_name"),
+        group_name=F("group__display_name"),
+        author_given=F("author__given_name"),
+        author_family=F("author__family_name"),
+        visible_comment_count=Subquery(count_visible, output_field=IntegerField()),
+        goals_json=JSONList(goals),
+        media_json=JSONList(media),
+        named_json=JSONList(named),
+    )
+
+
+def post_listing(viewer: Viewer, posts: QuerySet[Post], *, limit: int, on: dt.date | None = None) -> list[PostListing]:
+    """Return the first `limit` of `posts` (access-filtered, ordered) as `PostListing`s, in one query."""
+    return [PostListing(row) for row in listing_queryset(viewer, posts, on)[:limit]]
+
+
+@functools.cache
+def _template_version() -> str:
+    """Return a digest of the fragment template, so a deployed change never meets old fragments."""
+    return hashlib.blake2b(get_template(FRAGMENT_TEMPLATE).template.source.encode(), digest_size=8).hexdigest()
+
+
+def render_fragments(posts: Iterable[PostListing], context: dict[str, Any] | None = None) -> None:
+    """Set `post.html` on each post, from the cache where the same values were rendered before."""
+    posts = list(posts)
+    if not posts:
+        return
+    prefix = f"{_template_version()}:{get_language() or ''}"
+    keys = {post.digest(prefix): post for post in posts}
+    cached = cache.get_many(keys.keys())
+    missing = {}
+    template = None
+    for key, post in keys.items():
+        html = cached.get(key)
+        if html is None:
+            template = template or get_template(FRAGMENT_TEMPLATE)
+            html = missing[key] = template.render({**(context or {}), "post": post})
+        post.html = mark_safe(html)  # our own template's output, escaped when rendered
+    if missing:
+        cache.set_many(missing, FRAGMENT_TTL)
