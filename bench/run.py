@@ -109,17 +109,19 @@ def production_env(args: argparse.Namespace, secret_key: str) -> dict[str, str]:
 
 def make_session(person, role: str) -> str:  # noqa: ANN001
     """Return the key of a new session signed in as the person in the role, as start_session makes it."""
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from folja.accounts.models import User
     from folja.accounts.session import LAST_SEEN_KEY, ROLE_KEY, STARTED_KEY
 
     user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()  # the configured store, as login() uses
     now = int(time.time())
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "folja.accounts.backends.PersonModelBackend"  # as start_session
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[ROLE_KEY] = role
     session[LAST_SEEN_KEY] = now

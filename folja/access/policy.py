@@ -9,10 +9,12 @@ condition with a comment naming it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import uuid as uuid_module
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import JSONObject
 from django.http import Http404
 
@@ -76,38 +78,92 @@ def active_duties(staff: Person, on: dt.date | None = None) -> QuerySet[Duty]:
     return Duty.objects.active(_day(on)).filter(person=staff)
 
 
-def connected_placements(staff: Person, on: dt.date | None = None) -> QuerySet[Placement]:
-    """Return the active placements through which the staff member is connected to a child.
+class StaffConnections:
+    """A staff member's active duties and connected placements on one day (see connected_placements)."""
+
+    def __init__(self, duties: list[dict], placements: list[tuple[int, int, int, dt.date]]) -> None:
+        self.duties = duties
+        self.placement_ids = [p for p, _child, _unit, _first in placements]
+        self.child_ids = sorted({child for _p, child, _unit, _first in placements})
+        self.children_by_unit: dict[int, list[int]] = {}
+        for _p, child, unit, _first in placements:
+            self.children_by_unit.setdefault(unit, []).append(child)
+        # The dates R8 can reach at all: from the earliest window start to the latest first start
+        # of a placement at its unit. A necessary condition only, so PostgreSQL can skip the
+        # consent and window test for older posts.
+        firsts = [first for _p, _child, _unit, first in placements if first is not None]
+        self.r8_dates = (transitions.twelve_months_before(min(firsts)), max(firsts)) if firsts else None
+
+
+def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnections:
+    """Return the staff member's duties and connected placements, looked up once per request.
 
     Connected staff (access-rules.md): S has an active duty at a unit where C has an active
     placement, and either S is assigned to a group C belongs to at that unit, or S's duty there
     is unit-wide (principal, special needs staff, or any duty when the unit's setting
-    "all staff see all children" is on).
+    "all staff see all children" is on). Two queries: the duties with their group assignments,
+    then the placements, starting from the unit-wide units and the assigned groups' members.
     """
     day = _day(on)
-    duties = active_duties(staff, day)
-    unit_wide_units = duties.filter(
-        Q(duty_role__in=UNIT_WIDE_DUTY_ROLES) | Q(school_unit__all_staff_see_all_children=True)
-    ).values("school_unit")
-    assigned_groups = (
-        DutyAssignment.objects.active(day)
-        .filter(duty__in=duties, group__school_unit=OuterRef(OuterRef("school_unit")))
-        .values("group")
-    )
-    in_an_assigned_group = Exists(
-        GroupMembership.objects.active(day).filter(person=OuterRef("child"), group__in=assigned_groups)
-    )
-    return (
-        Placement.objects.active(day)
-        .filter(child__sealed_at__isnull=True)  # R5
-        .filter(school_unit__in=duties.values("school_unit"))  # an active duty at the child's unit
-        .filter(Q(school_unit__in=unit_wide_units) | in_an_assigned_group)
-    )
+
+    def compute() -> StaffConnections:
+        assignments = (
+            DutyAssignment.objects.active(day)
+            .filter(duty=OuterRef("pk"))
+            .values(v=JSONObject(g="group_id", u="group__school_unit_id"))
+        )
+        duties = list(
+            active_duties(staff, day).values(
+                "id",
+                "organisation_id",
+                "school_unit_id",
+                "duty_role",
+                all_see=F("school_unit__all_staff_see_all_children"),
+                groups=JSONList(assignments),
+            )
+        )
+        duty_units = {d["school_unit_id"] for d in duties}  # an active duty at the child's unit
+        unit_wide = {d["school_unit_id"] for d in duties if d["duty_role"] in UNIT_WIDE_DUTY_ROLES or d["all_see"]}
+        groups_by_unit: dict[int, set[int]] = {}
+        for duty in duties:
+            for assignment in json_list(duty["groups"]):
+                if assignment["u"] in duty_units and assignment["u"] not in unit_wide:
+                    groups_by_unit.setdefault(assignment["u"], set()).add(assignment["g"])
+        if not unit_wide and not groups_by_unit:
+            return StaffConnections(duties, [])
+        members = GroupMembership.objects.active(day)
+        connected = [Q(school_unit__in=sorted(unit_wide))] if unit_wide else []
+        connected += [
+            # Assigned to a group the child belongs to at that unit.
+            Q(school_unit=unit, child__in=members.filter(group__in=sorted(groups)).values("person"))
+            for unit, groups in sorted(groups_by_unit.items())
+        ]
+        placements = (
+            Placement.objects.active(day)
+            .filter(child__sealed_at__isnull=True)  # R5
+            .filter(functools.reduce(operator.or_, connected))
+            .annotate(first_start=transitions.first_start_at_unit())
+            .order_by("pk")
+            .values_list("pk", "child_id", "school_unit_id", "first_start")
+        )
+        return StaffConnections(duties, list(placements))
+
+    return memo.memoised(("staff_connections", staff.pk, day), compute)
+
+
+def connected_placements(staff: Person, on: dt.date | None = None) -> QuerySet[Placement]:
+    """Return the active placements through which the staff member is connected to a child (R1)."""
+    return Placement.objects.filter(pk__in=staff_connections(staff, on).placement_ids)
 
 
 def connected_children(staff: Person, on: dt.date | None = None) -> QuerySet[Person]:
     """Return the children the staff member is connected to on the day."""
-    return Person.objects.filter(pk__in=connected_placements(staff, on).values("child"))
+    return Person.objects.filter(pk__in=staff_connections(staff, on).child_ids)
+
+
+def connected_units_of(staff: Person, child: Person, on: dt.date | None = None) -> set[int]:
+    """Return the units where the staff member is connected to the child (R8 marks posts from elsewhere)."""
+    return {unit for unit, children in staff_connections(staff, on).children_by_unit.items() if child.pk in children}
 
 
 def units_of_guardians_children(guardian: Person, on: dt.date | None = None) -> QuerySet[Organisation]:
@@ -186,7 +242,7 @@ def has_duty_in(person: Person, organisation_id: int | None, on: dt.date | None 
     """Return whether the person has an active duty in the organisation (True when none is named)."""
     if organisation_id is None:
         return True
-    return active_duties(person, on).filter(organisation_id=organisation_id).exists()
+    return any(duty["organisation_id"] == organisation_id for duty in staff_connections(person, on).duties)
 
 
 def may_sign_in_as(person: Person, role: Role, on: dt.date | None = None) -> bool:
@@ -196,7 +252,7 @@ def may_sign_in_as(person: Person, role: Role, on: dt.date | None = None) -> boo
     if role == Role.GUARDIAN:
         return bool(_guardian_children(person, on))
     if role == Role.STAFF:
-        return active_duties(person, on).exists()
+        return bool(staff_connections(person, on).duties)
     if role == Role.CHILD:
         return Person.objects.filter(pk=person.pk).filter(has_placement_on_platform(on)).exists()
     return False
@@ -279,10 +335,13 @@ def visible_children(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Pers
 
 
 def visible_children_ref(viewer: Viewer, on: dt.date | None = None) -> list[int] | QuerySet[Person]:
-    """Return the viewer's visible children for `__in` filters: a guardian's as the memoised ids
-    (a literal list plans faster than a subquery), anyone else's as the `visible_children` query."""
+    """Return the viewer's visible children for `__in` filters: a guardian's and a staff member's
+    as the ids memoised for the request (a literal list plans faster than nested subqueries), a
+    child's as the `visible_children` query."""
     if viewer.role == Role.GUARDIAN:
         return [child.pk for child, ok in _guardian_children(viewer.person, on) if ok]  # R1, R5, R6, R9
+    if viewer.role == Role.STAFF:
+        return staff_connections(viewer.person, on).child_ids  # R1: staff connected now
     return visible_children(viewer, on)
 
 
@@ -327,12 +386,18 @@ def _posts_naming(children: list[int] | QuerySet[Person]) -> Q:
 
 def staff_post_filter(staff: Person, on: dt.date | None = None) -> Q:
     """Return the filter on Post for posts a staff member may read (R1, later R8)."""
-    placements = connected_placements(staff, on)
+    connections = staff_connections(staff, on)
     # R1: connected staff see what was documented at the unit where they are connected to a named child.
-    connected_at_post_unit = placements.filter(school_unit=OuterRef(OuterRef("school_unit"))).values("child")
-    r1 = Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=connected_at_post_unit)))
+    r1 = [
+        Q(school_unit=unit) & Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=children)))
+        for unit, children in sorted(connections.children_by_unit.items())
+    ]
+    placements = Placement.objects.filter(pk__in=connections.placement_ids)
+    if connections.r8_dates is None:
+        return functools.reduce(operator.or_, r1, Q(pk__in=[]))
     # R8: at a receiving unit, with consent (R7), posts from other units in the 12 months before the move.
-    r8 = Q(
+    earliest, latest = connections.r8_dates
+    r8 = Q(activity_date__gte=earliest, activity_date__lt=latest) & Q(
         Exists(
             PostChild.objects.filter(post=OuterRef("pk"), child__sealed_at__isnull=True)
             .filter(transitions.consent_given("child", "post__organisation"))
@@ -343,7 +408,8 @@ def staff_post_filter(staff: Person, on: dt.date | None = None) -> Q:
             )
         )
     )
-    return r1 | r8
+    # R1 first: PostgreSQL tests the alternatives in this order, and most readable posts pass R1.
+    return functools.reduce(operator.or_, [*r1, r8])
 
 
 def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: bool = False) -> QuerySet[Post]:
@@ -364,7 +430,7 @@ def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: 
         # now, so this only repeats what they imply. It lets PostgreSQL start from those children's
         # posts instead of testing the rules on every post of the platform, newest first (bench/README.md).
         connected_child_posts = PostChild.objects.filter(
-            child__in=connected_placements(viewer.person, on).values("child")
+            child__in=staff_connections(viewer.person, on).child_ids
         ).values("post")
         return (
             live.filter(published_or_own_draft)

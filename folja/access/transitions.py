@@ -107,7 +107,7 @@ def child_consent_given(child: Person, organisation: Organisation) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def _first_start_at_unit() -> Subquery:
+def first_start_at_unit() -> Subquery:
     return Subquery(
         Placement.objects.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit"))
         .order_by("start_date")
@@ -127,7 +127,7 @@ def receiving_window_filter(connected: QuerySet[Placement], *, unit: OuterRef, d
     receiving = (
         connected.filter(child=OuterRef("child"))
         .exclude(school_unit=unit)  # R8: documentation from *other* units
-        .annotate(first_start=_first_start_at_unit())
+        .annotate(first_start=first_start_at_unit())
         .filter(first_start__gt=day)  # R8: before the first placement at the new unit started
         .annotate(window_start=TwelveMonthsBefore(F("first_start")))
         .filter(window_start__lte=day)  # R8: nothing older than 12 months
@@ -145,7 +145,7 @@ def preview_window(child: Person, on: dt.date | None = None) -> tuple[Organisati
     placements = (
         Placement.objects.filter(child=child)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .annotate(first_start=_first_start_at_unit())
+        .annotate(first_start=first_start_at_unit())
         .select_related("school_unit")
         .order_by("-first_start")
     )

@@ -113,9 +113,7 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
     page, cursor = _page(request, _filtered(posts, form))
     if viewer.is_staff:
         # R8: mark what reaches a receiving unit from the child's earlier units, with consent.
-        own_units = set(
-            policy.connected_placements(viewer.person).filter(child=child).values_list("school_unit_id", flat=True)
-        )
+        own_units = policy.connected_units_of(viewer.person, child)
         for post in page:
             post.shared_by_transition = post.school_unit_id not in own_units
     listing.render_fragments(page)

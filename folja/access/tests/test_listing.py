@@ -1,0 +1,106 @@
+"""Post lists: one query for a page, and cached fragments that can never show another view of a post."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.cache import cache
+from django.test import TestCase
+from django.urls import reverse
+
+from folja.access import listing, memo, policy
+from folja.accounts.roles import Role, Viewer
+from folja.learninglog.models import Comment, Post, PostChild, PostGoal, PostKind, PostStatus
+from folja.learninglog.tests.test_pages import signed_in
+from folja.testing.cast import build_cast
+
+
+class ListingTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+
+    def group_post(self) -> Post:
+        cast = self.cast
+        post = Post.objects.create(
+            organisation=cast.org_a,
+            school_unit=cast.solrosen,
+            group=cast.blue,
+            kind=PostKind.GROUP,
+            status=PostStatus.PUBLISHED,
+            author=cast.teacher_blue,
+            title="Skogsdag",
+            body_html="<p>Vi gick till skogen.</p>",
+            activity_date=cast.day - dt.timedelta(days=1),
+        )
+        for child in (cast.alva, cast.bertil):
+            PostChild.objects.create(post=post, child=child, activity_date=post.activity_date)
+        PostGoal.objects.create(post=post, goal=cast.goals[1])
+        PostGoal.objects.create(post=post, goal=cast.goals[0])
+        return post
+
+    def test_a_page_is_one_query_with_goals_in_curriculum_order_and_only_visible_names(self) -> None:
+        cast = self.cast
+        post = self.group_post()
+        viewer = Viewer(person=cast.anna, role=Role.GUARDIAN)
+        listing.goal_labels([g.pk for g in cast.goals])  # the per-process goal table, loaded once
+        with memo.request_scope():
+            posts = policy.timeline_posts(viewer, cast.alva).order_by("-activity_date", "-id")  # relationships
+            with self.assertNumQueries(1):
+                rows = listing.post_listing(viewer, posts, limit=21)
+        row = next(r for r in rows if r.uuid == post.uuid)
+        assert [n.child.full_name for n in row.visible_named] == [cast.alva.full_name]  # R3: not Bertil
+        ordered = sorted(cast.goals[:2], key=lambda g: (g.area.seq, g.seq))
+        assert [g["text"] for g in row.goals] == [g.text for g in ordered]
+        staff = Viewer(person=cast.teacher_blue, role=Role.STAFF)
+        staff_rows = listing.post_listing(staff, policy.visible_posts(staff).filter(pk=post.pk), limit=1)
+        assert sorted(n.child_id for n in staff_rows[0].visible_named) == sorted([cast.alva.pk, cast.bertil.pk])
+
+    def test_fragments_are_keyed_by_what_they_show(self) -> None:
+        cast = self.cast
+        post = self.group_post()
+        cache.clear()
+        anna = signed_in(cast, "anna", Role.GUARDIAN)
+        cecilia = signed_in(cast, "cecilia", Role.GUARDIAN)
+        alva_url = reverse("learninglog:timeline", args=[cast.alva.uuid])
+        bertil_url = reverse("learninglog:timeline", args=[cast.bertil.uuid])
+        assert b"1 kommentar" not in anna.get(alva_url).content
+        # Bertil's guardian sees the same post with Bertil's name, never Alva's from a cached fragment.
+        page = cecilia.get(bertil_url).content.decode()
+        assert "Skogsdag" in page and cast.bertil.given_name in page and cast.alva.given_name not in page
+        # A comment in Alva's family thread changes Anna's count and not Cecilia's (R2).
+        Comment.objects.create(post=post, author=cast.anna, author_role="guardian", family_child=cast.alva, body="Hej")
+        assert "1 kommentar" in anna.get(alva_url).content.decode()
+        assert "1 kommentar" not in cecilia.get(bertil_url).content.decode()
+        # An edit is a new version: the new title shows at once.
+        Post.objects.filter(pk=post.pk).update(title="Skogsdag i regnet", version=2)
+        page = anna.get(alva_url).content.decode()
+        assert "Skogsdag i regnet" in page and "ändrad" in page
+        # The other language is another fragment.
+        english = anna.get(alva_url, headers={"accept-language": "en"}).content.decode()
+        assert "1 comment" in english
+
+
+class MemoTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+
+    def test_outside_a_request_every_question_sees_the_current_state(self) -> None:
+        cast = self.cast
+        viewer = Viewer(person=cast.anna, role=Role.GUARDIAN)
+        assert cast.alva.pk in policy.visible_children_ref(viewer)
+        cast.alva.placements.all().delete()
+        assert cast.alva.pk not in policy.visible_children_ref(viewer)
+
+    def test_inside_a_request_the_answer_is_looked_up_once_and_forget_drops_it(self) -> None:
+        cast = self.cast
+        viewer = Viewer(person=cast.anna, role=Role.GUARDIAN)
+        with memo.request_scope():
+            first = policy.visible_children_ref(viewer)
+            with self.assertNumQueries(0):
+                assert policy.visible_children_ref(viewer) == first
+                assert policy.get_child_for(viewer, cast.alva.uuid) == cast.alva
+            memo.forget()
+            with self.assertNumQueries(1):
+                policy.visible_children_ref(viewer)
