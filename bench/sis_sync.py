@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/folja_bench")
     parser.add_argument("--recreate", action="store_true", help="drop, create and migrate the database first")
     parser.add_argument("--page", type=int, default=5000)
-    parser.add_argument("--profile", help="write a cProfile of the first run to this file")
+    parser.add_argument("--profile", help="write cProfiles of both runs to PROFILE.first and PROFILE.rerun")
     args = parser.parse_args()
     if args.recreate:
         recreate_database(args.database_url)
@@ -105,14 +105,14 @@ def main() -> None:
                     print(f"  {phase_start[1]}: {now - phase_start[0]:.1f}s", flush=True)
                     phase_start[:] = [now, message]
 
-                if args.profile and label == "first full sync":
+                if args.profile:
                     import cProfile
 
                     profiler = cProfile.Profile()
                     result = profiler.runcall(
                         run_sync, organisation=huvudman, client=client, full=True, progress=progress
                     )
-                    profiler.dump_stats(args.profile)
+                    profiler.dump_stats(f"{args.profile}.{'first' if label.startswith('first') else 'rerun'}")
                 else:
                     result = run_sync(organisation=huvudman, client=client, full=True, progress=progress)
                 progress("end")

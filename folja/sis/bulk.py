@@ -8,6 +8,7 @@ plain tuples here; fields the caller does not give get their model default (a fr
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -29,6 +30,19 @@ def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
         yield batch
 
 
+def _random_uuids() -> Iterator[str]:
+    """Yield random (version 4) UUIDs as 32 hex digits, made in batches from os.urandom.
+
+    The same randomness as uuid.uuid4() at a fraction of its per-call cost; PostgreSQL accepts
+    the undashed form.
+    """
+    while True:
+        blob = os.urandom(16 * CHUNK).hex()
+        for start in range(0, len(blob), 32):
+            h = blob[start : start + 32]
+            yield f"{h[:12]}4{h[13:16]}{'89ab'[int(h[16], 16) & 3]}{h[17:]}"
+
+
 def _filler(model: type[models.Model], given: Sequence[str]) -> tuple[list[str], Any]:
     """Return the names of the fields the caller did not give, and a function making their values."""
     rest = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in given]
@@ -36,7 +50,7 @@ def _filler(model: type[models.Model], given: Sequence[str]) -> tuple[list[str],
     makers = []
     for f in rest:
         if isinstance(f, models.UUIDField) and callable(f.default):
-            makers.append(uuid.uuid4)
+            makers.append(_random_uuids().__next__ if connection.vendor == "postgresql" else uuid.uuid4)
         elif getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
             makers.append(lambda now=now: now)
         else:

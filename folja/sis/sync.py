@@ -8,7 +8,9 @@ rolled back, so its report is exactly what a real run would have done.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import logging
 import sys
 import time
@@ -16,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -73,14 +74,15 @@ def fetch_staging(
     """Fetch every entity the import needs (all, or changed since `since`) into a Staging."""
     staging = Staging(full=since is None)
     w = staging.warnings
-    newest: dt.datetime | None = None
+    # The distinct meta timestamps seen (strings; parsed once at the end): the watermark when the
+    # SIS sends no Date header.
+    stamps: set[Any] = set()
 
     def note(item: dict[str, Any]) -> None:
-        nonlocal newest
-        meta = item.get("meta") if isinstance(item.get("meta"), dict) else {}
-        for stamp in (parse_timestamp(meta.get("modified")), parse_timestamp(meta.get("created"))):
-            if stamp and (newest is None or stamp > newest):
-                newest = stamp
+        meta = item.get("meta")
+        if isinstance(meta, dict):
+            stamps.add(meta.get("modified"))
+            stamps.add(meta.get("created"))
 
     listings: list[tuple[str, str, Callable[[dict[str, Any]], Any], dict[str, Any]]] = [
         ("/organisations", "organisations", lambda item: stage_organisation(item, w), staging.organisations),
@@ -89,15 +91,24 @@ def fetch_staging(
         ("/placements", "placements", lambda item: stage_placement(item, w), staging.placements),
         ("/duties", "duties", lambda item: stage_duty(item, w), staging.duties),
     ]
-    for path, name, stage, target in listings:
-        progress(f"fetching {name}")
-        for page in client.changed(path, after=since):
-            for item in page:
-                note(item)
-                item["id"] = sys.intern(item["id"])  # shared with every reference to the same id
-                staged = stage(item)
-                if staged is not None:
-                    target[item["id"]] = staged  # a later answer for the same id wins (created ∪ modified)
+    # All five listings are fetched concurrently (each a few pages ahead of staging, so memory
+    # stays bounded); staging reads them in dependency order.
+    streams = [client.stream(path, after=since) for path, *_rest in listings]
+    try:
+        for (_path, name, stage, target), pages in zip(listings, streams, strict=True):
+            progress(f"fetching {name}")
+            for page in pages:
+                for item in page:
+                    note(item)
+                    item_id = item["id"] = sys.intern(item["id"])  # shared with every reference to it
+                    staged = stage(item)
+                    if staged is not None:
+                        target[item_id] = staged  # a later answer for the same id wins (created ∪ modified)
+    finally:
+        for pages in streams:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()
     if since is not None:
         progress("fetching deletions")
         deleted = client.deleted_entities(after=since, entities=DELETED_ENTITY_TYPES)
@@ -121,8 +132,25 @@ def fetch_staging(
                 progress("looking up referenced persons")
                 for item in client.lookup("/persons", unknown):
                     staging.persons[item["id"]] = stage_person(item, w, today)
-    staging.newest_timestamp = newest  # type: ignore[attr-defined]
+    parsed = [stamp for stamp in map(parse_timestamp, stamps) if stamp is not None]
+    staging.newest_timestamp = max(parsed, default=None)  # type: ignore[attr-defined]
     return staging
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc():
+    """Pause the cyclic garbage collector (reference counting still frees everything).
+
+    A full sync holds millions of staged tuples; every full collection walks all of them, which
+    made staging slower the more was staged. The staged records hold no reference cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def run_sync(
@@ -159,7 +187,8 @@ def run_sync(
     try:
         day = local_today()
         after = since - overlap if mode == RunMode.DELTA and since is not None else None
-        staging = fetch_staging(client, since=after, progress=report, today=day)
+        with _no_cyclic_gc():
+            staging = fetch_staging(client, since=after, progress=report, today=day)
         result.fetched = {
             "organisations": len(staging.organisations),
             "persons": len(staging.persons),
@@ -170,12 +199,9 @@ def run_sync(
         report("applying")
         applier = Applier(organisation=organisation, staging=staging, today=day, progress=report)
         try:
-            with transaction.atomic():
-                if db_connection.vendor == "postgresql":
-                    # Check foreign keys per statement instead of queueing ~10^6 deferred checks for
-                    # COMMIT, where PostgreSQL spent most of the run (see docs/sis.md, benchmark).
-                    with db_connection.cursor() as cursor:
-                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # Foreign keys stay deferred (Django's default) and PostgreSQL checks them at COMMIT; the
+            # former SET CONSTRAINTS ALL IMMEDIATE was no faster (see docs/sis.md, Benchmark).
+            with transaction.atomic(), _no_cyclic_gc():
                 result.counts = applier.run()
                 if dry_run:
                     raise _DryRunRollback

@@ -3,7 +3,10 @@
 It follows the parts of the spec the import relies on: paging with an opaque `pageToken`
 (400 when a page token comes with other filters, as the spec says), `limit`, `meta.modified.after`
 and `meta.created.after` (exclusive), `/deletedEntities`, `/persons/lookup` and an OAuth2
-client-credentials token endpoint. Pages are built one at a time from the lazy world.
+client-credentials token endpoint. Entities are generated lazily from the world and serialised
+once: pages are joined from cached per-entity JSON, and the cache is dropped whenever the world
+changes (a hook or a change to `removed`). `prebuild()` fills the cache before serving, so a
+benchmark measures the importer rather than this test harness.
 """
 
 from __future__ import annotations
@@ -20,6 +23,18 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from folja.sis.fake.world import KINDS, FakeWorld
+
+try:  # a pinned dependency; the standard library is a slower fallback
+    import orjson
+
+    def dumps(value: Any) -> bytes:
+        return orjson.dumps(value)
+
+except ImportError:  # pragma: no cover
+
+    def dumps(value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
 
 LISTINGS = {f"/{kind}": kind for kind in KINDS}
 PAGING_ONLY = {"pageToken", "limit"}
@@ -65,6 +80,9 @@ class FakeSis:
         self.max_page = max_page
         self.ignore_limit = ignore_limit
         self.tokens: set[str] = set()
+        # kind -> index -> serialised entity (None when removed); valid for one world fingerprint.
+        self._cache: dict[str, dict[int, bytes | None]] = {kind: {} for kind in KINDS}
+        self._cache_key: tuple | None = None
         self.requests: list[tuple[str, str, dict[str, list[str]], Any]] = []
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -109,8 +127,32 @@ class FakeSis:
         self.tokens.add(token)
         return token
 
+    def _serialised(self, kind: str) -> dict[int, bytes | None]:
+        key = self.world.fingerprint()
+        if key != self._cache_key:
+            self._cache = {name: {} for name in KINDS}
+            self._cache_key = key
+        return self._cache[kind]
+
+    def entity_bytes(self, kind: str, index: int) -> bytes | None:
+        """Return entity `index` of a kind as JSON, from the cache when the world has not changed."""
+        with self.lock:
+            cache = self._serialised(kind)
+        try:
+            return cache[index]
+        except KeyError:
+            item = self.world.entity(kind, index)
+            cache[index] = raw = None if item is None else dumps(item)
+            return raw
+
+    def prebuild(self) -> None:
+        """Serialise every entity of the world now (the world must not change while it is served)."""
+        for kind in KINDS:
+            for index in range(self.world.count(kind) + len(self.world.extra[kind])):
+                self.entity_bytes(kind, index)
+
     def listing(self, kind: str, query: dict[str, list[str]]) -> tuple[int, Any]:
-        """Return (status, body) for one page of a listing."""
+        """Return (status, body) for one page of a listing; a 200 body is already serialised."""
         if "pageToken" in query:
             if set(query) - PAGING_ONLY:
                 return 400, {"code": "InvalidFilter", "message": "pageToken cannot be combined with filters"}
@@ -133,12 +175,13 @@ class FakeSis:
         if self.ignore_limit:
             limit = len(indexes) + 1
         page = indexes[offset : offset + limit]
-        data = [item for item in (self.world.entity(kind, i) for i in page) if item is not None]
-        body: dict[str, Any] = {"data": data}
+        data = [raw for raw in (self.entity_bytes(kind, i) for i in page) if raw is not None]
+        parts = [b'{"data":[', b",".join(data), b"]"]
         if offset + limit < len(indexes):
             token = json.dumps({"k": kind, "o": offset + limit, "f": filters}).encode()
-            body["pageToken"] = base64.urlsafe_b64encode(token).decode()
-        return 200, body
+            parts.append(b',"pageToken":"' + base64.urlsafe_b64encode(token) + b'"')
+        parts.append(b"}")
+        return 200, b"".join(parts)
 
     def _matching(self, kind: str, filters: dict[str, str]) -> Any:
         """Return the indexes that pass the filters (a range when nothing is filtered out)."""
@@ -180,13 +223,15 @@ class FakeSis:
     def lookup(self, kind: str, body: Any) -> tuple[int, Any]:
         ids = body.get("ids", []) if isinstance(body, dict) else []
         result = []
-        extra = {item["id"]: item for item in self.world.extra[kind]}
+        count = self.world.count(kind)
+        extra = {item["id"]: count + j for j, item in enumerate(self.world.extra[kind])}
         for sis_id in ids:
             index = self.world.index_of(kind, sis_id)
-            item = self.world.entity(kind, index) if index is not None else extra.get(sis_id)
-            if item is not None:
-                result.append(item)
-        return 200, result
+            index = index if index is not None and index < count else extra.get(sis_id)
+            raw = self.entity_bytes(kind, index) if index is not None else None
+            if raw is not None:
+                result.append(raw)
+        return 200, b"[" + b",".join(result) + b"]"
 
 
 def _handler_for(sis: FakeSis) -> type[BaseHTTPRequestHandler]:
@@ -204,7 +249,9 @@ def _handler_for(sis: FakeSis) -> type[BaseHTTPRequestHandler]:
             pass  # quiet: tests and benchmarks read the report, not the access log
 
         def _send(self, status: int, body: Any, raw: bytes | None = None) -> None:
-            payload = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
+            if raw is None and isinstance(body, bytes):
+                raw = body
+            payload = raw if raw is not None else dumps(body)
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -272,8 +319,7 @@ def _handler_for(sis: FakeSis) -> type[BaseHTTPRequestHandler]:
                 return self._send(fail_with, {"code": "Unavailable", "message": "try again later"})
             status, body = sis.listing(kind, query)
             if status == 200 and faults.malformed.get(url.path) == request_no:
-                payload = json.dumps(body).encode()
-                return self._send(200, None, raw=payload[: len(payload) // 2])
+                return self._send(200, None, raw=body[: len(body) // 2])
             return self._send(status, body)
 
     return Handler

@@ -56,6 +56,8 @@ class FakeWorld:
         self.extra: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
         self.removed: dict[str, set[int]] = {kind: set() for kind in KINDS}
         self.deletions: list[tuple[dt.datetime, str, str]] = []
+        # Bumped by every hook; with `removed` it tells the server when its cached pages are stale.
+        self.version = 0
 
     # -- ids ------------------------------------------------------------------------------
 
@@ -85,6 +87,7 @@ class FakeWorld:
 
     def tick(self) -> dt.datetime:
         """Advance the SIS clock a minute and return it (used as the modified time of a change)."""
+        self.version += 1
         self.clock += dt.timedelta(minutes=1)
         return self.clock
 
@@ -108,6 +111,10 @@ class FakeWorld:
         self.deletions.append((self.tick(), ENTITY_TYPE[kind], self.id(kind, index)))
 
     # -- generation -----------------------------------------------------------------------
+
+    def fingerprint(self) -> tuple:
+        """Return a value that changes whenever what the world serves may have changed."""
+        return (self.version, *(frozenset(self.removed[kind]) for kind in KINDS))
 
     def modified(self, kind: str, index: int) -> dt.datetime:
         change = self.changes[kind].get(index)

@@ -144,3 +144,38 @@ def test_a_page_without_a_data_list_is_a_clear_malformed_page_error():
     with SisClient("http://sis.invalid", transport=transport) as client, pytest.raises(SisMalformedPage) as error:
         list(client.pages("/persons"))
     assert str(error.value) == "/persons: page 1 has no data list"
+
+
+def test_streams_fetch_listings_concurrently_and_a_failure_stops_every_thread():
+    import threading
+
+    from folja.sis.client import SisUnavailable
+
+    with FakeSis(FakeWorld(children=30), max_page=5) as server:
+        server.faults.fail("/duties", page=2, status=503, times=5)
+        with SisClient(server.base_url, page_limit=5, backoff_base=0.001, max_attempts=2) as client:
+            streams = [client.stream(path, after=None) for path in ("/persons", "/groups", "/duties")]
+            try:
+                persons = [item for page in streams[0] for item in page]
+                groups = [item for page in streams[1] for item in page]
+                with pytest.raises(SisUnavailable):
+                    list(streams[2])
+            finally:
+                for stream in streams:
+                    stream.close()
+    assert len(persons) == server.world.n_persons
+    assert len(groups) == server.world.n_groups
+    assert not [t for t in threading.enumerate() if t.name.startswith("sis-fetch")]
+
+
+def test_fake_serves_changes_made_after_its_pages_were_cached():
+    with FakeSis(FakeWorld(children=6), max_page=100) as server:
+        server.prebuild()
+        with SisClient(server.base_url) as client:
+            before = {item["id"]: item for page in client.pages("/persons") for item in page}
+            server.world.touch("persons", 0, {"givenName": "Ny"})
+            server.world.removed["persons"].add(1)
+            after = {item["id"]: item for page in client.pages("/persons") for item in page}
+    first, second = server.world.id("persons", 0), server.world.id("persons", 1)
+    assert before[first]["givenName"] != "Ny" and after[first]["givenName"] == "Ny"
+    assert second in before and second not in after
