@@ -211,7 +211,7 @@ if FOLJA_CACHE_URL:
         raise ImproperlyConfigured("FOLJA_CACHE_URL must be a Redis URL (redis://, rediss:// or unix://)")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "folja.core.cache.RedisCache",
             "LOCATION": FOLJA_CACHE_URL,
             "KEY_PREFIX": "folja",
         }

@@ -35,6 +35,8 @@ print(json.dumps({
     "SECURE_HSTS_SECONDS": s.SECURE_HSTS_SECONDS,
     "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
     "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
+    "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
+    "SESSION_ENGINE": s.SESSION_ENGINE,
 }))
 """
 
@@ -115,6 +117,17 @@ def test_production_process_is_neither_debug_nor_testing_and_uses_https_settings
     assert shown["STATICFILES_BACKEND"].endswith("CompressedManifestStaticFilesStorage")
 
 
+def test_sessions_sit_in_the_cache_only_when_the_cache_is_shared(tmp_path):
+    """A per-process cache would keep a signed-out session alive in the other workers."""
+    alone = shown_settings(production_env(tmp_path))
+    assert alone["CACHE_BACKEND"].endswith("LocMemCache")
+    assert alone["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+    shared = shown_settings(production_env(tmp_path, FOLJA_CACHE_URL="redis://127.0.0.1:6379/1"))
+    assert shared["CACHE_BACKEND"] == "folja.core.cache.RedisCache"
+    assert shared["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+
+
 def test_development_starts_with_no_configuration_at_all():
     shown = shown_settings(clean_env(FOLJA_DEBUG="1"))
 
@@ -159,6 +172,7 @@ def test_production_with_a_short_secret_key_refuses_to_start_without_echoing_it(
         ("DATABASE_URL", "postgres://127.0.0.1:5432"),
         ("FOLJA_TASKS_BACKEND", "celery"),
         ("FOLJA_BEHIND_PROXY", "perhaps"),
+        ("FOLJA_CACHE_URL", "memcached://127.0.0.1:11211"),
     ],
 )
 def test_a_bad_value_stops_start_up_with_a_message_naming_the_variable(tmp_path, name, value):
