@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django import forms
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from folja.curriculum.models import Goal, current_goal_choices
@@ -112,6 +114,20 @@ class FilterForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["goal"].choices = [("", _("Alla mål")), *current_goal_choices()]
+
+    def goal_options(self) -> str:
+        """Return the goal list's <option>s: written in Python, since a template loop over every
+        goal (or Django's widget templates, one include per option) cost more than the rest of a
+        list page's HTML."""
+        chosen = self["goal"].value() or ""
+        return format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (value, mark_safe(" selected") if value == chosen else "", label)
+                for value, label in self.fields["goal"].choices
+            ),
+        )
 
 
 class PhotoConsentForm(forms.Form):
