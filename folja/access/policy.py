@@ -71,17 +71,21 @@ def active_duties(staff: Person, on: dt.date | None = None) -> QuerySet[Duty]:
 class StaffConnections:
     """A staff member's active duties and connected placements on one day (see connected_placements)."""
 
-    def __init__(self, duties: list[dict], placements: list[tuple[int, int, int, dt.date]]) -> None:
+    def __init__(self, duties: list[dict], placements: list[tuple[int, int, int, dt.date, bool]]) -> None:
         self.duties = duties
-        self.placement_ids = [p for p, _child, _unit, _first in placements]
-        self.child_ids = sorted({child for _p, child, _unit, _first in placements})
+        self.placement_ids = [p for p, _child, _unit, _first, _yes in placements]
+        self.child_ids = sorted({child for _p, child, _unit, _first, _yes in placements})
         self.children_by_unit: dict[int, list[int]] = {}
-        for _p, child, unit, _first in placements:
+        for _p, child, unit, _first, _yes in placements:
             self.children_by_unit.setdefault(unit, []).append(child)
-        # The dates R8 can reach at all: from the earliest window start to the latest first start
-        # of a placement at its unit. A necessary condition only, so PostgreSQL can skip the
-        # consent and window test for older posts.
-        firsts = [first for _p, _child, _unit, first in placements if first is not None]
+        # What R8 can reach at all, as necessary conditions only (the rule itself stays in SQL):
+        # children with a current yes to sharing (every consent rule needs one, R7), and dates from
+        # the earliest window start to the latest first start of such a placement at its unit.
+        # PostgreSQL then skips the consent and window test for everything else.
+        with_yes = [(p, child, first) for p, child, _unit, first, yes in placements if yes and first is not None]
+        self.r8_placement_ids = [p for p, _child, _first in with_yes]
+        self.r8_child_ids = sorted({child for _p, child, _first in with_yes})
+        firsts = [first for _p, _child, first in with_yes]
         self.r8_dates = (transitions.twelve_months_before(min(firsts)), max(firsts)) if firsts else None
 
 
@@ -132,9 +136,9 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
             Placement.objects.active(day)
             .filter(child__sealed_at__isnull=True)  # R5
             .filter(functools.reduce(operator.or_, connected))
-            .annotate(first_start=transitions.first_start_at_unit())
+            .annotate(first_start=transitions.first_start_at_unit(), has_yes=transitions.has_a_yes())
             .order_by("pk")
-            .values_list("pk", "child_id", "school_unit_id", "first_start")
+            .values_list("pk", "child_id", "school_unit_id", "first_start", "has_yes")
         )
         return StaffConnections(duties, list(placements))
 
@@ -399,14 +403,15 @@ def staff_post_filter(staff: Person, on: dt.date | None = None) -> Q:
         Q(school_unit=unit) & Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=children)))
         for unit, children in sorted(connections.children_by_unit.items())
     ]
-    placements = Placement.objects.filter(pk__in=connections.placement_ids)
     if connections.r8_dates is None:
         return functools.reduce(operator.or_, r1, Q(pk__in=[]))
+    placements = Placement.objects.filter(pk__in=connections.r8_placement_ids)
     # R8: at a receiving unit, with consent (R7), posts from other units in the 12 months before the move.
     earliest, latest = connections.r8_dates
     r8 = Q(activity_date__gte=earliest, activity_date__lt=latest) & Q(
         Exists(
-            PostChild.objects.filter(post=OuterRef("pk"), child__sealed_at__isnull=True)
+            PostChild.objects.filter(post=OuterRef("pk"), child__in=connections.r8_child_ids)
+            .filter(child__sealed_at__isnull=True)
             .filter(transitions.consent_given("child", "post__organisation"))
             .filter(
                 transitions.receiving_window_filter(
