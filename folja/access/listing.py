@@ -144,18 +144,10 @@ def goal_labels(ids: list[int]) -> list[dict[str, str]]:
     return [{"code": code, "text": text} for (_a, _s, code, text), _i in rows]
 
 
-def listing_queryset(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None = None) -> QuerySet:
-    """Return `posts` (already access-filtered and ordered) as rows with everything a list shows."""
-    from folja.access import policy
-
-    count_visible = (
-        Comment.objects.filter(post=OuterRef("pk"))
-        .filter(policy.comment_filter(viewer, on))
-        .order_by()
-        .values("post")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+@functools.cache
+def _goals_and_media() -> tuple[JSONList, JSONList]:
+    """Return the goal and media subqueries, the same for every viewer: built once per process
+    (building querysets is a good part of a list page's cost; Django copies them on use)."""
     goals = PostGoal.objects.filter(post=OuterRef("pk")).values(v=JSONObject(id="goal_id"))
     media = Media.objects.filter(post=OuterRef("pk")).values(
         v=JSONObject(
@@ -167,6 +159,21 @@ def listing_queryset(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None =
             original_name="original_name",
             seq="seq",
         )
+    )
+    return JSONList(goals), JSONList(media)
+
+
+def listing_queryset(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None = None) -> QuerySet:
+    """Return `posts` (already access-filtered and ordered) as rows with everything a list shows."""
+    from folja.access import policy
+
+    count_visible = (
+        Comment.objects.filter(post=OuterRef("pk"))
+        .filter(policy.comment_filter(viewer, on))
+        .order_by()
+        .values("post")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     # R5 (sealed first); R1/R8 staff see connected children's names; R2/R3 families only their own.
     named = (
@@ -181,8 +188,8 @@ def listing_queryset(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None =
         author_given=F("author__given_name"),
         author_family=F("author__family_name"),
         visible_comment_count=Subquery(count_visible, output_field=IntegerField()),
-        goals_json=JSONList(goals),
-        media_json=JSONList(media),
+        goals_json=_goals_and_media()[0],
+        media_json=_goals_and_media()[1],
         named_json=JSONList(named),
     )
 
