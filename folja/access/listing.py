@@ -30,7 +30,7 @@ from django.utils.translation import get_language
 from folja.accounts.roles import Viewer
 from folja.core.db import JSONList, json_list
 from folja.curriculum.models import Goal
-from folja.learninglog.models import Comment, Post, PostChild, PostGoal, PostStatus
+from folja.learninglog.models import Comment, Post, PostChild, PostGoal, PostState
 from folja.media.models import Media
 
 FRAGMENT_TEMPLATE = "learninglog/_post.html"
@@ -64,7 +64,7 @@ class Named:
         return self.child.id
 
 
-class PostListing:
+class PostListing(PostState):
     """One post of a list: what `_post.html` shows and nothing else."""
 
     def __init__(self, row: dict[str, Any]) -> None:
@@ -88,14 +88,6 @@ class PostListing:
         self.visible_named = [Named(Person(n["id"], n["g"], n["f"])) for n in named]
         self.shared_by_transition = False
         self.html = ""
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == PostStatus.PUBLISHED
-
-    @property
-    def is_edited(self) -> bool:
-        return self.version > 1
 
     def digest(self, prefix: str) -> str:
         """Return a key for the fragment: a hash of every value it is rendered from (after `prefix`)."""

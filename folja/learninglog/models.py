@@ -37,7 +37,22 @@ class PostQuerySet(models.QuerySet):
         return self.order_by("-activity_date", "-id")
 
 
-class Post(models.Model):
+class PostState:
+    """What a post's status and version say, shared by the model and the rows of a list."""
+
+    status: str
+    version: int
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PostStatus.PUBLISHED
+
+    @property
+    def is_edited(self) -> bool:
+        return self.version > 1
+
+
+class Post(PostState, models.Model):
     """One piece of documentation, about one child or about a group naming its children.
 
     `school_unit` is where it was documented and `activity_date` when: the access rules R1 and
@@ -83,14 +98,6 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == PostStatus.PUBLISHED
-
-    @property
-    def is_edited(self) -> bool:
-        return self.version > 1
 
 
 class PostChild(models.Model):
