@@ -15,14 +15,12 @@ import uuid as uuid_module
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import JSONObject
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from folja.access import memo, transitions
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
-from folja.core.db import JSONList, json_list
 from folja.directory.models import (
     UNIT_WIDE_DUTY_ROLES,
     Duty,
@@ -38,6 +36,7 @@ from folja.directory.models import (
 )
 from folja.learninglog.models import Comment, Post, PostChild, PostStatus
 from folja.media.models import Media, Rendition
+from folja.transitions.models import TransitionConsent
 
 # ---------------------------------------------------------------------------------------------
 # Relationships at a point in time
@@ -101,48 +100,100 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
     day = _day(on)
 
     def compute() -> StaffConnections:
-        assignments = (
-            DutyAssignment.objects.active(day)
-            .filter(duty=OuterRef("pk"))
-            .values(v=JSONObject(g="group_id", u="group__school_unit_id"))
-        )
-        duties = list(
-            active_duties(staff, day).values(
-                "id",
-                "organisation_id",
-                "school_unit_id",
-                "duty_role",
-                all_see=F("school_unit__all_staff_see_all_children"),
-                groups=JSONList(assignments),
+        # Written in SQL: it runs on every request of a staff member, and building it with the
+        # ORM cost several times PostgreSQL's work (bench/README.md).
+        q = connection.ops.quote_name
+        t = {model: q(model._meta.db_table) for model in (Duty, DutyAssignment, Group, Organisation)}
+        on_day = connection.ops.adapt_datefield_value(day)
+
+        duties: dict[int, dict] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.{q('id')}, d.{q('organisation_id')}, d.{q('school_unit_id')}, d.{q('duty_role')},"  # noqa: S608 - names only
+                f" u.{q('all_staff_see_all_children')}, a.{q('group_id')}, g.{q('school_unit_id')}"
+                f" FROM {t[Duty]} d JOIN {t[Organisation]} u ON u.{q('id')} = d.{q('school_unit_id')}"
+                f" LEFT JOIN {t[DutyAssignment]} a ON a.{q('duty_id')} = d.{q('id')} AND {_holds_on('a')}"
+                f" LEFT JOIN {t[Group]} g ON g.{q('id')} = a.{q('group_id')}"
+                f" WHERE d.{q('person_id')} = %s AND {_holds_on('d')} ORDER BY d.{q('id')}",
+                [on_day, on_day, staff.pk, on_day, on_day],
             )
-        )
-        duty_units = {d["school_unit_id"] for d in duties}  # an active duty at the child's unit
-        unit_wide = {d["school_unit_id"] for d in duties if d["duty_role"] in UNIT_WIDE_DUTY_ROLES or d["all_see"]}
+            for duty_id, organisation_id, unit_id, role, all_see, group_id, group_unit_id in cursor.fetchall():
+                duty = duties.setdefault(
+                    duty_id,
+                    {
+                        "id": duty_id,
+                        "organisation_id": organisation_id,
+                        "school_unit_id": unit_id,
+                        "duty_role": role,
+                        "all_see": bool(all_see),
+                        "groups": [],
+                    },
+                )
+                if group_id is not None:
+                    duty["groups"].append((group_id, group_unit_id))
+        duty_units = {d["school_unit_id"] for d in duties.values()}  # an active duty at the child's unit
+        unit_wide = {
+            d["school_unit_id"] for d in duties.values() if d["duty_role"] in UNIT_WIDE_DUTY_ROLES or d["all_see"]
+        }
         groups_by_unit: dict[int, set[int]] = {}
-        for duty in duties:
-            for assignment in json_list(duty["groups"]):
-                if assignment["u"] in duty_units and assignment["u"] not in unit_wide:
-                    groups_by_unit.setdefault(assignment["u"], set()).add(assignment["g"])
+        for duty in duties.values():
+            for group_id, group_unit_id in duty["groups"]:
+                # Assigned to a group at a unit where the duty is not already unit-wide.
+                if group_unit_id in duty_units and group_unit_id not in unit_wide:
+                    groups_by_unit.setdefault(group_unit_id, set()).add(group_id)
         if not unit_wide and not groups_by_unit:
-            return StaffConnections(duties, [])
-        members = GroupMembership.objects.active(day)
-        connected = [Q(school_unit__in=sorted(unit_wide))] if unit_wide else []
-        connected += [
-            # Assigned to a group the child belongs to at that unit.
-            Q(school_unit=unit, child__in=members.filter(group__in=sorted(groups)).values("person"))
-            for unit, groups in sorted(groups_by_unit.items())
-        ]
-        placements = (
-            Placement.objects.active(day)
-            .filter(child__sealed_at__isnull=True)  # R5
-            .filter(functools.reduce(operator.or_, connected))
-            .annotate(first_start=transitions.first_start_at_unit(), has_yes=transitions.has_a_yes())
-            .order_by("pk")
-            .values_list("pk", "child_id", "school_unit_id", "first_start", "has_yes")
-        )
-        return StaffConnections(duties, list(placements))
+            return StaffConnections(list(duties.values()), [])
+        return StaffConnections(list(duties.values()), _connected_placements(day, unit_wide, groups_by_unit))
 
     return memo.memoised(("staff_connections", staff.pk, day), compute)
+
+
+def _holds_on(alias: str) -> str:
+    """Return SQL for "the dated row holds on the day" (DatedQuerySet.active), with two %s for the day."""
+    q = connection.ops.quote_name
+    return f"{alias}.{q('start_date')} <= %s AND ({alias}.{q('end_date')} IS NULL OR {alias}.{q('end_date')} >= %s)"
+
+
+def _connected_placements(
+    day: dt.date, unit_wide: set[int], groups_by_unit: dict[int, set[int]]
+) -> list[tuple[int, int, int, dt.date, bool]]:
+    """Return (placement, child, unit, first start at the unit, a current yes to sharing) of the
+    active placements of unsealed children at the unit-wide units, or at the assigned groups'
+    units for the groups' current members."""
+    q = connection.ops.quote_name
+    t = {model: q(model._meta.db_table) for model in (Placement, Person, GroupMembership, TransitionConsent)}
+    on_day = connection.ops.adapt_datefield_value(day)
+    alternatives, params = [], []
+    if unit_wide:
+        alternatives.append(f"p.{q('school_unit_id')} IN ({', '.join(['%s'] * len(unit_wide))})")
+        params += sorted(unit_wide)
+    for unit, groups in sorted(groups_by_unit.items()):
+        # Assigned to a group the child belongs to at that unit (an active membership).
+        alternatives.append(
+            f"(p.{q('school_unit_id')} = %s AND p.{q('child_id')} IN (SELECT m.{q('person_id')}"  # noqa: S608
+            f" FROM {t[GroupMembership]} m WHERE m.{q('group_id')} IN ({', '.join(['%s'] * len(groups))})"
+            f" AND {_holds_on('m')}))"
+        )
+        params += [unit, *sorted(groups), on_day, on_day]
+    sql = (
+        f"SELECT p.{q('id')}, p.{q('child_id')}, p.{q('school_unit_id')},"  # noqa: S608 - names only
+        # R8: the child's first placement at this unit starts the receiving unit's window.
+        f" (SELECT MIN(f.{q('start_date')}) FROM {t[Placement]} f"
+        f" WHERE f.{q('child_id')} = p.{q('child_id')} AND f.{q('school_unit_id')} = p.{q('school_unit_id')}),"
+        # R7: a current yes from someone, which every consent rule needs.
+        f" EXISTS (SELECT 1 FROM {t[TransitionConsent]} c WHERE c.{q('child_id')} = p.{q('child_id')}"
+        f" AND c.{q('is_current')} AND c.{q('allowed')})"
+        f" FROM {t[Placement]} p JOIN {t[Person]} ch ON ch.{q('id')} = p.{q('child_id')}"
+        f" WHERE {_holds_on('p')} AND ch.{q('sealed_at')} IS NULL"  # R5
+        f" AND ({' OR '.join(alternatives)}) ORDER BY p.{q('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [on_day, on_day, *params])
+        rows = cursor.fetchall()
+    return [
+        (pk, child, unit, dt.date.fromisoformat(first) if isinstance(first, str) else first, bool(yes))
+        for pk, child, unit, first, yes in rows
+    ]
 
 
 def connected_placements(staff: Person, on: dt.date | None = None) -> QuerySet[Placement]:
