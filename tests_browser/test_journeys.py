@@ -116,6 +116,15 @@ def test_teacher_writes_a_group_post_and_the_unticked_childs_guardian_does_not_s
     post_url = page.url
     a11y.visit(page, "teacher", "post-published")
 
+    # The feed of the teacher's groups: the new post first, as one card from the list query.
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Flöde").click()
+    first = page.locator("article.post").first
+    expect(first.get_by_role("heading", level=2)).to_have_text(title)
+    expect(first.locator(".post__media img")).to_have_count(3)
+    expect(first.locator(".post__goals .goal-chip")).to_have_count(2)
+    assert present_child in first.locator(".post__children").inner_text()
+    a11y.visit(page, "teacher", "feed")
+
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Täckning").click()
     page.wait_for_load_state("load")
     a11y.visit(page, "teacher", "coverage")
