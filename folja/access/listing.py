@@ -197,8 +197,10 @@ def _template_version() -> str:
     return hashlib.blake2b(get_template(FRAGMENT_TEMPLATE).template.source.encode(), digest_size=8).hexdigest()
 
 
-def render_fragments(posts: Iterable[PostListing], context: dict[str, Any] | None = None) -> None:
-    """Set `post.html` on each post, from the cache where the same values were rendered before."""
+def render_fragments(posts: Iterable[PostListing]) -> None:
+    """Set `post.html` on each post, from the cache where the same values were rendered before.
+
+    The template sees the post and nothing else, so the digest covers everything it shows."""
     posts = list(posts)
     if not posts:
         return
@@ -211,7 +213,7 @@ def render_fragments(posts: Iterable[PostListing], context: dict[str, Any] | Non
         html = cached.get(key)
         if html is None:
             template = template or get_template(FRAGMENT_TEMPLATE)
-            html = missing[key] = template.render({**(context or {}), "post": post})
+            html = missing[key] = template.render({"post": post})
         post.html = mark_safe(html)  # our own template's output, escaped when rendered
     if missing:
         cache.set_many(missing, FRAGMENT_TTL)
