@@ -21,9 +21,9 @@ from PIL import Image
 
 from folja.accounts.models import User
 from folja.accounts.roles import Role
-from folja.accounts.session import LAST_SEEN_KEY, LOA_KEY, METHOD_KEY, ROLE_KEY
 from folja.media.models import Media, MediaKind, MediaStatus, Rendition
 from folja.testing.cast import Cast, build_cast
+from folja.testing.sessions import sign_in
 
 # Who is looking: (key, person in the cast, role). None person = anonymous; "admin" = org admin account.
 ROLES: dict[str, tuple[str | None, Role | None]] = {
@@ -305,17 +305,7 @@ class AuthorizationMatrixTests(TestCase):
         if role is None:  # an org admin's account, signed in to Django without a Följa role
             client.force_login(User.objects.get(person=person))
             return client
-        user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
-        client.force_login(user)
-        session = client.session
-        session[ROLE_KEY] = str(role)
-        session[METHOD_KEY] = "test"
-        session[LOA_KEY] = "test"
-        import time
-
-        session[LAST_SEEN_KEY] = int(time.time())
-        session.save()
-        return client
+        return sign_in(client, person, role)
 
     def request(self, client: Client, cell: Cell):
         url = reverse(cell.url_name, args=[self.resolve(a) for a in cell.args])

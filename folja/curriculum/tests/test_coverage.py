@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 
 from django.db import connection
 from django.test import Client, TestCase
@@ -13,28 +12,18 @@ from django.urls import reverse
 
 from folja.access import coverage
 from folja.access.models import AuditRecord
-from folja.accounts.models import User
 from folja.accounts.roles import Role
-from folja.accounts.session import LAST_SEEN_KEY, LOA_KEY, METHOD_KEY, ROLE_KEY
 from folja.curriculum import heatmap
 from folja.curriculum.models import CoverageSettings, Curriculum, Goal, GoalArea
 from folja.directory.models import GroupMembership, Person, Placement
 from folja.learninglog.models import Post, PostChild, PostGoal, PostKind, PostStatus
+from folja.testing import sessions
 from folja.testing.cast import Cast, build_cast
 
 
 def signed_in(person: Person, role: Role = Role.STAFF) -> Client:
-    """Return a client with a session acting as the person in the role."""
-    client = Client()
-    user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
-    client.force_login(user)
-    session = client.session
-    session[ROLE_KEY] = str(role)
-    session[METHOD_KEY] = "test"
-    session[LOA_KEY] = "test"
-    session[LAST_SEEN_KEY] = int(time.time())
-    session.save()
-    return client
+    """Return a client with a session acting as the person in the role (staff unless said)."""
+    return sessions.signed_in(person, role)
 
 
 def add_children_with_posts(cast: Cast, count: int, *, goal: Goal, prefix: str) -> None:

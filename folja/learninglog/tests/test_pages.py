@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from django.test import Client, TestCase
 from django.urls import reverse
 
 from folja.access.models import AuditAction, AuditRecord
-from folja.accounts.models import User
 from folja.accounts.roles import Role
-from folja.accounts.session import LAST_SEEN_KEY, LOA_KEY, METHOD_KEY, ROLE_KEY
 from folja.learninglog.models import Comment, Post, PostChild, PostGoal, PostKind, PostStatus, PostVersion
+from folja.testing import sessions
 from folja.testing.cast import Cast, build_cast
 
 
 def signed_in(cast: Cast, name: str, role: Role) -> Client:
-    client = Client()
-    person = cast.persons[name]
-    user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
-    client.force_login(user)
-    session = client.session
-    session.update({ROLE_KEY: str(role), METHOD_KEY: "test", LOA_KEY: "test", LAST_SEEN_KEY: int(time.time())})
-    session.save()
-    return client
+    return sessions.signed_in(cast.persons[name], role)
 
 
 def add_posts(cast: Cast, count: int, *, children: list[str], group=None) -> None:

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
 
-from folja.accounts.models import User
-from folja.accounts.roles import Role
-from folja.accounts.session import LAST_SEEN_KEY, ROLE_KEY
 from folja.directory.models import (
     AssignmentRoleType,
     Duty,
@@ -127,17 +122,6 @@ def world(db) -> World:  # noqa: ANN001
         post=_post(organisation, unit, staff, child, "Vi byggde en koja"),
         other_post=_post(organisation, unit, staff, other_child, "Bo målade"),
     )
-
-
-def sign_in(client: Client, person: Person, role: Role) -> Client:
-    """Sign the test client in as the person acting in the role, as the e-ID flow would."""
-    user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
-    client.force_login(user)
-    session = client.session
-    session[ROLE_KEY] = str(role)
-    session[LAST_SEEN_KEY] = int(time.time())
-    session.save()
-    return client
 
 
 def upload(name: str, data: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:

@@ -18,7 +18,7 @@ from moto.server import ThreadedMotoServer
 from folja.accounts.roles import Role
 from folja.media.models import MediaStatus
 from folja.media.tests import samples
-from folja.media.tests.conftest import sign_in
+from folja.testing.sessions import sign_in
 
 BUCKET = "folja-media-test"
 REGION = "eu-north-1"

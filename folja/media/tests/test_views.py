@@ -9,7 +9,7 @@ from django.urls import reverse
 from folja.access.models import AuditAction, AuditRecord
 from folja.accounts.roles import Role
 from folja.media.tests import samples
-from folja.media.tests.conftest import sign_in
+from folja.testing.sessions import sign_in
 
 NOTICE = (
     "Bilder och filmer från förskolan får inte spridas eller användas någon annanstans, till exempel i sociala medier."

@@ -16,9 +16,7 @@ from django.utils import timezone
 
 from folja.access import talks as talk_policy
 from folja.access.models import AuditAction, AuditRecord
-from folja.accounts.models import User
 from folja.accounts.roles import Role
-from folja.accounts.session import LAST_SEEN_KEY, LOA_KEY, METHOD_KEY, ROLE_KEY
 from folja.core.dates import term_start
 from folja.notifications.api import deliver
 from folja.notifications.models import Notice, Preference
@@ -29,18 +27,7 @@ from folja.talks.models import Booking, BookingSlot, Part, Talk, TalkStatus
 from folja.talks.templates import default_content
 from folja.talks.tests.matrix_rows import build_talk_world
 from folja.testing.cast import build_cast
-
-
-def client_as(person, role: Role) -> Client:  # noqa: ANN001
-    import time
-
-    client = Client()
-    user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
-    client.force_login(user)
-    session = client.session
-    session.update({ROLE_KEY: str(role), METHOD_KEY: "test", LOA_KEY: "test", LAST_SEEN_KEY: int(time.time())})
-    session.save()
-    return client
+from folja.testing.sessions import signed_in
 
 
 class TalkTests(TestCase):
@@ -148,7 +135,7 @@ class TalkTests(TestCase):
     # --- booking ----------------------------------------------------------------------------
 
     def test_booking_a_slot_another_family_took_gives_a_clear_message_and_no_name(self) -> None:
-        response = client_as(self.cast.cecilia, Role.GUARDIAN).post(
+        response = signed_in(self.cast.cecilia, Role.GUARDIAN).post(
             reverse("talks:book", args=[self.world["bertil"].uuid]),
             {"slot": self.world["slot_booked"].uuid},
             follow=True,
@@ -251,13 +238,13 @@ class TalkTests(TestCase):
 
     def test_a_staff_read_of_a_talk_is_audited_and_a_guardians_is_not(self) -> None:
         url = reverse("talks:talk", args=[self.world["alva"].uuid])
-        assert client_as(self.cast.teacher_blue, Role.STAFF).get(url).status_code == 200
-        assert client_as(self.cast.anna, Role.GUARDIAN).get(url).status_code == 200
+        assert signed_in(self.cast.teacher_blue, Role.STAFF).get(url).status_code == 200
+        assert signed_in(self.cast.anna, Role.GUARDIAN).get(url).status_code == 200
         reads = AuditRecord.objects.filter(action=AuditAction.READ_TALK, object_uuid=self.world["alva"].uuid)
         assert [r.actor_id for r in reads] == [self.cast.teacher_blue.pk]
 
     def test_the_calendar_file_holds_the_booked_time_in_utc(self) -> None:
-        response = client_as(self.cast.johan, Role.GUARDIAN).get(
+        response = signed_in(self.cast.johan, Role.GUARDIAN).get(
             reverse("talks:calendar", args=[self.world["alva"].uuid])
         )
         assert response["Content-Type"].startswith("text/calendar")
@@ -273,13 +260,13 @@ class TalkTests(TestCase):
         assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
 
     def test_the_overview_says_who_has_not_booked(self) -> None:
-        response = client_as(self.cast.teacher_blue, Role.STAFF).get(reverse("talks:overview"))
+        response = signed_in(self.cast.teacher_blue, Role.STAFF).get(reverse("talks:overview"))
         assert "1 barn har ingen bokad tid." in response.content.decode()
 
     def test_the_full_cycle_works_through_the_pages(self) -> None:
         talk = self.world["bertil"]
-        cecilia = client_as(self.cast.cecilia, Role.GUARDIAN)
-        teacher = client_as(self.cast.teacher_blue, Role.STAFF)
+        cecilia = signed_in(self.cast.cecilia, Role.GUARDIAN)
+        teacher = signed_in(self.cast.teacher_blue, Role.STAFF)
         url = reverse("talks:talk", args=[talk.uuid])
         cecilia.post(reverse("talks:guardian_preparation", args=[talk.uuid]), {"together": "alone", "q_vh_trivs": "5"})
         cecilia.post(reverse("talks:book", args=[talk.uuid]), {"slot": self.world["slot_bertil"].uuid})
@@ -337,7 +324,7 @@ class QueryCountTests(TestCase):
         return len(queries)
 
     def test_a_childs_talk_list_takes_as_many_queries_for_2_as_for_20_talks(self) -> None:
-        client = client_as(self.cast.teacher_blue, Role.STAFF)
+        client = signed_in(self.cast.teacher_blue, Role.STAFF)
         url = reverse("talks:child_talks", args=[self.cast.alva.uuid])
         self._add_talks(1)  # 2 talks with alva_previous... plus this period's
         few = self._count(client, url)
@@ -346,7 +333,7 @@ class QueryCountTests(TestCase):
         assert self._count(client, url) == few
 
     def test_the_staff_overview_takes_as_many_queries_for_2_as_for_20_talks(self) -> None:
-        client = client_as(self.cast.principal, Role.STAFF)
+        client = signed_in(self.cast.principal, Role.STAFF)
         url = reverse("talks:overview")
         few = self._count(client, url)  # Alva's and Bertil's talks this period
         from folja.directory.models import GroupMembership, Person, Placement

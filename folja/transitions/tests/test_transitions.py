@@ -7,17 +7,14 @@ A child's path: preschool A (Exempelby kommun, rule "all") → preschool B (Lär
 from __future__ import annotations
 
 import datetime as dt
-import time
 
-from django.test import Client, TestCase
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 from folja.access import policy
 from folja.access.transitions import twelve_months_before
-from folja.accounts.models import User
 from folja.accounts.roles import Role, Viewer
-from folja.accounts.session import LAST_SEEN_KEY, LOA_KEY, METHOD_KEY, ROLE_KEY
 from folja.directory.models import (
     Duty,
     DutyAssignment,
@@ -29,6 +26,7 @@ from folja.directory.models import (
     Placement,
 )
 from folja.learninglog.models import Post, PostChild
+from folja.testing.sessions import signed_in
 from folja.transitions import actions
 from folja.transitions.models import TermsOfUse
 
@@ -227,16 +225,6 @@ class PathTests(TestCase):
         self.answer(self.g2, True)
         received = self.seen_by("s", on)
         assert preview == received == {"b_first_day_in_window_for_s", "b_spring"}
-
-
-def signed_in(person: Person, role: Role) -> Client:
-    client = Client()
-    user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
-    client.force_login(user)
-    session = client.session
-    session.update({ROLE_KEY: str(role), METHOD_KEY: "test", LOA_KEY: "test", LAST_SEEN_KEY: int(time.time())})
-    session.save()
-    return client
 
 
 class TermsTests(TestCase):
