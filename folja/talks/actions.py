@@ -448,14 +448,7 @@ def _cancel(actor: Viewer, booking: Booking, *, event: str) -> None:
     if talk.status == TalkStatus.BOOKED:
         talk.status = TalkStatus.PLANNED
         talk.save(update_fields=["status"])
-    record_action(
-        actor,
-        AuditAction.CANCEL_TALK_BOOKING,
-        [talk.child_id],
-        object_type="talk",
-        object_uuid=talk.uuid,
-        school_unit=talk.school_unit,
-    )
+    _audit(actor, AuditAction.CANCEL_TALK_BOOKING, talk)
     _notify_booking(talk, booking.slot, event=event)
 
 
@@ -517,14 +510,7 @@ def booking_create(*, actor: Viewer, talk: Talk, slot_uuid: str) -> Booking:
     talk.status = TalkStatus.BOOKED
     talk.activity_date = timezone.localdate(slot.starts_at)
     talk.save(update_fields=["status", "activity_date"])
-    record_action(
-        actor,
-        AuditAction.BOOK_TALK,
-        [talk.child_id],
-        object_type="talk",
-        object_uuid=talk.uuid,
-        school_unit=talk.school_unit,
-    )
+    _audit(actor, AuditAction.BOOK_TALK, talk)
     _notify_booking(talk, slot, event="rebooked" if previous else "booked")
     return booking
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Subquery
@@ -16,18 +18,31 @@ from folja.access import talks as talk_policy
 from folja.access.audit import record_reads
 from folja.access.models import AuditAction
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
+from folja.accounts.roles import Viewer
 from folja.core.dates import term_start, today
 from folja.curriculum.models import Goal
 from folja.talks import actions
 from folja.talks.forms import AgreementForm, AnswersForm, FollowUpForm, GuardianPreparationForm, PlanForm, SlotsForm
 from folja.talks.ics import calendar_event
-from folja.talks.models import Part, TalkStatus
+from folja.talks.models import Part, Talk, TalkStatus
 
 LINKABLE_POSTS = 40
 
 
 def _talk_url(talk: object, anchor: str = "") -> str:
     return reverse("talks:talk", args=[talk.uuid]) + (f"#{anchor}" if anchor else "")
+
+
+def _record_talk_read(viewer: Viewer, talk: Talk) -> None:
+    """Record a staff member's read of a talk (R11; guardians' reads are not recorded)."""
+    record_reads(
+        viewer,
+        AuditAction.READ_TALK,
+        [talk.child_id],
+        object_type="talk",
+        object_uuid=talk.uuid,
+        school_unit=talk.school_unit,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,14 +109,7 @@ def talk_detail(request: HttpRequest, talk_uuid: str) -> HttpResponse:
     guardian_sets = [s for s in sets if s.part == Part.GUARDIAN]
     staff_set = next((s for s in sets if s.part == Part.STAFF), None)
     record_set = next((s for s in sets if s.part == Part.RECORD), None)
-    record_reads(
-        viewer,
-        AuditAction.READ_TALK,
-        [talk.child_id],
-        object_type="talk",
-        object_uuid=talk.uuid,
-        school_unit=talk.school_unit,
-    )
+    _record_talk_read(viewer, talk)
     show_staff = viewer.is_staff or talk.staff_preparation_shared_at is not None
     show_record = viewer.is_staff or talk.record_shared_at is not None
     context = {
@@ -312,14 +320,7 @@ def staff_preparation(request: HttpRequest, talk_uuid: str) -> HttpResponse:
         "linked_post_ids": set(talk.post_links.values_list("post_id", flat=True)),
         "linked_goal_ids": set(talk.goal_links.values_list("goal_id", flat=True)),
     }
-    record_reads(
-        viewer,
-        AuditAction.READ_TALK,
-        [talk.child_id],
-        object_type="talk",
-        object_uuid=talk.uuid,
-        school_unit=talk.school_unit,
-    )
+    _record_talk_read(viewer, talk)
     return _answers_page(request, talk, Part.STAFF, template="talks/staff_preparation.html", extra=extra)
 
 
@@ -338,42 +339,36 @@ def record(request: HttpRequest, talk_uuid: str) -> HttpResponse:
     """Write the notes from the talk (the record)."""
     viewer = request.viewer
     talk = talk_policy.get_talk_for(viewer, talk_uuid)
-    record_reads(
-        viewer,
-        AuditAction.READ_TALK,
-        [talk.child_id],
-        object_type="talk",
-        object_uuid=talk.uuid,
-        school_unit=talk.school_unit,
-    )
+    _record_talk_read(viewer, talk)
     return _answers_page(request, talk, Part.RECORD, template="talks/record.html")
+
+
+def _talk_step(request: HttpRequest, talk_uuid: str, action: Callable[..., object], done: str) -> HttpResponse:
+    """Run one step of a talk (an action that checks its own rights) and return to the talk."""
+    talk = talk_policy.get_talk_for(request.viewer, talk_uuid)
+    action(actor=request.viewer, talk=talk)
+    messages.success(request, done)
+    return redirect(_talk_url(talk))
 
 
 @staff_required
 @require_POST
 def share_preparation(request: HttpRequest, talk_uuid: str) -> HttpResponse:
-    talk = talk_policy.get_talk_for(request.viewer, talk_uuid)
-    actions.staff_preparation_share(actor=request.viewer, talk=talk)
-    messages.success(request, _("Vårdnadshavarna kan nu läsa personalens förberedelse."))
-    return redirect(_talk_url(talk))
+    return _talk_step(
+        request, talk_uuid, actions.staff_preparation_share, _("Vårdnadshavarna kan nu läsa personalens förberedelse.")
+    )
 
 
 @staff_required
 @require_POST
 def mark_held(request: HttpRequest, talk_uuid: str) -> HttpResponse:
-    talk = talk_policy.get_talk_for(request.viewer, talk_uuid)
-    actions.talk_mark_held(actor=request.viewer, talk=talk)
-    messages.success(request, _("Samtalet är markerat som genomfört."))
-    return redirect(_talk_url(talk))
+    return _talk_step(request, talk_uuid, actions.talk_mark_held, _("Samtalet är markerat som genomfört."))
 
 
 @staff_required
 @require_POST
 def share_record(request: HttpRequest, talk_uuid: str) -> HttpResponse:
-    talk = talk_policy.get_talk_for(request.viewer, talk_uuid)
-    actions.record_share(actor=request.viewer, talk=talk)
-    messages.success(request, _("Dokumentationen är delad med vårdnadshavarna."))
-    return redirect(_talk_url(talk))
+    return _talk_step(request, talk_uuid, actions.record_share, _("Dokumentationen är delad med vårdnadshavarna."))
 
 
 @guardian_required
