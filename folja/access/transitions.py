@@ -89,11 +89,6 @@ def consent_given(child_field: str = "child", organisation_field: str = "post__o
     )
 
 
-def has_a_yes(child_field: str = "child") -> Exists:
-    """Return whether the row's child has at least one current yes to sharing: necessary under both rules."""
-    return Exists(TransitionConsent.objects.filter(child=OuterRef(child_field), is_current=True, allowed=True))
-
-
 def child_consent_given(child: Person, organisation: Organisation) -> bool:
     """Return whether consent holds for the child under the organisation's rule (the same SQL)."""
     rule = organisation.transition_consent_rule

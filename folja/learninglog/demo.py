@@ -32,6 +32,7 @@ from folja.curriculum.models import Goal
 from folja.directory.models import GroupMembership, Guardianship, RelationType
 from folja.learninglog.models import Comment, PhotoConsent, Post, PostChild, PostGoal, PostKind, PostStatus
 from folja.media import processing
+from folja.media.actions import rendition_fields
 from folja.media.models import Media, MediaKind, MediaStatus, Rendition, new_storage_name
 
 MAX_CHILDREN = 5000
@@ -370,17 +371,7 @@ def _add_media(posts: list[Post], motifs: list[tuple[str, int]], pictures: dict,
     for media, picture in zip(media_rows, picked, strict=True):
         for rendition in picture.renditions:
             name = default_storage.save(new_storage_name("renditions", ".jpg"), ContentFile(rendition.data))
-            renditions.append(
-                Rendition(
-                    media=media,
-                    name=rendition.name,
-                    file=name,
-                    content_type="image/jpeg",
-                    width=rendition.width,
-                    height=rendition.height,
-                    byte_size=len(rendition.data),
-                )
-            )
+            renditions.append(Rendition(media=media, name=rendition.name, **rendition_fields(rendition, name)))
     Rendition.objects.bulk_create(renditions, batch_size=1000)
 
 

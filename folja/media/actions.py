@@ -119,6 +119,17 @@ def media_attach(*, actor: Person, post: Post, upload: UploadedFile, alt_text: s
     return media
 
 
+def rendition_fields(rendition: processing.ImageRendition, stored_name: str) -> dict[str, object]:
+    """Return the columns of a Rendition row for a rendition stored under `stored_name`."""
+    return {
+        "file": stored_name,
+        "content_type": "image/jpeg",
+        "width": rendition.width,
+        "height": rendition.height,
+        "byte_size": len(rendition.data),
+    }
+
+
 def media_make_renditions(*, actor: Person | None, media_id: int) -> Media | None:
     """Make (or remake) the media's renditions and mark it ready, or failed when it cannot be read.
 
@@ -151,23 +162,15 @@ def media_make_renditions(*, actor: Person | None, media_id: int) -> Media | Non
                 raise _MediaGone
             existing = {r.name: r for r in Rendition.objects.filter(media=locked)}
             for rendition, name in new_files:
+                fields = rendition_fields(rendition, name)
                 row = existing.get(rendition.name)
                 if row is None:
-                    Rendition.objects.create(
-                        media=locked,
-                        name=rendition.name,
-                        file=name,
-                        content_type="image/jpeg",
-                        width=rendition.width,
-                        height=rendition.height,
-                        byte_size=len(rendition.data),
-                    )
+                    Rendition.objects.create(media=locked, name=rendition.name, **fields)
                     continue
                 replaced.append(row.file.name)
-                row.file = name
-                row.content_type = "image/jpeg"
-                row.width, row.height, row.byte_size = rendition.width, rendition.height, len(rendition.data)
-                row.save(update_fields=["file", "content_type", "width", "height", "byte_size"])
+                for field, value in fields.items():
+                    setattr(row, field, value)
+                row.save(update_fields=list(fields))
             locked.status = MediaStatus.READY
             update_fields = ["status"]
             poster = next((r for r in renditions if r.name == "poster"), None)
