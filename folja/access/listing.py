@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Expression, F, IntegerField, JSONField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
@@ -29,6 +29,7 @@ from django.utils.translation import get_language
 
 from folja.accounts.roles import Viewer
 from folja.core.db import JSONList, json_list
+from folja.core.precompiled import precompiled_column
 from folja.curriculum.models import Goal
 from folja.learninglog.models import Comment, Post, PostChild, PostGoal, PostState
 from folja.media.models import Media
@@ -136,53 +137,75 @@ def goal_labels(ids: list[int]) -> list[dict[str, str]]:
     return [{"code": code, "text": text} for (_a, _s, code, text), _i in rows]
 
 
-@functools.cache
-def _goals_and_media() -> tuple[JSONList, JSONList]:
-    """Return the goal and media subqueries, the same for every viewer: built once per process
-    (building querysets is a good part of a list page's cost; Django copies them on use)."""
-    goals = PostGoal.objects.filter(post=OuterRef("pk")).values(v=JSONObject(id="goal_id"))
-    media = Media.objects.filter(post=OuterRef("pk")).values(
-        v=JSONObject(
-            id="id",
-            uuid="uuid",
-            kind="kind",
-            status="status",
-            alt_text="alt_text",
-            original_name="original_name",
-            seq="seq",
-        )
+def _goals_and_media() -> tuple[Expression, Expression]:
+    """Return the goal and media columns, the same for every viewer (compiled once per process)."""
+    return (
+        precompiled_column(Post, "listing-goals", _goals_json, (), JSONField()),
+        precompiled_column(Post, "listing-media", _media_json, (), JSONField()),
     )
-    return JSONList(goals), JSONList(media)
+
+
+def _goals_json(_args: tuple) -> JSONList:
+    return JSONList(PostGoal.objects.filter(post=OuterRef("pk")).values(v=JSONObject(id="goal_id")))
+
+
+def _media_json(_args: tuple) -> JSONList:
+    fields = ("id", "uuid", "kind", "status", "alt_text", "original_name", "seq")
+    return JSONList(Media.objects.filter(post=OuterRef("pk")).values(v=JSONObject(**{f: f for f in fields})))
+
+
+def _visible_comment_count(args: tuple) -> Subquery:
+    """The number of comments on the row's post that a viewer in `role` with `children` may read (R2)."""
+    from folja.access import policy
+
+    role, children = args
+    count_visible = (
+        Comment.objects.filter(post=OuterRef("pk"))
+        .filter(policy.comment_filter_for(role, children))
+        .order_by()
+        .values("post")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(count_visible, output_field=IntegerField())
+
+
+def _visible_named(children: tuple[int, ...] | QuerySet) -> JSONList:
+    """The row's post's named children among `children`, unsealed, as a JSON array of names."""
+    # R5 (sealed first); R1/R8 staff see connected children's names; R2/R3 families only their own.
+    named = (
+        PostChild.objects.filter(post=OuterRef("pk"), child__sealed_at__isnull=True)
+        .filter(child__in=children)
+        .values(v=JSONObject(id="child_id", g="child__given_name", f="child__family_name"))
+    )
+    return JSONList(named)
 
 
 def listing_queryset(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None = None) -> QuerySet:
     """Return `posts` (already access-filtered and ordered) as rows with everything a list shows."""
     from folja.access import policy
 
-    count_visible = (
-        Comment.objects.filter(post=OuterRef("pk"))
-        .filter(policy.comment_filter(viewer, on))
-        .order_by()
-        .values("post")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    # R5 (sealed first); R1/R8 staff see connected children's names; R2/R3 families only their own.
-    named = (
-        PostChild.objects.filter(post=OuterRef("pk"), child__sealed_at__isnull=True)
-        .filter(child__in=policy.visible_children_ref(viewer, on))
-        .values(v=JSONObject(id="child_id", g="child__given_name", f="child__family_name"))
-    )
+    children = policy.visible_children_ref(viewer, on)
+    if isinstance(children, list):
+        # The viewer's part of the columns is compiled once per number of visible children.
+        ids = tuple(children)
+        comments = precompiled_column(
+            Post, "listing-comments", _visible_comment_count, (viewer.role, ids), IntegerField()
+        )
+        named = precompiled_column(Post, "listing-named", _visible_named, ids, JSONField())
+    else:
+        comments, named = _visible_comment_count((viewer.role, children)), _visible_named(children)
+    goals, media = _goals_and_media()
     return posts.values(
         *_COLUMNS,
         unit_name=F("school_unit__display_name"),
         group_name=F("group__display_name"),
         author_given=F("author__given_name"),
         author_family=F("author__family_name"),
-        visible_comment_count=Subquery(count_visible, output_field=IntegerField()),
-        goals_json=_goals_and_media()[0],
-        media_json=_goals_and_media()[1],
-        named_json=JSONList(named),
+        visible_comment_count=comments,
+        goals_json=goals,
+        media_json=media,
+        named_json=named,
     )
 
 

@@ -15,12 +15,13 @@ import uuid as uuid_module
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Expression, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from folja.access import memo, transitions
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
+from folja.core.precompiled import precompiled_filter
 from folja.directory.models import (
     UNIT_WIDE_DUTY_ROLES,
     Duty,
@@ -446,33 +447,62 @@ def _posts_naming(children: list[int] | QuerySet[Person]) -> Q:
     return Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=children)))
 
 
-def staff_post_filter(staff: Person, on: dt.date | None = None) -> Q:
-    """Return the filter on Post for posts a staff member may read (R1, later R8)."""
-    connections = staff_connections(staff, on)
+def _family_posts(children: tuple[int, ...]) -> Q:
+    """R1 for families: live, published posts naming one of the children (ids from the request memo)."""
+    return Q(deleted_at__isnull=True, status=PostStatus.PUBLISHED) & _posts_naming(children)
+
+
+def _staff_posts(args: tuple) -> Q:
+    """The staff filter on Post from plain values (see staff_post_filter): compiled once per shape.
+
+    args = (own drafts' author id or None, connected child ids, ((unit, child ids), …),
+            None or (R8 placement ids, R8 child ids, (earliest, latest))).
+    """
+    author, child_ids, by_unit, r8_args = args
+    published_or_own_draft = Q(status=PostStatus.PUBLISHED)
+    if author is not None:
+        published_or_own_draft |= Q(status=PostStatus.DRAFT, author=author)
+    # Not a rule of its own: R1 and R8 both need a named child the staff member is connected to
+    # now, so this only repeats what they imply. It lets PostgreSQL start from those children's
+    # posts instead of testing the rules on every post of the platform, newest first (bench/README.md).
+    connected_child_posts = PostChild.objects.filter(child__in=child_ids).values("post")
     # R1: connected staff see what was documented at the unit where they are connected to a named child.
-    r1 = [
-        Q(school_unit=unit) & Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=children)))
-        for unit, children in sorted(connections.children_by_unit.items())
-    ]
-    if connections.r8_dates is None:
-        return functools.reduce(operator.or_, r1, Q(pk__in=[]))
-    placements = Placement.objects.filter(pk__in=connections.r8_placement_ids)
-    # R8: at a receiving unit, with consent (R7), posts from other units in the 12 months before the move.
-    earliest, latest = connections.r8_dates
-    r8 = Q(activity_date__gte=earliest, activity_date__lt=latest) & Q(
-        Exists(
-            PostChild.objects.filter(post=OuterRef("pk"), child__in=connections.r8_child_ids)
-            .filter(child__sealed_at__isnull=True)
-            .filter(transitions.consent_given("child", "post__organisation"))
-            .filter(
-                transitions.receiving_window_filter(
-                    placements, unit=OuterRef(OuterRef("school_unit")), day=OuterRef("activity_date")
+    r1 = [Q(school_unit=unit) & _posts_naming(children) for unit, children in by_unit]
+    rules = functools.reduce(operator.or_, r1, Q(pk__in=[]))
+    if r8_args is not None:
+        placement_ids, r8_child_ids, (earliest, latest) = r8_args
+        placements = Placement.objects.filter(pk__in=placement_ids)
+        # R8: at a receiving unit, with consent (R7), posts from other units in the 12 months before the move.
+        r8 = Q(activity_date__gte=earliest, activity_date__lt=latest) & Q(
+            Exists(
+                PostChild.objects.filter(post=OuterRef("pk"), child__in=r8_child_ids)
+                .filter(child__sealed_at__isnull=True)
+                .filter(transitions.consent_given("child", "post__organisation"))
+                .filter(
+                    transitions.receiving_window_filter(
+                        placements, unit=OuterRef(OuterRef("school_unit")), day=OuterRef("activity_date")
+                    )
                 )
             )
         )
+        # R1 first: PostgreSQL tests the alternatives in this order, and most readable posts pass R1.
+        rules = functools.reduce(operator.or_, [*r1, r8])
+    return Q(deleted_at__isnull=True) & published_or_own_draft & Q(pk__in=connected_child_posts) & rules
+
+
+def staff_post_filter(staff: Person, on: dt.date | None = None, *, include_drafts: bool = False) -> Q | Expression:
+    """Return the filter on Post for posts a staff member may read (R1, later R8), not deleted."""
+    connections = staff_connections(staff, on)
+    r8_args = None
+    if connections.r8_dates is not None:
+        r8_args = (tuple(connections.r8_placement_ids), tuple(connections.r8_child_ids), connections.r8_dates)
+    args = (
+        staff.pk if include_drafts else None,
+        tuple(connections.child_ids),
+        tuple((unit, tuple(children)) for unit, children in sorted(connections.children_by_unit.items())),
+        r8_args,
     )
-    # R1 first: PostgreSQL tests the alternatives in this order, and most readable posts pass R1.
-    return functools.reduce(operator.or_, [*r1, r8])
+    return precompiled_filter(Post, "staff-posts", _staff_posts, args)
 
 
 def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: bool = False) -> QuerySet[Post]:
@@ -480,26 +510,16 @@ def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: 
 
     Guardians and children see published posts naming the child; staff see published posts
     naming a child they are connected to at the post's unit, and (with include_drafts) their own
-    drafts under the same condition.
+    drafts under the same condition. A deleted post is visible to no one.
     """
-    live = Post.objects.live()  # a deleted post is visible to no one
-    if viewer.role in (Role.GUARDIAN, Role.CHILD):
-        return live.filter(status=PostStatus.PUBLISHED).filter(_posts_naming(visible_children_ref(viewer, on)))  # R1
+    if viewer.role == Role.GUARDIAN:
+        children = tuple(visible_children_ref(viewer, on))
+        return Post.objects.filter(precompiled_filter(Post, "family-posts", _family_posts, children))  # R1
+    if viewer.role == Role.CHILD:
+        published = Post.objects.live().filter(status=PostStatus.PUBLISHED)
+        return published.filter(_posts_naming(visible_children(viewer, on)))  # R1
     if viewer.role == Role.STAFF:
-        published_or_own_draft = Q(status=PostStatus.PUBLISHED)
-        if include_drafts:
-            published_or_own_draft |= Q(status=PostStatus.DRAFT, author=viewer.person)
-        # Not a rule of its own: R1 and R8 both need a named child the staff member is connected to
-        # now, so this only repeats what they imply. It lets PostgreSQL start from those children's
-        # posts instead of testing the rules on every post of the platform, newest first (bench/README.md).
-        connected_child_posts = PostChild.objects.filter(
-            child__in=staff_connections(viewer.person, on).child_ids
-        ).values("post")
-        return (
-            live.filter(published_or_own_draft)
-            .filter(pk__in=connected_child_posts)
-            .filter(staff_post_filter(viewer.person, on))  # R1, R8
-        )
+        return Post.objects.filter(staff_post_filter(viewer.person, on, include_drafts=include_drafts))  # R1, R8
     return Post.objects.none()  # R12
 
 
@@ -518,7 +538,7 @@ def timeline_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> 
     if viewer.role == Role.GUARDIAN and child.pk in visible_children_ref(viewer, on):
         # R1 for a child the guardian may see: every published post naming it. This is what
         # visible_posts(viewer).filter(names the child) says, without its second condition.
-        return Post.objects.live().filter(status=PostStatus.PUBLISHED).filter(_posts_naming([child.pk]))
+        return Post.objects.filter(precompiled_filter(Post, "family-posts", _family_posts, (child.pk,)))
     return visible_posts(viewer, on).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
 
 
@@ -567,18 +587,24 @@ def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool
 
 
 def comment_filter(viewer: Viewer, on: dt.date | None = None) -> Q:
-    """Return the filter on Comment for comments the viewer may read (on posts it may read).
+    """Return the filter on Comment for comments the viewer may read (on posts it may read)."""
+    if viewer.role not in (Role.GUARDIAN, Role.CHILD, Role.STAFF):
+        return Q(pk__in=[])  # R12
+    return comment_filter_for(viewer.role, visible_children_ref(viewer, on))
+
+
+def comment_filter_for(role: Role, children: list[int] | tuple[int, ...] | QuerySet[Person]) -> Q:
+    """Return the comment filter for a viewer in `role` who may see `children` (see comment_filter).
 
     R2: a family's comments are visible to staff and to that child's own guardians only. Staff
     comments without a family are for everyone the post reaches. Hidden comments only for staff.
     """
-    if viewer.role not in (Role.GUARDIAN, Role.CHILD, Role.STAFF):
-        return Q(pk__in=[])  # R12
-    children = visible_children_ref(viewer, on)
-    if viewer.role == Role.STAFF:
+    if role == Role.STAFF:
         # Staff read the family threads of the children they are connected to, hidden ones included.
         return Q(family_child__isnull=True) | Q(family_child__in=children)
-    return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | Q(family_child__in=children))  # R2
+    if role in (Role.GUARDIAN, Role.CHILD):
+        return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | Q(family_child__in=children))  # R2
+    return Q(pk__in=[])  # R12
 
 
 def visible_comments(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Comment]:

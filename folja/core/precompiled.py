@@ -1,0 +1,225 @@
+"""Filters and columns compiled to SQL once per shape, then reused with each request's values.
+
+Building and compiling a Django queryset costs more than running it on the list pages: the
+staff filter (R1 per unit, R8 with consent and windows) is a dozen nested subqueries, and the
+list columns five more. Their SQL depends on the viewer only through *values* (child ids, unit
+ids, dates) and the *shape* of those values (how many children per unit, whether R8 applies),
+so this module compiles a builder's expression once per shape with stand-in values and then
+fills in the real ones:
+
+    precompiled(Post, "staff-posts", build, args)  # -> an expression for .filter() / .values()
+
+`build(args)` must be a pure function of `args`: its output may depend on the values only
+through their shape (types, list lengths, None, strings and booleans, which are part of the
+shape). Everything that varies goes in `args` as ints, dates or (nested) tuples of them.
+
+Why it is safe:
+- The builder is compiled twice with two different sets of stand-ins (odd and even, far apart).
+  The SQL must come out the same, every stand-in must reappear only as a parameter and every
+  parameter must be either one stand-in or the same constant both times; otherwise the
+  builder's expression is used as it is (the ordinary path). This catches a value written into
+  the SQL or shaping it in the usual ways; a builder that computed constants from its values
+  could still slip through, which is why purity is the contract and builders stay plain.
+- The compiled SQL refers to the model's table by its name. Used in a query whose first table
+  is that name (a top-level query on the model), it goes in as it is: the same SQL Django would
+  write. Anywhere else (inside a subquery, where Django renames tables) it is wrapped in its own
+  scope (`pk IN (SELECT pk FROM table WHERE …)`, `(SELECT … FROM table WHERE pk = outer.pk)`),
+  which means the same whatever the outer query calls its tables.
+- Tests compare the SQL and parameters with the ordinary compilation for the policy's builders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from threading import Lock
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models import BooleanField, Expression, Q
+
+logger = logging.getLogger(__name__)
+
+MAX_SHAPES = 2048
+# Round 0 stand-ins are odd and round 1 even, far from any id; dates four centuries apart.
+_INT_STANDINS = (-(10**15) - 1, -(2 * 10**15))
+_DATE_STANDINS = (dt.date(1001, 1, 1), dt.date(1401, 1, 1))
+
+
+def _shape(args: Any) -> Any:
+    """Return the shape of `args`: its structure with ints and dates replaced by their type."""
+    if isinstance(args, bool) or args is None or isinstance(args, str):
+        return ("=", args)
+    if isinstance(args, int):
+        return "i"
+    if isinstance(args, dt.date) and not isinstance(args, dt.datetime):
+        return "d"
+    if isinstance(args, tuple | list):
+        return tuple(_shape(a) for a in args)
+    raise TypeError(f"precompiled arguments are ints, dates, str, bool, None and tuples, not {type(args).__name__}")
+
+
+def _leaves(args: Any, out: list) -> list:
+    """Append the ints and dates of `args` to `out`, depth first, in the order `_standins` numbers them."""
+    if isinstance(args, tuple | list):
+        for a in args:
+            _leaves(a, out)
+    elif not (isinstance(args, bool) or args is None or isinstance(args, str)):
+        out.append(args)
+    return out
+
+
+def _standins(shape: Any, round_: int, counter: list[int]) -> Any:
+    """Return arguments of the given shape with distinct stand-in values (round 0 or 1)."""
+    if isinstance(shape, tuple) and shape and shape[0] == "=":
+        return shape[1]
+    if shape == "i":
+        counter[0] += 1
+        return _INT_STANDINS[round_] - 2 * counter[0]
+    if shape == "d":
+        counter[0] += 1
+        return _DATE_STANDINS[round_] + dt.timedelta(days=counter[0])
+    return tuple(_standins(s, round_, counter) for s in shape)
+
+
+class _Compiled:
+    """SQL of one shape, and for each parameter either a constant or the index of a value."""
+
+    __slots__ = ("as_text", "slots", "sql")
+
+    def __init__(self, sql: str, slots: list[tuple[bool, Any]], as_text: list[bool]) -> None:
+        self.sql, self.slots, self.as_text = sql, slots, as_text
+
+    def params(self, values: list) -> list:
+        return [
+            (str(values[x]) if text else values[x]) if is_value else x
+            for (is_value, x), text in zip(self.slots, self.as_text, strict=True)
+        ]
+
+
+_cache: OrderedDict[tuple, _Compiled | None] = OrderedDict()
+_lock = Lock()
+
+
+def _compile_once(model: type[models.Model], build: Callable[[Any], Any], args: Any, as_filter: bool, alias: str):
+    """Return (sql, params) of the builder's expression on `model` as a top-level query writes it."""
+    if as_filter:
+        query = model._base_manager.filter(build(args)).query
+        node = query.where
+    else:
+        query = model._base_manager.annotate(_precompiled=build(args)).query
+        node = query.annotations["_precompiled"]
+    used = [alias for alias in query.alias_map if query.alias_refcount[alias]]
+    if used != [model._meta.db_table]:
+        return None  # the expression joins other tables: they would be missing from the SQL
+    compiler = query.get_compiler(using=alias)
+    try:
+        return compiler.compile(node)
+    except (EmptyResultSet, FullResultSet):
+        return None
+
+
+def _compile(model: type[models.Model], build: Callable[[Any], Any], shape: Any, as_filter: bool, alias: str):
+    counter_a, counter_b = [0], [0]
+    args_a, args_b = _standins(shape, 0, counter_a), _standins(shape, 1, counter_b)
+    first = _compile_once(model, build, args_a, as_filter, alias)
+    second = _compile_once(model, build, args_b, as_filter, alias)
+    if first is None or second is None or first[0] != second[0] or len(first[1]) != len(second[1]):
+        return None
+    sql = first[0]
+    leaves_a, leaves_b = _leaves(args_a, []), _leaves(args_b, [])
+    index_a = {v: i for i, v in enumerate(leaves_a)}
+    index_a.update({str(v): i for i, v in enumerate(leaves_a)})
+    slots: list[tuple[bool, Any]] = []
+    as_text: list[bool] = []
+    for pa, pb in zip(first[1], second[1], strict=True):
+        i = index_a.get(pa) if isinstance(pa, int | str | dt.date) and not isinstance(pa, bool) else None
+        if i is not None and pb in (leaves_b[i], str(leaves_b[i])):
+            slots.append((True, i))
+            as_text.append(isinstance(pa, str))
+        elif pa == pb and type(pa) is type(pb):
+            slots.append((False, pa))
+            as_text.append(False)
+        else:
+            return None  # a value turned into something else: not safe to reuse
+    for value in leaves_a:
+        if str(value) in sql:
+            return None  # a value was written into the SQL text itself
+    return _Compiled(sql, slots, as_text)
+
+
+def _entry(model: type[models.Model], key: str, build: Callable, shape: Any, as_filter: bool) -> _Compiled | None:
+    alias = DEFAULT_DB_ALIAS
+    cache_key = (alias, connections[alias].vendor, model, key, as_filter, shape)
+    with _lock:
+        if cache_key in _cache:
+            _cache.move_to_end(cache_key)
+            return _cache[cache_key]
+    compiled = _compile(model, build, shape, as_filter, alias)
+    if compiled is None:
+        logger.debug("precompiled %s: shape not reusable, compiled per use", key)
+    with _lock:
+        _cache[cache_key] = compiled
+        while len(_cache) > MAX_SHAPES:
+            _cache.popitem(last=False)
+    return compiled
+
+
+class Precompiled(Expression):
+    """The SQL of a compiled shape with this use's values (see the module docstring)."""
+
+    def __init__(self, model: type[models.Model], compiled: _Compiled, values: list, output_field: Any) -> None:
+        super().__init__(output_field=output_field)
+        self.model, self.compiled, self.values = model, compiled, values
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):  # noqa: ANN001, ANN201
+        return self
+
+    def get_group_by_cols(self):  # noqa: ANN201
+        return []
+
+    def as_sql(self, compiler, connection):  # noqa: ANN001, ANN201
+        query = compiler.query
+        if query.model is None or query.model._meta.concrete_model is not self.model._meta.concrete_model:
+            raise ValueError(f"a precompiled expression on {self.model.__name__} used in a query on {query.model}")
+        sql, params = self.compiled.sql, self.compiled.params(self.values)
+        table = self.model._meta.db_table
+        base = next(iter(query.alias_map), table)
+        if base == table:
+            return (f"({sql})" if self.conditional else sql), params
+        # Inside another query Django renames tables: give the SQL its own scope under the real name.
+        qn = compiler.quote_name_unless_alias
+        pk = qn(self.model._meta.pk.column)
+        own, outer = connection.ops.quote_name(table), qn(base)
+        if self.conditional:
+            return f"{outer}.{pk} IN (SELECT {own}.{pk} FROM {own} WHERE {sql})", params  # noqa: S608
+        return f"(SELECT {sql} FROM {own} WHERE {own}.{pk} = {outer}.{pk})", params  # noqa: S608
+
+
+def precompiled_filter(model: type[models.Model], key: str, build: Callable[[Any], Q], args: Any) -> Q | Expression:
+    """Return `build(args)`, a filter on `model`, compiled once for the shape of `args` when possible."""
+    shape = _shape(args)
+    compiled = _entry(model, key, build, shape, as_filter=True)
+    if compiled is None:
+        return build(args)
+    return Precompiled(model, compiled, _leaves(args, []), BooleanField())
+
+
+def precompiled_column(
+    model: type[models.Model], key: str, build: Callable[[Any], Expression], args: Any, output_field: Any
+) -> Expression:
+    """Return `build(args)`, a column expression on `model`, compiled once for the shape of `args` when possible."""
+    shape = _shape(args)
+    compiled = _entry(model, key, build, shape, as_filter=False)
+    if compiled is None:
+        return build(args)
+    return Precompiled(model, compiled, _leaves(args, []), output_field)
+
+
+def clear() -> None:
+    """Forget every compiled shape (tests; a schema change within a process)."""
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,154 @@
+"""Expressions compiled once per shape (folja/core/precompiled.py): the same SQL and the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db.models import BooleanField, IntegerField, Q, Value
+from django.db.models.expressions import RawSQL
+from django.test import TestCase
+
+from folja.access import listing, policy
+from folja.accounts.roles import Role, Viewer
+from folja.core import precompiled
+from folja.core.precompiled import Precompiled, precompiled_column, precompiled_filter
+from folja.learninglog.models import Comment, Post
+from folja.media.models import Media
+from folja.testing.cast import build_cast
+
+DAY = dt.date(2026, 3, 2)
+STAFF_ARGS = [
+    (None, (1,), ((10, (1,)),), None),
+    (7, (1, 2, 3), ((10, (1, 2)), (11, (3,))), None),
+    (7, (4, 5), ((12, (4, 5)),), ((3, 9), (4,), (DAY - dt.timedelta(days=400), DAY))),
+    (None, (8, 9, 10, 11), ((10, (8,)), (11, (9, 10)), (13, (11,))), ((1,), (11,), (DAY, DAY))),
+]
+
+
+def sql_of(queryset) -> tuple[str, tuple]:  # noqa: ANN001
+    return queryset.query.sql_with_params()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    precompiled.clear()
+    yield
+    precompiled.clear()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("args", STAFF_ARGS)
+def test_the_staff_filter_is_the_sql_django_writes_with_the_same_parameters(args: tuple) -> None:
+    for _ in range(2):  # the first use compiles the shape, the second reuses it
+        expression = precompiled_filter(Post, "staff-posts", policy._staff_posts, args)
+        assert isinstance(expression, Precompiled)
+        fast, fast_params = sql_of(Post.objects.filter(expression))
+        plain, plain_params = sql_of(Post.objects.filter(policy._staff_posts(args)))
+        # The same text inside one more pair of brackets (the filter is one condition).
+        assert fast == plain.replace(" WHERE ", " WHERE (", 1) + ")"
+        assert list(fast_params) == list(plain_params)
+
+
+@pytest.mark.django_db
+def test_another_shape_is_compiled_anew_and_the_same_shape_reuses_the_sql() -> None:
+    one = precompiled_filter(Post, "family-posts", policy._family_posts, (1, 2))
+    two = precompiled_filter(Post, "family-posts", policy._family_posts, (3, 4))
+    three = precompiled_filter(Post, "family-posts", policy._family_posts, (5, 6, 7))
+    assert one.compiled is two.compiled
+    assert three.compiled is not one.compiled
+    assert sql_of(Post.objects.filter(two))[1][-2:] == (3, 4)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.GUARDIAN, Role.STAFF])
+def test_list_columns_are_the_sql_django_writes(role: Role) -> None:
+    children = (5, 6, 7)
+    for build, args in ((listing._visible_comment_count, (role, children)), (listing._visible_named, children)):
+        fast = Post.objects.values(x=precompiled_column(Post, "t", build, args, IntegerField()))
+        plain = Post.objects.values(x=build(args))
+        assert sql_of(fast) == sql_of(plain)
+
+
+@pytest.mark.django_db
+def test_shapes_that_cannot_be_reused_fall_back_to_the_ordinary_expression() -> None:
+    # A value that decides the SQL text (here its parity picks the operator).
+    def by_value(args: tuple) -> Q:
+        return Q(pk__gt=args[0]) if args[0] % 2 else Q(pk__lt=args[0])
+
+    assert isinstance(precompiled_filter(Post, "by-value", by_value, (3,)), Q)
+    # A value written into the SQL itself.
+    assert not isinstance(precompiled_filter(Post, "inlined", _inlined_filter, (3,)), Precompiled)
+    # A join to another table (the joined table would be missing from the SQL).
+    assert isinstance(precompiled_filter(Post, "join", lambda a: Q(author__given_name="Anna"), ()), Q)
+    # Nothing can match: Django's own handling of an empty list is kept.
+    with pytest.raises(TypeError):
+        precompiled_filter(Post, "bad", policy._family_posts, ({1, 2},))
+
+
+def _inlined_filter(args: tuple) -> Q:
+    sql = f'"learninglog_post"."id" <> {args[0]}'
+    return Q(pk__gt=Value(0)) & Q(RawSQL(sql, [], output_field=BooleanField()))  # noqa: S611 - the test's point
+
+
+@pytest.mark.django_db
+def test_the_cache_of_shapes_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(precompiled, "MAX_SHAPES", 3)
+    for n in range(1, 6):
+        precompiled_filter(Post, "family-posts", policy._family_posts, tuple(range(1, n + 1)))
+    assert len(precompiled._cache) == 3
+
+
+class SameRowsTests(TestCase):
+    """Inside other queries (where Django renames tables) the expression keeps its meaning."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+
+    def setUp(self) -> None:
+        precompiled.clear()
+
+    def test_visible_posts_and_their_comments_and_media_match_the_ordinary_filter(self) -> None:
+        cast = self.cast
+        viewers = [
+            Viewer(person=cast.anna, role=Role.GUARDIAN),
+            Viewer(person=cast.teacher_blue, role=Role.STAFF),
+        ]
+        for viewer in viewers:
+            with self.subTest(viewer=viewer.person.full_name):
+                fast = policy.visible_posts(viewer, include_drafts=True)
+                assert "learninglog_post" in str(fast.query)
+                expected = self._plain_posts(viewer)
+                assert set(fast.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
+                # Nested: Django renames the inner query's tables; the expression wraps itself.
+                comments = Comment.objects.filter(post__in=fast)
+                plain_comments = Comment.objects.filter(post__in=expected)
+                assert set(comments.values_list("pk", flat=True)) == set(plain_comments.values_list("pk", flat=True))
+                media = Media.objects.filter(post__in=fast).values_list("pk", flat=True)
+                plain_media = Media.objects.filter(post__in=expected).values_list("pk", flat=True)
+                assert set(media) == set(plain_media)
+                # And as a filter on the same table inside a query on it.
+                again = Post.objects.filter(pk__in=fast.values("pk")).values_list("pk", flat=True)
+                assert set(again) == set(expected.values_list("pk", flat=True))
+
+    def _plain_posts(self, viewer: Viewer):  # noqa: ANN202
+        if viewer.role == Role.GUARDIAN:
+            return Post.objects.filter(policy._family_posts(tuple(policy.visible_children_ref(viewer))))
+        connections = policy.staff_connections(viewer.person)
+        r8 = None
+        if connections.r8_dates is not None:
+            r8 = (tuple(connections.r8_placement_ids), tuple(connections.r8_child_ids), connections.r8_dates)
+        by_unit = tuple((u, tuple(c)) for u, c in sorted(connections.children_by_unit.items()))
+        return Post.objects.filter(policy._staff_posts((viewer.person.pk, tuple(connections.child_ids), by_unit, r8)))
+
+    def test_no_children_means_no_posts(self) -> None:
+        assert Post.objects.filter(status="published").exists()
+        nothing = precompiled_filter(Post, "family-posts", policy._family_posts, ())
+        assert list(Post.objects.filter(nothing)) == []
+        assert list(Comment.objects.filter(post__in=Post.objects.filter(nothing))) == []
+
+    def test_a_precompiled_filter_refuses_a_query_on_another_table(self) -> None:
+        expression = precompiled_filter(Post, "family-posts", policy._family_posts, (self.cast.alva.pk,))
+        with self.assertRaises(ValueError):
+            list(Comment.objects.filter(expression))
