@@ -162,7 +162,12 @@ def preview_window(child: Person, on: dt.date | None = None) -> tuple[Organisati
 
 
 def current_terms_by_organisation() -> dict[int | None, int]:
-    """Return {organisation id (None = platform default): id of its current terms}, cached briefly."""
+    """Return {organisation id (None = platform default): id of its current terms}, cached briefly
+    (and read from the cache once per request)."""
+    return memo.memoised(("current_terms",), _current_terms_by_organisation)
+
+
+def _current_terms_by_organisation() -> dict[int | None, int]:
     cached = cache.get(TERMS_CACHE_KEY)
     if cached is not None:
         return cached

@@ -106,14 +106,15 @@ class CommentForm(forms.Form):
         return self._children.get(value, self._default)
 
 
+def _goal_filter_choices() -> list[tuple[str, str]]:
+    return [("", _("Alla mål")), *current_goal_choices()]
+
+
 class FilterForm(forms.Form):
-    goal = forms.ChoiceField(label=_("Mål"), required=False)
+    # A callable: read only when the form is validated or drawn (the usual unfiltered box is cached).
+    goal = forms.ChoiceField(label=_("Mål"), required=False, choices=_goal_filter_choices)
     date_from = forms.DateField(label=_("Från"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("Till"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["goal"].choices = [("", _("Alla mål")), *current_goal_choices()]
 
     def goal_options(self) -> str:
         """Return the goal list's <option>s: written in Python, since a template loop over every
