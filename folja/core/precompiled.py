@@ -88,10 +88,10 @@ def _standins(shape: Any, round_: int, counter: list[int]) -> Any:
 class _Compiled:
     """SQL of one shape, and for each parameter either a constant or the index of a value."""
 
-    __slots__ = ("as_text", "slots", "sql")
+    __slots__ = ("as_text", "slots", "sql", "vendor")
 
-    def __init__(self, sql: str, slots: list[tuple[bool, Any]], as_text: list[bool]) -> None:
-        self.sql, self.slots, self.as_text = sql, slots, as_text
+    def __init__(self, sql: str, slots: list[tuple[bool, Any]], as_text: list[bool], vendor: str) -> None:
+        self.sql, self.slots, self.as_text, self.vendor = sql, slots, as_text, vendor
 
     def params(self, values: list) -> list:
         return [
@@ -148,7 +148,7 @@ def _compile(model: type[models.Model], build: Callable[[Any], Any], shape: Any,
     for value in leaves_a:
         if str(value) in sql:
             return None  # a value was written into the SQL text itself
-    return _Compiled(sql, slots, as_text)
+    return _Compiled(sql, slots, as_text, connections[alias].vendor)
 
 
 def _entry(model: type[models.Model], key: str, build: Callable, shape: Any, as_filter: bool) -> _Compiled | None:
@@ -185,6 +185,8 @@ class Precompiled(Expression):
         query = compiler.query
         if query.model is None or query.model._meta.concrete_model is not self.model._meta.concrete_model:
             raise ValueError(f"a precompiled expression on {self.model.__name__} used in a query on {query.model}")
+        if connection.vendor != self.compiled.vendor:
+            raise ValueError(f"SQL compiled for {self.compiled.vendor} used on {connection.vendor}")
         sql, params = self.compiled.sql, self.compiled.params(self.values)
         table = self.model._meta.db_table
         base = next(iter(query.alias_map), table)
