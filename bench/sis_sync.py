@@ -5,7 +5,10 @@
 
 Starts the fake SIS in a separate process (so it does not share this process's GIL), runs a
 full sync, then an unchanged re-run, and prints wall time, peak memory (max RSS) and the number
-of INSERT/UPDATE/DELETE statements of the re-run (goal: 0).
+of INSERT/UPDATE/DELETE statements of the re-run (goal: 0), with the machine's 1-minute load
+average at the start and end of each run (the development machine is shared: compare runs made
+at a similar load only). Wrap full-scale runs in `flock /tmp/bench.lock …` so that two
+benchmarks never overlap.
 """
 
 from __future__ import annotations
@@ -92,6 +95,7 @@ def main() -> None:
                     writes.append(sql[:60])
                 return execute(sql, params, many, context)
 
+            load_start = os.getloadavg()[0]
             started = time.monotonic()
             cpu = time.process_time()
             with (
@@ -126,6 +130,7 @@ def main() -> None:
                     "cpu_seconds_importer": round(time.process_time() - cpu, 1),
                     "peak_rss_mb": round(rss_mb),
                     "write_statements": len(writes),
+                    "load_average_1min": [round(load_start, 2), round(os.getloadavg()[0], 2)],
                     "requests": result.requests,
                     "fetched": result.fetched,
                     "counts": result.counts,

@@ -223,7 +223,8 @@ class Person(models.Model):
 class PersonSisId(models.Model):
     """The id a person has in one organisation's SIS (a person can be known to several)."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    # Indexed as the leading column of personsisid_unique.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="sis_ids")
     sis_id = models.CharField(max_length=64)
 
@@ -293,9 +294,10 @@ class Guardianship(models.Model):
     """A responsible of a child (SS 12000 `responsibles`); only Vårdnadshavare gives guardian rights."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    # Indexed as the leading column of guardianship_unique and of Index(responsible, relation_type).
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
     child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="responsibles")
-    responsible = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="responsible_for")
+    responsible = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="responsible_for", db_index=False)
     relation_type = models.CharField(_("relation"), max_length=32, choices=RelationType.choices)
 
     class Meta:
@@ -348,8 +350,9 @@ class GroupMembership(DatedModel):
     """A child's membership in a group (SS 12000 groupMemberships)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="group_memberships")
+    # Indexed as the leading columns of Index(group, start_date) and Index(person, group).
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="group_memberships", db_index=False)
 
     class Meta:
         verbose_name = _("gruppmedlemskap")
@@ -363,8 +366,9 @@ class Placement(DatedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     sis_id = models.CharField(max_length=64, null=True, blank=True)
-    child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="placements")
-    school_unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="placements")
+    # Indexed as the leading columns of Index(child, school_unit) and Index(school_unit, start_date).
+    child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="placements", db_index=False)
+    school_unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="placements", db_index=False)
     group = models.ForeignKey(Group, on_delete=models.SET_NULL, null=True, blank=True, related_name="placements")
     school_type = models.CharField(_("skolform"), max_length=16, choices=SchoolType.choices)
 
@@ -407,7 +411,8 @@ class Duty(DatedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     sis_id = models.CharField(max_length=64, null=True, blank=True)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="duties")
+    # Indexed as the leading column of Index(person, school_unit).
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="duties", db_index=False)
     school_unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="duties")
     duty_role = models.CharField(_("befattning"), max_length=40, choices=DutyRole.choices)
     signature = models.CharField(_("signatur"), max_length=16, blank=True)
@@ -440,7 +445,8 @@ class DutyAssignment(DatedModel):
     """A duty's assignment to a group (SS 12000 Duty.assignmentRole): makes the staff a group member."""
 
     duty = models.ForeignKey(Duty, on_delete=models.CASCADE, related_name="assignments")
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="assignments")
+    # Indexed as the leading column of Index(group, duty).
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="assignments", db_index=False)
     assignment_role_type = models.CharField(_("uppdrag"), max_length=32, choices=AssignmentRoleType.choices)
 
     class Meta:

@@ -4,19 +4,36 @@ Why not `bulk_create` everywhere: a municipality's first import inserts about tw
 and building a Django model instance per row costs more than the database work itself. Rows are
 plain tuples here; fields the caller does not give get their model default (a fresh UUID for
 `uuid` fields, now for `auto_now_add`). Used only by `folja.sis.apply` inside its transaction.
+
+A table that is still empty (the first import of a new installation) is loaded the way
+PostgreSQL's manual recommends for populating a database: its secondary indexes, and the foreign
+keys that can be dropped without locking anyone else out, are dropped before the COPY and
+re-created after it, in the same transaction (see `load_into_empty_table`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, models
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
+logger = logging.getLogger(__name__)
+
 CHUNK = 5000
+# Memory for re-building the indexes (and validating the foreign keys) of a freshly loaded table.
+BUILD_MEMORY = "256MB"
+# SQLSTATEs that mean "not here" rather than "broken": someone else holds a lock on the table
+# (lock_not_available, from NOWAIT), this transaction has pending trigger events on it
+# (object_in_use), or the database user may write rows but not alter the table
+# (insufficient_privilege). In each case the table is loaded the ordinary way.
+_NOT_HERE = frozenset({"55P03", "55006", "42501"})
 
 
 def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
@@ -43,53 +60,236 @@ def _random_uuids() -> Iterator[str]:
             yield f"{h[:12]}4{h[13:16]}{'89ab'[int(h[16], 16) & 3]}{h[17:]}"
 
 
-def _filler(model: type[models.Model], given: Sequence[str]) -> tuple[list[str], Any]:
-    """Return the names of the fields the caller did not give, and a function making their values."""
+def _completer(model: type[models.Model], given: Sequence[str]) -> tuple[list[str], Any]:
+    """Return the names of the fields the caller did not give, and a function completing a row with them.
+
+    Constant defaults are made once and appended as one tuple; only UUIDs are made per row (the
+    function runs for every one of two million rows, so it is kept to a single tuple build).
+    """
     rest = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in given]
     now = timezone.now()
-    makers = []
+    fresh: list[str] = []
+    constant_names: list[str] = []
+    constants: list[Any] = []
     for f in rest:
         if isinstance(f, models.UUIDField) and callable(f.default):
-            makers.append(_random_uuids().__next__ if connection.vendor == "postgresql" else uuid.uuid4)
+            fresh.append(f.attname)
         elif getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
-            makers.append(lambda now=now: now)
+            constant_names.append(f.attname)
+            constants.append(now)
         else:
-            value = f.get_default()
-            makers.append(lambda value=value: value)
-    return [f.attname for f in rest], lambda: tuple(make() for make in makers)
+            constant_names.append(f.attname)
+            constants.append(f.get_default())
+    tail = tuple(constants)
+    if not fresh:
+        return constant_names, lambda row: (*row, *tail)
+    makers = [_random_uuids().__next__ if connection.vendor == "postgresql" else uuid.uuid4 for _ in fresh]
+    if len(makers) == 1:
+        make = makers[0]
+        return [*fresh, *constant_names], lambda row: (*row, make(), *tail)
+    return [*fresh, *constant_names], lambda row: (*row, *(m() for m in makers), *tail)
+
+
+# -- loading an empty table -------------------------------------------------------------------
+
+# The table's secondary indexes that can be re-created exactly from their definition: not the
+# primary key, not an index a foreign key (of any table) depends on, and only valid, ordinary
+# indexes (not clustered on, not the replica identity). A UNIQUE or EXCLUDE constraint's index
+# is dropped and re-added through its constraint.
+_INDEXES = """
+SELECT format('%%I.%%I', n.nspname, ic.relname), pg_get_indexdef(i.indexrelid), con.conname,
+       pg_get_constraintdef(con.oid)
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = ic.relnamespace
+LEFT JOIN pg_constraint con
+       ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('u', 'x')
+WHERE i.indrelid = %s::regclass
+  AND NOT i.indisprimary AND i.indisvalid AND i.indisready AND i.indislive
+  AND NOT i.indisclustered AND NOT i.indisreplident
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+ORDER BY ic.relname
+"""
+
+# The table's foreign keys. Dropping one takes an ACCESS EXCLUSIVE lock on the table it references
+# until COMMIT, so only those whose referenced table this transaction holds that lock on already
+# (a table loaded the same way earlier in the run, e.g. persons) are dropped; the others stay and
+# are checked row by row.
+_FOREIGN_KEYS = """
+SELECT format('%%I.%%I', n.nspname, con.conname), con.conname, pg_get_constraintdef(con.oid),
+       con.condeferrable, con.condeferred,
+       con.confrelid = con.conrelid OR EXISTS (
+           SELECT 1 FROM pg_locks l
+           WHERE l.locktype = 'relation' AND l.pid = pg_backend_pid() AND l.granted
+             AND l.mode = 'AccessExclusiveLock' AND l.relation = con.confrelid
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+FROM pg_constraint con
+JOIN pg_namespace n ON n.oid = con.connamespace
+WHERE con.conrelid = %s::regclass AND con.contype = 'f'
+ORDER BY con.conname
+"""
+
+_USER_TRIGGERS = "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal)"
+
+
+class _Skip(Exception):
+    """The table is not (or no longer) empty, or has triggers of its own: load it the ordinary way."""
+
+
+@dataclass
+class _Rebuild:
+    """What was dropped from one table, and how to put it back."""
+
+    table: str
+    indexes: list[str] = field(default_factory=list)  # CREATE INDEX statements
+    constraints: list[tuple[str, str]] = field(default_factory=list)  # (name, definition): UNIQUE/EXCLUDE
+    foreign_keys: list[tuple[str, str]] = field(default_factory=list)  # (name, definition)
+    # Foreign keys that stay: (qualified name, initially deferred). They are made IMMEDIATE during
+    # the load, because CREATE INDEX refuses a table with pending (deferred) trigger events.
+    kept_deferrable: list[tuple[str, bool]] = field(default_factory=list)
+
+
+def _is_empty(cursor: Any, table: str) -> bool:
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")  # noqa: S608 - a quoted table name
+    return not cursor.fetchone()[0]
+
+
+def _drop_for_load(table: str) -> _Rebuild | None:
+    """Lock the empty table, then drop what `_rebuild` re-creates; None: load it the ordinary way."""
+    plan = _Rebuild(table=table)
+    try:
+        # A savepoint: when anything here is refused, the lock and the drops are undone and the
+        # table is loaded the ordinary way.
+        with transaction.atomic(), connection.cursor() as cursor:
+            # NOWAIT: never queue for the lock (everyone else's queries would queue behind us).
+            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE NOWAIT")
+            if not _is_empty(cursor, table):  # filled between the first check and the lock
+                raise _Skip
+            cursor.execute(_USER_TRIGGERS, [table])
+            if cursor.fetchone()[0]:
+                raise _Skip
+            cursor.execute(_INDEXES, [table])
+            plain: list[str] = []
+            owned: list[str] = []
+            for qualified, definition, constraint, constraint_definition in cursor.fetchall():
+                if constraint:
+                    owned.append(constraint)
+                    plan.constraints.append((constraint, constraint_definition))
+                else:
+                    plain.append(qualified)
+                    plan.indexes.append(definition)
+            cursor.execute(_FOREIGN_KEYS, [table])
+            for qualified, name, definition, deferrable, deferred, droppable in cursor.fetchall():
+                if droppable:
+                    owned.append(name)
+                    plan.foreign_keys.append((name, definition))
+                elif deferrable:
+                    plan.kept_deferrable.append((qualified, deferred))
+            if owned:
+                drops = ", ".join(f"DROP CONSTRAINT {connection.ops.quote_name(name)}" for name in owned)
+                cursor.execute(f"ALTER TABLE {table} {drops}")
+            if plain:
+                cursor.execute(f"DROP INDEX {', '.join(plain)}")
+    except _Skip:
+        return None
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) in _NOT_HERE:
+            return None
+        raise
+    with connection.cursor() as cursor:
+        if plan.kept_deferrable:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(name for name, _ in plan.kept_deferrable)} IMMEDIATE")
+    return plan
+
+
+def _rebuild(plan: _Rebuild) -> None:
+    """Re-create exactly what `_drop_for_load` dropped (a violation fails the whole transaction)."""
+    with connection.cursor() as cursor:
+        deferred = [name for name, initially_deferred in plan.kept_deferrable if initially_deferred]
+        if deferred:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(deferred)} DEFERRED")
+        cursor.execute("SELECT current_setting('maintenance_work_mem')")
+        (memory,) = cursor.fetchone()
+        # Also used as work_mem by PostgreSQL's one-query validation of a re-added foreign key.
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [BUILD_MEMORY])
+        for definition in plan.indexes:
+            cursor.execute(definition)
+        for name, definition in [*plan.constraints, *plan.foreign_keys]:
+            cursor.execute(f"ALTER TABLE {plan.table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
+
+
+@contextlib.contextmanager
+def load_into_empty_table(model: type[models.Model]) -> Iterator[bool]:
+    """Around a load into the model's table: when it is empty, drop its indexes first, rebuild after.
+
+    PostgreSQL only, inside a transaction, and only when the table has no rows at all (a cheap
+    EXISTS): the first import of a new installation. Then the table is locked (NOWAIT: when anyone
+    else is using it, the ordinary path is taken instead), its secondary indexes, unique
+    constraints and droppable foreign keys are read from pg_catalog and dropped, the caller loads
+    the rows, and everything is re-created from the saved definitions: one sort per index and one
+    query per foreign key instead of maintaining every index and checking every key row by row.
+    DDL is transactional, so a failure anywhere (including a re-created unique constraint or
+    foreign key that the loaded rows violate) rolls back to the previous empty table with its
+    schema intact. The ACCESS EXCLUSIVE lock on the table lasts until COMMIT, which is why this is
+    never done to a table that holds anyone's rows. Yields whether the fast path was taken.
+    """
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield False
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        empty = _is_empty(cursor, table)
+    plan = _drop_for_load(table) if empty else None
+    if plan is None:
+        yield False
+        return
+    logger.info(
+        "loading empty %s without %d indexes and %d foreign keys",
+        model._meta.db_table,
+        len(plan.indexes) + len(plan.constraints),
+        len(plan.foreign_keys),
+    )
+    yield True
+    # Not reached when the load raised: the transaction is rolled back, and the schema with it.
+    _rebuild(plan)
 
 
 def insert(
     model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple], *, want_ids: bool = False
 ) -> list[int]:
     """Insert rows (tuples in the order of `fields`); return their new ids in order when asked."""
-    extra_names, extra_values = _filler(model, fields)
-    ids: list[int] = []
+    extra_names, complete = _completer(model, fields)
     table = model._meta.db_table
     if connection.vendor == "postgresql":
+        rows = rows if isinstance(rows, list) else list(rows)
+        if not rows:
+            return []
         pk = model._meta.pk.column
-        for batch in _batches(rows, CHUNK):
-            batch_ids: list[int] = []
-            if want_ids:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                        [table, pk, len(batch)],
-                    )
-                    batch_ids = [row[0] for row in cursor.fetchall()]
-                ids.extend(batch_ids)
-            columns = ([pk] if want_ids else []) + list(fields) + extra_names
-            quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        ids: list[int] = []
+        if want_ids:
             with connection.cursor() as cursor:
-                raw = getattr(cursor, "cursor", cursor)
-                with raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
-                    if want_ids:
-                        for new_id, row in zip(batch_ids, batch, strict=True):
-                            copy.write_row((new_id, *row, *extra_values()))
-                    else:
-                        for row in batch:
-                            copy.write_row((*row, *extra_values()))
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [table, pk, len(rows)],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+        columns = ([pk] if want_ids else []) + list(fields) + extra_names
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        # One COPY for all rows: PostgreSQL stores rows while Python is still formatting the next
+        # ones (COPY data streams), instead of both waiting for each other at every batch.
+        with load_into_empty_table(model), connection.cursor() as cursor:
+            raw = getattr(cursor, "cursor", cursor)
+            with raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+                write = copy.write_row
+                if want_ids:
+                    for new_id, row in zip(ids, rows, strict=True):
+                        write(complete((new_id, *row)))
+                else:
+                    for row in rows:
+                        write(complete(row))
         return ids
+    ids = []
     for batch in _batches(rows, CHUNK):
         objects = [model(**dict(zip(fields, row, strict=True))) for row in batch]
         model.objects.bulk_create(objects, batch_size=1000)
