@@ -607,11 +607,14 @@ def main() -> None:
     server = start_server(env, port, args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
-        order = [k for k, _, _ in PAGES] + ["R"]  # R again at the end: the reference brackets the run
+        # R before every page and after the last: each page is divided by the mean of the two R runs
+        # around it, so a shared machine's drift during the run moves both sides of the ratio alike.
+        order = ["R"]
+        for key, _label, _ in PAGES:
+            if key != "R" and (not only or key in only):
+                order += [key, "R"]
         r_runs = []
         for key in order:
-            if only and key not in only and key != "R":
-                continue
             wrk(
                 base, pages[key], seconds=args.warmup, connections=args.connections, cookie=settings.SESSION_COOKIE_NAME
             )
@@ -641,6 +644,10 @@ def main() -> None:
     finally:
         stop_server(server)
     r_rps = statistics.mean(d["rps"] for d in r_runs)
+    for index, run in enumerate(r_runs[1:]):
+        # The page measured between R runs `index` and `index + 1` (its order in `order`).
+        key = order[2 * index + 1]
+        results[key]["r_rps"] = statistics.mean([r_runs[index]["rps"], run["rps"]])
     results["R"]["load"] = {
         **r_runs[0],
         "rps": r_rps,
@@ -711,7 +718,7 @@ def render_table(results, r_rps, p3, p6, p5, args, profiles) -> str:  # noqa: AN
         load = row.get("load")
         if not load:
             continue
-        ratio = load["rps"] / r_rps
+        ratio = load["rps"] / row.get("r_rps", r_rps)
         p99 = load["p99_us"] / 1000
         target, check = TARGETS.get(key, ("", None))
         if key == "P4":
@@ -723,6 +730,12 @@ def render_table(results, r_rps, p3, p6, p5, args, profiles) -> str:  # noqa: AN
         lines.append(
             f"{key:<11} {label:<31} {load['rps']:>7.0f} {ratio:>6.2f} {load['p50_us'] / 1000:>7.1f} "
             f"{load['p95_us'] / 1000:>7.1f} {p99:>7.1f} {row['queries']:>7}  {target:<33} {met}"
+        )
+    runs = results.get("R", {}).get("load", {}).get("rps_runs")
+    if runs:
+        lines.append(
+            f"× R: each page against the mean of the R runs just before and after it (R runs, req/s: "
+            f"{', '.join(f'{r:.0f}' for r in runs)})"
         )
     alone, floor = results.get("P4", {}).get("one_connection"), results.get("R", {}).get("one_connection")
     if alone and floor:
