@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import CharField, Count, Expression, IntegerField, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import CharField, Expression, IntegerField, JSONField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
@@ -31,7 +31,7 @@ from folja.accounts.roles import Viewer
 from folja.core.db import JSONList, json_list
 from folja.core.precompiled import precompiled_column
 from folja.curriculum.models import Goal
-from folja.learninglog.models import Comment, Post, PostChild, PostGoal, PostState
+from folja.learninglog.models import Post, PostChild, PostGoal, PostState
 from folja.media.models import Media
 
 FRAGMENT_TEMPLATE = "learninglog/_post.html"
@@ -137,22 +137,15 @@ def goal_labels(ids: list[int]) -> list[dict[str, str]]:
     return [{"code": code, "text": text} for (_a, _s, code, text), _i in rows]
 
 
-def _goals_and_media() -> tuple[Expression, Expression]:
-    """Return the goal and media columns, the same for every viewer (compiled once per process)."""
-    return (
-        precompiled_column(Post, "listing-goals", _goals_json, (), JSONField()),
-        precompiled_column(Post, "listing-media", _media_json, (), JSONField()),
-    )
+def _shared_columns() -> dict[str, Expression]:
+    """Return the columns that are the same for every viewer (compiled once per process): the
+    unit, group and author names, and the goals and media as JSON arrays.
 
-
-def _names() -> dict[str, Expression]:
-    """Return the unit, group and author name columns, the same for every viewer.
-
-    Scalar subqueries rather than joins: PostgreSQL plans a join for every candidate row order
-    (0.6 ms of the guardian timeline's 0.85 ms of planning) and joins before sorting, while a
-    subquery in the select list is looked up for the page's rows only (bench/README.md).
+    The names are scalar subqueries rather than joins: PostgreSQL plans a join for every candidate
+    row order (0.6 ms of the guardian timeline's 0.85 ms of planning) and joins before sorting,
+    while a subquery in the select list is looked up for the page's rows only (bench/README.md).
     """
-    return {
+    columns = {
         name: precompiled_column(Post, f"listing-{name}", _name_of, (model_name, fk, column), CharField())
         for name, model_name, fk, column in (
             ("unit_name", "organisation", "school_unit_id", "display_name"),
@@ -161,6 +154,9 @@ def _names() -> dict[str, Expression]:
             ("author_family", "person", "author_id", "family_name"),
         )
     }
+    columns["goals_json"] = precompiled_column(Post, "listing-goals", _goals_json, (), JSONField())
+    columns["media_json"] = precompiled_column(Post, "listing-media", _media_json, (), JSONField())
+    return columns
 
 
 def _name_of(args: tuple[str, str, str]) -> Subquery:
@@ -180,28 +176,13 @@ def _media_json(_args: tuple) -> JSONList:
     return JSONList(Media.objects.filter(post=OuterRef("pk")).values(v=JSONObject(**{f: f for f in fields})))
 
 
-def _visible_comment_count(args: tuple) -> Subquery:
-    """The number of comments on the row's post that a viewer in `role` with `children` may read (R2)."""
+def _visible_named(children: tuple[int, ...] | QuerySet) -> JSONList:
+    """The row's post's named children this viewer sees named (policy.named_visible_filter), as JSON."""
     from folja.access import policy
 
-    role, children = args
-    count_visible = (
-        Comment.objects.filter(post=OuterRef("pk"))
-        .filter(policy.comment_filter_for(role, children))
-        .order_by()
-        .values("post")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Subquery(count_visible, output_field=IntegerField())
-
-
-def _visible_named(children: tuple[int, ...] | QuerySet) -> JSONList:
-    """The row's post's named children among `children`, unsealed, as a JSON array of names."""
-    # R5 (sealed first); R1/R8 staff see connected children's names; R2/R3 families only their own.
     named = (
-        PostChild.objects.filter(post=OuterRef("pk"), child__sealed_at__isnull=True)
-        .filter(child__in=children)
+        PostChild.objects.filter(post=OuterRef("pk"))
+        .filter(policy.named_visible_filter(children))
         .values(v=JSONObject(id="child_id", g="child__given_name", f="child__family_name"))
     )
     return JSONList(named)
@@ -216,20 +197,12 @@ def listing_queryset(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None =
         # The viewer's part of the columns is compiled once per number of visible children.
         ids = tuple(children)
         comments = precompiled_column(
-            Post, "listing-comments", _visible_comment_count, (viewer.role, ids), IntegerField()
+            Post, "listing-comments", policy.visible_comment_count, (viewer.role, ids), IntegerField()
         )
         named = precompiled_column(Post, "listing-named", _visible_named, ids, JSONField())
     else:
-        comments, named = _visible_comment_count((viewer.role, children)), _visible_named(children)
-    goals, media = _goals_and_media()
-    return posts.values(
-        *_COLUMNS,
-        **_names(),
-        visible_comment_count=comments,
-        goals_json=goals,
-        media_json=media,
-        named_json=named,
-    )
+        comments, named = policy.visible_comment_count((viewer.role, children)), _visible_named(children)
+    return posts.values(*_COLUMNS, **_shared_columns(), visible_comment_count=comments, named_json=named)
 
 
 def post_listing(viewer: Viewer, posts: QuerySet[Post], *, limit: int, on: dt.date | None = None) -> list[PostListing]:

@@ -15,7 +15,7 @@ import uuid as uuid_module
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, Expression, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Expression, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from folja.access import memo, transitions
@@ -447,8 +447,8 @@ def _posts_naming(children: list[int] | QuerySet[Person]) -> Q:
     return Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=children)))
 
 
-def _family_posts(children: tuple[int, ...]) -> Q:
-    """R1 for families: live, published posts naming one of the children (ids from the request memo)."""
+def _family_posts(children: tuple[int, ...] | QuerySet[Person]) -> Q:
+    """R1 for families: live, published posts naming one of the children."""
     return Q(deleted_at__isnull=True, status=PostStatus.PUBLISHED) & _posts_naming(children)
 
 
@@ -516,8 +516,7 @@ def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: 
         children = tuple(visible_children_ref(viewer, on))
         return Post.objects.filter(precompiled_filter(Post, "family-posts", _family_posts, children))  # R1
     if viewer.role == Role.CHILD:
-        published = Post.objects.live().filter(status=PostStatus.PUBLISHED)
-        return published.filter(_posts_naming(visible_children(viewer, on)))  # R1
+        return Post.objects.filter(_family_posts(visible_children(viewer, on)))  # R1
     if viewer.role == Role.STAFF:
         return Post.objects.filter(staff_post_filter(viewer.person, on, include_drafts=include_drafts))  # R1, R8
     return Post.objects.none()  # R12
@@ -605,6 +604,27 @@ def comment_filter_for(role: Role, children: list[int] | tuple[int, ...] | Query
     if role in (Role.GUARDIAN, Role.CHILD):
         return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | Q(family_child__in=children))  # R2
     return Q(pk__in=[])  # R12
+
+
+def visible_comment_count(args: tuple[Role, list[int] | tuple[int, ...] | QuerySet[Person]]) -> Subquery:
+    """Return, for the row's post, the number of comments a viewer in `role` who may see `children`
+    may read (R2): a column for post lists, `args = (role, children)`."""
+    role, children = args
+    count_visible = (
+        Comment.objects.filter(post=OuterRef("pk"))
+        .filter(comment_filter_for(role, children))
+        .order_by()
+        .values("post")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(count_visible, output_field=IntegerField())
+
+
+def named_visible_filter(children: list[int] | tuple[int, ...] | QuerySet[Person]) -> Q:
+    """Return the filter on PostChild for the named children a viewer who may see `children` sees
+    named: R5 (sealed first); R1/R8 staff see connected children's names; R2/R3 families only their own."""
+    return Q(child__sealed_at__isnull=True, child__in=children)
 
 
 def visible_comments(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Comment]:
@@ -741,23 +761,15 @@ def with_listing_data(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None 
     Adds the visible comment count (R2), goals, media, the author, and `visible_named`: the named
     children this viewer may see on each post (R3: families see only their own child).
     """
-    from django.db.models import Count, IntegerField, Prefetch, Subquery
+    from django.db.models import Prefetch
 
     from folja.curriculum.models import Goal
 
-    count_visible = (
-        Comment.objects.filter(post=OuterRef("pk"))
-        .filter(comment_filter(viewer, on))
-        .order_by()
-        .values("post")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    # R5 (sealed first); R1/R8 staff see connected children's names; R2/R3 families their own.
-    named = PostChild.objects.filter(child__sealed_at__isnull=True, child__in=visible_children_ref(viewer, on))
+    children = visible_children_ref(viewer, on)
+    named = PostChild.objects.filter(named_visible_filter(children))
     return (
         posts.select_related("author", "group", "school_unit")
-        .annotate(visible_comment_count=Subquery(count_visible, output_field=IntegerField()))
+        .annotate(visible_comment_count=visible_comment_count((viewer.role, children)))
         .prefetch_related(
             Prefetch("goals", queryset=Goal.objects.select_related("area").order_by("area__seq", "seq")),
             Prefetch("media", queryset=Media.objects.order_by("seq", "pk")),
