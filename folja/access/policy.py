@@ -567,10 +567,9 @@ def named_children_visible_on_post(viewer: Viewer, post: Post, on: dt.date | Non
     own child, in hidden-member groups (R3) and ordinary groups alike, so a post never tells one
     family which other children were there.
     """
-    named = Person.objects.unsealed().filter(post_links__post=post)  # R5
-    # R1/R8: staff see the names of the children they are connected to (a receiving school sees
-    # only its own child on a preschool's group post); R2/R3: families see only their own child.
-    return named.filter(pk__in=visible_children(viewer, on).values("pk"))
+    # R5, R1/R8 (a receiving school sees only its own child on a preschool's group post), R2/R3.
+    named = PostChild.objects.filter(post=post).filter(named_visible_filter(visible_children_ref(viewer, on)))
+    return Person.objects.filter(pk__in=named.values("child"))
 
 
 def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool:
