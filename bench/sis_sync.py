@@ -34,6 +34,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def rss_now_mb() -> int:
+    """Return this process's resident memory now (the peak is ru_maxrss)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+
+
 def recreate_database(url: str) -> None:
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
@@ -50,6 +56,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/folja_bench")
     parser.add_argument("--recreate", action="store_true", help="drop, create and migrate the database first")
     parser.add_argument("--page", type=int, default=5000)
+    parser.add_argument("--first-only", action="store_true", help="skip the unchanged re-run")
     parser.add_argument("--profile", help="write cProfiles of both runs to PROFILE.first and PROFILE.rerun")
     args = parser.parse_args()
     if args.recreate:
@@ -87,7 +94,8 @@ def main() -> None:
             organisation_type=OrganisationType.HUVUDMAN, organisation_code="BENCH", defaults={"display_name": "Bench"}
         )
         results = []
-        for label in ("first full sync", "unchanged re-run"):
+        labels = ("first full sync",) if args.first_only else ("first full sync", "unchanged re-run")
+        for label in labels:
             writes = []
 
             def count_writes(execute, sql, params, many, context, writes=writes):
@@ -106,7 +114,7 @@ def main() -> None:
 
                 def progress(message, phase_start=phase_start):
                     now = time.monotonic()
-                    print(f"  {phase_start[1]}: {now - phase_start[0]:.1f}s", flush=True)
+                    print(f"  {phase_start[1]}: {now - phase_start[0]:.1f}s, RSS {rss_now_mb()} MB", flush=True)
                     phase_start[:] = [now, message]
 
                 if args.profile:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db.models import JSONField, QuerySet, Subquery
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Field, ForeignObject, JSONField, Lookup, QuerySet, Subquery
 
 
 class JSONList(Subquery):
@@ -42,3 +43,35 @@ def json_list(value: object) -> list[dict[str, Any]]:
     if isinstance(value, str | bytes):
         value = json.loads(value)
     return value
+
+
+class AnyOf(Lookup):
+    """`field__any=values`: the field is one of the values, like `__in`, for long lists.
+
+    On PostgreSQL the list goes as one array parameter, `= ANY(%s)`, instead of a placeholder
+    per value: a list of 5,000 SIS ids is bound, parsed and planned in a fraction of the time
+    (the SIS import looks persons up a page at a time). The values are given as the database
+    stores them (strings, integers): they are not converted one by one. Elsewhere it is `IN`.
+    """
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> Any:
+        return list(self.rhs)
+
+    def as_sql(self, compiler, connection):  # noqa: ANN001, ANN201
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = self.rhs
+        if not values:
+            raise EmptyResultSet
+        if connection.vendor == "postgresql":
+            # Cast to the column's own type: psycopg types a list of small integers as smallint[],
+            # and `bigint = ANY(smallint[])` keeps PostgreSQL from using the column's index.
+            db_type = self.lhs.output_field.db_type(connection)
+            return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+Field.register_lookup(AnyOf)
+ForeignObject.register_lookup(AnyOf)  # foreign keys take only the lookups registered on them

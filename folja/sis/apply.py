@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import operator
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -43,62 +44,201 @@ from folja.directory.models import (
     Phone,
     Placement,
 )
-from folja.sis.bulk import insert
+from folja.sis.bulk import insert, loading
 from folja.sis.mapping import (
     MARKING_NONE,
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
-    PersonRef,
     StagedDuty,
     StagedGroup,
     StagedOrganisation,
     StagedPerson,
     StagedPlacement,
     Warnings,
+    stage_duty,
+    stage_group,
+    stage_organisation,
+    stage_person,
+    stage_placement,
 )
+from folja.sis.spool import Spool
 
 CHUNK = 5000
+PERSON_QUERY_FIELDS = ("pk", *PERSON_FIELDS, "sealed_at")
+LINKED_PERSON_FIELDS = ("person_id", *(f"person__{name}" for name in PERSON_FIELDS), "person__sealed_at")
+CONTACT_KINDS = (
+    ("emails", Email, ("value", "type")),
+    ("phones", Phone, ("value", "type", "mobile")),
+    ("addresses", Address, ("type", "street_address", "postal_code", "locality", "country", "municipality_code")),
+)
 BATCH = 2000
 # bulk_update builds one CASE per field over the batch: small batches keep it from going quadratic.
 UPDATE_BATCH = 200
 
 
+# Listings staged in memory from the spool when the apply first needs them: name -> stage function.
+_STAGERS = {
+    "organisations": stage_organisation,
+    "groups": stage_group,
+    "placements": stage_placement,
+    "duties": stage_duty,
+}
+
+
 @dataclass
 class Staging:
-    """Everything fetched for one run, deduplicated by SIS id, before anything is written."""
+    """Everything fetched for one run, before anything is written.
+
+    Every page goes to a spool on disk as it arrives (`add_page`), while the few things the apply
+    must know before the first row is written are noted from it: who is protected (R5: by their
+    own record or by any reference to them, in any listing), which persons were answered more
+    than once, and, in a delta, which persons were referenced. Persons, the bulk of a
+    municipality, are then read back and staged one page at a time (`person_pages`); the other
+    listings are staged when the apply first asks for them (`organisations`, `groups`, …), as
+    dicts by SIS id in which a later answer wins, and can be released after use.
+    """
 
     full: bool
-    organisations: dict[str, StagedOrganisation] = field(default_factory=dict)
-    persons: dict[str, StagedPerson] = field(default_factory=dict)
-    groups: dict[str, StagedGroup] = field(default_factory=dict)
-    placements: dict[str, StagedPlacement] = field(default_factory=dict)
-    duties: dict[str, StagedDuty] = field(default_factory=dict)
+    today: dt.date = field(default_factory=dt.date.today)
     deleted: dict[str, set[str]] = field(default_factory=dict)
     warnings: Warnings = field(default_factory=Warnings)
+    spool: Spool = field(default_factory=Spool)
+    # SIS ids of persons whose record, or any reference to whom, carries a marking other than
+    # "Ingen" (fail closed: a person record without a marking counts).
+    protected: set[str] = field(default_factory=set)
+    # Persons answered more than once: SIS id -> position of the last answer (the one that counts).
+    superseded: dict[str, int] = field(default_factory=dict)
+    persons: int = 0  # distinct persons fetched
+    # Only in a delta (small): the persons sent, and every person referenced.
+    person_ids: set[str] = field(default_factory=set)
+    referenced: set[str] = field(default_factory=set)
+    fetched: dict[str, int] = field(default_factory=dict)  # distinct entities per listing
+    _staged: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _seen: set[int] = field(default_factory=set, repr=False)  # hash of each person's SIS id
+    _position: int = 0
+
+    # -- while fetching ---------------------------------------------------------------------
+
+    def add_page(self, name: str, page: list[dict[str, Any]]) -> None:
+        """Note what the apply must know in advance from one page of a listing, then spool it."""
+        if name == "persons":
+            self._note_persons(page)
+        elif name == "groups":
+            for item in page:
+                entries = item.get("groupMemberships")
+                if isinstance(entries, list):
+                    for entry in entries:
+                        if isinstance(entry, dict):
+                            self._note_ref(entry.get("person"))
+        elif name == "placements":
+            for item in page:
+                self._note_ref(item.get("child"))
+        elif name == "duties":
+            for item in page:
+                self._note_ref(item.get("person"))
+        self.spool.add(name, page)
+
+    def _note_ref(self, value: Any) -> None:
+        ref_id = value.get("id") if isinstance(value, dict) else None
+        if not isinstance(ref_id, str):
+            return
+        marking = value.get("securityMarking")
+        if isinstance(marking, str) and marking != MARKING_NONE:
+            self.protected.add(ref_id)
+        if not self.full:
+            self.referenced.add(ref_id)
+
+    def _note_persons(self, page: list[dict[str, Any]]) -> None:
+        protected, seen, later = self.protected, self._seen, self.superseded
+        note_ref = self._note_ref
+        delta = not self.full
+        position = self._position
+        for item in page:
+            item_id = item["id"]
+            key = hash(item_id)
+            if key in seen:  # answered before (or, very rarely, the same hash: harmless, see _person_items)
+                later[item_id] = position
+            else:
+                seen.add(key)
+                self.persons += 1
+            position += 1
+            if item.get("securityMarking") != MARKING_NONE:  # missing, unknown or protective: out
+                protected.add(item_id)
+            entries = item.get("responsibles")
+            if isinstance(entries, list):
+                for entry in entries:
+                    if isinstance(entry, dict):
+                        note_ref(entry.get("person"))
+            if delta:
+                self.person_ids.add(item_id)
+        self._position = position
+
+    # -- while applying ---------------------------------------------------------------------
+
+    def _person_items(self) -> Iterator[list[dict[str, Any]]]:
+        """Yield the spooled pages of persons without the answers a later answer replaced."""
+        later = self.superseded
+        position = 0
+        intern = sys.intern
+        for page in self.spool.pages("persons"):
+            kept = []
+            for item in page:
+                item_id = item["id"] = intern(item["id"])
+                # An id in `later` counts only at its last position; any other id (a hash it merely
+                # shares included) at every position it has.
+                if not later or later.get(item_id, position) == position:
+                    kept.append(item)
+                position += 1
+            yield kept
+
+    def person_pages(self) -> Iterator[list[StagedPerson]]:
+        """Yield the persons, staged, one page at a time (each person once)."""
+        warnings, today = self.warnings, self.today
+        for page in self._person_items():
+            yield [stage_person(item, warnings, today) for item in page]
+
+    def _listing(self, name: str) -> dict[str, Any]:
+        staged = self._staged.get(name)
+        if staged is None:
+            staged = {}
+            stage, warnings, intern = _STAGERS[name], self.warnings, sys.intern
+            for page in self.spool.pages(name):
+                for item in page:
+                    item_id = item["id"] = intern(item["id"])
+                    record = stage(item, warnings)
+                    if record is not None:
+                        staged[item_id] = record  # a later answer for the same id wins (created ∪ modified)
+            self._staged[name] = staged
+            self.fetched[name] = len(staged)
+        return staged
+
+    @property
+    def organisations(self) -> dict[str, StagedOrganisation]:
+        return self._listing("organisations")
+
+    @property
+    def groups(self) -> dict[str, StagedGroup]:
+        return self._listing("groups")
+
+    @property
+    def placements(self) -> dict[str, StagedPlacement]:
+        return self._listing("placements")
+
+    @property
+    def duties(self) -> dict[str, StagedDuty]:
+        return self._listing("duties")
+
+    def release(self, name: str) -> None:
+        """Free a staged listing the apply no longer needs (it is staged again if asked for)."""
+        self._staged.pop(name, None)
 
     def referenced_person_ids(self) -> set[str]:
-        """Return the SIS ids of every person referenced by a relationship in the staging."""
-        ids: set[str] = set()
-        for person in self.persons.values():
-            ids.update(ref.sis_id for ref, _ in person.responsibles or ())
-        for group in self.groups.values():
-            ids.update(ref.sis_id for ref, _, _ in group.memberships or ())
-        ids.update(p.child.sis_id for p in self.placements.values())
-        ids.update(d.person.sis_id for d in self.duties.values())
-        return ids
+        """Return the SIS ids of every person referenced (noted in a delta only)."""
+        return self.referenced
 
-    def all_refs(self) -> Iterator[PersonRef]:
-        """Yield every person reference in the staging (for the security-marking check)."""
-        for person in self.persons.values():
-            for ref, _ in person.responsibles or ():
-                yield ref
-        for group in self.groups.values():
-            for ref, _, _ in group.memberships or ():
-                yield ref
-        for placement in self.placements.values():
-            yield placement.child
-        for duty in self.duties.values():
-            yield duty.person
+    def close(self) -> None:
+        """Remove the spool."""
+        self.spool.close()
 
 
 def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -152,17 +292,18 @@ class Applier:
         for batch in chunks(pks):
             self._end(model.objects.filter(pk__in=batch), entity)
 
-    def ref_ok(self, ref: PersonRef, entity: str) -> int | None:
+    def ref_ok(self, sis_id: str, entity: str) -> int | None:
         """Return the person pk a reference may be turned into, or None (counted as skipped).
 
-        R5: the reference's own marking, when given, must be "Ingen", and the person must have
-        been imported (or be known and unsealed); a reference is never turned into a stub.
+        R5: the person must not be protected (by their record or by any reference's own marking:
+        all noted in `protected` before the apply) and must have been imported (or be known and
+        unsealed); a reference is never turned into a stub.
         """
-        if ref.sis_id in self.protected:
+        if sis_id in self.protected:
             self.counts[entity]["skipped"] += 1
             self.w.add(f"protected_reference:{entity}")
             return None
-        pk = self.allowed.get(ref.sis_id)
+        pk = self.allowed.get(sis_id)
         if pk is None:
             self.counts[entity]["skipped"] += 1
             self.w.add(f"dangling_reference:{entity}")
@@ -184,8 +325,11 @@ class Applier:
         derived_old = self.apply_placements()
         self.progress("memberships")
         self.apply_memberships(derived_old)
+        self.s.release("groups")
+        self.s.release("placements")
         self.progress("duties")
         self.apply_duties()
+        self.s.release("duties")
         self.progress("deletions")
         self.apply_deleted_persons()
         return {entity: dict(counter) for entity, counter in sorted(self.counts.items())}
@@ -276,162 +420,177 @@ class Applier:
     # -- persons --------------------------------------------------------------------------
 
     def apply_persons(self) -> None:
+        """Create, update and link persons one spooled page at a time; seal who is now protected."""
         counts = self.counts["persons"]
-        staged_persons = self.s.persons
         # R5: a person is protected when their record, or any reference to them, carries a marking
-        # other than "Ingen" (a missing marking on the record counts as protected: fail closed).
-        self.protected = {p.sis_id for p in staged_persons.values() if p.marking != MARKING_NONE}
-        self.protected |= {r.sis_id for r in self.s.all_refs() if r.marking is not None and r.marking != MARKING_NONE}
+        # other than "Ingen" (a missing marking on the record counts as protected: fail closed),
+        # noted from every listing while it was spooled, before anything is written.
+        self.protected = set(self.s.protected)
+        # What is stored already decides which lookups a page needs: none at all on a new installation.
+        self._has_links = PersonSisId.objects.filter(organisation=self.org).exists()
+        self._has_persons = self._has_links or Person.objects.exists()
+        self._had_contacts = {model: model.objects.exists() for _attr, model, _fields in CONTACT_KINDS}
 
-        wanted_ids = set(staged_persons) | self.s.referenced_person_ids()
-        links: dict[str, int] = {}
-        if self.s.full:
-            links = dict(PersonSisId.objects.filter(organisation=self.org).values_list("sis_id", "person_id"))
-        else:
-            for batch in chunks(wanted_ids):
-                links.update(
-                    PersonSisId.objects.filter(organisation=self.org, sis_id__in=batch).values_list(
-                        "sis_id", "person_id"
-                    )
-                )
-        # pk -> (civic number, sealed_at, hash of PERSON_FIELDS). A hash instead of the values keeps
-        # 400,000 persons' names out of memory; a 64-bit collision (never seen) would skip one update.
-        rows: dict[int, tuple] = {}
-
-        def keep(row: tuple) -> None:
-            rows[row[0]] = (row[4], row[-1], hash(row[1:-1]))
-
-        query_fields = ("pk", *PERSON_FIELDS, "sealed_at")
-        if self.s.full:
-            for row in (
-                Person.objects.filter(sis_ids__organisation=self.org)
-                .values_list(*query_fields)
-                .iterator(chunk_size=CHUNK)
-            ):
-                keep(row)
-        else:
-            for batch in chunks(set(links.values())):
-                for row in Person.objects.filter(pk__in=batch).values_list(*query_fields):
-                    keep(row)
-
-        # Persons known by civic number from another organisation, or from before a SIS id change.
-        unlinked_civics = {p.civic_number for p in staged_persons.values() if p.civic_number and p.sis_id not in links}
-        by_civic: dict[str, int] = {}
-        if not links and not Person.objects.exists():
-            # A new installation's first import: nobody to find, and the lookup alone would be 80
-            # queries of 5,000 civic numbers each at 150,000 children.
-            unlinked_civics = set()
-        for batch in chunks(unlinked_civics):
-            for row in Person.objects.filter(civic_number__in=batch).values_list(*query_fields):
-                by_civic[row[4]] = row[0]
-                keep(row)
-
-        # Seal every known person who is now protected (R5), at once.
-        for sis_id in self.protected:
-            pk = links.get(sis_id)
-            if pk is None:
-                staged = staged_persons.get(sis_id)
-                if staged is not None and staged.civic_number in by_civic:
-                    pk = by_civic[staged.civic_number]
+        # Seal every known person who is now protected (R5), at once; those found only by their
+        # civic number are sealed when their page comes.
+        protected_pks: set[int] = set()
+        for batch in chunks(self.protected):
+            protected_pks.update(
+                PersonSisId.objects.filter(organisation=self.org, sis_id__in=batch).values_list("person_id", flat=True)
+            )
+        for pk in sorted(protected_pks):
             # person_seal only counts persons who were not sealed already.
-            if pk is not None and person_seal(person=Person(pk=pk), reason="sis_security_marking", source="sis"):
+            if person_seal(person=Person(pk=pk), reason="sis_security_marking", source="sis"):
                 counts["sealed"] += 1
-        sealed_count = 0
 
-        civic_owner = {row[0]: pk for pk, row in rows.items() if row[0]}
-        seen_civics: set[str] = set()
-        to_create: list[tuple[str, tuple]] = []
+        self.rejected: set[str] = set()  # persons of this run who may not be referenced
+        self._civics: set[int] = set()  # civic numbers of this run (twelve digits), for duplicates
+        self._sealed_skipped = 0
+        with loading(Person, PersonSisId, *(model for _attr, model, _fields in CONTACT_KINDS)):
+            for page in self.s.person_pages():
+                self._apply_person_page(page)
+        if self._sealed_skipped:
+            self.w.add("sealed_person_not_updated")
+        self._allow_referenced_known_persons()
+
+    def _apply_person_page(self, page: list[StagedPerson]) -> None:
+        counts = self.counts["persons"]
+        # pk -> (civic number, sealed_at, hash of PERSON_FIELDS). A hash instead of the values: a
+        # 64-bit collision (never seen) would skip one update.
+        links: dict[str, int] = {}
+        rows: dict[int, tuple] = {}
+        if self._has_links:
+            for row in PersonSisId.objects.filter(
+                organisation=self.org, sis_id__any=[p.sis_id for p in page]
+            ).values_list("sis_id", *LINKED_PERSON_FIELDS):
+                links[row[0]] = row[1]
+                rows[row[1]] = (row[5], row[-1], hash(row[2:-1]))
+        # Who has a civic number now, for the persons of the page who are not linked yet or whose
+        # number changed: the person to link (known from another organisation, or from before a
+        # SIS id change) or a conflict. An unchanged re-run asks nothing here.
+        owner: dict[str, int] = {}
+        if self._has_persons:
+            civics = set()
+            for staged in page:
+                number = staged.civic_number
+                if number:
+                    pk = links.get(staged.sis_id)
+                    if pk is None or rows[pk][0] != number:
+                        civics.add(number)
+            if civics:
+                for row in Person.objects.filter(civic_number__any=list(civics)).values_list(*PERSON_QUERY_FIELDS):
+                    owner[row[4]] = row[0]
+                    rows[row[0]] = (row[4], row[-1], hash(row[1:-1]))
+
+        seen_civics = self._civics
+        to_create: list[StagedPerson] = []
         to_link: list[tuple[int, int, str]] = []
         to_update: list[Person] = []
-        for staged in staged_persons.values():
+        here: dict[str, int] = {}  # SIS id -> pk of the persons of this page who may be referenced
+        for staged in page:
             if staged.sis_id in self.protected:
                 counts["skipped"] += 1
                 self.w.add("protected_identity")
+                pk = owner.get(staged.civic_number) if staged.civic_number else None
+                if (
+                    pk is not None
+                    and staged.sis_id not in links
+                    and person_seal(person=Person(pk=pk), reason="sis_security_marking", source="sis")
+                ):
+                    counts["sealed"] += 1
                 continue
             if staged.fields is None:
                 counts["skipped"] += 1
+                self.rejected.add(staged.sis_id)
                 continue
             civic_number = staged.fields[3]
             if civic_number:
-                if civic_number in seen_civics:
+                number = int(civic_number)
+                if number in seen_civics:
                     counts["skipped"] += 1
                     self.w.add("duplicate_civic_number")
+                    self.rejected.add(staged.sis_id)
                     continue
-                seen_civics.add(civic_number)
+                seen_civics.add(number)
             pk = links.get(staged.sis_id)
-            if pk is None and civic_number and civic_number in by_civic:
-                pk = by_civic[civic_number]
+            if pk is None and civic_number and civic_number in owner:
+                pk = owner[civic_number]
                 to_link.append((self.org.pk, pk, staged.sis_id))
             if pk is None:
-                if civic_number and civic_number in civic_owner:
-                    counts["skipped"] += 1
-                    self.w.add("civic_number_conflict")
-                    continue
-                to_create.append((staged.sis_id, staged.fields))
+                to_create.append(staged)
                 continue
             row = rows.get(pk)
             if row is None or row[1] is not None:
                 # Sealed (or vanished mid-run): only the organisation can unseal (R5).
                 counts["skipped"] += 1
-                sealed_count += 1
+                self._sealed_skipped += 1
+                self.rejected.add(staged.sis_id)
                 continue
             if row[2] != hash(staged.fields):
-                if civic_number and civic_owner.get(civic_number, pk) != pk:
+                if civic_number and owner.get(civic_number, pk) != pk:
                     counts["skipped"] += 1
                     self.w.add("civic_number_conflict")
+                    self.rejected.add(staged.sis_id)
                     continue
                 to_update.append(Person(pk=pk, **dict(zip(PERSON_FIELDS, staged.fields, strict=True))))
-            self.allowed[staged.sis_id] = pk
-        if sealed_count:
-            self.w.add("sealed_person_not_updated")
+            here[staged.sis_id] = pk
 
-        new_ids = insert(Person, PERSON_FIELDS, (fields for _, fields in to_create), want_ids=True)
-        for (sis_id, _fields), pk in zip(to_create, new_ids, strict=True):
-            self.allowed[sis_id] = pk
-            to_link.append((self.org.pk, pk, sis_id))
+        new_ids = insert(Person, PERSON_FIELDS, [p.fields for p in to_create], want_ids=True)
+        for staged, pk in zip(to_create, new_ids, strict=True):
+            here[staged.sis_id] = pk
+            to_link.append((self.org.pk, pk, staged.sis_id))
         insert(PersonSisId, ("organisation_id", "person_id", "sis_id"), to_link)
         Person.objects.bulk_update(to_update, list(PERSON_FIELDS), batch_size=UPDATE_BATCH)
         counts["created"] += len(to_create)
         counts["updated"] += len(to_update)
+        self.allowed.update(here)
+        self._apply_contacts(page, here, set(new_ids))
+        # Guardianships need every person written first (a guardian may come on a later page):
+        # each child's responsibles wait in the spool, as (child pk, [(SIS id, relation), ...]).
+        responsibles = [
+            (here[staged.sis_id], [(ref.sis_id, relation) for ref, relation in staged.responsibles])
+            for staged in page
+            if staged.responsibles is not None and staged.sis_id in here
+        ]
+        self.s.spool.add("responsibles", responsibles)
 
-        # Referenced persons not in this delta: usable when known here and not sealed.
-        for sis_id, pk in links.items():
-            if sis_id not in self.allowed and sis_id not in staged_persons and sis_id not in self.protected:
-                row = rows.get(pk)
-                if row is not None and row[1] is None:
-                    self.allowed[sis_id] = pk
+    def _allow_referenced_known_persons(self) -> None:
+        """Make persons known here but not staged in this run referenceable, when unsealed and unprotected."""
+        blocked = self.rejected | self.protected
+        usable = PersonSisId.objects.filter(organisation=self.org, person__sealed_at__isnull=True)
+        if self.s.full:
+            rows: Iterable[tuple[str, int]] = usable.values_list("sis_id", "person_id").iterator(chunk_size=CHUNK)
+        else:
+            wanted = [i for i in self.s.referenced_person_ids() if i not in self.allowed and i not in blocked]
+            rows = (
+                row
+                for batch in chunks(wanted)
+                for row in usable.filter(sis_id__in=batch).values_list("sis_id", "person_id")
+            )
+        allowed = self.allowed
+        for sis_id, pk in rows:
+            if sis_id not in allowed and sis_id not in blocked:
+                allowed[sis_id] = pk
 
-        created_pks = set(new_ids)
-        self.apply_contacts(created_pks)
-
-    def apply_contacts(self, created_pks: set[int]) -> None:
+    def _apply_contacts(self, page: list[StagedPerson], here: dict[str, int], created_pks: set[int]) -> None:
         """Replace a person's e-mails, phones or addresses when (and only when) the SIS list differs."""
         counts = self.counts["contacts"]
-        kinds = (
-            ("emails", Email, ("value", "type")),
-            ("phones", Phone, ("value", "type", "mobile")),
-            (
-                "addresses",
-                Address,
-                ("type", "street_address", "postal_code", "locality", "country", "municipality_code"),
-            ),
-        )
-        for attr, model, fields in kinds:
+        for attr, model, fields in CONTACT_KINDS:
             wanted: dict[int, tuple] = {}
-            for staged in self.s.persons.values():
+            for staged in page:
                 value = getattr(staged, attr)
-                pk = self.allowed.get(staged.sis_id)
+                pk = here.get(staged.sis_id)
                 if value is not None and pk is not None:
                     wanted[pk] = value
-            # person pk -> hash of their sorted rows, streamed in person order to bound memory.
+            # person pk -> hash of their sorted rows
             current: dict[int, int] = {}
-            existing_pks = [pk for pk in wanted if pk not in created_pks]
-            if self.s.full and len(existing_pks) > CHUNK:
-                querysets = [model.objects.filter(person__sis_ids__organisation=self.org)]
-            else:
-                querysets = [model.objects.filter(person_id__in=batch) for batch in chunks(existing_pks)]
-            for qs in querysets:
-                ordered = qs.order_by("person_id").values_list("person_id", *fields).iterator(chunk_size=CHUNK)
+            existing_pks = [pk for pk in wanted if pk not in created_pks] if self._had_contacts[model] else []
+            if existing_pks:
+                ordered = (
+                    model.objects.filter(person_id__any=existing_pks)
+                    .order_by("person_id")
+                    .values_list("person_id", *fields)
+                )
                 for pk, group in itertools.groupby(ordered, key=operator.itemgetter(0)):
                     current[pk] = hash(tuple(sorted(tuple(row[1:]) for row in group)))
             replace: list[int] = []
@@ -448,52 +607,53 @@ class Applier:
                     replace.append(pk)
                     counts["updated"] += 1
                 new_rows.extend([(pk, *value) for value in values])
-            for batch in chunks(replace):
-                model.objects.filter(person_id__in=batch).delete()
+            if replace:
+                model.objects.filter(person_id__in=replace).delete()
             insert(model, ("person_id", *fields), new_rows)
 
     # -- guardianships --------------------------------------------------------------------
 
     def apply_guardianships(self) -> None:
+        """Guardianships from each person's `responsibles`, read again from the spool page by page."""
         counts = self.counts["guardianships"]
-        desired: set[tuple[int, int, str]] = set()
-        scope_children: set[int] = set()
-        for staged in self.s.persons.values():
-            child_pk = self.allowed.get(staged.sis_id)
-            if child_pk is None or staged.responsibles is None:
-                continue
-            scope_children.add(child_pk)
-            for ref, relation in staged.responsibles:
-                responsible_pk = self.ref_ok(ref, "guardianships")
-                if responsible_pk is not None and responsible_pk != child_pk:
-                    desired.add((child_pk, responsible_pk, relation))
-        existing: dict[tuple[int, int, str], int] = {}
         fields = ("child_id", "responsible_id", "relation_type", "pk")
-        if self.s.full:
-            for row in (
-                Guardianship.objects.filter(organisation=self.org).values_list(*fields).iterator(chunk_size=CHUNK)
-            ):
-                existing[row[:3]] = row[3]
-        else:
-            for batch in chunks(scope_children):
-                for row in Guardianship.objects.filter(organisation=self.org, child_id__in=batch).values_list(*fields):
-                    existing[row[:3]] = row[3]
-        allowed_pks = set(self.allowed.values()) if self.s.full else None
-        to_delete = [
-            pk
-            for key, pk in existing.items()
-            if key not in desired
-            and (key[0] in scope_children or (allowed_pks is not None and key[0] not in allowed_pks))
-        ]
-        insert(
-            Guardianship,
-            ("organisation_id", "child_id", "responsible_id", "relation_type"),
-            ((self.org.pk, *key) for key in desired if key not in existing),
-        )
-        counts["created"] += sum(1 for key in desired if key not in existing)
-        for batch in chunks(to_delete):
-            Guardianship.objects.filter(pk__in=batch).delete()
-        counts["ended"] += len(to_delete)
+        had_rows = Guardianship.objects.filter(organisation=self.org).exists()
+        allowed = self.allowed
+        with loading(Guardianship):
+            for page in self.s.spool.pages("responsibles"):
+                desired: set[tuple[int, int, str]] = set()
+                scope: set[int] = set()
+                for child_pk, responsibles in page:
+                    scope.add(child_pk)
+                    for sis_id, relation in responsibles:
+                        responsible_pk = self.ref_ok(sis_id, "guardianships")
+                        if responsible_pk is not None and responsible_pk != child_pk:
+                            desired.add((child_pk, responsible_pk, relation))
+                existing: dict[tuple[int, int, str], int] = {}
+                if had_rows and scope:
+                    rows = Guardianship.objects.filter(organisation=self.org, child_id__any=list(scope))
+                    for row in rows.values_list(*fields):
+                        existing[row[:3]] = row[3]
+                new = [(self.org.pk, *key) for key in desired if key not in existing]
+                insert(Guardianship, ("organisation_id", "child_id", "responsible_id", "relation_type"), new)
+                counts["created"] += len(new)
+                gone = [pk for key, pk in existing.items() if key not in desired]
+                if gone:
+                    Guardianship.objects.filter(pk__in=gone).delete()
+                counts["ended"] += len(gone)
+        if self.s.full and had_rows:
+            # A full run also removes the guardianships of children who may no longer be referenced.
+            allowed_pks = set(allowed.values())
+            stale = [
+                pk
+                for child_pk, pk in Guardianship.objects.filter(organisation=self.org)
+                .values_list("child_id", "pk")
+                .iterator(chunk_size=CHUNK)
+                if child_pk not in allowed_pks
+            ]
+            for batch in chunks(stale):
+                Guardianship.objects.filter(pk__in=batch).delete()
+            counts["ended"] += len(stale)
 
     # -- groups ---------------------------------------------------------------------------
 
@@ -570,7 +730,7 @@ class Applier:
         to_create, to_update, gone = [], [], set(self.s.deleted.get("placements", ()))
         self.placement_memberships: dict[tuple[int, int, dt.date], dt.date | None] = {}
         for staged in self.s.placements.values():
-            child_pk = self.ref_ok(staged.child, "placements")
+            child_pk = self.ref_ok(staged.child.sis_id, "placements")
             unit_pk = self.org_ids.get(staged.unit_sis_id)
             if unit_pk is None and child_pk is not None:
                 counts["skipped"] += 1
@@ -617,7 +777,7 @@ class Applier:
             scope_groups.add(group_pk)
             group_start, group_end = self.group_dates[group_pk]
             for ref, start, end in staged.memberships:
-                person_pk = self.ref_ok(ref, "memberships")
+                person_pk = self.ref_ok(ref.sis_id, "memberships")
                 if person_pk is None:
                     continue
                 start = start or group_start
@@ -691,7 +851,7 @@ class Applier:
         to_create, to_update, gone = [], [], set(self.s.deleted.get("duties", ()))
         duty_pks: dict[str, int] = {sis_id: row[0] for sis_id, row in existing.items()}
         for staged in self.s.duties.values():
-            person_pk = self.ref_ok(staged.person, "duties")
+            person_pk = self.ref_ok(staged.person.sis_id, "duties")
             unit_pk = self.org_ids.get(staged.unit_sis_id)
             if unit_pk is None and person_pk is not None:
                 counts["skipped"] += 1

@@ -219,6 +219,11 @@ def _rebuild(plan: _Rebuild) -> None:
         cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
 
 
+# Tables whose indexes an enclosing `load_into_empty_table` has dropped: inserts into them go
+# straight in, and the indexes come back once, when that outer load ends.
+_LOADING: set[str] = set()
+
+
 @contextlib.contextmanager
 def load_into_empty_table(model: type[models.Model]) -> Iterator[bool]:
     """Around a load into the model's table: when it is empty, drop its indexes first, rebuild after.
@@ -227,17 +232,23 @@ def load_into_empty_table(model: type[models.Model]) -> Iterator[bool]:
     EXISTS): the first import of a new installation. Then the table is locked (NOWAIT: when anyone
     else is using it, the ordinary path is taken instead), its secondary indexes, unique
     constraints and droppable foreign keys are read from pg_catalog and dropped, the caller loads
-    the rows, and everything is re-created from the saved definitions: one sort per index and one
-    query per foreign key instead of maintaining every index and checking every key row by row.
+    the rows (in as many `insert` calls as it likes: they see that the table is being loaded),
+    and everything is re-created from the saved definitions: one sort per index and one query per
+    foreign key instead of maintaining every index and checking every key row by row.
     DDL is transactional, so a failure anywhere (including a re-created unique constraint or
     foreign key that the loaded rows violate) rolls back to the previous empty table with its
     schema intact. The ACCESS EXCLUSIVE lock on the table lasts until COMMIT, which is why this is
     never done to a table that holds anyone's rows. Yields whether the fast path was taken.
+
+    While the indexes are gone, lookups in the table scan it whole: load first, look up after.
     """
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
         yield False
         return
     table = connection.ops.quote_name(model._meta.db_table)
+    if table in _LOADING:  # an enclosing load of the same table rebuilds when it ends
+        yield True
+        return
     with connection.cursor() as cursor:
         empty = _is_empty(cursor, table)
     plan = _drop_for_load(table) if empty else None
@@ -250,9 +261,26 @@ def load_into_empty_table(model: type[models.Model]) -> Iterator[bool]:
         len(plan.indexes) + len(plan.constraints),
         len(plan.foreign_keys),
     )
-    yield True
+    _LOADING.add(table)
+    try:
+        yield True
+    finally:
+        _LOADING.discard(table)
     # Not reached when the load raised: the transaction is rolled back, and the schema with it.
     _rebuild(plan)
+
+
+@contextlib.contextmanager
+def loading(*models: type[models.Model]) -> Iterator[None]:
+    """`load_into_empty_table` for several tables at once, for a load made in many `insert` calls.
+
+    Tables are taken in the order given (a referenced table first, so that the foreign keys to it
+    can be dropped too) and rebuilt in reverse order when the block ends without an error.
+    """
+    with contextlib.ExitStack() as stack:
+        for model in models:
+            stack.enter_context(load_into_empty_table(model))
+        yield
 
 
 def insert(

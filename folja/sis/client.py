@@ -175,19 +175,28 @@ class SisClient:
         finally:
             stream.close()
 
-    def stream(
-        self, path: str, *, after: dt.datetime | None, params: dict[str, Any] | None = None
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Return the pages of `changed(path, …)`, already being fetched in the background.
+    def listings(
+        self, paths: Iterable[str], *, after: dt.datetime | None, depth: int = 3
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """Yield (path, page) for every page of `changed(path, …)` of every path, as pages arrive.
 
-        Several streams started one after the other fetch their listings concurrently; each runs
-        at most a couple of pages ahead of its consumer, so memory stays bounded. Close a stream
-        that is not read to the end (`close()`), or its thread waits for a reader.
+        The listings are fetched concurrently, one thread each, but together they hold at most
+        `depth` pages that the caller has not taken yet (fetching, decoding or waiting), so memory
+        holds a few pages whatever the size of the SIS and however fast each listing comes. Pages
+        of one listing come in their order; pages of different listings interleave.
         """
-        source = self._changed(path, after=after, params=params)
+        paths = list(paths)
         if not self.prefetch:
-            return source
-        return PageStream(source, name=path, join_timeout=self.http.timeout.read or 60)
+            for path in paths:
+                for page in self._changed(path, after=after):
+                    yield path, page
+            return
+        sources = [(path, self._changed(path, after=after)) for path in paths]
+        merged = MergedStreams(sources, depth=depth, join_timeout=self.http.timeout.read or 60)
+        try:
+            yield from merged
+        finally:
+            merged.close()
 
     def _pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
         first: dict[str, Any] = dict(params or {})
@@ -204,8 +213,12 @@ class SisClient:
             for item in body["data"]:
                 if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                     raise SisMalformedPage(f"{path}: page {page_no} has an entry without an id")
-            yield body["data"]
             token = body.get("pageToken")
+            # Handed over without a reference left in this frame: a generator waiting for its next
+            # turn would otherwise keep the page alive after the reader is done with it.
+            held = [body.pop("data")]
+            del body
+            yield held.pop()
             if not token:
                 return
             if not isinstance(token, str) or token in seen_tokens:
@@ -337,3 +350,69 @@ class PageStream:
         self._stop.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=self._join_timeout)
+
+
+class MergedStreams:
+    """Pages from several generators, each run in a background thread, in the order they arrive.
+
+    A semaphore of `depth` permits is taken before each page is fetched and given back when the
+    reader takes that page, so at most `depth` pages are held between the threads and the reader.
+    An exception in a thread is raised in the reader, and stops the other threads.
+    """
+
+    def __init__(
+        self, sources: list[tuple[str, Iterator[list[dict[str, Any]]]]], *, depth: int, join_timeout: float = 60
+    ) -> None:
+        self._queue: queue.SimpleQueue[tuple[str, str, Any]] = queue.SimpleQueue()
+        self._permits = threading.Semaphore(max(1, depth))
+        self._stop = threading.Event()
+        self._join_timeout = join_timeout
+        self._threads = [
+            threading.Thread(target=self._run, args=(name, source), name=f"sis-fetch{name}", daemon=True)
+            for name, source in sources
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _run(self, name: str, source: Iterator[list[dict[str, Any]]]) -> None:
+        try:
+            while True:
+                while not self._permits.acquire(timeout=0.1):
+                    if self._stop.is_set():
+                        return
+                if self._stop.is_set():
+                    self._permits.release()
+                    return
+                try:  # no reference kept here while waiting for the next permit
+                    self._queue.put(("page", name, next(source)))
+                except StopIteration:
+                    self._permits.release()
+                    break
+            self._queue.put(("done", name, None))
+        except BaseException as exc:  # handed to the reading thread, which raises it
+            self._queue.put(("error", name, exc))
+        finally:
+            source.close()
+
+    def __iter__(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        running = len(self._threads)
+        try:
+            while running:
+                kind, name, value = self._queue.get()
+                if kind == "page":
+                    self._permits.release()
+                    yield name, value
+                    value = None  # not kept while waiting for the next page
+                elif kind == "done":
+                    running -= 1
+                else:
+                    raise value
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the background threads (each finishes the request it is in)."""
+        self._stop.set()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout=self._join_timeout)

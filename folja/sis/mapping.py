@@ -270,6 +270,28 @@ def _canonical(choices: type) -> dict[str, str]:
     return {sys.intern(value): sys.intern(value) for value in _values(choices)}
 
 
+def stage_responsibles(entries: Any, warnings: Warnings) -> tuple | None:
+    """Return a person's `responsibles` as ((PersonRef, relation_type), ...), None when not given."""
+    if not isinstance(entries, list):
+        return None
+    staged = []
+    relations = _canonical(RelationType)
+    for entry in entries:
+        ref = person_ref(entry.get("person")) if isinstance(entry, dict) else None
+        if ref is None:
+            warnings.add("missing:Person.responsibles.person")
+            continue
+        relation = entry.get("relationType")
+        relation = relations.get(relation) if isinstance(relation, str) else None
+        if relation is None:
+            relation = _enum(entry.get("relationType"), RelationType, "Person.responsibles.relationType", warnings, 32)
+        if not relation:
+            warnings.add("missing:Person.responsibles.relationType")
+            continue
+        staged.append((ref, relation))
+    return tuple(staged)
+
+
 def stage_person(item: dict[str, Any], warnings: Warnings, today: dt.date) -> StagedPerson:
     """Return the staged person; `fields` is None when the person must not or cannot be imported."""
     get = item.get
@@ -281,27 +303,7 @@ def stage_person(item: dict[str, Any], warnings: Warnings, today: dt.date) -> St
     else:
         marking = None
         warnings.add("missing:Person.securityMarking")
-    responsibles = None
-    entries = get("responsibles")
-    if isinstance(entries, list):
-        staged_responsibles = []
-        relations = _canonical(RelationType)
-        for entry in entries:
-            ref = person_ref(entry.get("person")) if isinstance(entry, dict) else None
-            if ref is None:
-                warnings.add("missing:Person.responsibles.person")
-                continue
-            relation = entry.get("relationType")
-            relation = relations.get(relation) if isinstance(relation, str) else None
-            if relation is None:
-                relation = _enum(
-                    entry.get("relationType"), RelationType, "Person.responsibles.relationType", warnings, 32
-                )
-            if not relation:
-                warnings.add("missing:Person.responsibles.relationType")
-                continue
-            staged_responsibles.append((ref, relation))
-        responsibles = tuple(staged_responsibles)
+    responsibles = stage_responsibles(get("responsibles"), warnings)
     sis_id = item["id"]
     if marking != MARKING_NONE:  # R5: only an explicit "Ingen" lets a person in
         return StagedPerson(sis_id, marking, None, None, None, None, responsibles, _civic_or_none(item, today))

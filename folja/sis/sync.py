@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import gc
 import logging
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from folja.core.dates import today as local_today
 from folja.directory.models import Organisation
 from folja.sis.apply import Applier, Staging
 from folja.sis.client import SisClient, SisError, parse_timestamp
-from folja.sis.mapping import stage_duty, stage_group, stage_organisation, stage_person, stage_placement
 from folja.sis.models import RunMode, RunStatus, SisConnection, SyncRun
 
 logger = logging.getLogger(__name__)
@@ -71,53 +69,43 @@ class SyncResult:
 def fetch_staging(
     client: SisClient, *, since: dt.datetime | None, progress: Callable[[str], None], today: dt.date
 ) -> Staging:
-    """Fetch every entity the import needs (all, or changed since `since`) into a Staging."""
-    staging = Staging(full=since is None)
-    w = staging.warnings
+    """Fetch every entity the import needs (all, or changed since `since`) into a Staging.
+
+    Persons go to the staging's spool on disk page by page (see `Staging`); the other listings are
+    staged in memory.
+    """
+    staging = Staging(full=since is None, today=today)
     # The distinct meta timestamps seen (strings; parsed once at the end): the watermark when the
     # SIS sends no Date header.
     stamps: set[Any] = set()
     stamp = stamps.add
-    intern = sys.intern
 
-    # (path, name, staging function, its extra arguments after the item, target)
-    listings: list[tuple[str, str, Callable[..., Any], tuple, dict[str, Any]]] = [
-        ("/organisations", "organisations", stage_organisation, (w,), staging.organisations),
-        ("/persons", "persons", stage_person, (w, today), staging.persons),
-        ("/groups", "groups", stage_group, (w,), staging.groups),
-        ("/placements", "placements", stage_placement, (w,), staging.placements),
-        ("/duties", "duties", stage_duty, (w,), staging.duties),
-    ]
-    # All five listings are fetched concurrently (each a few pages ahead of staging, so memory
-    # stays bounded); staging reads them in dependency order.
-    streams = [client.stream(path, after=since) for path, *_rest in listings]
-    try:
-        for (_path, name, stage, extra, target), pages in zip(listings, streams, strict=True):
-            progress(f"fetching {name}")
-            # The loop runs once per entity (about 600,000 at 150,000 children): kept free of calls
-            # that are not needed.
-            for page in pages:
-                for item in page:
-                    meta = item.get("meta")
-                    if isinstance(meta, dict):
-                        stamp(meta.get("modified"))
-                        stamp(meta.get("created"))
-                    item_id = item["id"] = intern(item["id"])  # shared with every reference to it
-                    staged = stage(item, *extra)
-                    if staged is not None:
-                        target[item_id] = staged  # a later answer for the same id wins (created ∪ modified)
-    finally:
-        for pages in streams:
-            close = getattr(pages, "close", None)
-            if close is not None:
-                close()
+    # All five listings are fetched concurrently, holding a few pages at most between them; each
+    # page is noted and spooled as it comes (see Staging), so this loop is short.
+    listings = {
+        "/organisations": "organisations",
+        "/persons": "persons",
+        "/groups": "groups",
+        "/placements": "placements",
+        "/duties": "duties",
+    }
+    progress("fetching")
+    for pages, (path, page) in enumerate(client.listings(listings, after=since), start=1):
+        for item in page:
+            meta = item.get("meta")
+            if isinstance(meta, dict):
+                stamp(meta.get("modified"))
+                stamp(meta.get("created"))
+        staging.add_page(listings[path], page)
+        if pages % 25 == 0:
+            progress(f"fetching ({pages} pages)")
     if since is not None:
         progress("fetching deletions")
         deleted = client.deleted_entities(after=since, entities=DELETED_ENTITY_TYPES)
         staging.deleted = {key: set(ids) for key, ids in deleted.items()}
         # A delta can reference persons it did not send; fetch the unknown ones in batches so
         # their security marking is checked on their own record, not only on the reference.
-        missing = staging.referenced_person_ids() - set(staging.persons)
+        missing = staging.referenced_person_ids() - staging.person_ids
         if missing:
             from folja.directory.models import PersonSisId
 
@@ -132,8 +120,9 @@ def fetch_staging(
             unknown = missing - known
             if unknown:
                 progress("looking up referenced persons")
-                for item in client.lookup("/persons", unknown):
-                    staging.persons[item["id"]] = stage_person(item, w, today)
+                found = list(client.lookup("/persons", unknown))
+                if found:
+                    staging.add_page("persons", found)
     parsed = [stamp for stamp in map(parse_timestamp, stamps) if stamp is not None]
     staging.newest_timestamp = max(parsed, default=None)  # type: ignore[attr-defined]
     return staging
@@ -143,8 +132,8 @@ def fetch_staging(
 def _no_cyclic_gc():
     """Pause the cyclic garbage collector (reference counting still frees everything).
 
-    A full sync holds millions of staged tuples; every full collection walks all of them, which
-    made staging slower the more was staged. The staged records hold no reference cycles.
+    The apply holds hundreds of thousands of staged tuples; every full collection walks all of
+    them. The staged records hold no reference cycles.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -189,15 +178,9 @@ def run_sync(
     try:
         day = local_today()
         after = since - overlap if mode == RunMode.DELTA and since is not None else None
-        with _no_cyclic_gc():
-            staging = fetch_staging(client, since=after, progress=report, today=day)
-        result.fetched = {
-            "organisations": len(staging.organisations),
-            "persons": len(staging.persons),
-            "groups": len(staging.groups),
-            "placements": len(staging.placements),
-            "duties": len(staging.duties),
-        }
+        # The cyclic collector stays on while fetching: each HTTP answer leaves a little cyclic
+        # garbage holding its body, which would otherwise pile up page after page.
+        staging = fetch_staging(client, since=after, progress=report, today=day)
         report("applying")
         applier = Applier(organisation=organisation, staging=staging, today=day, progress=report)
         try:
@@ -205,6 +188,7 @@ def run_sync(
             # former SET CONSTRAINTS ALL IMMEDIATE was no faster (see docs/sis.md, Benchmark).
             with transaction.atomic(), _no_cyclic_gc():
                 result.counts = applier.run()
+                result.fetched = {"persons": staging.persons, **staging.fetched}
                 if dry_run:
                     raise _DryRunRollback
                 report("committing")
@@ -223,6 +207,7 @@ def run_sync(
         raise
     finally:
         if staging is not None:
+            staging.close()
             result.warnings = dict(sorted(staging.warnings.items()))
         result.duration_seconds = time.monotonic() - started
         result.requests = client.requests_made

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 
 import pytest
 
@@ -146,7 +147,7 @@ def test_a_page_without_a_data_list_is_a_clear_malformed_page_error():
     assert str(error.value) == "/persons: page 1 has no data list"
 
 
-def test_streams_fetch_listings_concurrently_and_a_failure_stops_every_thread():
+def test_listings_are_fetched_concurrently_and_a_failure_stops_every_thread():
     import threading
 
     from folja.sis.client import SisUnavailable
@@ -154,18 +155,46 @@ def test_streams_fetch_listings_concurrently_and_a_failure_stops_every_thread():
     with FakeSis(FakeWorld(children=30), max_page=5) as server:
         server.faults.fail("/duties", page=2, status=503, times=5)
         with SisClient(server.base_url, page_limit=5, backoff_base=0.001, max_attempts=2) as client:
-            streams = [client.stream(path, after=None) for path in ("/persons", "/groups", "/duties")]
-            try:
-                persons = [item for page in streams[0] for item in page]
-                groups = [item for page in streams[1] for item in page]
-                with pytest.raises(SisUnavailable):
-                    list(streams[2])
-            finally:
-                for stream in streams:
-                    stream.close()
-    assert len(persons) == server.world.n_persons
-    assert len(groups) == server.world.n_groups
+            received: dict[str, list] = {"/persons": [], "/groups": [], "/duties": []}
+            with pytest.raises(SisUnavailable):
+                for path, page in client.listings(received, after=None, depth=2):
+                    received[path].extend(page)
+    assert len(received["/duties"]) == 5  # the first page came, the second failed
+    assert len(received["/persons"]) < server.world.n_persons  # stopped before the end
     assert not [t for t in threading.enumerate() if t.name.startswith("sis-fetch")]
+
+
+def test_listings_hold_at_most_depth_pages_and_deliver_each_listing_in_order(monkeypatch):
+    import threading
+
+    from folja.sis.client import SisClient as Client
+
+    produced = 0
+    lock = threading.Lock()
+    original = Client._changed
+
+    def counting(self, path, **kwargs):
+        nonlocal produced
+        for page in original(self, path, **kwargs):
+            with lock:
+                produced += 1
+            yield page
+
+    monkeypatch.setattr(Client, "_changed", counting)
+    taken, outstanding = 0, []
+    with FakeSis(FakeWorld(children=40), max_page=7) as server, SisClient(server.base_url, page_limit=7) as client:
+        received: dict[str, list] = {"/persons": [], "/groups": [], "/placements": []}
+        for path, page in client.listings(received, after=None, depth=2):
+            taken += 1
+            with lock:
+                outstanding.append(produced - taken)
+            time.sleep(0.002)  # a slow reader: the threads must wait, not pile pages up
+            received[path].extend(page)
+        monkeypatch.setattr(Client, "_changed", original)
+        expected = {path: [item for page in client.pages(path) for item in page] for path in received}
+    assert received == expected
+    assert len(received["/persons"]) == server.world.n_persons
+    assert max(outstanding) <= 2 and taken > 10
 
 
 def test_fake_serves_changes_made_after_its_pages_were_cached():

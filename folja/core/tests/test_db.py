@@ -1,0 +1,49 @@
+"""The `__any` lookup: the same rows as `__in`, one array parameter on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from folja.directory.models import Guardianship, Organisation, OrganisationType, Person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def family():
+    org = Organisation.objects.create(organisation_type=OrganisationType.HUVUDMAN, display_name="Kommunen")
+    people = [Person.objects.create(given_name=f"P{i}", family_name="Test") for i in range(6)]
+    for child, guardian in ((people[0], people[1]), (people[0], people[2]), (people[3], people[4])):
+        Guardianship.objects.create(organisation=org, child=child, responsible=guardian, relation_type="Vårdnadshavare")
+    return org, people
+
+
+def test_any_finds_the_same_rows_as_in_for_plain_and_foreign_key_fields(family):
+    org, people = family
+    names = ["P1", "P3", "nobody"]
+    assert set(Person.objects.filter(given_name__any=names)) == set(Person.objects.filter(given_name__in=names))
+    children = [people[0].pk, people[5].pk]
+    assert sorted(Guardianship.objects.filter(child_id__any=children).values_list("pk", flat=True)) == sorted(
+        Guardianship.objects.filter(child_id__in=children).values_list("pk", flat=True)
+    )
+    assert Guardianship.objects.filter(organisation=org, child__any=children).count() == 2
+
+
+def test_any_of_nothing_is_no_rows_without_a_query(family):
+    with CaptureQueriesContext(connection) as queries:
+        assert list(Person.objects.filter(given_name__any=[])) == []
+    assert len(queries) == 0
+
+
+def test_any_sends_one_array_cast_to_the_column_type_on_postgresql(family):
+    _org, people = family
+    with CaptureQueriesContext(connection) as queries:
+        list(Guardianship.objects.filter(child_id__any=[p.pk for p in people]))
+    sql = queries[-1]["sql"]
+    if connection.vendor == "postgresql":
+        # Cast to the column's type, so that PostgreSQL can use the column's index.
+        assert "= ANY(" in sql and "::bigint[])" in sql and " IN (" not in sql
+    else:
+        assert " IN (" in sql
