@@ -556,6 +556,8 @@ class Applier:
 
     def _allow_referenced_known_persons(self) -> None:
         """Make persons known here but not staged in this run referenceable, when unsealed and unprotected."""
+        if self.s.full and not self._has_links:
+            return  # every link here was made by this run, for a person it allowed
         blocked = self.rejected | self.protected
         usable = PersonSisId.objects.filter(organisation=self.org, person__sealed_at__isnull=True)
         if self.s.full:
