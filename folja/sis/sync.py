@@ -181,7 +181,7 @@ def run_sync(
         # The cyclic collector stays on while fetching: each HTTP answer leaves a little cyclic
         # garbage holding its body, which would otherwise pile up page after page.
         staging = fetch_staging(client, since=after, progress=report, today=day)
-        report("applying")
+        report(f"applying ({staging.spool.size // 2**20} MB spooled)")
         applier = Applier(organisation=organisation, staging=staging, today=day, progress=report)
         try:
             # Foreign keys stay deferred (Django's default) and PostgreSQL checks them at COMMIT; the

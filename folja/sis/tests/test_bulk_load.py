@@ -194,3 +194,19 @@ def test_a_database_user_who_may_not_alter_tables_loads_the_ordinary_way():
 def test_only_postgresql_takes_the_fast_path():
     with transaction.atomic(), bulk.load_into_empty_table(Guardianship) as fast:
         assert fast == (db_connection.vendor == "postgresql")
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_a_load_in_many_inserts_drops_and_rebuilds_once_and_stores_every_row():
+    before = directory_schema()
+    fields = ("given_name", "family_name")
+    with CaptureQueriesContext(db_connection) as queries, transaction.atomic():
+        with bulk.loading(Person, PersonSisId):
+            ids = []
+            for page in range(3):
+                ids += bulk.insert(Person, fields, [(f"Barn{page}-{i}", "Ek") for i in range(50)], want_ids=True)
+        assert sorted(Person.objects.values_list("pk", flat=True)) == sorted(ids) and len(set(ids)) == 150
+    statements = ddl(queries)
+    assert sum("LOCK TABLE" in sql for sql in statements) == 2  # one load per table, not one per insert
+    assert directory_schema() == before
