@@ -164,21 +164,22 @@ class SisClient:
         """Yield the `data` list of every page of a listing; filters go on the first request only.
 
         With `prefetch`, pages are fetched and decoded in a background thread while the caller
-        stages the current one, so the SIS's time to build a page overlaps with ours.
+        works on the current one, so the SIS's time to build a page overlaps with ours.
         """
         if not self.prefetch:
             yield from self._pages(path, params)
             return
-        stream = PageStream(self._pages(path, params), name=path, join_timeout=self.http.timeout.read or 60)
+        merged = MergedStreams([(path, self._pages(path, params))], depth=2, join_timeout=self.http.timeout.read or 60)
         try:
-            yield from stream
+            for _path, page in merged:
+                yield page
         finally:
-            stream.close()
+            merged.close()
 
     def listings(
         self, paths: Iterable[str], *, after: dt.datetime | None, depth: int = 3
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-        """Yield (path, page) for every page of `changed(path, …)` of every path, as pages arrive.
+        """Yield (path, page) for every page of `_changed(path, …)` of every path, as they arrive.
 
         The listings are fetched concurrently, one thread each, but together they hold at most
         `depth` pages that the caller has not taken yet (fetching, decoding or waiting), so memory
@@ -229,25 +230,15 @@ class SisClient:
             if self.page_limit:
                 query["limit"] = self.page_limit
 
-    def changed(
+    def _changed(
         self, path: str, *, after: dt.datetime | None, params: dict[str, Any] | None = None
     ) -> Iterator[list[dict[str, Any]]]:
         """Yield pages of entities created or modified after `after` (exclusive), or all when None.
 
         Created and modified are asked for separately and the caller unions them by id, because
-        some servers do not set `meta.modified` on creation.
+        some servers do not set `meta.modified` on creation. No thread of its own: `listings` runs
+        each in one.
         """
-        if after is None:
-            yield from self.pages(path, params)
-            return
-        stamp = format_timestamp(after)
-        yield from self.pages(path, {**(params or {}), "meta.modified.after": stamp})
-        yield from self.pages(path, {**(params or {}), "meta.created.after": stamp})
-
-    def _changed(
-        self, path: str, *, after: dt.datetime | None, params: dict[str, Any] | None = None
-    ) -> Iterator[list[dict[str, Any]]]:
-        # `changed` without a prefetch thread of its own (a PageStream runs this in one).
         if after is None:
             yield from self._pages(path, params)
             return
@@ -293,63 +284,6 @@ class SisClient:
                 if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                     raise SisMalformedPage(f"{path}/lookup: an entry has no id")
                 yield item
-
-
-class PageStream:
-    """Pages from a generator, produced in a background thread that starts at once.
-
-    The thread runs at most `depth` pages ahead of the reader. An exception in the thread is
-    raised in the reader at the point where the failing page would have come.
-    """
-
-    def __init__(
-        self, source: Iterator[list[dict[str, Any]]], *, name: str, depth: int = 2, join_timeout: float = 60
-    ) -> None:
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-        self._stop = threading.Event()
-        self._join_timeout = join_timeout
-        self._source = source
-        self._thread = threading.Thread(target=self._run, name=f"sis-fetch{name}", daemon=True)
-        self._thread.start()
-
-    def _put(self, item: tuple[str, Any]) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _run(self) -> None:
-        try:
-            for page in self._source:
-                if not self._put(("page", page)):
-                    return
-            self._put(("done", None))
-        except BaseException as exc:  # handed to the reading thread, which raises it
-            self._put(("error", exc))
-        finally:
-            self._source.close()
-
-    def __iter__(self) -> Iterator[list[dict[str, Any]]]:
-        try:
-            while True:
-                kind, value = self._queue.get()
-                if kind == "page":
-                    yield value
-                elif kind == "done":
-                    return
-                else:
-                    raise value
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """Stop the background thread (it finishes the request it is in)."""
-        self._stop.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join(timeout=self._join_timeout)
 
 
 class MergedStreams:
