@@ -1,6 +1,6 @@
-"""Run one import from a SIS: fetch and stage everything, then apply it in one transaction.
+"""Run one import from a SIS: fetch everything into a spool on disk, then apply it in one transaction.
 
-Nothing is written to the directory until every page has been fetched and understood, so a SIS
+Nothing is written to the directory until every page has been fetched and checked, so a SIS
 that fails half-way (after bounded retries) or sends a malformed page leaves the previous state
 intact, and the next run completes the work. A dry run applies inside a transaction that is then
 rolled back, so its report is exactly what a real run would have done.
