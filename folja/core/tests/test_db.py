@@ -47,3 +47,12 @@ def test_any_sends_one_array_cast_to_the_column_type_on_postgresql(family):
         assert "= ANY(" in sql and "::bigint[])" in sql and " IN (" not in sql
     else:
         assert " IN (" in sql
+
+
+def test_any_matches_values_with_quotes_backslashes_commas_and_braces():
+    names = ['Ann "Ni" Ek', "back\\slash", "a,b", "{brace}", "NULL", "", "Åsa"]
+    for name in names:
+        Person.objects.create(given_name=name, family_name="Test")
+    Person.objects.create(given_name="other", family_name="Test")
+    found = sorted(Person.objects.filter(given_name__any=names).values_list("given_name", flat=True))
+    assert found == sorted(names)
