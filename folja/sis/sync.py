@@ -71,8 +71,8 @@ def fetch_staging(
 ) -> Staging:
     """Fetch every entity the import needs (all, or changed since `since`) into a Staging.
 
-    Persons go to the staging's spool on disk page by page (see `Staging`); the other listings are
-    staged in memory.
+    Every page goes to the staging's spool on disk as it arrives; what the apply must know before
+    it writes anything is noted on the way (see `Staging`).
     """
     staging = Staging(full=since is None, today=today)
     # The distinct meta timestamps seen (strings; parsed once at the end): the watermark when the
