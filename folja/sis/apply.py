@@ -46,7 +46,6 @@ from folja.directory.models import (
 )
 from folja.sis.bulk import insert, loading
 from folja.sis.mapping import (
-    MARKING_NONE,
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
     StagedDuty,
@@ -55,6 +54,8 @@ from folja.sis.mapping import (
     StagedPerson,
     StagedPlacement,
     Warnings,
+    marking_allows_import,
+    person_ref,
     stage_duty,
     stage_group,
     stage_organisation,
@@ -108,11 +109,11 @@ class Staging:
     protected: set[str] = field(default_factory=set)
     # Persons answered more than once: SIS id -> position of the last answer (the one that counts).
     superseded: dict[str, int] = field(default_factory=dict)
-    persons: int = 0  # distinct persons fetched
     # Only in a delta (small): the persons sent, and every person referenced.
     person_ids: set[str] = field(default_factory=set)
     referenced: set[str] = field(default_factory=set)
-    fetched: dict[str, int] = field(default_factory=dict)  # distinct entities per listing
+    # Distinct entities per listing, for the report: persons counted while spooled, the others when staged.
+    fetched: dict[str, int] = field(default_factory=lambda: {"persons": 0})
     _staged: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _seen: set[int] = field(default_factory=set, repr=False)  # hash of each person's SIS id
     _position: int = 0
@@ -139,14 +140,13 @@ class Staging:
         self.spool.add(name, page)
 
     def _note_ref(self, value: Any) -> None:
-        ref_id = value.get("id") if isinstance(value, dict) else None
-        if not isinstance(ref_id, str):
+        ref = person_ref(value)  # the one reading of a reference and its own marking
+        if ref is None:
             return
-        marking = value.get("securityMarking")
-        if isinstance(marking, str) and marking != MARKING_NONE:
-            self.protected.add(ref_id)
+        if ref.marking is not None and not marking_allows_import(ref.marking):
+            self.protected.add(ref.sis_id)
         if not self.full:
-            self.referenced.add(ref_id)
+            self.referenced.add(ref.sis_id)
 
     def _note_persons(self, page: list[dict[str, Any]]) -> None:
         protected, seen, later = self.protected, self._seen, self.superseded
@@ -160,9 +160,9 @@ class Staging:
                 later[item_id] = position
             else:
                 seen.add(key)
-                self.persons += 1
+                self.fetched["persons"] += 1
             position += 1
-            if item.get("securityMarking") != MARKING_NONE:  # missing, unknown or protective: out
+            if not marking_allows_import(item.get("securityMarking")):  # missing, unknown or protective
                 protected.add(item_id)
             entries = item.get("responsibles")
             if isinstance(entries, list):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -220,8 +221,16 @@ def _rebuild(plan: _Rebuild) -> None:
 
 
 # Tables whose indexes an enclosing `load_into_empty_table` has dropped: inserts into them go
-# straight in, and the indexes come back once, when that outer load ends.
-_LOADING: set[str] = set()
+# straight in, and the indexes come back once, when that outer load ends. Per thread, as Django's
+# connections (and so the transaction that dropped them) are.
+_state = threading.local()
+
+
+def _loading_tables() -> set[str]:
+    tables = getattr(_state, "tables", None)
+    if tables is None:
+        tables = _state.tables = set()
+    return tables
 
 
 @contextlib.contextmanager
@@ -246,7 +255,8 @@ def load_into_empty_table(model: type[models.Model]) -> Iterator[bool]:
         yield False
         return
     table = connection.ops.quote_name(model._meta.db_table)
-    if table in _LOADING:  # an enclosing load of the same table rebuilds when it ends
+    loading_tables = _loading_tables()
+    if table in loading_tables:  # an enclosing load of the same table rebuilds when it ends
         yield True
         return
     with connection.cursor() as cursor:
@@ -261,11 +271,11 @@ def load_into_empty_table(model: type[models.Model]) -> Iterator[bool]:
         len(plan.indexes) + len(plan.constraints),
         len(plan.foreign_keys),
     )
-    _LOADING.add(table)
+    loading_tables.add(table)
     try:
         yield True
     finally:
-        _LOADING.discard(table)
+        loading_tables.discard(table)
     # Not reached when the load raised: the transaction is rolled back, and the schema with it.
     _rebuild(plan)
 

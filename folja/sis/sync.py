@@ -188,7 +188,7 @@ def run_sync(
             # former SET CONSTRAINTS ALL IMMEDIATE was no faster (see docs/sis.md, Benchmark).
             with transaction.atomic(), _no_cyclic_gc():
                 result.counts = applier.run()
-                result.fetched = {"persons": staging.persons, **staging.fetched}
+                result.fetched = dict(staging.fetched)
                 if dry_run:
                     raise _DryRunRollback
                 report("committing")

@@ -39,7 +39,7 @@ def test_a_person_answered_twice_is_staged_once_with_the_later_answer_across_pag
     staging.add_page("persons", [person("p3"), person("p1", "Sedan")])
     staged = [p for page in staging.person_pages() for p in page]
     assert [(p.sis_id, p.fields[0]) for p in staged] == [("p2", "Alva"), ("p3", "Alva"), ("p1", "Sedan")]
-    assert staging.persons == 3
+    assert staging.fetched["persons"] == 3
     assert staging.person_ids == {"p1", "p2", "p3"}
     staging.close()
 
