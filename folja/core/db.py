@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Field, ForeignObject, JSONField, Lookup, QuerySet, Subquery
 
 
@@ -75,3 +78,28 @@ class AnyOf(Lookup):
 
 Field.register_lookup(AnyOf)
 ForeignObject.register_lookup(AnyOf)  # foreign keys take only the lookups registered on them
+
+
+@contextmanager
+def index_lookups(using: str = "default") -> Iterator[None]:
+    """Plan the block's queries without sequential scans where an index can answer (PostgreSQL).
+
+    For looking up a bounded batch of keys through their index (the SIS import reads a page of
+    5,000 SIS ids at a time): PostgreSQL's default cost model prefers reading the whole table once
+    a batch has a few thousand keys, which measured five to seven times slower than the index
+    (43–56 ms against 8.5 ms for 5,000 ids among 414,000 links) and grows with the table. A table
+    without a usable index is still read whole. Inside a transaction only (the setting is local
+    to it), restored when the block ends; elsewhere the block runs unchanged.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+        previous = cursor.fetchone()[0]
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])

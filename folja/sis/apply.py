@@ -28,6 +28,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from folja.core.db import index_lookups
 from folja.directory.actions import person_seal
 from folja.directory.models import (
     Address,
@@ -48,6 +49,7 @@ from folja.sis.bulk import insert, loading
 from folja.sis.mapping import (
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
+    PersonRef,
     StagedDuty,
     StagedGroup,
     StagedOrganisation,
@@ -66,7 +68,6 @@ from folja.sis.spool import Spool
 
 CHUNK = 5000
 PERSON_QUERY_FIELDS = ("pk", *PERSON_FIELDS, "sealed_at")
-LINKED_PERSON_FIELDS = ("person_id", *(f"person__{name}" for name in PERSON_FIELDS), "person__sealed_at")
 CONTACT_KINDS = (
     ("emails", Email, ("value", "type")),
     ("phones", Phone, ("value", "type", "mobile")),
@@ -94,9 +95,10 @@ class Staging:
     must know before the first row is written are noted from it: who is protected (R5: by their
     own record or by any reference to them, in any listing), which persons were answered more
     than once, and, in a delta, which persons were referenced. Persons, the bulk of a
-    municipality, are then read back and staged one page at a time (`person_pages`); the other
-    listings are staged when the apply first asks for them (`organisations`, `groups`, …), as
-    dicts by SIS id in which a later answer wins, and can be released after use.
+    municipality, are staged as their page arrives (while the fetch threads wait for the SIS) and
+    spooled staged, then read back one page at a time (`person_pages`); the other listings are
+    spooled as sent and staged when the apply first asks for them (`organisations`, `groups`, …),
+    as dicts by SIS id in which a later answer wins, and can be released after use.
     """
 
     full: bool
@@ -121,26 +123,32 @@ class Staging:
     # -- while fetching ---------------------------------------------------------------------
 
     def add_page(self, name: str, page: list[dict[str, Any]]) -> None:
-        """Note what the apply must know in advance from one page of a listing, then spool it."""
+        """Note what the apply must know in advance from one page of a listing, then spool it.
+
+        Persons are staged here, while the fetch threads wait for the SIS, and spooled staged;
+        the other listings are spooled as the SIS sent them and staged when the apply needs them.
+        """
         if name == "persons":
-            self._note_persons(page)
-        elif name == "groups":
+            # As plain tuples: pickle writes a named tuple through a Python method, a tuple in C.
+            self.spool.add(name, [tuple(staged) for staged in self._stage_persons(page)])
+            return
+        if name == "groups":
             for item in page:
                 entries = item.get("groupMemberships")
                 if isinstance(entries, list):
                     for entry in entries:
                         if isinstance(entry, dict):
-                            self._note_ref(entry.get("person"))
+                            self._note_ref(person_ref(entry.get("person")))
         elif name == "placements":
             for item in page:
-                self._note_ref(item.get("child"))
+                self._note_ref(person_ref(item.get("child")))
         elif name == "duties":
             for item in page:
-                self._note_ref(item.get("person"))
+                self._note_ref(person_ref(item.get("person")))
         self.spool.add(name, page)
 
-    def _note_ref(self, value: Any) -> None:
-        ref = person_ref(value)  # the one reading of a reference and its own marking
+    def _note_ref(self, ref: PersonRef | None) -> None:
+        # person_ref is the one reading of a reference and of its own marking.
         if ref is None:
             return
         if ref.marking is not None and not marking_allows_import(ref.marking):
@@ -148,54 +156,50 @@ class Staging:
         if not self.full:
             self.referenced.add(ref.sis_id)
 
-    def _note_persons(self, page: list[dict[str, Any]]) -> None:
+    def _stage_persons(self, page: list[dict[str, Any]]) -> list[StagedPerson]:
         protected, seen, later = self.protected, self._seen, self.superseded
         note_ref = self._note_ref
+        warnings, today, intern = self.warnings, self.today, sys.intern
         delta = not self.full
         position = self._position
+        staged_page = []
+        refs: list[PersonRef] = []
         for item in page:
-            item_id = item["id"]
+            item_id = item["id"] = intern(item["id"])
             key = hash(item_id)
-            if key in seen:  # answered before (or, very rarely, the same hash: harmless, see _person_items)
+            if key in seen:  # answered before (or, very rarely, the same hash: harmless, see person_pages)
                 later[item_id] = position
             else:
                 seen.add(key)
                 self.fetched["persons"] += 1
             position += 1
-            if not marking_allows_import(item.get("securityMarking")):  # missing, unknown or protective
+            staged = stage_person(item, warnings, today, refs)
+            if not marking_allows_import(staged.marking):  # missing, unknown or protective
                 protected.add(item_id)
-            entries = item.get("responsibles")
-            if isinstance(entries, list):
-                for entry in entries:
-                    if isinstance(entry, dict):
-                        note_ref(entry.get("person"))
             if delta:
                 self.person_ids.add(item_id)
+            staged_page.append(staged)
+        for ref in refs:  # every responsible's reference, with its own marking
+            note_ref(ref)
         self._position = position
+        return staged_page
 
     # -- while applying ---------------------------------------------------------------------
 
-    def _person_items(self) -> Iterator[list[dict[str, Any]]]:
-        """Yield the spooled pages of persons without the answers a later answer replaced."""
+    def person_pages(self) -> Iterator[list[StagedPerson]]:
+        """Yield the staged persons one spooled page at a time, without the answers a later answer replaced."""
         later = self.superseded
         position = 0
-        intern = sys.intern
+        make = StagedPerson._make
         for page in self.spool.pages("persons"):
             kept = []
-            for item in page:
-                item_id = item["id"] = intern(item["id"])
+            for staged in map(make, page):
                 # An id in `later` counts only at its last position; any other id (a hash it merely
                 # shares included) at every position it has.
-                if not later or later.get(item_id, position) == position:
-                    kept.append(item)
+                if not later or later.get(staged.sis_id, position) == position:
+                    kept.append(staged)
                 position += 1
             yield kept
-
-    def person_pages(self) -> Iterator[list[StagedPerson]]:
-        """Yield the persons, staged, one page at a time (each person once)."""
-        warnings, today = self.warnings, self.today
-        for page in self._person_items():
-            yield [stage_person(item, warnings, today) for item in page]
 
     def _listing(self, name: str) -> dict[str, Any]:
         staged = self._staged.get(name)
@@ -446,7 +450,7 @@ class Applier:
         self.rejected: set[str] = set()  # persons of this run who may not be referenced
         self._civics: set[int] = set()  # civic numbers of this run (twelve digits), for duplicates
         self._sealed_skipped = 0
-        with loading(Person, PersonSisId, *(model for _attr, model, _fields in CONTACT_KINDS)):
+        with loading(Person, PersonSisId, *(model for _attr, model, _fields in CONTACT_KINDS)), index_lookups():
             for page in self.s.person_pages():
                 self._apply_person_page(page)
         if self._sealed_skipped:
@@ -460,11 +464,16 @@ class Applier:
         links: dict[str, int] = {}
         rows: dict[int, tuple] = {}
         if self._has_links:
-            for row in PersonSisId.objects.filter(
-                organisation=self.org, sis_id__any=[p.sis_id for p in page]
-            ).values_list("sis_id", *LINKED_PERSON_FIELDS):
-                links[row[0]] = row[1]
-                rows[row[1]] = (row[5], row[-1], hash(row[2:-1]))
+            # The page's links, then their persons: two index lookups (one join of the two was
+            # planned as a hash join over the whole person table, 5-10 times slower).
+            links = dict(
+                PersonSisId.objects.filter(organisation=self.org, sis_id__any=[p.sis_id for p in page]).values_list(
+                    "sis_id", "person_id"
+                )
+            )
+            if links:
+                for row in Person.objects.filter(pk__any=list(links.values())).values_list(*PERSON_QUERY_FIELDS):
+                    rows[row[0]] = (row[4], row[-1], hash(row[1:-1]))
         # Who has a civic number now, for the persons of the page who are not linked yet or whose
         # number changed: the person to link (known from another organisation, or from before a
         # SIS id change) or a conflict. An unchanged re-run asks nothing here.
@@ -548,7 +557,7 @@ class Applier:
         # Guardianships need every person written first (a guardian may come on a later page):
         # each child's responsibles wait in the spool, as (child pk, [(SIS id, relation), ...]).
         responsibles = [
-            (here[staged.sis_id], [(ref.sis_id, relation) for ref, relation in staged.responsibles])
+            (here[staged.sis_id], staged.responsibles)
             for staged in page
             if staged.responsibles is not None and staged.sis_id in here
         ]
@@ -621,7 +630,7 @@ class Applier:
         fields = ("child_id", "responsible_id", "relation_type", "pk")
         had_rows = Guardianship.objects.filter(organisation=self.org).exists()
         allowed = self.allowed
-        with loading(Guardianship):
+        with loading(Guardianship), index_lookups():
             for page in self.s.spool.pages("responsibles"):
                 desired: set[tuple[int, int, str]] = set()
                 scope: set[int] = set()

@@ -84,7 +84,7 @@ class StagedPerson(NamedTuple):
     emails: tuple | None
     phones: tuple | None
     addresses: tuple | None
-    responsibles: tuple | None  # ((PersonRef, relation_type), ...)
+    responsibles: tuple | None  # ((SIS id, relation_type), ...); the references' markings go to `refs`
     civic_number: str | None = None  # kept for protected persons too, only to find and seal them
 
 
@@ -270,8 +270,12 @@ def _canonical(choices: type) -> dict[str, str]:
     return {sys.intern(value): sys.intern(value) for value in _values(choices)}
 
 
-def stage_responsibles(entries: Any, warnings: Warnings) -> tuple | None:
-    """Return a person's `responsibles` as ((PersonRef, relation_type), ...), None when not given."""
+def stage_responsibles(entries: Any, warnings: Warnings, refs: list[PersonRef] | None = None) -> tuple | None:
+    """Return a person's `responsibles` as ((SIS id, relation_type), ...), None when not given.
+
+    Every reference read is also appended to `refs` when given, those of entries left out for a
+    missing relation type included (R5 counts the marking of every reference).
+    """
     if not isinstance(entries, list):
         return None
     staged = []
@@ -281,6 +285,8 @@ def stage_responsibles(entries: Any, warnings: Warnings) -> tuple | None:
         if ref is None:
             warnings.add("missing:Person.responsibles.person")
             continue
+        if refs is not None:
+            refs.append(ref)
         relation = entry.get("relationType")
         relation = relations.get(relation) if isinstance(relation, str) else None
         if relation is None:
@@ -288,12 +294,17 @@ def stage_responsibles(entries: Any, warnings: Warnings) -> tuple | None:
         if not relation:
             warnings.add("missing:Person.responsibles.relationType")
             continue
-        staged.append((ref, relation))
+        staged.append((ref.sis_id, relation))
     return tuple(staged)
 
 
-def stage_person(item: dict[str, Any], warnings: Warnings, today: dt.date) -> StagedPerson:
-    """Return the staged person; `fields` is None when the person must not or cannot be imported."""
+def stage_person(
+    item: dict[str, Any], warnings: Warnings, today: dt.date, refs: list[PersonRef] | None = None
+) -> StagedPerson:
+    """Return the staged person; `fields` is None when the person must not or cannot be imported.
+
+    Every reference in `responsibles` is also appended to `refs` when given (see stage_responsibles).
+    """
     get = item.get
     marking = get("securityMarking")
     if isinstance(marking, str):
@@ -303,7 +314,7 @@ def stage_person(item: dict[str, Any], warnings: Warnings, today: dt.date) -> St
     else:
         marking = None
         warnings.add("missing:Person.securityMarking")
-    responsibles = stage_responsibles(get("responsibles"), warnings)
+    responsibles = stage_responsibles(get("responsibles"), warnings, refs)
     sis_id = item["id"]
     if marking != MARKING_NONE:  # R5: only an explicit "Ingen" lets a person in
         return StagedPerson(sis_id, marking, None, None, None, None, responsibles, _civic_or_none(item, today))

@@ -1,11 +1,12 @@
-"""The `__any` lookup: the same rows as `__in`, one array parameter on PostgreSQL."""
+"""The `__any` lookup (the same rows as `__in`, one array parameter on PostgreSQL) and `index_lookups`."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from folja.core.db import index_lookups
 from folja.directory.models import Guardianship, Organisation, OrganisationType, Person
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +57,29 @@ def test_any_matches_values_with_quotes_backslashes_commas_and_braces():
     Person.objects.create(given_name="other", family_name="Test")
     found = sorted(Person.objects.filter(given_name__any=names).values_list("given_name", flat=True))
     assert found == sorted(names)
+
+
+def _seqscan() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_index_lookups_turns_sequential_scans_off_inside_a_transaction_only_and_restores_them():
+    if connection.vendor != "postgresql":
+        with transaction.atomic(), index_lookups():
+            assert list(Person.objects.filter(pk__any=[1])) == []  # runs unchanged
+        return
+    with transaction.atomic():
+        assert _seqscan() == "on"
+        with index_lookups():
+            assert _seqscan() == "off"
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN SELECT id FROM directory_person WHERE id = ANY(%s::bigint[])", [[1, 2, 3]])
+                plan = " ".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan" not in plan
+        assert _seqscan() == "on"  # restored for the rest of the transaction
+    with index_lookups():  # outside a transaction the setting would not outlive its statement
+        assert _seqscan() == "on"
+    assert _seqscan() == "on"

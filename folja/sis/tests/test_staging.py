@@ -6,7 +6,9 @@ import datetime as dt
 import os
 
 from folja.sis.apply import Staging
+from folja.sis.mapping import Warnings, stage_person
 from folja.sis.spool import Spool
+from folja.testing.cast import civic_number
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -44,6 +46,30 @@ def test_a_person_answered_twice_is_staged_once_with_the_later_answer_across_pag
     staging.close()
 
 
+def test_persons_are_staged_as_they_arrive_and_come_back_from_the_spool_unchanged():
+    staging = Staging(full=True, today=TODAY)
+    item = person(
+        "c1",
+        civicNo={"value": civic_number(dt.date(2015, 1, 1), 238)},
+        birthDate="2015-01-01",
+        emails=[{"value": "b@example.se", "type": "Privat"}, {"value": "a@example.se", "type": "Privat"}],
+        responsibles=[
+            {"person": {"id": "g1"}, "relationType": "Vårdnadshavare"},
+            {"person": {"id": "g2", "securityMarking": "Ingen"}, "relationType": "Annan ansvarig"},
+            {"person": {"id": "g3"}},  # no relation type: left out (and warned about)
+        ],
+    )
+    expected = stage_person(dict(item), Warnings(), TODAY)
+    staging.add_page("persons", [item])
+    [[staged]] = list(staging.person_pages())
+    assert staged == expected and type(staged) is type(expected)
+    assert staged.responsibles == (("g1", "Vårdnadshavare"), ("g2", "Annan ansvarig"))
+    assert staged.emails == (("a@example.se", "Privat"), ("b@example.se", "Privat"))
+    assert staged.fields[3] == civic_number(dt.date(2015, 1, 1), 238) and staged.fields[4] == dt.date(2015, 1, 1)
+    assert staging.warnings["missing:Person.responsibles.relationType"] == 1
+    staging.close()
+
+
 def test_protection_is_known_before_the_apply_whichever_page_or_listing_carries_it():
     staging = Staging(full=True, today=TODAY)
     staging.add_page(
@@ -55,6 +81,9 @@ def test_protection_is_known_before_the_apply_whichever_page_or_listing_carries_
             person("unknown", marking="Hemlig"),
             person("child", responsibles=[{"person": {"id": "guardian", "securityMarking": "Sekretessmarkering"}}]),
             person("guardian"),
+            # An entry left out of the guardianships (no relation type) still carries its marking.
+            person("child2", responsibles=[{"person": {"id": "other", "securityMarking": "Sekretessmarkering"}}]),
+            person("other"),
             person("placed"),
             person("member"),
             person("staff"),
@@ -68,7 +97,7 @@ def test_protection_is_known_before_the_apply_whichever_page_or_listing_carries_
         "groups", [{"id": "g", "groupMemberships": [{"person": {"id": "member", "securityMarking": "X"}}]}]
     )
     staging.add_page("duties", [{"id": "d", "person": {"id": "staff", "securityMarking": "Ingen"}}])
-    assert staging.protected == {"no-marking", "odd-marking", "unknown", "guardian", "placed", "member"}
+    assert staging.protected == {"no-marking", "odd-marking", "unknown", "guardian", "other", "placed", "member"}
     # A full run notes no references (only a delta needs them, to look up persons it did not send).
     assert staging.referenced == set() and staging.person_ids == set()
     staging.close()
