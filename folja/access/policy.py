@@ -353,11 +353,14 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
     def compute() -> list[tuple[Person, bool]]:
         # Written in SQL: it runs on every request of a guardian (pages and each thumbnail), and
         # building it with the ORM cost more than PostgreSQL's work. One row per child and
-        # placement that has not ended.
+        # placement that has not ended, with the guardian's latest decision on the terms that
+        # apply at the placement's organisation (R9) folded in: no second query.
         q = connection.ops.quote_name
         person, guardianship, placement = (q(model._meta.db_table) for model in (Person, Guardianship, Placement))
+        terms_column, terms_params = _accepted_terms_column(guardian)
         rows = Person.objects.raw(
-            f"SELECT p.*, pl.{q('organisation_id')} AS folja_org FROM {person} p"  # noqa: S608 - table names only
+            f"SELECT p.*, pl.{q('organisation_id')} AS folja_org, {terms_column} AS folja_accepted"  # noqa: S608
+            f" FROM {person} p"
             f" JOIN {guardianship} g ON g.{q('child_id')} = p.{q('id')}"
             f" JOIN {placement} pl ON pl.{q('child_id')} = p.{q('id')}"
             # Guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
@@ -367,17 +370,50 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
             # ends; one that starts later counts, so a summer between preschool and school is no gap.
             f" AND (pl.{q('end_date')} IS NULL OR pl.{q('end_date')} >= %s)"
             f" ORDER BY p.{q('given_name')}, p.{q('family_name')}, p.{q('id')}",
-            [guardian.pk, RelationType.GUARDIAN.value, connection.ops.adapt_datefield_value(day)],
+            [*terms_params, guardian.pk, RelationType.GUARDIAN.value, connection.ops.adapt_datefield_value(day)],
         )
         children: dict[int, Person] = {}
-        organisations: dict[int, set[int]] = {}
+        allowed: dict[int, bool] = {}
         for row in rows:
             children.setdefault(row.pk, row)
-            organisations.setdefault(row.pk, set()).add(row.folja_org)
-        # R9: the guardian accepted the current terms of use where the child is placed.
-        return [(child, transitions.terms_allow(guardian, organisations[pk])) for pk, child in children.items()]
+            # R9: the guardian accepted the current terms wherever the child is placed; a
+            # placement whose organisation has no terms (and no platform default) needs none.
+            allowed[row.pk] = allowed.get(row.pk, True) and row.folja_accepted in (None, True, 1)
+        return [(child, allowed[pk]) for pk, child in children.items()]
 
     return memo.memoised(("guardian_children", guardian.pk, day), compute)
+
+
+def _accepted_terms_column(guardian: Person) -> tuple[str, list]:
+    """Return SQL for one column of the children query, per placement row: NULL where no terms
+    apply at the placement's organisation, else whether the guardian's latest decision on those
+    terms (the organisation's own, or the platform default) is an acceptance (R9).
+
+    The current terms come from the cache (transitions.current_terms_by_organisation); the
+    decision is the same "latest decision wins" as transitions.organisations_with_accepted_terms.
+    """
+    from folja.transitions.models import TermsDecision
+
+    current = transitions.current_terms_by_organisation()
+    if not current:
+        return "NULL", []  # no terms published anywhere: nothing to accept
+    q = connection.ops.quote_name
+    own = sorted((org, terms) for org, terms in current.items() if org is not None)
+    default = current.get(None)
+    # Which terms apply at the placement's organisation: its own, else the platform default.
+    cases = " ".join("WHEN %s THEN %s" for _ in own)
+    params: list = [value for pair in own for value in pair]
+    terms_sql = f"CASE pl.{q('organisation_id')} {cases} ELSE %s END" if own else "%s"
+    params.append(default)
+    decisions = q(TermsDecision._meta.db_table)
+    latest = (
+        f"SELECT d.{q('accepted')} FROM {decisions} d"  # noqa: S608 - names only
+        f" WHERE d.{q('guardian_id')} = %s AND d.{q('terms_id')} = ({terms_sql})"
+        f" ORDER BY d.{q('decided_at')} DESC, d.{q('id')} DESC LIMIT 1"
+    )
+    # No decision yet: not accepted (FALSE); no terms apply: NULL.
+    column = f"CASE WHEN ({terms_sql}) IS NULL THEN NULL ELSE COALESCE(({latest}), FALSE) END"
+    return column, [*params, guardian.pk, *params]
 
 
 def guardian_has_pending_terms(guardian: Person) -> bool:

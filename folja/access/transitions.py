@@ -13,7 +13,6 @@ Boundary dates (R8), defined once here and documented in docs/access.md:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import connection
@@ -228,23 +227,6 @@ def _organisations_with_accepted_terms(guardian: Person, current: dict[int | Non
     default_accepted = default is None or default in accepted_ids
     orgs = [org for org, terms_id in current.items() if org is not None and terms_id in accepted_ids]
     return orgs, default_accepted
-
-
-def terms_allow(guardian: Person, organisation_ids: Iterable[int]) -> bool:
-    """Return R9 for one child: whether the guardian accepted the current terms of every
-    organisation where the child has a placement that has not ended (`organisation_ids`): the
-    organisation's own terms, or the platform default where it has none."""
-    current = current_terms_by_organisation()
-    if not current:
-        return True  # no terms published anywhere: nothing to accept
-    accepted_orgs, default_accepted = organisations_with_accepted_terms(guardian)
-    for organisation_id in organisation_ids:
-        if organisation_id in current:
-            if organisation_id not in accepted_orgs:
-                return False  # its own terms, not accepted
-        elif not default_accepted:
-            return False  # the platform default applies there, not accepted
-    return True
 
 
 def terms_pending_for(guardian: Person, children: QuerySet[Person]) -> list[TermsOfUse]:

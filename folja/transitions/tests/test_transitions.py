@@ -282,6 +282,39 @@ class TermsTests(TestCase):
         content = response.content.decode()
         assert "Cecilia Ek" in content and "Johan Lind" in content and "Anna Lind" not in content
 
+    def test_the_latest_decision_counts(self) -> None:
+        viewer = self.cast.viewer("cecilia", Role.GUARDIAN)
+        actions.terms_decide(actor=viewer, terms=self.terms, accepted=True)
+        assert policy.visible_children(viewer).filter(pk=self.cast.bertil.pk).exists()
+        actions.terms_decide(actor=viewer, terms=self.terms, accepted=False)
+        assert not policy.visible_children(viewer).exists() and not policy.visible_posts(viewer).exists()
+        actions.terms_decide(actor=viewer, terms=self.terms, accepted=True)
+        assert policy.visible_posts(viewer).exists()
+
+    def test_an_organisations_own_terms_replace_the_default_there(self) -> None:
+        viewer = self.cast.viewer("pia", Role.GUARDIAN)  # Olle is in organisation B only
+        own = actions.terms_publish(organisation=self.cast.org_b, title="Lärkans villkor", body="Text")
+        actions.terms_decide(actor=viewer, terms=own, accepted=True)  # the default stays undecided
+        assert list(policy.visible_children(viewer)) == [self.cast.olle]
+        assert policy.visible_posts(viewer).exists()
+
+    def test_a_child_placed_in_two_organisations_needs_the_terms_of_both(self) -> None:
+        cast = self.cast
+        Placement.objects.create(
+            organisation=cast.org_a,
+            child=cast.olle,
+            school_unit=cast.solrosen,
+            group=cast.blue,
+            school_type="FS",
+            start_date=timezone.localdate() + dt.timedelta(days=30),  # a coming placement counts (R6)
+        )
+        viewer = cast.viewer("pia", Role.GUARDIAN)
+        own = actions.terms_publish(organisation=cast.org_b, title="Lärkans villkor", body="Text")
+        actions.terms_decide(actor=viewer, terms=own, accepted=True)
+        assert not policy.visible_children(viewer).exists()  # the default applies at organisation A
+        actions.terms_decide(actor=viewer, terms=self.terms, accepted=True)
+        assert list(policy.visible_children(viewer)) == [cast.olle]
+
     def test_terms_do_not_stop_staff_or_children(self) -> None:
         assert policy.visible_posts(self.cast.viewer("teacher_blue", Role.STAFF)).exists()
         assert policy.visible_posts(self.cast.viewer("alva", Role.CHILD)).exists()
