@@ -7,7 +7,7 @@ page at a time, the import holds one page at a time, whatever the size of the mu
 file is unlinked at once (`tempfile.TemporaryFile`), readable only by this process, and gone when
 the run ends, however it ends.
 
-Pages are pickled: they hold staged records (named tuples, dates) as well as SIS items, and
+Pages are pickled: they hold staged records (tuples with dates) as well as SIS items, and
 pickle writes and reads them in C. Only this process writes the file, and only it reads it back.
 """
 
