@@ -526,19 +526,64 @@ def _staff_posts(args: tuple) -> Q:
     return Q(deleted_at__isnull=True) & published_or_own_draft & Q(pk__in=connected_child_posts) & rules
 
 
-def staff_post_filter(staff: Person, on: dt.date | None = None, *, include_drafts: bool = False) -> Q | Expression:
-    """Return the filter on Post for posts a staff member may read (R1, later R8), not deleted."""
+def _staff_args(staff: Person, on: dt.date | None, include_drafts: bool) -> tuple:
+    """Return the plain values the staff filter is built from (see _staff_posts)."""
     connections = staff_connections(staff, on)
     r8_args = None
     if connections.r8_dates is not None:
         r8_args = (tuple(connections.r8_placement_ids), tuple(connections.r8_child_ids), connections.r8_dates)
-    args = (
+    return (
         staff.pk if include_drafts else None,
         tuple(connections.child_ids),
         tuple((unit, tuple(children)) for unit, children in sorted(connections.children_by_unit.items())),
         r8_args,
     )
-    return precompiled_filter(Post, "staff-posts", _staff_posts, args)
+
+
+def staff_post_filter(staff: Person, on: dt.date | None = None, *, include_drafts: bool = False) -> Q | Expression:
+    """Return the filter on Post for posts a staff member may read (R1, later R8), not deleted."""
+    return precompiled_filter(Post, "staff-posts", _staff_posts, _staff_args(staff, on, include_drafts))
+
+
+# The sets of posts a viewer may read, as pure functions of plain values: `visible_posts` and
+# `timeline_posts` build their querysets from them, and list pages compile a whole page query
+# once per shape of the values (listing.post_page). One definition serves both.
+
+
+def _family_source(children: tuple[int, ...]) -> QuerySet[Post]:
+    return Post.objects.filter(precompiled_filter(Post, "family-posts", _family_posts, children))  # R1
+
+
+def _staff_source(args: tuple) -> QuerySet[Post]:
+    return Post.objects.filter(precompiled_filter(Post, "staff-posts", _staff_posts, args))  # R1, R8
+
+
+def _staff_child_source(args: tuple) -> QuerySet[Post]:
+    staff_args, child_id = args
+    return _staff_source(staff_args).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child_id)))
+
+
+POST_SOURCES = {"family": _family_source, "staff": _staff_source, "staff-child": _staff_child_source}
+
+
+def post_source(
+    viewer: Viewer, on: dt.date | None = None, *, include_drafts: bool = False, child: Person | None = None
+) -> tuple[str, tuple] | None:
+    """Return (source, values) of the posts the viewer may read (of one child's timeline when
+    `child` is given): `POST_SOURCES[source](values)` is that queryset. None for a child's own
+    view and for roles that see nothing (those lists are built the ordinary way)."""
+    if viewer.role == Role.GUARDIAN:
+        if child is not None and child.pk in visible_children_ref(viewer, on):
+            # R1 for a child the guardian may see: every published post naming it. This is what
+            # visible_posts(viewer).filter(names the child) says, without its second condition.
+            return "family", (child.pk,)
+        if child is None:
+            return "family", tuple(visible_children_ref(viewer, on))
+        return None
+    if viewer.role == Role.STAFF:
+        staff_args = _staff_args(viewer.person, on, include_drafts)
+        return ("staff", staff_args) if child is None else ("staff-child", (staff_args, child.pk))
+    return None
 
 
 def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: bool = False) -> QuerySet[Post]:
@@ -548,14 +593,13 @@ def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: 
     naming a child they are connected to at the post's unit, and (with include_drafts) their own
     drafts under the same condition. A deleted post is visible to no one.
     """
-    if viewer.role == Role.GUARDIAN:
-        children = tuple(visible_children_ref(viewer, on))
-        return Post.objects.filter(precompiled_filter(Post, "family-posts", _family_posts, children))  # R1
     if viewer.role == Role.CHILD:
         return Post.objects.filter(_family_posts(visible_children(viewer, on)))  # R1
-    if viewer.role == Role.STAFF:
-        return Post.objects.filter(staff_post_filter(viewer.person, on, include_drafts=include_drafts))  # R1, R8
-    return Post.objects.none()  # R12
+    source = post_source(viewer, on, include_drafts=include_drafts)
+    if source is None:
+        return Post.objects.none()  # R12
+    name, values = source
+    return POST_SOURCES[name](values)
 
 
 def get_post_for(
@@ -570,10 +614,10 @@ def get_post_for(
 
 def timeline_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> QuerySet[Post]:
     """Return the posts of a child's timeline the viewer may read: individual and group posts naming the child."""
-    if viewer.role == Role.GUARDIAN and child.pk in visible_children_ref(viewer, on):
-        # R1 for a child the guardian may see: every published post naming it. This is what
-        # visible_posts(viewer).filter(names the child) says, without its second condition.
-        return Post.objects.filter(precompiled_filter(Post, "family-posts", _family_posts, (child.pk,)))
+    source = post_source(viewer, on, child=child)
+    if source is not None:
+        name, values = source
+        return POST_SOURCES[name](values)
     return visible_posts(viewer, on).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
 
 

@@ -8,6 +8,7 @@ so this module compiles a builder's expression once per shape with stand-in valu
 fills in the real ones:
 
     precompiled(Post, "staff-posts", build, args)  # -> an expression for .filter() / .values()
+    precompiled_rows("timeline-page", build, args)  # -> the rows of a whole .values() query
 
 `build(args)` must be a pure function of `args`: its output may depend on the values only
 through their shape (types, list lengths, None, strings and booleans, which are part of the
@@ -39,7 +40,8 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.models import BooleanField, Expression, Q
+from django.db.models import BooleanField, Expression, Q, QuerySet
+from django.db.models.query import ValuesIterable
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +88,18 @@ def _standins(shape: Any, round_: int, counter: list[int]) -> Any:
 
 
 class _Compiled:
-    """SQL of one shape, and for each parameter either a constant or the index of a value."""
+    """SQL of one shape, and for each parameter either a constant or the index of a value.
 
-    __slots__ = ("as_text", "slots", "sql", "vendor")
+    For a whole query (`precompiled_rows`) also the names of its columns and Django's converters
+    of their values (dates on SQLite, JSON), taken from the compiler that wrote the SQL.
+    """
+
+    __slots__ = ("as_text", "converters", "names", "slots", "sql", "vendor")
 
     def __init__(self, sql: str, slots: list[tuple[bool, Any]], as_text: list[bool], vendor: str) -> None:
         self.sql, self.slots, self.as_text, self.vendor = sql, slots, as_text, vendor
+        self.names: list[str] = []
+        self.converters: list[tuple[int, list, Any]] = []
 
     def params(self, values: list) -> list:
         return [
@@ -104,29 +112,52 @@ _cache: OrderedDict[tuple, _Compiled | None] = OrderedDict()
 _lock = Lock()
 
 
-def _compile_once(model: type[models.Model], build: Callable[[Any], Any], args: Any, as_filter: bool, alias: str):
-    """Return (sql, params) of the builder's expression on `model` as a top-level query writes it."""
-    if as_filter:
-        query = model._base_manager.filter(build(args)).query
-        node = query.where
-    else:
-        query = model._base_manager.annotate(_precompiled=build(args)).query
-        node = query.annotations["_precompiled"]
-    used = [alias for alias in query.alias_map if query.alias_refcount[alias]]
-    if used != [model._meta.db_table]:
-        return None  # the expression joins other tables: they would be missing from the SQL
-    compiler = query.get_compiler(using=alias)
-    try:
-        return compiler.compile(node)
-    except (EmptyResultSet, FullResultSet):
-        return None
+def _compile_expression(model: type[models.Model], build: Callable[[Any], Any], as_filter: bool, alias: str):
+    """Return a function of `args`: (sql, params, None) of the builder's expression on `model` as
+    a top-level query writes it, or None."""
+
+    def compile_once(args: Any) -> tuple[str, list, None] | None:
+        if as_filter:
+            query = model._base_manager.filter(build(args)).query
+            node = query.where
+        else:
+            query = model._base_manager.annotate(_precompiled=build(args)).query
+            node = query.annotations["_precompiled"]
+        used = [alias_ for alias_ in query.alias_map if query.alias_refcount[alias_]]
+        if used != [model._meta.db_table]:
+            return None  # the expression joins other tables: they would be missing from the SQL
+        compiler = query.get_compiler(using=alias)
+        try:
+            sql, params = compiler.compile(node)
+        except (EmptyResultSet, FullResultSet):
+            return None
+        return sql, list(params), None
+
+    return compile_once
 
 
-def _compile(model: type[models.Model], build: Callable[[Any], Any], shape: Any, as_filter: bool, alias: str):
+def _compile_query(build: Callable[[Any], QuerySet], alias: str):
+    """Return a function of `args`: (sql, params, compiler) of the builder's `.values()` queryset, or None."""
+
+    def compile_once(args: Any) -> tuple[str, list, Any] | None:
+        queryset = build(args)
+        if queryset._iterable_class is not ValuesIterable:
+            raise TypeError("precompiled_rows needs a .values() queryset")
+        compiler = queryset.query.get_compiler(using=alias)
+        try:
+            sql, params = compiler.as_sql()
+        except (EmptyResultSet, FullResultSet):
+            return None
+        return sql, list(params), compiler
+
+    return compile_once
+
+
+def _compile(compile_once: Callable[[Any], tuple[str, list, Any] | None], shape: Any, alias: str) -> _Compiled | None:
     counter_a, counter_b = [0], [0]
     args_a, args_b = _standins(shape, 0, counter_a), _standins(shape, 1, counter_b)
-    first = _compile_once(model, build, args_a, as_filter, alias)
-    second = _compile_once(model, build, args_b, as_filter, alias)
+    first = compile_once(args_a)
+    second = compile_once(args_b)
     if first is None or second is None or first[0] != second[0] or len(first[1]) != len(second[1]):
         return None
     sql = first[0]
@@ -148,17 +179,34 @@ def _compile(model: type[models.Model], build: Callable[[Any], Any], shape: Any,
     for value in leaves_a:
         if str(value) in sql:
             return None  # a value was written into the SQL text itself
-    return _Compiled(sql, slots, as_text, connections[alias].vendor)
+    compiled = _Compiled(sql, slots, as_text, connections[alias].vendor)
+    compiler = first[2]
+    if compiler is not None:
+        query = compiler.query
+        compiled.names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        compiled.converters = [
+            (position, functions, expression)
+            for position, (functions, expression) in compiler.get_converters(fields).items()
+        ]
+        if len(compiled.names) != compiler.col_count:
+            return None
+    return compiled
 
 
-def _entry(model: type[models.Model], key: str, build: Callable, shape: Any, as_filter: bool) -> _Compiled | None:
+def _entry(
+    model: type[models.Model] | None, key: str, build: Callable, shape: Any, as_filter: bool
+) -> _Compiled | None:
     alias = DEFAULT_DB_ALIAS
     cache_key = (alias, connections[alias].vendor, model, key, as_filter, shape)
     with _lock:
         if cache_key in _cache:
             _cache.move_to_end(cache_key)
             return _cache[cache_key]
-    compiled = _compile(model, build, shape, as_filter, alias)
+    if model is None:
+        compiled = _compile(_compile_query(build, alias), shape, alias)
+    else:
+        compiled = _compile(_compile_expression(model, build, as_filter, alias), shape, alias)
     if compiled is None:
         logger.debug("precompiled %s: shape not reusable, compiled per use", key)
     with _lock:
@@ -219,6 +267,39 @@ def precompiled_column(
     if compiled is None:
         return build(args)
     return Precompiled(model, compiled, _leaves(args, []), output_field)
+
+
+def precompiled_rows(key: str, build: Callable[[Any], QuerySet], args: Any) -> list[dict[str, Any]]:
+    """Return the rows of `build(args)`, a `.values()` queryset, as dicts: the whole query compiled
+    once for the shape of `args` when possible (then neither built nor compiled again).
+
+    The same contract as the expressions: `build` is a pure function of `args`. Anything else the
+    query depends on (a page size, say) belongs in `key`. Rows come with Django's converters
+    applied, as `.values()` gives them.
+    """
+    shape = _shape(args)
+    compiled = _entry(None, key, build, shape, as_filter=False)
+    if compiled is None:
+        return list(build(args))
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != compiled.vendor:
+        raise ValueError(f"SQL compiled for {compiled.vendor} used on {connection.vendor}")
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, compiled.params(_leaves(args, [])))
+        rows = cursor.fetchall()
+    names, converters = compiled.names, compiled.converters
+    if not converters:
+        return [dict(zip(names, row, strict=True)) for row in rows]
+    result = []
+    for row in rows:
+        values = list(row)
+        for position, functions, expression in converters:
+            value = values[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            values[position] = value
+        result.append(dict(zip(names, values, strict=True)))
+    return result
 
 
 def clear() -> None:

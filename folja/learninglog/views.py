@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.contrib import messages
@@ -36,30 +37,40 @@ PAGE_SIZE = 20
 # ---------------------------------------------------------------------------------------------
 
 
-def _filtered(posts: QuerySet, form: FilterForm) -> QuerySet:
-    if form.is_valid():
-        data = form.cleaned_data
-        if data.get("goal"):
-            posts = posts.filter(post_goals__goal__key=data["goal"])
-        if data.get("date_from"):
-            posts = posts.filter(activity_date__gte=data["date_from"])
-        if data.get("date_to"):
-            posts = posts.filter(activity_date__lte=data["date_to"])
-    return posts
+def _filters(form: FilterForm) -> tuple[str | None, dt.date | None, dt.date | None]:
+    """Return the filter box's (goal key, from, to); nothing when the box is empty or invalid."""
+    if not form.is_valid():
+        return None, None, None
+    data = form.cleaned_data
+    return data.get("goal") or None, data.get("date_from") or None, data.get("date_to") or None
 
 
-def _page(request: HttpRequest, posts: QuerySet) -> tuple[list[listing.PostListing], str | None]:
-    """Return one page of posts as list rows and the cursor for the next page (the last post's uuid)."""
-    posts = posts.order_by("-activity_date", "-id")
+def _page(
+    request: HttpRequest,
+    form: FilterForm,
+    *,
+    source: tuple[str, tuple] | None = None,
+    posts: QuerySet | None = None,
+) -> tuple[list[listing.PostListing], str | None]:
+    """Return one page of posts as list rows and the cursor for the next page (the last post's uuid).
+
+    The posts are `source` (policy.post_source: the page's query is then compiled once per shape)
+    or, where a list has no source, the access-filtered queryset `posts`.
+    """
+    filters = _filters(form)
+    anchor = None
     cursor = request.GET.get("after")
-    if cursor:
-        # The cursor is looked up in the same access-filtered queryset, so it reveals nothing.
-        anchor = posts.filter(uuid=cursor).values("activity_date", "id").first() if _is_uuid(cursor) else None
-        if anchor is not None:
-            posts = posts.filter(activity_date__lte=anchor["activity_date"]).exclude(
-                activity_date=anchor["activity_date"], id__gte=anchor["id"]
-            )
-    page = listing.post_listing(request.viewer, posts, limit=PAGE_SIZE + 1)
+    if cursor and _is_uuid(cursor):
+        # The cursor is looked up in the same access-filtered, filtered posts, so it reveals nothing.
+        base = policy.POST_SOURCES[source[0]](source[1]) if source is not None else posts
+        found = listing.filtered(base, *filters).filter(uuid=cursor).values("activity_date", "id").first()
+        if found is not None:
+            anchor = (found["activity_date"], found["id"])
+    if source is not None:
+        page = listing.post_page(request.viewer, source, filters=filters, anchor=anchor, limit=PAGE_SIZE + 1)
+    else:
+        ordered = listing.after(listing.filtered(posts, *filters), anchor)
+        page = listing.post_listing(request.viewer, ordered, limit=PAGE_SIZE + 1)
     next_cursor = str(page[PAGE_SIZE - 1].uuid) if len(page) > PAGE_SIZE else None
     return page[:PAGE_SIZE], next_cursor
 
@@ -93,7 +104,7 @@ def feed(request: HttpRequest) -> HttpResponse:
     """Render the staff feed: posts (and own drafts) about the children of the viewer's groups."""
     viewer = request.viewer
     form = FilterForm(request.GET or None)
-    page, cursor = _page(request, _filtered(policy.visible_posts(viewer, include_drafts=True), form))
+    page, cursor = _page(request, form, source=policy.post_source(viewer, include_drafts=True))
     _record_list_reads(request, page, AuditAction.READ_FEED)
     listing.render_fragments(page)
     return render(
@@ -109,8 +120,8 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
     viewer = request.viewer
     child = policy.get_child_for(viewer, child_uuid)
     form = FilterForm(request.GET or None)
-    posts = policy.timeline_posts(viewer, child)
-    page, cursor = _page(request, _filtered(posts, form))
+    source = policy.post_source(viewer, child=child)
+    page, cursor = _page(request, form, source=source, posts=None if source else policy.timeline_posts(viewer, child))
     if viewer.is_staff:
         # R8: mark what reaches a receiving unit from the child's earlier units, with consent.
         own_units = policy.connected_units_of(viewer.person, child)
@@ -131,8 +142,7 @@ def group_log(request: HttpRequest, group_uuid: str) -> HttpResponse:
     viewer = request.viewer
     group = policy.get_group_for(viewer, group_uuid)
     form = FilterForm(request.GET or None)
-    posts = _filtered(policy.group_posts(viewer, group), form)
-    page, cursor = _page(request, posts)
+    page, cursor = _page(request, form, posts=policy.group_posts(viewer, group))
     _record_list_reads(request, page, AuditAction.READ_GROUP_LOG, school_unit=group.school_unit)
     listing.render_fragments(page)
     return render(

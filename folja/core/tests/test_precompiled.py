@@ -152,3 +152,68 @@ class SameRowsTests(TestCase):
         expression = precompiled_filter(Post, "family-posts", policy._family_posts, (self.cast.alva.pk,))
         with self.assertRaises(ValueError):
             list(Comment.objects.filter(expression))
+
+
+class WholePageQueryTests(TestCase):
+    """`precompiled_rows` and `listing.post_page`: one list page's whole query compiled once per shape."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+
+    def setUp(self) -> None:
+        precompiled.clear()
+
+    def _ordinary(self, viewer: Viewer, posts, filters: tuple, anchor, limit: int) -> list[dict]:  # noqa: ANN001
+        ordered = listing.after(listing.filtered(posts, *filters), anchor)
+        return list(listing.listing_queryset(viewer, ordered)[:limit])
+
+    def test_a_page_is_the_rows_the_ordinary_query_gives_for_every_source_filter_and_anchor(self) -> None:
+        cast = self.cast
+        guardian = Viewer(person=cast.anna, role=Role.GUARDIAN)
+        staff = Viewer(person=cast.teacher_blue, role=Role.STAFF)
+        goal = Post.objects.filter(post_goals__isnull=False).values_list("post_goals__goal__key", flat=True).first()
+        cases = [
+            (guardian, policy.post_source(guardian, child=cast.alva), policy.timeline_posts(guardian, cast.alva)),
+            (guardian, policy.post_source(guardian), policy.visible_posts(guardian)),
+            (staff, policy.post_source(staff, include_drafts=True), policy.visible_posts(staff, include_drafts=True)),
+            (staff, policy.post_source(staff, child=cast.alva), policy.timeline_posts(staff, cast.alva)),
+        ]
+        some = Post.objects.order_by("-activity_date", "-id").values_list("activity_date", "id")
+        anchors = [None, *some[1:3]]
+        filter_sets = [(None, None, None), (goal, None, None), (None, DAY - dt.timedelta(days=3650), None)]
+        for viewer, source, posts in cases:
+            assert source is not None
+            for filters in filter_sets:
+                for anchor in anchors:
+                    with self.subTest(viewer=viewer.person.given_name, source=source[0], f=filters, a=anchor):
+                        rows = listing.post_page(viewer, source, filters=filters, anchor=anchor, limit=3)
+                        expected = self._ordinary(viewer, posts, filters, anchor, 3)
+                        assert [r.id for r in rows] == [r["id"] for r in expected]
+                        assert [r.digest("x") for r in rows] == [listing.PostListing(r).digest("x") for r in expected]
+        pages = [value for key, value in precompiled._cache.items() if key[3] == "post-page:3"]
+        assert pages and all(isinstance(value, precompiled._Compiled) for value in pages)  # none fell back
+
+    def test_the_same_shape_is_neither_built_nor_compiled_again(self) -> None:
+        built = []
+
+        def build(args: tuple):  # noqa: ANN202
+            built.append(args)
+            return Post.objects.filter(pk__in=args[0]).order_by("pk").values("pk", "activity_date")
+
+        ids = sorted(Post.objects.values_list("pk", flat=True))
+        first = precompiled.precompiled_rows("t", build, (tuple(ids[:2]),))
+        assert len(built) == 2  # the two compilations with stand-ins
+        second = precompiled.precompiled_rows("t", build, (tuple(ids[2:4]),))
+        assert len(built) == 2
+        assert [r["pk"] for r in first] == ids[:2] and [r["pk"] for r in second] == ids[2:4]
+        assert all(isinstance(r["activity_date"], dt.date) for r in first + second)  # converters applied
+
+    def test_a_query_that_cannot_be_reused_is_built_each_time(self) -> None:
+        def build(args: tuple):  # noqa: ANN202 - a value decides the SQL
+            return Post.objects.filter(pk__gt=args[0] if args[0] % 2 else 0).values("pk")
+
+        assert precompiled._entry(None, "odd", build, precompiled._shape((3,)), as_filter=False) is None
+        assert len(precompiled.precompiled_rows("odd", build, (0,))) == Post.objects.count()
+        with pytest.raises(TypeError):
+            precompiled.precompiled_rows("not-values", lambda args: Post.objects.all(), ())
