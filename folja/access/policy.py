@@ -563,15 +563,34 @@ def _staff_child_source(args: tuple) -> QuerySet[Post]:
     return _staff_source(staff_args).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child_id)))
 
 
-POST_SOURCES = {"family": _family_source, "staff": _staff_source, "staff-child": _staff_child_source}
+def _group_source(args: tuple) -> QuerySet[Post]:
+    name, values, group_id = args
+    return POST_SOURCES[name](values).filter(group=group_id)
+
+
+POST_SOURCES = {
+    "family": _family_source,
+    "staff": _staff_source,
+    "staff-child": _staff_child_source,
+    "group": _group_source,
+}
 
 
 def post_source(
-    viewer: Viewer, on: dt.date | None = None, *, include_drafts: bool = False, child: Person | None = None
+    viewer: Viewer,
+    on: dt.date | None = None,
+    *,
+    include_drafts: bool = False,
+    child: Person | None = None,
+    group: Group | None = None,
 ) -> tuple[str, tuple] | None:
     """Return (source, values) of the posts the viewer may read (of one child's timeline when
-    `child` is given): `POST_SOURCES[source](values)` is that queryset. None for a child's own
-    view and for roles that see nothing (those lists are built the ordinary way)."""
+    `child` is given, of a group's log when `group` is): `POST_SOURCES[source](values)` is that
+    queryset. None for a child's own view and for roles that see nothing (those lists are built
+    the ordinary way)."""
+    if group is not None:
+        source = post_source(viewer, on, include_drafts=include_drafts)
+        return None if source is None else ("group", (*source, group.pk))
     if viewer.role == Role.GUARDIAN:
         if child is not None and child.pk in visible_children_ref(viewer, on):
             # R1 for a child the guardian may see: every published post naming it. This is what
@@ -863,4 +882,8 @@ def with_listing_data(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None 
 
 def group_posts(viewer: Viewer, group: Group, on: dt.date | None = None) -> QuerySet[Post]:
     """Return the group's log as the viewer may read it: group posts of the group that are visible."""
-    return visible_posts(viewer, on).filter(group=group)
+    source = post_source(viewer, on, group=group)
+    if source is None:
+        return visible_posts(viewer, on).filter(group=group)
+    name, values = source
+    return POST_SOURCES[name](values)

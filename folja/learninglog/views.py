@@ -142,7 +142,8 @@ def group_log(request: HttpRequest, group_uuid: str) -> HttpResponse:
     viewer = request.viewer
     group = policy.get_group_for(viewer, group_uuid)
     form = FilterForm(request.GET or None)
-    page, cursor = _page(request, form, posts=policy.group_posts(viewer, group))
+    source = policy.post_source(viewer, group=group)
+    page, cursor = _page(request, form, source=source, posts=None if source else policy.group_posts(viewer, group))
     _record_list_reads(request, page, AuditAction.READ_GROUP_LOG, school_unit=group.school_unit)
     listing.render_fragments(page)
     return render(

@@ -178,6 +178,8 @@ class WholePageQueryTests(TestCase):
             (guardian, policy.post_source(guardian), policy.visible_posts(guardian)),
             (staff, policy.post_source(staff, include_drafts=True), policy.visible_posts(staff, include_drafts=True)),
             (staff, policy.post_source(staff, child=cast.alva), policy.timeline_posts(staff, cast.alva)),
+            (staff, policy.post_source(staff, group=cast.blue), policy.group_posts(staff, cast.blue)),
+            (guardian, policy.post_source(guardian, group=cast.blue), policy.group_posts(guardian, cast.blue)),
         ]
         some = Post.objects.order_by("-activity_date", "-id").values_list("activity_date", "id")
         anchors = [None, *some[1:3]]
