@@ -21,7 +21,7 @@ from django.http import Http404
 from folja.access import memo, transitions
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
-from folja.core.precompiled import precompiled_filter
+from folja.core.precompiled import precompiled_filter, precompiled_rows
 from folja.directory.models import (
     UNIT_WIDE_DUTY_ROLES,
     Duty,
@@ -769,15 +769,59 @@ def get_media_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, on: dt.dat
 
 
 def get_rendition_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, name: str) -> Rendition:
-    """Return a rendition of a media file the viewer may open (with its media and post), else raise Http404."""
+    """Return a rendition of a media file the viewer may open (with its media, and its post's id
+    and unit id), else raise Http404.
+
+    Every thumbnail of a list is one such request, so for guardians and staff the query is
+    compiled once per shape (folja/core/precompiled.py) and the objects made from its one row.
+    """
     try:
-        return (
-            Rendition.objects.filter(media__in=visible_media(viewer))  # R10: media follow their post
-            .select_related("media__post__school_unit")
-            .get(media__uuid=media_uuid, name=name)
-        )
-    except (Rendition.DoesNotExist, ValueError, TypeError, ValidationError):
+        media_uuid = media_uuid if isinstance(media_uuid, uuid_module.UUID) else uuid_module.UUID(str(media_uuid))
+    except ValueError:
         raise Http404 from None
+    source = post_source(viewer, include_drafts=viewer.role == Role.STAFF)  # as visible_media
+    if source is None:
+        try:
+            return (
+                Rendition.objects.filter(media__in=visible_media(viewer))  # R10: media follow their post
+                .select_related("media__post__school_unit")
+                .get(media__uuid=media_uuid, name=name)
+            )
+        except Rendition.DoesNotExist:
+            raise Http404 from None
+    rows = precompiled_rows("rendition", _rendition_query, (*source, media_uuid, name))
+    if not rows:
+        raise Http404
+    return _rendition_from_row(rows[0])
+
+
+def _rendition_fields() -> tuple[list[str], list[str]]:
+    return [f.attname for f in Rendition._meta.concrete_fields], [f.attname for f in Media._meta.concrete_fields]
+
+
+def _rendition_query(args: tuple) -> QuerySet:
+    """A rendition by its media's uuid and its name, among the media of the source's posts (R10)."""
+    source, values, media_uuid, name = args
+    rendition_fields, media_fields = _rendition_fields()
+    media = Media.objects.filter(post__in=POST_SOURCES[source](values))  # R10: media follow their post
+    return Rendition.objects.filter(media__in=media, media__uuid=media_uuid, name=name).values(
+        *rendition_fields, *(f"media__{f}" for f in media_fields), "media__post__school_unit_id"
+    )
+
+
+def _rendition_from_row(row: dict) -> Rendition:
+    from django.db import DEFAULT_DB_ALIAS
+
+    rendition_fields, media_fields = _rendition_fields()
+    rendition = Rendition.from_db(DEFAULT_DB_ALIAS, rendition_fields, [row[f] for f in rendition_fields])
+    media = Media.from_db(DEFAULT_DB_ALIAS, media_fields, [row[f"media__{f}"] for f in media_fields])
+    # The post and its unit as far as the audit of a read needs them (ids; anything else loads on use).
+    post = Post.from_db(DEFAULT_DB_ALIAS, ["id", "school_unit_id"], [media.post_id, row["media__post__school_unit_id"]])
+    unit = Organisation.from_db(DEFAULT_DB_ALIAS, ["id"], [post.school_unit_id])
+    Post.school_unit.field.set_cached_value(post, unit)
+    Media.post.field.set_cached_value(media, post)
+    Rendition.media.field.set_cached_value(rendition, media)
+    return rendition
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ fills in the real ones:
 
 `build(args)` must be a pure function of `args`: its output may depend on the values only
 through their shape (types, list lengths, None, strings and booleans, which are part of the
-shape). Everything that varies goes in `args` as ints, dates or (nested) tuples of them.
+shape). Everything that varies goes in `args` as ints, dates, UUIDs or (nested) tuples of them.
 
 Why it is safe:
 - The builder is compiled twice with two different sets of stand-ins (odd and even, far apart).
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
@@ -46,9 +47,11 @@ from django.db.models.query import ValuesIterable
 logger = logging.getLogger(__name__)
 
 MAX_SHAPES = 2048
-# Round 0 stand-ins are odd and round 1 even, far from any id; dates four centuries apart.
+# Round 0 stand-ins are odd and round 1 even, far from any id; dates four centuries apart;
+# UUIDs from two ranges no uuid4 falls in (version nibble 0).
 _INT_STANDINS = (-(10**15) - 1, -(2 * 10**15))
 _DATE_STANDINS = (dt.date(1001, 1, 1), dt.date(1401, 1, 1))
+_UUID_STANDINS = (1 << 100, 1 << 101)
 
 
 def _shape(args: Any) -> Any:
@@ -59,13 +62,17 @@ def _shape(args: Any) -> Any:
         return "i"
     if isinstance(args, dt.date) and not isinstance(args, dt.datetime):
         return "d"
+    if isinstance(args, uuid.UUID):
+        return "u"
     if isinstance(args, tuple | list):
         return tuple(_shape(a) for a in args)
-    raise TypeError(f"precompiled arguments are ints, dates, str, bool, None and tuples, not {type(args).__name__}")
+    raise TypeError(
+        f"precompiled arguments are ints, dates, UUIDs, str, bool, None and tuples, not {type(args).__name__}"
+    )
 
 
 def _leaves(args: Any, out: list) -> list:
-    """Append the ints and dates of `args` to `out`, depth first, in the order `_standins` numbers them."""
+    """Append the ints, dates and UUIDs of `args` to `out`, depth first, in the order `_standins` numbers them."""
     if isinstance(args, tuple | list):
         for a in args:
             _leaves(a, out)
@@ -84,6 +91,9 @@ def _standins(shape: Any, round_: int, counter: list[int]) -> Any:
     if shape == "d":
         counter[0] += 1
         return _DATE_STANDINS[round_] + dt.timedelta(days=counter[0])
+    if shape == "u":
+        counter[0] += 1
+        return uuid.UUID(int=_UUID_STANDINS[round_] + 2 * counter[0] + (1 - round_))
     return tuple(_standins(s, round_, counter) for s in shape)
 
 
@@ -94,18 +104,22 @@ class _Compiled:
     of their values (dates on SQLite, JSON), taken from the compiler that wrote the SQL.
     """
 
-    __slots__ = ("as_text", "converters", "names", "slots", "sql", "vendor")
+    __slots__ = ("converters", "forms", "names", "slots", "sql", "vendor")
 
-    def __init__(self, sql: str, slots: list[tuple[bool, Any]], as_text: list[bool], vendor: str) -> None:
-        self.sql, self.slots, self.as_text, self.vendor = sql, slots, as_text, vendor
+    def __init__(self, sql: str, slots: list[tuple[bool, Any]], forms: list[str], vendor: str) -> None:
+        # forms: how each value is passed, as it is (""), as str() ("str") or a UUID's hex ("hex").
+        self.sql, self.slots, self.forms, self.vendor = sql, slots, forms, vendor
         self.names: list[str] = []
         self.converters: list[tuple[int, list, Any]] = []
 
     def params(self, values: list) -> list:
         return [
-            (str(values[x]) if text else values[x]) if is_value else x
-            for (is_value, x), text in zip(self.slots, self.as_text, strict=True)
+            _FORMS[form](values[x]) if is_value else x
+            for (is_value, x), form in zip(self.slots, self.forms, strict=True)
         ]
+
+
+_FORMS: dict[str, Callable[[Any], Any]] = {"": lambda v: v, "str": str, "hex": lambda v: v.hex}
 
 
 _cache: OrderedDict[tuple, _Compiled | None] = OrderedDict()
@@ -162,24 +176,29 @@ def _compile(compile_once: Callable[[Any], tuple[str, list, Any] | None], shape:
         return None
     sql = first[0]
     leaves_a, leaves_b = _leaves(args_a, []), _leaves(args_b, [])
-    index_a = {v: i for i, v in enumerate(leaves_a)}
-    index_a.update({str(v): i for i, v in enumerate(leaves_a)})
+    # Each stand-in as the driver may be given it: itself, as text, a UUID as hex (SQLite).
+    index_a: dict[Any, tuple[int, str]] = {}
+    for i, v in enumerate(leaves_a):
+        index_a[v] = (i, "")
+        index_a[str(v)] = (i, "str")
+        if isinstance(v, uuid.UUID):
+            index_a[v.hex] = (i, "hex")
     slots: list[tuple[bool, Any]] = []
-    as_text: list[bool] = []
+    forms: list[str] = []
     for pa, pb in zip(first[1], second[1], strict=True):
-        i = index_a.get(pa) if isinstance(pa, int | str | dt.date) and not isinstance(pa, bool) else None
-        if i is not None and pb in (leaves_b[i], str(leaves_b[i])):
-            slots.append((True, i))
-            as_text.append(isinstance(pa, str))
+        hit = index_a.get(pa) if isinstance(pa, int | str | dt.date | uuid.UUID) and not isinstance(pa, bool) else None
+        if hit is not None and pb == _FORMS[hit[1]](leaves_b[hit[0]]) and type(pa) is type(pb):
+            slots.append((True, hit[0]))
+            forms.append(hit[1])
         elif pa == pb and type(pa) is type(pb):
             slots.append((False, pa))
-            as_text.append(False)
+            forms.append("")
         else:
             return None  # a value turned into something else: not safe to reuse
     for value in leaves_a:
-        if str(value) in sql:
+        if str(value) in sql or (isinstance(value, uuid.UUID) and value.hex in sql):
             return None  # a value was written into the SQL text itself
-    compiled = _Compiled(sql, slots, as_text, connections[alias].vendor)
+    compiled = _Compiled(sql, slots, forms, connections[alias].vendor)
     compiler = first[2]
     if compiler is not None:
         query = compiler.query

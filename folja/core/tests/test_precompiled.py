@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.db.models import BooleanField, IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.test import TestCase
@@ -219,3 +220,23 @@ class WholePageQueryTests(TestCase):
         assert len(precompiled.precompiled_rows("odd", build, (0,))) == Post.objects.count()
         with pytest.raises(TypeError):
             precompiled.precompiled_rows("not-values", lambda args: Post.objects.all(), ())
+
+
+@pytest.mark.django_db
+def test_uuids_are_values_of_a_shape_on_every_database() -> None:
+    import uuid
+
+    built = []
+
+    def build(args: tuple):  # noqa: ANN202
+        built.append(args)
+        return Post.objects.filter(uuid=args[0]).values("pk")
+
+    assert precompiled._shape((uuid.uuid4(),)) == ("u",)
+    assert precompiled.precompiled_rows("by-uuid", build, (uuid.uuid4(),)) == []
+    assert len(built) == 2  # compiled with two stand-ins: a UUID is a parameter, not part of the SQL
+    compiled = precompiled._entry(None, "by-uuid", build, ("u",), as_filter=False)
+    assert isinstance(compiled, precompiled._Compiled)
+    wanted = uuid.uuid4()
+    # PostgreSQL takes the UUID itself; SQLite stores it as 32 hex digits.
+    assert compiled.params([wanted]) == [wanted if connection.vendor == "postgresql" else wanted.hex]

@@ -106,6 +106,18 @@ def test_a_staff_read_writes_an_audit_record_for_the_named_child(client, world, 
     assert (record.object_type, record.object_uuid, record.school_unit) == ("media", photo.uuid, world.unit)
 
 
+def test_a_staff_read_of_a_thumbnail_writes_the_same_audit_record(client, world, photo):
+    sign_in(client, world.staff, Role.STAFF)
+
+    response = client.get(reverse("media:rendition", args=[photo.uuid, "320"]))
+
+    assert response.status_code == 200
+    assert body(response) == stored(photo.renditions.get(name="320").file.name)
+    record = AuditRecord.objects.get()
+    assert (record.actor, record.child, record.action) == (world.staff, world.child, AuditAction.READ_MEDIA)
+    assert (record.object_type, record.object_uuid, record.school_unit) == ("media", photo.uuid, world.unit)
+
+
 def test_a_guardian_read_writes_no_audit_record(client, world, photo):
     sign_in(client, world.guardian, Role.GUARDIAN)
 
