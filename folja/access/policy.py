@@ -358,8 +358,9 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
         q = connection.ops.quote_name
         person, guardianship, placement = (q(model._meta.db_table) for model in (Person, Guardianship, Placement))
         terms_column, terms_params = _accepted_terms_column(guardian)
-        rows = Person.objects.raw(
-            f"SELECT p.*, pl.{q('organisation_id')} AS folja_org, {terms_column} AS folja_accepted"  # noqa: S608
+        names, columns, converters = _person_columns()
+        sql = (
+            f"SELECT {columns}, {terms_column} AS folja_accepted"  # noqa: S608 - names only
             f" FROM {person} p"
             f" JOIN {guardianship} g ON g.{q('child_id')} = p.{q('id')}"
             f" JOIN {placement} pl ON pl.{q('child_id')} = p.{q('id')}"
@@ -369,19 +370,53 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
             # R6: on the platform while placed anywhere, in any organisation, until the placement
             # ends; one that starts later counts, so a summer between preschool and school is no gap.
             f" AND (pl.{q('end_date')} IS NULL OR pl.{q('end_date')} >= %s)"
-            f" ORDER BY p.{q('given_name')}, p.{q('family_name')}, p.{q('id')}",
-            [*terms_params, guardian.pk, RelationType.GUARDIAN.value, connection.ops.adapt_datefield_value(day)],
+            f" ORDER BY p.{q('given_name')}, p.{q('family_name')}, p.{q('id')}"
         )
+        params = [*terms_params, guardian.pk, RelationType.GUARDIAN.value, connection.ops.adapt_datefield_value(day)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
         children: dict[int, Person] = {}
         allowed: dict[int, bool] = {}
+        width = len(names)
         for row in rows:
-            children.setdefault(row.pk, row)
+            pk, accepted = row[0], row[width]
+            if pk not in children:
+                values = list(row[:width])
+                for position, functions, expression in converters:
+                    for function in functions:
+                        values[position] = function(values[position], expression, connection)
+                children[pk] = Person.from_db(connection.alias, names, values)
             # R9: the guardian accepted the current terms wherever the child is placed; a
             # placement whose organisation has no terms (and no platform default) needs none.
-            allowed[row.pk] = allowed.get(row.pk, True) and row.folja_accepted in (None, True, 1)
+            allowed[pk] = allowed.get(pk, True) and accepted in (None, True, 1)
         return [(child, allowed[pk]) for pk, child in children.items()]
 
     return memo.memoised(("guardian_children", guardian.pk, day), compute)
+
+
+def _person_columns() -> tuple[list[str], str, list[tuple[int, list, Expression]]]:
+    """Return Person's field names (id first), its columns as `p.<column>` and the database's
+    converters of their values (UUIDs and dates on SQLite), for Person.from_db."""
+    key = connection.vendor
+    if key not in _PERSON_COLUMNS:
+        from django.db.models.expressions import Col
+
+        fields = Person._meta.concrete_fields
+        q = connection.ops.quote_name
+        converters = []
+        for position, field in enumerate(fields):
+            column = Col("p", field)
+            functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+            if functions:
+                converters.append((position, functions, column))
+        names = [field.attname for field in fields]
+        assert names[0] == "id"  # the rows are keyed by their first value
+        _PERSON_COLUMNS[key] = (names, ", ".join(f"p.{q(field.column)}" for field in fields), converters)
+    return _PERSON_COLUMNS[key]
+
+
+_PERSON_COLUMNS: dict[str, tuple[list[str], str, list]] = {}
 
 
 def _accepted_terms_column(guardian: Person) -> tuple[str, list]:

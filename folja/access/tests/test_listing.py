@@ -80,6 +80,26 @@ class ListingTests(TestCase):
         english = anna.get(alva_url, headers={"accept-language": "en"}).content.decode()
         assert "1 comment" in english
 
+    def test_cards_shown_before_come_from_this_process_without_the_shared_cache(self) -> None:
+        from unittest import mock
+
+        cast = self.cast
+        self.group_post()
+        viewer = Viewer(person=cast.anna, role=Role.GUARDIAN)
+        with memo.request_scope():
+            posts = policy.timeline_posts(viewer, cast.alva).order_by("-activity_date", "-id")
+            first = listing.post_listing(viewer, posts, limit=21)
+            listing.render_fragments(first)
+            again = listing.post_listing(viewer, posts, limit=21)
+        with mock.patch.object(listing.cache, "get_many", side_effect=AssertionError("shared cache read")):
+            listing.render_fragments(again)
+        assert [p.html for p in again] == [p.html for p in first] and all(p.html for p in again)
+        # Bounded: the oldest cards leave first.
+        with mock.patch.object(listing, "LOCAL_FRAGMENTS", 1):
+            listing._local.clear()
+            listing.render_fragments(again)
+            assert len(listing._local) == 1
+
 
 class MemoTests(TestCase):
     @classmethod
@@ -92,6 +112,20 @@ class MemoTests(TestCase):
         assert cast.alva.pk in policy.visible_children_ref(viewer)
         cast.alva.placements.all().delete()
         assert cast.alva.pk not in policy.visible_children_ref(viewer)
+
+    def test_a_guardians_children_are_whole_person_objects_as_the_orm_loads_them(self) -> None:
+        import uuid
+
+        from folja.directory.models import Person
+
+        cast = self.cast
+        children = policy._guardian_children(cast.anna)
+        assert children and all(ok for _child, ok in children)  # no terms published in the cast
+        for child, _ok in children:
+            expected = Person.objects.get(pk=child.pk)
+            for field in Person._meta.concrete_fields:
+                assert getattr(child, field.attname) == getattr(expected, field.attname), field.name
+            assert isinstance(child.uuid, uuid.UUID) and not child._state.adding
 
     def test_inside_a_request_the_answer_is_looked_up_once_and_forget_drops_it(self) -> None:
         cast = self.cast
