@@ -36,7 +36,7 @@ from folja.directory.models import (
     RelationType,
 )
 from folja.learninglog.models import Comment, Post, PostChild, PostStatus
-from folja.media.models import Media, Rendition
+from folja.media.models import RENDITION_NAMES, Media, Rendition
 from folja.transitions.models import TransitionConsent
 
 # ---------------------------------------------------------------------------------------------
@@ -815,7 +815,9 @@ def get_rendition_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, name: 
     except ValueError:
         raise Http404 from None
     source = post_source(viewer, include_drafts=viewer.role == Role.STAFF)  # as visible_media
-    if source is None:
+    # A name no rendition is made under takes the ordinary path (and finds nothing): names are
+    # part of a compiled query's shape, and the URL can carry any.
+    if source is None or name not in RENDITION_NAMES:
         try:
             return (
                 Rendition.objects.filter(media__in=visible_media(viewer))  # R10: media follow their post

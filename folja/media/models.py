@@ -57,6 +57,10 @@ class Media(models.Model):
         verbose_name_plural = _("media")
 
 
+# The names renditions are made under (processing.RENDITION_SIZES and a film's poster frame).
+RENDITION_NAMES = frozenset({"1280", "320", "poster"})
+
+
 class Rendition(models.Model):
     """A derived file: a resized image ("320", "1280") or a film's poster frame ("poster")."""
 

@@ -216,3 +216,10 @@ def test_media_views_refuse_posts_and_other_unsafe_methods(client, world, photo)
     sign_in(client, world.guardian, Role.GUARDIAN)
 
     assert client.post(reverse("media:file", args=[photo.uuid])).status_code == 405
+
+
+def test_every_rendition_made_has_a_known_name():
+    from folja.media.models import RENDITION_NAMES
+    from folja.media.processing import RENDITION_SIZES
+
+    assert {name for name, _size in RENDITION_SIZES} | {"poster"} == RENDITION_NAMES
