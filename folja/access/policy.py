@@ -436,9 +436,10 @@ def _accepted_terms_column(guardian: Person) -> tuple[str, list]:
     own = sorted((org, terms) for org, terms in current.items() if org is not None)
     default = current.get(None)
     # Which terms apply at the placement's organisation: its own, else the platform default.
-    cases = " ".join("WHEN %s THEN %s" for _ in own)
+    # Typed, so that no parameter's type has to be guessed (a NULL default included).
+    cases = " ".join("WHEN %s THEN CAST(%s AS BIGINT)" for _ in own)
     params: list = [value for pair in own for value in pair]
-    terms_sql = f"CASE pl.{q('organisation_id')} {cases} ELSE %s END" if own else "%s"
+    terms_sql = f"CASE pl.{q('organisation_id')} {cases} ELSE CAST(%s AS BIGINT) END" if own else "CAST(%s AS BIGINT)"
     params.append(default)
     decisions = q(TermsDecision._meta.db_table)
     latest = (
