@@ -224,6 +224,15 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}}
     }
 
+# `{% cache %}` fragments (the unfiltered filter box, the same for everyone in a language) are
+# kept per process: nothing invalidates them before they expire, and the shared cache would cost
+# a round trip on every list page.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
+
 # Sessions and cookies.
 SESSION_COOKIE_AGE = env.int("FOLJA_SESSION_MAX_SECONDS", 12 * 3600, minimum=60)
 FOLJA_SESSION_IDLE_SECONDS = env.int("FOLJA_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)

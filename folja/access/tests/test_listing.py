@@ -101,6 +101,18 @@ class ListingTests(TestCase):
             assert len(listing._local) == 1
 
 
+    def test_the_unfiltered_filter_box_is_kept_in_this_process(self) -> None:
+        from django.core.cache import caches
+        from django.core.cache.utils import make_template_fragment_key
+
+        cache.clear()
+        caches["template_fragments"].clear()
+        anna = signed_in(self.cast, "anna", Role.GUARDIAN)
+        anna.get(reverse("learninglog:timeline", args=[self.cast.alva.uuid]))
+        key = make_template_fragment_key("folja_filter_box", ["sv"])
+        assert caches["template_fragments"].get(key) and cache.get(key) is None
+
+
 class MemoTests(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
