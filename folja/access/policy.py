@@ -21,7 +21,7 @@ from django.http import Http404
 from folja.access import memo, transitions
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
-from folja.core.precompiled import precompiled_filter, precompiled_rows
+from folja.core.precompiled import converted, field_names, instance, precompiled_filter, precompiled_rows
 from folja.directory.models import (
     UNIT_WIDE_DUTY_ROLES,
     Duty,
@@ -382,11 +382,7 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
         for row in rows:
             pk, accepted = row[0], row[width]
             if pk not in children:
-                values = list(row[:width])
-                for position, functions, expression in converters:
-                    for function in functions:
-                        values[position] = function(values[position], expression, connection)
-                children[pk] = Person.from_db(connection.alias, names, values)
+                children[pk] = Person.from_db(connection.alias, names, converted(row[:width], converters, connection))
             # R9: the guardian accepted the current terms wherever the child is placed; a
             # placement whose organisation has no terms (and no platform default) needs none.
             allowed[pk] = allowed.get(pk, True) and accepted in (None, True, 1)
@@ -410,7 +406,7 @@ def _person_columns() -> tuple[list[str], str, list[tuple[int, list, Expression]
             functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
             if functions:
                 converters.append((position, functions, column))
-        names = [field.attname for field in fields]
+        names = list(field_names(Person))
         assert names[0] == "id"  # the rows are keyed by their first value
         _PERSON_COLUMNS[key] = (names, ", ".join(f"p.{q(field.column)}" for field in fields), converters)
     return _PERSON_COLUMNS[key]
@@ -833,26 +829,19 @@ def get_rendition_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, name: 
     return _rendition_from_row(rows[0])
 
 
-def _rendition_fields() -> tuple[list[str], list[str]]:
-    return [f.attname for f in Rendition._meta.concrete_fields], [f.attname for f in Media._meta.concrete_fields]
-
-
 def _rendition_query(args: tuple) -> QuerySet:
     """A rendition by its media's uuid and its name, among the media of the source's posts (R10)."""
     source, values, media_uuid, name = args
-    rendition_fields, media_fields = _rendition_fields()
     media = Media.objects.filter(post__in=POST_SOURCES[source](values))  # R10: media follow their post
     return Rendition.objects.filter(media__in=media, media__uuid=media_uuid, name=name).values(
-        *rendition_fields, *(f"media__{f}" for f in media_fields), "media__post__school_unit_id"
+        *field_names(Rendition), *(f"media__{f}" for f in field_names(Media)), "media__post__school_unit_id"
     )
 
 
 def _rendition_from_row(row: dict) -> Rendition:
     from django.db import DEFAULT_DB_ALIAS
 
-    rendition_fields, media_fields = _rendition_fields()
-    rendition = Rendition.from_db(DEFAULT_DB_ALIAS, rendition_fields, [row[f] for f in rendition_fields])
-    media = Media.from_db(DEFAULT_DB_ALIAS, media_fields, [row[f"media__{f}"] for f in media_fields])
+    rendition, media = instance(Rendition, row), instance(Media, row, "media__")
     # The post and its unit as far as the audit of a read needs them (ids; anything else loads on use).
     post = Post.from_db(DEFAULT_DB_ALIAS, ["id", "school_unit_id"], [media.post_id, row["media__post__school_unit_id"]])
     unit = Organisation.from_db(DEFAULT_DB_ALIAS, ["id"], [post.school_unit_id])

@@ -32,10 +32,11 @@ Why it is safe:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from threading import Lock
 from typing import Any
 
@@ -309,16 +310,32 @@ def precompiled_rows(key: str, build: Callable[[Any], QuerySet], args: Any) -> l
     names, converters = compiled.names, compiled.converters
     if not converters:
         return [dict(zip(names, row, strict=True)) for row in rows]
-    result = []
-    for row in rows:
-        values = list(row)
-        for position, functions, expression in converters:
-            value = values[position]
-            for function in functions:
-                value = function(value, expression, connection)
-            values[position] = value
-        result.append(dict(zip(names, values, strict=True)))
-    return result
+    return [dict(zip(names, converted(row, converters, connection), strict=True)) for row in rows]
+
+
+def converted(row: Sequence[Any], converters: list[tuple[int, list, Any]], connection: Any) -> list[Any]:
+    """Return a row's values with Django's converters applied: (position, functions, expression)
+    each, as `compiler.get_converters` gives them (UUIDs and dates on SQLite, JSON)."""
+    values = list(row)
+    for position, functions, expression in converters:
+        value = values[position]
+        for function in functions:
+            value = function(value, expression, connection)
+        values[position] = value
+    return values
+
+
+@functools.cache
+def field_names(model: type[models.Model]) -> tuple[str, ...]:
+    """Return the model's concrete fields' attribute names, in the order `Model.from_db` takes them."""
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def instance(model: type[models.Model], row: dict[str, Any], prefix: str = "") -> models.Model:
+    """Return a `model` object made from a row of `precompiled_rows` that holds all its fields
+    (selected as `f"{prefix}{name}"` for each of `field_names(model)`)."""
+    names = field_names(model)
+    return model.from_db(DEFAULT_DB_ALIAS, names, [row[prefix + name] for name in names])
 
 
 def clear() -> None:

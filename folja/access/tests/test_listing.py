@@ -100,7 +100,6 @@ class ListingTests(TestCase):
             listing.render_fragments(again)
             assert len(listing._local) == 1
 
-
     def test_the_unfiltered_filter_box_is_kept_in_this_process(self) -> None:
         from django.core.cache import caches
         from django.core.cache.utils import make_template_fragment_key
