@@ -789,7 +789,12 @@ def comment_families_for(viewer: Viewer, post: Post, on: dt.date | None = None) 
 
 def visible_media(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Media]:
     """Return the media the viewer may open: media follow their post (R10)."""
-    return Media.objects.filter(post__in=visible_posts(viewer, on, include_drafts=viewer.role == Role.STAFF))
+    return Media.objects.filter(post__in=visible_posts(viewer, on, include_drafts=_media_of_drafts(viewer)))
+
+
+def _media_of_drafts(viewer: Viewer) -> bool:
+    """Whether the viewer's media include those of drafts: staff see their own drafts' media (R10)."""
+    return viewer.role == Role.STAFF
 
 
 def get_media_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, on: dt.date | None = None) -> Media:
@@ -811,7 +816,7 @@ def get_rendition_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, name: 
         media_uuid = media_uuid if isinstance(media_uuid, uuid_module.UUID) else uuid_module.UUID(str(media_uuid))
     except ValueError:
         raise Http404 from None
-    source = post_source(viewer, include_drafts=viewer.role == Role.STAFF)  # as visible_media
+    source = post_source(viewer, include_drafts=_media_of_drafts(viewer))  # as visible_media
     # A name no rendition is made under takes the ordinary path (and finds nothing): names are
     # part of a compiled query's shape, and the URL can carry any.
     if source is None or name not in RENDITION_NAMES:

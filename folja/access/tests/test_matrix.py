@@ -87,6 +87,16 @@ def learning_log_cells() -> list[Cell]:
     return [
         # Timeline of C.
         c("timeline/read", "learninglog:timeline", "GET", family_and_staff, ("child:alva",)),
+        # Its next page and its filter box (the page query compiled once per shape, listing.post_page).
+        c(
+            "timeline/next page",
+            "learninglog:timeline",
+            "GET",
+            family_and_staff,
+            ("child:alva",),
+            query="after=post:blue_group",
+        ),
+        c("timeline/by goal", "learninglog:timeline", "GET", family_and_staff, ("child:alva",), query="goal=goal:0"),
         # Individual post about C.
         c("individual post/read", "learninglog:post", "GET", family_and_staff, ("post:alva_individual",)),
         c(
@@ -192,6 +202,14 @@ def learning_log_cells() -> list[Cell]:
             frozenset(FAMILY_OF_C | STAFF_OF_C | {"guardian_other_child_same_group", "other_child"}),
             ("group:blue",),
         ),
+        c(
+            "group log/next page",
+            "learninglog:group_log",
+            "GET",
+            frozenset(FAMILY_OF_C | STAFF_OF_C | {"guardian_other_child_same_group", "other_child"}),
+            ("group:blue",),
+            query="after=post:blue_group",
+        ),
         # Guardian settings of C (photo consent, who has read).
         c("child settings/read", "learninglog:child_settings", "GET", frozenset({"guardian_of_c"}), ("child:alva",)),
         c(
@@ -294,6 +312,8 @@ class AuthorizationMatrixTests(TestCase):
             return str(getattr(self.cast, key).uuid)
         if kind == "media":
             return str(self.media.uuid)
+        if kind == "goal":
+            return self.cast.goals[int(key)].key
         return token
 
     def client_for(self, role_key: str) -> Client:
