@@ -130,20 +130,25 @@ class SisClient:
             with self._count_lock:
                 self.requests_made += 1
             try:
-                response = self.http.request(method, url, params=params, json=json)
+                # Streamed and joined here, so the body is not kept on the response: httpx's response
+                # objects form reference cycles, and with the cyclic collector paused for the import
+                # (see sync.run_sync) each page's body would otherwise stay until the next collection.
+                with self.http.stream(method, url, params=params, json=json) as response:
+                    status = response.status_code
+                    if self.server_time is None:
+                        self._note_server_time(response)
+                    content = b"".join(response.iter_bytes()) if status == 200 else response.read()
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 last_problem = type(exc).__name__
             else:
-                if self.server_time is None:
-                    self._note_server_time(response)
-                if response.status_code == 200:
+                if status == 200:
                     try:
-                        return json_loads(response.content)
+                        return json_loads(content)
                     except ValueError:
                         raise SisMalformedPage(f"{path}: the answer is not valid JSON") from None
-                if response.status_code not in RETRY_STATUS:
-                    raise SisRequestRejected(f"{path}: the SIS answered HTTP {response.status_code}")
-                last_problem = f"HTTP {response.status_code}"
+                if status not in RETRY_STATUS:
+                    raise SisRequestRejected(f"{path}: the SIS answered HTTP {status}")
+                last_problem = f"HTTP {status}"
             if attempt < self.max_attempts:
                 with self._count_lock:
                     self.retries += 1

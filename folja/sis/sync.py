@@ -178,22 +178,25 @@ def run_sync(
     try:
         day = local_today()
         after = since - overlap if mode == RunMode.DELTA and since is not None else None
-        # The cyclic collector stays on while fetching: each HTTP answer leaves a little cyclic
-        # garbage holding its body, which would otherwise pile up page after page.
-        staging = fetch_staging(client, since=after, progress=report, today=day)
-        report(f"applying ({staging.spool.size // 2**20} MB spooled)")
-        applier = Applier(organisation=organisation, staging=staging, today=day, progress=report)
-        try:
-            # Foreign keys stay deferred (Django's default) and PostgreSQL checks them at COMMIT; the
-            # former SET CONSTRAINTS ALL IMMEDIATE was no faster (see docs/sis.md, Benchmark).
-            with transaction.atomic(), _no_cyclic_gc():
-                result.counts = applier.run()
-                result.fetched = dict(staging.fetched)
-                if dry_run:
-                    raise _DryRunRollback
-                report("committing")
-        except _DryRunRollback:
-            pass
+        with _no_cyclic_gc():
+            # Paused while fetching too: decoding a page makes tens of thousands of containers, and
+            # the collections they set off would walk every page in flight and the whole heap,
+            # over and over (3-14 times the decoding itself). The client keeps no body in httpx's
+            # cyclic garbage, so what the pause leaves uncollected is a few small objects a request.
+            staging = fetch_staging(client, since=after, progress=report, today=day)
+            report(f"applying ({staging.spool.size // 2**20} MB spooled)")
+            applier = Applier(organisation=organisation, staging=staging, today=day, progress=report)
+            try:
+                # Foreign keys stay deferred (Django's default) and PostgreSQL checks them at COMMIT;
+                # the former SET CONSTRAINTS ALL IMMEDIATE was no faster (see docs/sis.md, Benchmark).
+                with transaction.atomic():
+                    result.counts = applier.run()
+                    result.fetched = dict(staging.fetched)
+                    if dry_run:
+                        raise _DryRunRollback
+                    report("committing")
+            except _DryRunRollback:
+                pass
         report("committed")
         result.status = RunStatus.SUCCEEDED
     except SisError as exc:
