@@ -190,6 +190,9 @@ class Person(models.Model):
     # R5: set when a person in the platform gets a security marking; the access policy checks it first.
     sealed_at = models.DateTimeField(_("förseglad"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Digest of the SIS record last applied to this person, its contacts included (folja.sis):
+    # a re-run skips a person whose record has not changed without reading their rows back.
+    sis_digest = models.BigIntegerField(null=True, blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
 

@@ -45,7 +45,7 @@ from folja.directory.models import (
     Phone,
     Placement,
 )
-from folja.sis.bulk import insert, loading
+from folja.sis.bulk import insert, loading, set_values
 from folja.sis.mapping import (
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
@@ -57,6 +57,7 @@ from folja.sis.mapping import (
     StagedPlacement,
     Warnings,
     marking_allows_import,
+    person_digest,
     person_ref,
     stage_duty,
     stage_group,
@@ -67,7 +68,7 @@ from folja.sis.mapping import (
 from folja.sis.spool import Spool
 
 CHUNK = 5000
-PERSON_QUERY_FIELDS = ("pk", *PERSON_FIELDS, "sealed_at")
+PERSON_QUERY_FIELDS = ("pk", *PERSON_FIELDS, "sealed_at", "sis_digest")
 CONTACT_KINDS = (
     ("emails", Email, ("value", "type")),
     ("phones", Phone, ("value", "type", "mobile")),
@@ -243,6 +244,15 @@ class Staging:
     def close(self) -> None:
         """Remove the spool."""
         self.spool.close()
+
+
+def _stored(row: tuple) -> tuple:
+    """What a person page compares of a stored person (a PERSON_QUERY_FIELDS row).
+
+    (civic number, sealed_at, hash of PERSON_FIELDS, stored digest). A hash instead of the
+    values: a 64-bit collision (never seen) would skip one update.
+    """
+    return (row[4], row[-2], hash(row[1:-2]), row[-1])
 
 
 def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -459,8 +469,7 @@ class Applier:
 
     def _apply_person_page(self, page: list[StagedPerson]) -> None:
         counts = self.counts["persons"]
-        # pk -> (civic number, sealed_at, hash of PERSON_FIELDS). A hash instead of the values: a
-        # 64-bit collision (never seen) would skip one update.
+        # pk -> (civic number, sealed_at, hash of PERSON_FIELDS, stored digest): see _stored.
         links: dict[str, int] = {}
         rows: dict[int, tuple] = {}
         if self._has_links:
@@ -473,7 +482,7 @@ class Applier:
             )
             if links:
                 for row in Person.objects.filter(pk__any=list(links.values())).values_list(*PERSON_QUERY_FIELDS):
-                    rows[row[0]] = (row[4], row[-1], hash(row[1:-1]))
+                    rows[row[0]] = _stored(row)
         # Who has a civic number now, for the persons of the page who are not linked yet or whose
         # number changed: the person to link (known from another organisation, or from before a
         # SIS id change) or a conflict. An unchanged re-run asks nothing here.
@@ -489,13 +498,15 @@ class Applier:
             if civics:
                 for row in Person.objects.filter(civic_number__any=list(civics)).values_list(*PERSON_QUERY_FIELDS):
                     owner[row[4]] = row[0]
-                    rows[row[0]] = (row[4], row[-1], hash(row[1:-1]))
+                    rows[row[0]] = _stored(row)
 
         seen_civics = self._civics
-        to_create: list[StagedPerson] = []
+        to_create: list[tuple[StagedPerson, int]] = []
         to_link: list[tuple[int, int, str]] = []
         to_update: list[Person] = []
+        new_digests: list[tuple[int, int]] = []  # (pk, digest): fields unchanged, contacts to compare
         here: dict[str, int] = {}  # SIS id -> pk of the persons of this page who may be referenced
+        unchanged: set[int] = set()  # persons whose record is the one last applied (same digest)
         for staged in page:
             if staged.sis_id in self.protected:
                 counts["skipped"] += 1
@@ -521,12 +532,13 @@ class Applier:
                     self.rejected.add(staged.sis_id)
                     continue
                 seen_civics.add(number)
+            digest = person_digest(staged)
             pk = links.get(staged.sis_id)
             if pk is None and civic_number and civic_number in owner:
                 pk = owner[civic_number]
                 to_link.append((self.org.pk, pk, staged.sis_id))
             if pk is None:
-                to_create.append(staged)
+                to_create.append((staged, digest))
                 continue
             row = rows.get(pk)
             if row is None or row[1] is not None:
@@ -535,25 +547,35 @@ class Applier:
                 self._sealed_skipped += 1
                 self.rejected.add(staged.sis_id)
                 continue
-            if row[2] != hash(staged.fields):
+            if row[3] == digest:  # the record last applied to this person: nothing to compare
+                unchanged.add(pk)
+            elif row[2] != hash(staged.fields):
                 if civic_number and owner.get(civic_number, pk) != pk:
                     counts["skipped"] += 1
                     self.w.add("civic_number_conflict")
                     self.rejected.add(staged.sis_id)
                     continue
-                to_update.append(Person(pk=pk, **dict(zip(PERSON_FIELDS, staged.fields, strict=True))))
+                fields = dict(zip(PERSON_FIELDS, staged.fields, strict=True))
+                to_update.append(Person(pk=pk, sis_digest=digest, **fields))
+            else:
+                new_digests.append((pk, digest))
             here[staged.sis_id] = pk
 
-        new_ids = insert(Person, PERSON_FIELDS, [p.fields for p in to_create], want_ids=True)
-        for staged, pk in zip(to_create, new_ids, strict=True):
+        new_ids = insert(
+            Person, (*PERSON_FIELDS, "sis_digest"), [(*p.fields, digest) for p, digest in to_create], want_ids=True
+        )
+        for (staged, _digest), pk in zip(to_create, new_ids, strict=True):
             here[staged.sis_id] = pk
             to_link.append((self.org.pk, pk, staged.sis_id))
         insert(PersonSisId, ("organisation_id", "person_id", "sis_id"), to_link)
-        Person.objects.bulk_update(to_update, list(PERSON_FIELDS), batch_size=UPDATE_BATCH)
+        Person.objects.bulk_update(to_update, [*PERSON_FIELDS, "sis_digest"], batch_size=UPDATE_BATCH)
+        # A record that differs from the one last applied only where nothing is stored (or that
+        # was written before digests were kept): only the digest changes.
+        set_values(Person, "sis_digest", new_digests)
         counts["created"] += len(to_create)
         counts["updated"] += len(to_update)
         self.allowed.update(here)
-        self._apply_contacts(page, here, set(new_ids))
+        self._apply_contacts(page, {sis_id: pk for sis_id, pk in here.items() if pk not in unchanged}, set(new_ids))
         # Guardianships need every person written first (a guardian may come on a later page):
         # each child's responsibles wait in the spool, as (child pk, [(SIS id, relation), ...]).
         responsibles = [

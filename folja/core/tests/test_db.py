@@ -65,21 +65,28 @@ def _seqscan() -> str:
         return cursor.fetchone()[0]
 
 
+def _jit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_index_lookups_turns_sequential_scans_off_inside_a_transaction_only_and_restores_them():
+def test_index_lookups_turns_sequential_scans_and_jit_off_inside_a_transaction_only_and_restores_them():
     if connection.vendor != "postgresql":
         with transaction.atomic(), index_lookups():
             assert list(Person.objects.filter(pk__any=[1])) == []  # runs unchanged
         return
     with transaction.atomic():
         assert _seqscan() == "on"
+        jit = _jit()
         with index_lookups():
-            assert _seqscan() == "off"
+            assert _seqscan() == "off" and _jit() == "off"
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN SELECT id FROM directory_person WHERE id = ANY(%s::bigint[])", [[1, 2, 3]])
                 plan = " ".join(row[0] for row in cursor.fetchall())
             assert "Seq Scan" not in plan
-        assert _seqscan() == "on"  # restored for the rest of the transaction
+        assert _seqscan() == "on" and _jit() == jit  # restored for the rest of the transaction
     with index_lookups():  # outside a transaction the setting would not outlive its statement
         assert _seqscan() == "on"
     assert _seqscan() == "on"

@@ -210,3 +210,22 @@ def test_a_load_in_many_inserts_drops_and_rebuilds_once_and_stores_every_row():
     statements = ddl(queries)
     assert sum("LOCK TABLE" in sql for sql in statements) == 2  # one load per table, not one per insert
     assert directory_schema() == before
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_a_loaded_table_is_analyzed_in_the_same_transaction():
+    """Without statistics the planner takes 400,000 loaded rows for a few hundred (autovacuum may be off)."""
+
+    def estimated_rows(sql: str) -> float:
+        with db_connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+            return cursor.fetchone()[0][0]["Plan"]["Plan Rows"]
+
+    with transaction.atomic():
+        with bulk.loading(Person):
+            bulk.insert(Person, ("given_name", "family_name"), [(f"Barn{i}", "Ek") for i in range(2000)])
+        with db_connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'directory_person'")
+            assert cursor.fetchone()[0] > 0
+        assert estimated_rows("SELECT 1 FROM directory_person WHERE family_name = 'Ek'") == 2000

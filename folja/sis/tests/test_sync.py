@@ -356,3 +356,73 @@ def test_changed_contact_details_replace_only_that_persons_rows(sync, world, con
     result = sync(connection=connection)
     assert result.counts["contacts"] == {"updated": 1}
     assert list(person(world, guardian_index).phones.values_list("value", flat=True)) == ["0701234567"]
+
+
+def test_unchanged_rerun_reads_no_contacts_back(sync):
+    """Each person's stored digest tells an unchanged record: no e-mails, phones or addresses are read."""
+    sync()
+    assert not Person.objects.filter(sis_digest__isnull=True).exists()
+    with CaptureQueriesContext(db_connection) as queries:
+        sync()
+    contact_tables = ("directory_email", "directory_phone", "directory_address")
+    reads = [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in contact_tables)]
+    assert reads  # "are there any at all?"
+    assert [sql for sql in reads if "person_id" in sql] == []  # but no person's rows
+
+
+def test_a_person_without_a_stored_digest_is_compared_and_only_the_digest_is_written(sync, world):
+    """Persons written before digests were kept (or by another organisation's record) are compared in full."""
+    sync()
+    guardian = person(world, world.guardians_of(0)[0])
+    Person.objects.filter(pk=guardian.pk).update(sis_digest=None)
+    with CaptureQueriesContext(db_connection) as queries:
+        result = sync()
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) and "sis_syncrun" not in q["sql"]
+    ]
+    assert len(writes) == 1 and '"sis_digest"' in writes[0] and '"given_name"' not in writes[0]
+    assert result.counts["persons"].get("updated", 0) == 0 and result.counts["contacts"] == {}
+    assert Person.objects.get(pk=guardian.pk).sis_digest is not None
+    with CaptureQueriesContext(db_connection) as queries:
+        sync()
+    assert not [
+        q for q in queries.captured_queries if q["sql"].lstrip().startswith("UPDATE") and "sis_syncrun" not in q["sql"]
+    ]
+
+
+def test_a_changed_record_is_written_with_its_new_digest(sync, world):
+    sync()
+    index = world.guardians_of(0)[0]
+    old = person(world, index).sis_digest
+    world.touch("persons", index, {"givenName": "Annika"})
+    result = sync()
+    changed = person(world, index)
+    assert result.counts["persons"]["updated"] == 1
+    assert changed.given_name == "Annika" and changed.sis_digest not in (None, old)
+
+
+def test_person_digest_is_the_same_in_another_process():
+    """Stored digests are compared by later runs in other processes: no per-process hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    from folja.sis.mapping import StagedPerson, person_digest
+
+    staged = StagedPerson(
+        "p1", "Ingen", ("Elsa", "", "Ek", "202001011002", dt.date(2020, 1, 1), "Kvinna", "Ingen", "Aktiv"),
+        (("elsa@example.invalid", "Privat"),), None, (), (("g1", "Vårdnadshavare"),),
+    )  # fmt: skip
+    code = (
+        "import datetime; from folja.sis.mapping import StagedPerson, person_digest; "
+        f"print(person_digest(StagedPerson(*{tuple(staged)!r})))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "DJANGO_SETTINGS_MODULE": "config.settings", "FOLJA_DEBUG": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-500:]
+    assert int(out.stdout.split()[-1]) == person_digest(staged)
+    assert person_digest(staged._replace(phones=(("0701234567", "Hem", True),))) != person_digest(staged)
