@@ -45,7 +45,7 @@ from folja.directory.models import (
     Phone,
     Placement,
 )
-from folja.sis.bulk import insert, loading, set_values
+from folja.sis.bulk import insert, loading, lock_referenced_tables, set_values, settle_deferred_checks
 from folja.sis.mapping import (
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
@@ -327,14 +327,22 @@ class Applier:
 
     def run(self) -> dict[str, dict[str, int]]:
         """Apply everything in dependency order and return the counts."""
+        # The first import of a new installation: nobody can be using Följa yet, so the tables that
+        # the loads reference are locked, and the foreign keys to them checked once per table.
+        locked = not Person.objects.exists() and not Group.objects.exists()
+        locked = locked and lock_referenced_tables(Organisation, Group)
         self.progress("organisations")
         self.apply_organisations()
+        if locked:
+            settle_deferred_checks(Organisation)
         self.progress("persons")
         self.apply_persons()
         self.progress("guardianships")
         self.apply_guardianships()
         self.progress("groups")
         self.apply_groups()
+        if locked:
+            settle_deferred_checks(Group)
         self.progress("placements")
         derived_old = self.apply_placements()
         self.progress("memberships")

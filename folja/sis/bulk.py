@@ -287,6 +287,53 @@ def load_into_empty_table(model: type[models.Model]) -> Iterator[bool]:
     _rebuild(plan)
 
 
+def lock_referenced_tables(*models: type[models.Model]) -> bool:
+    """Lock tables that the coming loads will reference, so their foreign keys to them can be dropped.
+
+    For the first import of a new installation only (the caller decides): then nobody can be
+    using Följa yet, and a foreign key from a loaded table to one of these tables is dropped and
+    re-added with the others (one query) instead of being checked row by row (≈ 3.4 µs a row,
+    measured: 1.4 million checks at 150,000 children). The ACCESS EXCLUSIVE locks last until
+    COMMIT. NOWAIT: when anyone is using one of the tables now, nothing is locked (the savepoint
+    is rolled back) and the loads keep checking those keys row by row. PostgreSQL only, inside a
+    transaction. Returns whether the tables were locked.
+    """
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return False
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE NOWAIT")
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) in _NOT_HERE:
+            return False
+        raise
+    return True
+
+
+def settle_deferred_checks(model: type[models.Model]) -> None:
+    """Check now the deferred foreign keys of rows just written to the model's table (PostgreSQL).
+
+    Rows inserted into a table leave deferred checks pending until COMMIT, and PostgreSQL refuses
+    to drop a foreign key that references a table with pending checks (55006, object_in_use):
+    after writing to a table locked with `lock_referenced_tables`, settle its checks before the
+    loads that reference it. Each constraint is deferred again afterwards, as it was.
+    """
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT format('%%I.%%I', n.nspname, con.conname) FROM pg_constraint con"
+            " JOIN pg_namespace n ON n.oid = con.connamespace"
+            " WHERE con.conrelid = %s::regclass AND con.contype = 'f' AND con.condeferred",
+            [connection.ops.quote_name(model._meta.db_table)],
+        )
+        names = ", ".join(row[0] for row in cursor.fetchall())
+        if names:
+            cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+            cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")
+
+
 @contextlib.contextmanager
 def loading(*models: type[models.Model]) -> Iterator[None]:
     """`load_into_empty_table` for several tables at once, for a load made in many `insert` calls.
@@ -298,6 +345,23 @@ def loading(*models: type[models.Model]) -> Iterator[None]:
         for model in models:
             stack.enter_context(load_into_empty_table(model))
         yield
+
+
+def _new_ids(table: str, pk: str, count: int) -> list[int]:
+    """Take `count` values of the table's id sequence (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        if connection.ops.quote_name(table) in _loading_tables():
+            # The table is locked by this transaction (load_into_empty_table), so no other insert
+            # into it can take an id meanwhile: advance the sequence once by the whole block
+            # (one nextval per row took 19 ms for 5,000 ids).
+            cursor.execute(
+                "SELECT setval(seq, nextval(seq) + %s - 1) FROM pg_get_serial_sequence(%s, %s) AS seq",
+                [count, table, pk],
+            )
+            (last,) = cursor.fetchone()
+            return list(range(last - count + 1, last + 1))
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def insert(
@@ -313,12 +377,7 @@ def insert(
         pk = model._meta.pk.column
         ids: list[int] = []
         if want_ids:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [table, pk, len(rows)],
-                )
-                ids = [row[0] for row in cursor.fetchall()]
+            ids = _new_ids(table, pk, len(rows))
         columns = ([pk] if want_ids else []) + list(fields) + extra_names
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
         # One COPY for all rows: PostgreSQL stores rows while Python is still formatting the next

@@ -80,9 +80,15 @@ def test_first_sync_re_creates_every_index_and_constraint_exactly(sync):
     # memberships), and foreign keys to persons were dropped and re-added ...
     assert any(s.startswith("DROP INDEX") for s in statements)
     assert any("FOREIGN KEY (person_id) REFERENCES directory_person" in s for s in statements)
-    # ... but never a foreign key to organisations or groups: dropping one would lock those shared
-    # tables (ACCESS EXCLUSIVE) for everyone until COMMIT.
-    assert not any("REFERENCES directory_organisation" in s or "REFERENCES directory_group" in s for s in statements)
+    # ... and, this being a new installation (nobody can be using it yet), the organisation and
+    # group tables were locked, so the foreign keys to them were dropped and re-added too.
+    assert 'LOCK TABLE "directory_organisation", "directory_group" IN ACCESS EXCLUSIVE MODE NOWAIT' in statements
+    for table in ("personsisid", "guardianship", "placement", "groupmembership"):
+        assert any(
+            s.startswith(f'ALTER TABLE "directory_{table}" ADD') and "REFERENCES directory_organisation" in s
+            for s in statements
+        ), table
+    assert any("REFERENCES directory_group(" in s for s in statements)
     assert directory_schema() == before
     assert Person.objects.count() == result.counts["persons"]["created"]
     # The unchanged re-run takes the ordinary path (the tables are not empty) and writes nothing.
@@ -172,6 +178,58 @@ def test_a_table_someone_else_is_using_is_loaded_the_ordinary_way(sync):
     finally:
         other.rollback()
         other.close()
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_while_someone_reads_organisations_the_foreign_keys_to_them_are_checked_row_by_row(sync):
+    """Organisations and groups are locked only when nobody is using them (NOWAIT): never queued for."""
+    settings = db_connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+    )
+    try:
+        other.execute("SELECT count(*) FROM directory_organisation")  # ACCESS SHARE until it ends
+        before = directory_schema()
+        with CaptureQueriesContext(db_connection) as queries:
+            result = sync()
+        assert result.status == RunStatus.SUCCEEDED
+        statements = ddl(queries)
+        assert any("REFERENCES directory_person" in s for s in statements)  # still the fast path
+        shared = ("REFERENCES directory_organisation", "REFERENCES directory_group")
+        assert not any(name in s for s in statements for name in shared)
+        assert Guardianship.objects.exists() and directory_schema() == before
+    finally:
+        other.rollback()
+        other.close()
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_a_second_import_locks_no_shared_table(sync, fake):
+    assert sync().status == RunStatus.SUCCEEDED
+    with CaptureQueriesContext(db_connection) as queries:
+        assert sync(full=True).status == RunStatus.SUCCEEDED
+    assert not [q["sql"] for q in queries.captured_queries if "LOCK TABLE" in q["sql"]]
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_ids_are_taken_as_one_block_while_the_table_is_being_loaded():
+    fields = ("given_name", "family_name")
+    with CaptureQueriesContext(db_connection) as queries, transaction.atomic():
+        with bulk.loading(Person):  # empty: locked by this transaction, so one block of ids
+            block = bulk.insert(Person, fields, [(f"Barn{i}", "Ek") for i in range(300)], want_ids=True)
+        stored = sorted(Person.objects.values_list("pk", flat=True))
+        after = bulk.insert(Person, fields, [("A", "Ek"), ("B", "Ek")], want_ids=True)  # one id per row
+        later = Person.objects.create(given_name="C", family_name="Ek").pk
+    assert stored == block == list(range(block[0], block[0] + 300))
+    assert block[-1] < after[0] < after[1] < later
+    assert len([q["sql"] for q in queries.captured_queries if "setval" in q["sql"]]) == 1
 
 
 @pytest.mark.postgres
