@@ -903,17 +903,15 @@ class Applier:
             wanted = (person_pk, unit_pk, staged.duty_role, staged.signature, staged.start_date, staged.end_date)
             row = existing.get(staged.sis_id)
             if row is None:
-                to_create.append(
-                    Duty(organisation=self.org, sis_id=staged.sis_id, **dict(zip(fields, wanted, strict=True)))
-                )
+                to_create.append((self.org.pk, staged.sis_id, *wanted))
             elif tuple(row[1:]) != wanted:
                 to_update.append(Duty(pk=row[0], **dict(zip(fields, wanted, strict=True))))
-        Duty.objects.bulk_create(to_create, batch_size=BATCH)
+        new_ids = insert(Duty, ("organisation_id", "sis_id", *fields), to_create, want_ids=True)
         Duty.objects.bulk_update(to_update, [f.removesuffix("_id") for f in fields], batch_size=UPDATE_BATCH)
         counts["created"] += len(to_create)
         counts["updated"] += len(to_update)
-        for duty in to_create:
-            duty_pks[duty.sis_id] = duty.pk
+        for row, pk in zip(to_create, new_ids, strict=True):
+            duty_pks[row[1]] = pk
         if self.s.full:
             gone |= set(existing) - set(self.s.duties)
         gone_pks = [duty_pks[sis_id] for sis_id in gone if sis_id in duty_pks]
@@ -960,17 +958,13 @@ class Applier:
         for key, end in desired.items():
             current = existing.get(key)
             if current is None:
-                to_create.append(
-                    DutyAssignment(
-                        duty_id=key[0], group_id=key[1], assignment_role_type=key[2], start_date=key[3], end_date=end
-                    )
-                )
+                to_create.append((*key, end))
             elif current[1] != end:
                 to_update.append(DutyAssignment(pk=current[0], end_date=end))
         for key, (pk, _end) in existing.items():
             if key not in desired and (self.s.full or key[0] in scope):
                 to_end.append(pk)
-        DutyAssignment.objects.bulk_create(to_create, batch_size=BATCH)
+        insert(DutyAssignment, ("duty_id", "group_id", "assignment_role_type", "start_date", "end_date"), to_create)
         DutyAssignment.objects.bulk_update(to_update, ["end_date"], batch_size=UPDATE_BATCH)
         counts["created"] += len(to_create)
         counts["updated"] += len(to_update)

@@ -76,7 +76,7 @@ def fetch_staging(
     """
     staging = Staging(full=since is None, today=today)
     # The distinct meta timestamps seen (strings; parsed once at the end): the watermark when the
-    # SIS sends no Date header.
+    # SIS sends no Date header (only then are they collected: 1.2 s of a 150,000-child fetch).
     stamps: set[Any] = set()
     stamp = stamps.add
 
@@ -91,11 +91,12 @@ def fetch_staging(
     }
     progress("fetching")
     for pages, (path, page) in enumerate(client.listings(listings, after=since), start=1):
-        for item in page:
-            meta = item.get("meta")
-            if isinstance(meta, dict):
-                stamp(meta.get("modified"))
-                stamp(meta.get("created"))
+        if client.server_time is None:  # set from the first answer's Date header, when it has one
+            for item in page:
+                meta = item.get("meta")
+                if isinstance(meta, dict):
+                    stamp(meta.get("modified"))
+                    stamp(meta.get("created"))
         staging.add_page(listings[path], page)
         if pages % 25 == 0:
             progress(f"fetching ({pages} pages)")

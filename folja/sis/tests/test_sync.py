@@ -426,3 +426,22 @@ def test_person_digest_is_the_same_in_another_process():
     assert out.returncode == 0, out.stderr[-500:]
     assert int(out.stdout.split()[-1]) == person_digest(staged)
     assert person_digest(staged._replace(phones=(("0701234567", "Hem", True),))) != person_digest(staged)
+
+
+@pytest.mark.parametrize("date_header", [True, False])
+def test_next_delta_starts_from_the_sis_clock_or_else_its_newest_timestamp(huvudman, date_header):
+    from folja.sis.client import SisClient
+    from folja.sis.sync import run_sync
+
+    item = {"id": "o1", "meta": {"created": "2026-03-01T10:00:00Z", "modified": "2026-03-02T10:00:00Z"}}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        headers = {"Date": "Tue, 03 Mar 2026 10:00:00 GMT"} if date_header else {}
+        data = [item] if request.url.path == "/organisations" else []
+        return httpx.Response(200, json={"data": data}, headers=headers)
+
+    connection = SisConnection.objects.create(organisation=huvudman, base_url="http://sis.invalid", auth_kind="none")
+    with SisClient("http://sis.invalid", transport=httpx.MockTransport(answer)) as client:
+        assert run_sync(organisation=huvudman, client=client, connection=connection).status == RunStatus.SUCCEEDED
+    expected = dt.datetime(2026, 3, 3 if date_header else 2, 10, tzinfo=dt.UTC)
+    assert SisConnection.objects.get(pk=connection.pk).last_delta_at == expected
