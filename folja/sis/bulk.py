@@ -48,17 +48,19 @@ def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
         yield batch
 
 
-def _random_uuids() -> Iterator[str]:
-    """Yield random (version 4) UUIDs as 32 hex digits, made in batches from os.urandom.
+def _random_uuids() -> Iterator[bytes]:
+    """Yield random (version 4, RFC 9562) UUIDs as their 16 bytes, made in batches from os.urandom.
 
-    The same randomness as uuid.uuid4() at a fraction of its per-call cost; PostgreSQL accepts
-    the undashed form.
+    The same randomness as uuid.uuid4() at a fraction of its per-call cost, in the form binary
+    COPY sends a uuid (see `insert`).
     """
     while True:
-        blob = os.urandom(16 * CHUNK).hex()
-        for start in range(0, len(blob), 32):
-            h = blob[start : start + 32]
-            yield f"{h[:12]}4{h[13:16]}{'89ab'[int(h[16], 16) & 3]}{h[17:]}"
+        blob = bytearray(os.urandom(16 * CHUNK))
+        blob[6::16] = bytes((byte & 0x0F) | 0x40 for byte in blob[6::16])  # version 4
+        blob[8::16] = bytes((byte & 0x3F) | 0x80 for byte in blob[8::16])  # variant 10
+        data = bytes(blob)
+        for start in range(0, len(data), 16):
+            yield data[start : start + 16]
 
 
 def _completer(model: type[models.Model], given: Sequence[str]) -> tuple[list[str], Any]:
@@ -347,6 +349,25 @@ def loading(*models: type[models.Model]) -> Iterator[None]:
         yield
 
 
+_UUID_OID, _BYTEA_OID = 2950, 17
+
+
+def _binary_types(cursor: Any, table: str, columns: Sequence[str]) -> list[int]:
+    """Return the type OID binary COPY must send each column as (PostgreSQL).
+
+    Read from the table itself, so a value is sent exactly as its column stores it. A uuid is
+    sent as bytea: in binary COPY both are their raw bytes (16 for a uuid), and the UUIDs made
+    here are already bytes (`_random_uuids`).
+    """
+    cursor.execute(
+        "SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+        " AND NOT attisdropped",
+        [connection.ops.quote_name(table)],
+    )
+    oids = dict(cursor.fetchall())
+    return [_BYTEA_OID if oids[column] == _UUID_OID else oids[column] for column in columns]
+
+
 def _new_ids(table: str, pk: str, count: int) -> list[int]:
     """Take `count` values of the table's id sequence (PostgreSQL)."""
     with connection.cursor() as cursor:
@@ -381,10 +402,14 @@ def insert(
         columns = ([pk] if want_ids else []) + list(fields) + extra_names
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
         # One COPY for all rows: PostgreSQL stores rows while Python is still formatting the next
-        # ones (COPY data streams), instead of both waiting for each other at every batch.
+        # ones (COPY data streams), instead of both waiting for each other at every batch. In
+        # binary format: about four times less work than text on both sides (200,000 person rows:
+        # 0.25-0.38 s against 0.84-1.38 s, measured), since nothing is printed and parsed back.
         with load_into_empty_table(model), connection.cursor() as cursor:
             raw = getattr(cursor, "cursor", cursor)
-            with raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+            types = _binary_types(raw, table, columns)
+            with raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
                 write = copy.write_row
                 if want_ids:
                     for new_id, row in zip(ids, rows, strict=True):

@@ -287,3 +287,25 @@ def test_a_loaded_table_is_analyzed_in_the_same_transaction():
             cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'directory_person'")
             assert cursor.fetchone()[0] > 0
         assert estimated_rows("SELECT 1 FROM directory_person WHERE family_name = 'Ek'") == 2000
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_rows_copied_in_binary_read_back_equal_and_a_value_too_long_for_its_column_is_refused():
+    import datetime as dt
+
+    from folja.directory.models import Phone
+
+    fields = ("given_name", "middle_name", "family_name", "civic_number", "birth_date", "sis_digest")
+    row = ("Åsa", "", "Öberg", "201505152389", dt.date(2015, 5, 15), -(2**63))
+    with transaction.atomic():
+        (pk,) = bulk.insert(Person, fields, [row], want_ids=True)
+        bulk.insert(Phone, ("person_id", "value", "type", "mobile"), [(pk, "070-123 45 67", "Hem", False)])
+        stored = Person.objects.get(pk=pk)
+        assert tuple(getattr(stored, name) for name in fields) == row
+        assert stored.uuid.version == 4 and stored.created_at is not None
+        assert list(Phone.objects.filter(person_id=pk).values_list("value", "type", "mobile")) == [
+            ("070-123 45 67", "Hem", False)
+        ]
+        with pytest.raises(Exception, match="too long"), transaction.atomic():
+            bulk.insert(Person, ("given_name", "family_name"), [("x" * 101, "Ek")])

@@ -60,6 +60,6 @@ def test_person_staging_fails_closed_on_markings():
 
 def test_bulk_uuids_are_random_version_4():
     stream = _random_uuids()
-    values = [uuid.UUID(next(stream)) for _ in range(2000)]
+    values = [uuid.UUID(bytes=next(stream)) for _ in range(12000)]  # more than one batch
     assert all(value.version == 4 and value.variant == uuid.RFC_4122 for value in values)
     assert len(set(values)) == len(values)
