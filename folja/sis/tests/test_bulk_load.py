@@ -36,6 +36,18 @@ postgres_only = pytest.mark.skipif(
 DDL = ("DROP INDEX", "DROP CONSTRAINT", "ADD CONSTRAINT", "CREATE INDEX", "CREATE UNIQUE INDEX", "LOCK TABLE")
 
 
+def other_session() -> psycopg.Connection:
+    """Open a second session to the test database, as another user of Följa would have."""
+    settings = db_connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+    )
+
+
 def directory_schema() -> dict[str, list[tuple]]:
     """Return every index and constraint definition of the directory tables, as pg_catalog prints them."""
     with db_connection.cursor() as cursor:
@@ -156,14 +168,7 @@ def test_second_organisation_loads_into_filled_tables_the_ordinary_way(sync, fak
 @pytest.mark.postgres
 @postgres_only
 def test_a_table_someone_else_is_using_is_loaded_the_ordinary_way(sync):
-    settings = db_connection.settings_dict
-    other = psycopg.connect(
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        user=settings["USER"] or None,
-        password=settings["PASSWORD"] or None,
-        dbname=settings["NAME"],
-    )
+    other = other_session()
     try:
         # Another session reads guardianships in an open transaction (ACCESS SHARE until it ends).
         other.execute("SELECT count(*) FROM directory_guardianship")
@@ -184,14 +189,7 @@ def test_a_table_someone_else_is_using_is_loaded_the_ordinary_way(sync):
 @postgres_only
 def test_while_someone_reads_organisations_the_foreign_keys_to_them_are_checked_row_by_row(sync):
     """Organisations and groups are locked only when nobody is using them (NOWAIT): never queued for."""
-    settings = db_connection.settings_dict
-    other = psycopg.connect(
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        user=settings["USER"] or None,
-        password=settings["PASSWORD"] or None,
-        dbname=settings["NAME"],
-    )
+    other = other_session()
     try:
         other.execute("SELECT count(*) FROM directory_organisation")  # ACCESS SHARE until it ends
         before = directory_schema()

@@ -40,6 +40,15 @@ def snapshot() -> dict[str, list]:
     }
 
 
+def directory_writes(queries: CaptureQueriesContext) -> list[str]:
+    """Return the INSERT, UPDATE and DELETE statements of a run, but for its own report's."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) and "sis_syncrun" not in q["sql"]
+    ]
+
+
 def person(world, index: int) -> Person | None:
     link = PersonSisId.objects.filter(sis_id=world.id("persons", index)).select_related("person").first()
     return link.person if link else None
@@ -75,11 +84,7 @@ def test_unchanged_rerun_writes_no_row(sync):
     sync()
     with CaptureQueriesContext(db_connection) as queries:
         result = sync()
-    writes = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) and "sis_syncrun" not in q["sql"]
-    ]
+    writes = directory_writes(queries)
     assert writes == []
     assert all(
         counts.get(kind, 0) == 0 for counts in result.counts.values() for kind in ("created", "updated", "ended")
@@ -377,19 +382,13 @@ def test_a_person_without_a_stored_digest_is_compared_and_only_the_digest_is_wri
     Person.objects.filter(pk=guardian.pk).update(sis_digest=None)
     with CaptureQueriesContext(db_connection) as queries:
         result = sync()
-    writes = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) and "sis_syncrun" not in q["sql"]
-    ]
+    writes = directory_writes(queries)
     assert len(writes) == 1 and '"sis_digest"' in writes[0] and '"given_name"' not in writes[0]
     assert result.counts["persons"].get("updated", 0) == 0 and result.counts["contacts"] == {}
     assert Person.objects.get(pk=guardian.pk).sis_digest is not None
     with CaptureQueriesContext(db_connection) as queries:
         sync()
-    assert not [
-        q for q in queries.captured_queries if q["sql"].lstrip().startswith("UPDATE") and "sis_syncrun" not in q["sql"]
-    ]
+    assert directory_writes(queries) == []
 
 
 def test_a_changed_record_is_written_with_its_new_digest(sync, world):
