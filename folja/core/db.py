@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Field, ForeignObject, JSONField, Lookup, QuerySet, Subquery
 
 
@@ -106,6 +106,11 @@ def index_lookups(using: str = "default") -> Iterator[None]:
         previous = cursor.fetchone()[:2]
     try:
         yield
-    finally:
-        with connection.cursor() as cursor:
+    except BaseException:
+        # When the block failed in the database, the transaction is aborted and the settings go with
+        # its rollback; a restoring statement would only raise again and hide the first error.
+        with suppress(DatabaseError), connection.cursor() as cursor:
             cursor.execute("SELECT set_config('enable_seqscan', %s, true), set_config('jit', %s, true)", list(previous))
+        raise
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true), set_config('jit', %s, true)", list(previous))

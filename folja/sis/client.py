@@ -73,6 +73,17 @@ def _parse_timestamp(value: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def _without_nul(value: Any) -> Any:
+    """Return decoded JSON with every NUL character removed from its strings (keys included)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
+
+
 class SisClient:
     """Read entities from one SS 12000 server."""
 
@@ -143,9 +154,13 @@ class SisClient:
             else:
                 if status == 200:
                     try:
-                        return json_loads(content)
+                        body = json_loads(content)
                     except ValueError:
                         raise SisMalformedPage(f"{path}: the answer is not valid JSON") from None
+                    if b"\\u0000" in content:  # JSON can only carry a NUL escaped; PostgreSQL stores none
+                        logger.warning("SIS %s %s: NUL characters in the answer were removed", method, path)
+                        body = _without_nul(body)
+                    return body
                 if status not in RETRY_STATUS:
                     raise SisRequestRejected(f"{path}: the SIS answered HTTP {status}")
                 last_problem = f"HTTP {status}"

@@ -90,3 +90,13 @@ def test_index_lookups_turns_sequential_scans_and_jit_off_inside_a_transaction_o
     with index_lookups():  # outside a transaction the setting would not outlive its statement
         assert _seqscan() == "on"
     assert _seqscan() == "on"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_inside_index_lookups_comes_out_as_itself():
+    from django.db import DatabaseError
+
+    with pytest.raises(DatabaseError) as error, transaction.atomic(), index_lookups(), connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM no_such_table")
+    assert "no_such_table" in str(error.value)  # not "current transaction is aborted"
+    assert Person.objects.count() == 0  # the connection is usable again

@@ -444,3 +444,12 @@ def test_next_delta_starts_from_the_sis_clock_or_else_its_newest_timestamp(huvud
         assert run_sync(organisation=huvudman, client=client, connection=connection).status == RunStatus.SUCCEEDED
     expected = dt.datetime(2026, 3, 3 if date_header else 2, 10, tzinfo=dt.UTC)
     assert SisConnection.objects.get(pk=connection.pk).last_delta_at == expected
+
+
+def test_nul_characters_from_the_sis_are_removed_not_fatal(sync, world):
+    """PostgreSQL stores no NUL in text: a hostile SIS must not be able to stop every import with one."""
+    world.touch("persons", 0, {"givenName": "El\x00sa", "familyName": "Ek\x00"})
+    result = sync()
+    assert result.status == RunStatus.SUCCEEDED
+    child = person(world, 0)
+    assert (child.given_name, child.family_name) == ("Elsa", "Ek")
