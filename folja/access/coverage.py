@@ -58,7 +58,7 @@ class Coverage:
 def _published_at_unit(viewer: Viewer, unit_id: int, on: dt.date | None) -> QuerySet[Post]:
     """Return the published posts at one unit the viewer may read.
 
-    This is `policy.staff_post_filter` (R1) with the post's unit fixed, written so the database
+    This is `policy._staff_posts` (R1) with the post's unit fixed, written so the database
     computes the connected children once (an uncorrelated IN) instead of once per post: a unit
     with a year of posts stays fast. Equality with `visible_posts` is asserted in the tests.
     """

@@ -244,14 +244,16 @@ def after(posts: QuerySet[Post], anchor: tuple[dt.date, int] | None) -> QuerySet
 
 def _page_query(limit: int, args: tuple) -> QuerySet:
     """The query of one list page from plain values (see post_page): pure, compiled once per shape."""
-    from folja.access.policy import POST_SOURCES
+    from folja.access.policy import source_posts
 
     source, values, role, children, (goal, date_from, date_to), anchor = args
-    posts = after(filtered(POST_SOURCES[source](values), goal, date_from, date_to), anchor)
+    posts = after(filtered(source_posts((source, values)), goal, date_from, date_to), anchor)
     return _listing_values(posts, role, children)[:limit]
 
 
-_PAGE_QUERIES: dict[int, functools.partial] = {}
+@functools.cache
+def _page_builder(limit: int) -> functools.partial:
+    return functools.partial(_page_query, limit)  # one builder (and so one compiled shape) per limit
 
 
 def post_page(
@@ -274,8 +276,8 @@ def post_page(
 
     children = tuple(policy.visible_children_ref(viewer, on))  # guardians and staff: ids, never a query
     name, values = source
-    build = _PAGE_QUERIES.get(limit) or _PAGE_QUERIES.setdefault(limit, functools.partial(_page_query, limit))
-    rows = precompiled_rows(f"post-page:{limit}", build, (name, values, viewer.role, children, filters, anchor))
+    args = (name, values, viewer.role, children, filters, anchor)
+    rows = precompiled_rows(f"post-page:{limit}", _page_builder(limit), args)
     return [PostListing(row) for row in rows]
 
 

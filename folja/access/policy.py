@@ -521,7 +521,7 @@ def _family_posts(children: tuple[int, ...] | QuerySet[Person]) -> Q:
 
 
 def _staff_posts(args: tuple) -> Q:
-    """The staff filter on Post from plain values (see staff_post_filter): compiled once per shape.
+    """The staff filter on Post from plain values (see _staff_args): compiled once per shape.
 
     args = (own drafts' author id or None, connected child ids, ((unit, child ids), …),
             None or (R8 placement ids, R8 child ids, (earliest, latest))).
@@ -572,11 +572,6 @@ def _staff_args(staff: Person, on: dt.date | None, include_drafts: bool) -> tupl
     )
 
 
-def staff_post_filter(staff: Person, on: dt.date | None = None, *, include_drafts: bool = False) -> Q | Expression:
-    """Return the filter on Post for posts a staff member may read (R1, later R8), not deleted."""
-    return precompiled_filter(Post, "staff-posts", _staff_posts, _staff_args(staff, on, include_drafts))
-
-
 # The sets of posts a viewer may read, as pure functions of plain values: `visible_posts` and
 # `timeline_posts` build their querysets from them, and list pages compile a whole page query
 # once per shape of the values (listing.post_page). One definition serves both.
@@ -597,7 +592,7 @@ def _staff_child_source(args: tuple) -> QuerySet[Post]:
 
 def _group_source(args: tuple) -> QuerySet[Post]:
     name, values, group_id = args
-    return POST_SOURCES[name](values).filter(group=group_id)
+    return source_posts((name, values)).filter(group=group_id)
 
 
 POST_SOURCES = {
@@ -606,6 +601,12 @@ POST_SOURCES = {
     "staff-child": _staff_child_source,
     "group": _group_source,
 }
+
+
+def source_posts(source: tuple[str, tuple]) -> QuerySet[Post]:
+    """Return the queryset of a post source (see post_source)."""
+    name, values = source
+    return POST_SOURCES[name](values)
 
 
 def post_source(
@@ -617,7 +618,7 @@ def post_source(
     group: Group | None = None,
 ) -> tuple[str, tuple] | None:
     """Return (source, values) of the posts the viewer may read (of one child's timeline when
-    `child` is given, of a group's log when `group` is): `POST_SOURCES[source](values)` is that
+    `child` is given, of a group's log when `group` is): `source_posts((source, values))` is that
     queryset. None for a child's own view and for roles that see nothing (those lists are built
     the ordinary way)."""
     if group is not None:
@@ -647,10 +648,7 @@ def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: 
     if viewer.role == Role.CHILD:
         return Post.objects.filter(_family_posts(visible_children(viewer, on)))  # R1
     source = post_source(viewer, on, include_drafts=include_drafts)
-    if source is None:
-        return Post.objects.none()  # R12
-    name, values = source
-    return POST_SOURCES[name](values)
+    return Post.objects.none() if source is None else source_posts(source)  # R12 when None
 
 
 def get_post_for(
@@ -667,8 +665,7 @@ def timeline_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> 
     """Return the posts of a child's timeline the viewer may read: individual and group posts naming the child."""
     source = post_source(viewer, on, child=child)
     if source is not None:
-        name, values = source
-        return POST_SOURCES[name](values)
+        return source_posts(source)
     return visible_posts(viewer, on).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
 
 
@@ -837,7 +834,7 @@ def get_rendition_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, name: 
 def _rendition_query(args: tuple) -> QuerySet:
     """A rendition by its media's uuid and its name, among the media of the source's posts (R10)."""
     source, values, media_uuid, name = args
-    media = Media.objects.filter(post__in=POST_SOURCES[source](values))  # R10: media follow their post
+    media = Media.objects.filter(post__in=source_posts((source, values)))  # R10: media follow their post
     return Rendition.objects.filter(media__in=media, media__uuid=media_uuid, name=name).values(
         *field_names(Rendition), *(f"media__{f}" for f in field_names(Media)), "media__post__school_unit_id"
     )
@@ -959,7 +956,4 @@ def with_listing_data(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None 
 def group_posts(viewer: Viewer, group: Group, on: dt.date | None = None) -> QuerySet[Post]:
     """Return the group's log as the viewer may read it: group posts of the group that are visible."""
     source = post_source(viewer, on, group=group)
-    if source is None:
-        return visible_posts(viewer, on).filter(group=group)
-    name, values = source
-    return POST_SOURCES[name](values)
+    return visible_posts(viewer, on).filter(group=group) if source is None else source_posts(source)

@@ -43,7 +43,7 @@ def _day(on: dt.date | None) -> dt.date:
 def staff_talk_filter(staff: Person, on: dt.date | None = None) -> Q:
     """Return the filter on Talk for talks a staff member may read (R1, R8).
 
-    Mirrors `policy.staff_post_filter`: a talk records the unit where it is held, and connected
+    Mirrors `policy._staff_posts`: a talk records the unit where it is held, and connected
     staff see talks held at the unit where they are connected to the child now.
     """
     placements = policy.connected_placements(staff, on)  # R5: sealed children are never connected

@@ -62,7 +62,7 @@ def _page(
     cursor = request.GET.get("after")
     if cursor and _is_uuid(cursor):
         # The cursor is looked up in the same access-filtered, filtered posts, so it reveals nothing.
-        base = policy.POST_SOURCES[source[0]](source[1]) if source is not None else posts
+        base = policy.source_posts(source) if source is not None else posts
         found = listing.filtered(base, *filters).filter(uuid=cursor).values("activity_date", "id").first()
         if found is not None:
             anchor = (found["activity_date"], found["id"])
