@@ -37,6 +37,11 @@ BUILD_MEMORY = "256MB"
 _NOT_HERE = frozenset({"55P03", "55006", "42501"})
 
 
+def _not_here(exc: DatabaseError) -> bool:
+    """Whether PostgreSQL refused a lock or a schema change for one of the _NOT_HERE reasons."""
+    return getattr(exc.__cause__, "sqlstate", None) in _NOT_HERE
+
+
 def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
     batch: list[tuple] = []
     for row in rows:
@@ -196,7 +201,7 @@ def _drop_for_load(table: str) -> _Rebuild | None:
     except _Skip:
         return None
     except DatabaseError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) in _NOT_HERE:
+        if _not_here(exc):
             return None
         raise
     with connection.cursor() as cursor:
@@ -307,7 +312,7 @@ def lock_referenced_tables(*models: type[models.Model]) -> bool:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE NOWAIT")
     except DatabaseError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) in _NOT_HERE:
+        if _not_here(exc):
             return False
         raise
     return True
