@@ -113,6 +113,8 @@ def main() -> None:
                 phase_start = [time.monotonic(), "start"]
 
                 def progress(message, phase_start=phase_start):
+                    if message.split()[0] == phase_start[1].split()[0]:
+                        return  # the same step, further on ("persons 5000/415000")
                     now = time.monotonic()
                     print(f"  {phase_start[1]}: {now - phase_start[0]:.1f}s, RSS {rss_now_mb()} MB", flush=True)
                     phase_start[:] = [now, message]

@@ -66,13 +66,17 @@ class SisConnectionAdmin(admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
-    list_display = ("started_at", "organisation", "mode", "dry_run", "status", "duration_seconds", "progress")
+    list_display = ("started_at", "organisation", "mode", "dry_run", "status", "duration_seconds", "progress_shown")
     list_filter = ("status", "mode", "dry_run")
     date_hierarchy = "started_at"
-    readonly_fields = [f.name for f in SyncRun._meta.fields]
+    readonly_fields = [f.name if f.name != "progress" else "progress_shown" for f in SyncRun._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description=_("förlopp"))
+    def progress_shown(self, run: SyncRun) -> str:
+        return run.progress_label
 
     def has_change_permission(self, request: HttpRequest, obj: SyncRun | None = None) -> bool:
         return False

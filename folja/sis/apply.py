@@ -469,8 +469,11 @@ class Applier:
         self._civics: set[int] = set()  # civic numbers of this run (twelve digits), for duplicates
         self._sealed_skipped = 0
         with loading(Person, PersonSisId, *(model for _attr, model, _fields in CONTACT_KINDS)), index_lookups():
+            done, total = 0, self.s.fetched.get("persons", 0)
             for page in self.s.person_pages():
                 self._apply_person_page(page)
+                done += len(page)
+                self.progress(f"persons {done}/{max(done, total)}")
         if self._sealed_skipped:
             self.w.add("sealed_person_not_updated")
         self._allow_referenced_known_persons()

@@ -73,6 +73,41 @@ class RunMode(models.TextChoices):
     DELTA = "delta", _("delta")
 
 
+# The steps of a run as stored in `SyncRun.progress` ("persons 15000/415000"), with their labels.
+PROGRESS_STEPS = {
+    "fetching": _("hämtar från SIS"),
+    "fetching_deletions": _("hämtar borttagna poster"),
+    "lookup": _("slår upp personer som andra poster hänvisar till"),
+    "applying": _("börjar spara"),
+    "organisations": _("sparar organisationer"),
+    "persons": _("sparar personer"),
+    "guardianships": _("sparar vårdnadshavare"),
+    "groups": _("sparar grupper"),
+    "placements": _("sparar placeringar"),
+    "memberships": _("sparar gruppmedlemskap"),
+    "duties": _("sparar tjänstgöringar"),
+    "deletions": _("tar bort personer som SIS har tagit bort"),
+    "committing": _("bekräftar ändringarna"),
+    "committed": _("sparat"),
+}
+
+
+# Steps that report how far they have come ("fetching 25", "persons 15000/415000").
+PROGRESS_COUNTED = {
+    "fetching": _("hämtar från SIS: %(done)s sidor hittills"),
+    "persons": _("sparar personer: %(done)s av %(total)s"),
+}
+
+
+def progress_label(progress: str) -> str:
+    """Return a stored progress ("persons 15000/415000") in the reader's language."""
+    step, _space, count = progress.partition(" ")
+    done, _slash, total = count.partition("/")
+    if step in PROGRESS_COUNTED and done.isdigit() and (total.isdigit() or not total):
+        return str(PROGRESS_COUNTED[step]) % {"done": done, "total": total}
+    return str(PROGRESS_STEPS.get(step, progress))
+
+
 class SyncRun(models.Model):
     """The report of one import: counts per entity and warning codes, no personal data."""
 
@@ -101,3 +136,7 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def progress_label(self) -> str:
+        return progress_label(self.progress)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from folja.core.dates import today as local_today
@@ -99,9 +99,9 @@ def fetch_staging(
                     stamp(meta.get("created"))
         staging.add_page(listings[path], page)
         if pages % 25 == 0:
-            progress(f"fetching ({pages} pages)")
+            progress(f"fetching {pages}")
     if since is not None:
-        progress("fetching deletions")
+        progress("fetching_deletions")
         deleted = client.deleted_entities(after=since, entities=DELETED_ENTITY_TYPES)
         staging.deleted = {key: set(ids) for key, ids in deleted.items()}
         # A delta can reference persons it did not send; fetch the unknown ones in batches so
@@ -120,7 +120,7 @@ def fetch_staging(
                 )
             unknown = missing - known
             if unknown:
-                progress("looking up referenced persons")
+                progress("lookup")
                 found = list(client.lookup("/persons", unknown))
                 if found:
                     staging.add_page("persons", found)
@@ -143,6 +143,60 @@ def _no_cyclic_gc():
     finally:
         if was_enabled:
             gc.enable()
+
+
+class _ProgressChannel:
+    """Writes a run's progress where an organisation admin can read it while the run goes on.
+
+    Outside the apply, through the run's own connection (autocommit). During the apply, a write
+    through that connection would stay invisible until the commit, and would hold a lock on the
+    run's row; on PostgreSQL progress then goes through a connection of its own, in autocommit.
+    SQLite allows one writer at a time, so there the apply's steps are not written (the steps
+    before and after are).
+    """
+
+    def __init__(self, run: SyncRun) -> None:
+        self.run = run
+        self.inside = False
+        self.failed = False
+        self.connection: Any = None
+
+    @contextlib.contextmanager
+    def applying(self):
+        self.inside = True
+        try:
+            yield
+        finally:
+            self.inside = False
+
+    def write(self, progress: str) -> None:
+        if not self.inside:
+            SyncRun.objects.filter(pk=self.run.pk).update(progress=progress)
+            return
+        if connection.vendor != "postgresql":
+            return
+        if self.failed:
+            return
+        try:
+            if self.connection is None:
+                self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+                with self.connection.cursor() as cursor:
+                    # Never wait for the apply's own locks: the apply would be waiting for us.
+                    cursor.execute("SET lock_timeout = '1s'")
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {connection.ops.quote_name(SyncRun._meta.db_table)} SET progress = %s WHERE id = %s",  # noqa: S608 - the model's table
+                    [progress, self.run.pk],
+                )
+        except DatabaseError:
+            # Progress is a courtesy: failing to show it must not stop or slow the import.
+            self.failed = True
+            logger.warning("SIS sync: progress could not be written during the apply", exc_info=True)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 def run_sync(
@@ -169,9 +223,11 @@ def run_sync(
     run = SyncRun.objects.create(connection=connection, organisation=organisation, mode=mode, dry_run=dry_run)
     started = time.monotonic()
 
+    side = _ProgressChannel(run)
+
     def report(message: str) -> None:
         run.progress = message[:200]
-        run.save(update_fields=["progress"])
+        side.write(run.progress)
         if progress:
             progress(message)
 
@@ -185,12 +241,13 @@ def run_sync(
             # over and over (3-14 times the decoding itself). The client keeps no body in httpx's
             # cyclic garbage, so what the pause leaves uncollected is a few small objects a request.
             staging = fetch_staging(client, since=after, progress=report, today=day)
-            report(f"applying ({staging.spool.size // 2**20} MB spooled)")
+            logger.info("SIS sync: fetched, %d MB spooled; applying", staging.spool.size // 2**20)
+            report("applying")
             applier = Applier(organisation=organisation, staging=staging, today=day, progress=report)
             try:
                 # Foreign keys stay deferred (Django's default) and PostgreSQL checks them at COMMIT;
                 # the former SET CONSTRAINTS ALL IMMEDIATE was no faster (see docs/sis.md, Benchmark).
-                with transaction.atomic():
+                with transaction.atomic(), side.applying():
                     result.counts = applier.run()
                     result.fetched = dict(staging.fetched)
                     if dry_run:
@@ -210,6 +267,7 @@ def run_sync(
         result.error = f"internal error: {type(exc).__name__}"
         raise
     finally:
+        side.close()
         if staging is not None:
             staging.close()
             result.warnings = dict(sorted(staging.warnings.items()))

@@ -453,3 +453,83 @@ def test_nul_characters_from_the_sis_are_removed_not_fatal(sync, world):
     assert result.status == RunStatus.SUCCEEDED
     child = person(world, 0)
     assert (child.given_name, child.family_name) == ("Elsa", "Ek")
+
+
+def test_progress_is_stored_as_steps_and_shown_in_the_readers_language(sync):
+    from django.utils import translation
+
+    from folja.sis.models import progress_label
+
+    steps: list[str] = []
+    result = sync(progress=steps.append)
+    assert steps[0] == "fetching" and steps[-1] == "committed"
+    persons = result.fetched["persons"]
+    assert [step for step in steps if step.split()[0] == "persons"][-1] == f"persons {persons}/{persons}"
+    with translation.override("sv"):
+        assert progress_label("persons 15000/415000") == "sparar personer: 15000 av 415000"
+        assert progress_label("fetching 25") == "hämtar från SIS: 25 sidor hittills"
+        assert progress_label("guardianships") == "sparar vårdnadshavare"
+    with translation.override("en"):
+        assert progress_label("persons 15000/415000") == "saving persons: 15000 of 415000"
+        assert progress_label("duties") == "saving duties"
+    # A value this version does not know (written by another version) is shown as well as it can be.
+    with translation.override("sv"):
+        assert progress_label("persons x/y") == "sparar personer"
+        assert progress_label("something new") == "something new"
+
+
+postgres_only = pytest.mark.skipif(db_connection.vendor != "postgresql", reason="needs PostgreSQL")
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)  # the progress is read from another connection
+def test_progress_is_visible_to_other_connections_while_the_apply_runs(sync):
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    seen: list[tuple[str, str]] = []
+
+    def look(message: str) -> None:
+        if message.split()[0] in ("organisations", "persons", "duties"):
+            with other.cursor() as cursor:
+                cursor.execute("SELECT progress FROM sis_syncrun ORDER BY id DESC LIMIT 1")
+                seen.append((message, cursor.fetchone()[0]))
+
+    try:
+        result = sync(progress=look)
+    finally:
+        other.close()
+    assert result.status == RunStatus.SUCCEEDED
+    assert len(seen) >= 4
+    assert all(message == stored for message, stored in seen), seen
+    assert SyncRun.objects.get().progress == ""  # a finished run shows its report instead
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_progress_never_waits_for_a_lock_the_apply_holds(huvudman, caplog):
+    """The apply waits for its progress writes, so a progress write must not wait for the apply."""
+    import time
+
+    from django.db import transaction
+
+    from folja.sis.sync import _ProgressChannel
+
+    run = SyncRun.objects.create(organisation=huvudman, mode="full")
+    channel = _ProgressChannel(run)
+    try:
+        with transaction.atomic(), channel.applying():
+            SyncRun.objects.select_for_update().get(pk=run.pk)  # as if the apply held the row
+            started = time.monotonic()
+            channel.write("persons 1/2")
+            channel.write("persons 2/2")  # not tried again after a failure
+            waited = time.monotonic() - started
+    finally:
+        channel.close()
+    assert waited < 5
+    assert channel.failed
+    assert "progress could not be written" in caplog.text
+    channel.write("committed")  # outside the apply: through the run's own connection
+    assert SyncRun.objects.get(pk=run.pk).progress == "committed"
