@@ -23,8 +23,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import CharField, Expression, IntegerField, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    CharField,
+    DateField,
+    Expression,
+    IntegerField,
+    JSONField,
+    Max,
+    OrderBy,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import JSONObject
+from django.db.models.sql.datastructures import BaseTable
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -242,12 +254,95 @@ def after(posts: QuerySet[Post], anchor: tuple[dt.date, int] | None) -> QuerySet
     return posts
 
 
+class _DrivenBy(BaseTable):
+    """The post table of a page query, joined to the ids of the posts that can be on the page,
+    newest first: `FROM (candidates) AS "page_candidates" JOIN "learninglog_post" ON id = post`.
+
+    Without it PostgreSQL tests the access filters on every post of the viewer's children (340 for
+    a group of 22) and then sorts; starting from the candidates in page order, it tests posts
+    until the page is full and stops (bench/README.md: the staff feed's main query 3.3 → 1.1 ms).
+    The candidates only narrow: every filter of the query still applies.
+    """
+
+    ALIAS = "page_candidates"
+
+    def __init__(self, table_name: str, alias: str, candidates: QuerySet) -> None:
+        super().__init__(table_name, alias)
+        self.candidates = candidates
+
+    def as_sql(self, compiler, connection):  # noqa: ANN001, ANN201
+        table, params = super().as_sql(compiler, connection)
+        sql, candidate_params = self.candidates.query.get_compiler(connection=connection).as_sql()
+        qn = connection.ops.quote_name
+        name, driving = compiler.quote_name_unless_alias(self.table_alias), qn(self.ALIAS)
+        join = f"({sql}) {driving} INNER JOIN {table} ON ({name}.{qn('id')} = {driving}.{qn('post')})"
+        return join, [*candidate_params, *params]
+
+    def relabeled_clone(self, change_map):  # noqa: ANN001, ANN201
+        return self.__class__(self.table_name, change_map.get(self.table_alias, self.table_alias), self.candidates)
+
+    @property
+    def identity(self):  # noqa: ANN201
+        return self.__class__, self.table_name, self.table_alias, id(self.candidates)
+
+
+def driven_by_children(
+    posts: QuerySet[Post],
+    children: tuple[int, ...],
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    anchor: tuple[dt.date, int] | None = None,
+) -> QuerySet[Post]:
+    """Return `posts` (a top-level query, not a subquery) newest first, read from the posts naming
+    one of `children` in page order (see _DrivenBy). Only for posts that must name one of them:
+    the candidates are the posts a page can hold, never more.
+
+    The order is PostChild's copy of the activity date (the same as the post's: actions keep them
+    equal), then the post id: the list's keyset order.
+    """
+    links = PostChild.objects.filter(child__in=children)
+    if date_from:
+        links = links.filter(activity_date__gte=date_from)
+    if date_to:
+        links = links.filter(activity_date__lte=date_to)
+    if anchor is not None:
+        day, pk = anchor
+        links = links.filter(activity_date__lte=day).exclude(activity_date=day, post_id__gte=pk)
+    candidates = links.values("post").annotate(day=Max("activity_date")).order_by("-day", "-post")
+    posts = posts.all()
+    query = posts.query
+    alias = query.get_initial_alias()
+    query.alias_map[alias] = _DrivenBy(query.alias_map[alias].table_name, alias, candidates)
+    return posts.order_by(
+        OrderBy(_DrivingColumn("day", DateField()), descending=True),
+        OrderBy(_DrivingColumn("post", IntegerField()), descending=True),
+    )
+
+
+class _DrivingColumn(Expression):
+    """A column of the candidates a page query is driven by (_DrivenBy), for its ORDER BY."""
+
+    def __init__(self, name: str, output_field: Any) -> None:
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):  # noqa: ANN001, ANN201
+        return f"{connection.ops.quote_name(_DrivenBy.ALIAS)}.{connection.ops.quote_name(self.name)}", []
+
+    def get_group_by_cols(self):  # noqa: ANN201
+        return []
+
+
 def _page_query(limit: int, args: tuple) -> QuerySet:
     """The query of one list page from plain values (see post_page): pure, compiled once per shape."""
-    from folja.access.policy import source_posts
+    from folja.access.policy import driven_source, source_posts
 
     source, values, role, children, (goal, date_from, date_to), anchor = args
-    posts = after(filtered(source_posts((source, values)), goal, date_from, date_to), anchor)
+    driven = driven_source((source, values))
+    posts = source_posts((source, values)) if driven is None else driven[0]
+    posts = after(filtered(posts, goal, date_from, date_to), anchor)
+    if driven is not None:
+        posts = driven_by_children(posts, driven[1], date_from, date_to, anchor)
     return _listing_values(posts, role, children)[:limit]
 
 

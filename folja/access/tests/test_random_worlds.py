@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from folja.access import policy
+from folja.access import listing, policy
 from folja.access.transitions import twelve_months_before
 from folja.accounts.roles import Role, Viewer
 from folja.directory.models import (
@@ -312,6 +312,17 @@ class RandomWorldTests(TestCase):
                     }
                     want = reference_visible(spec, a, None, role, on, include_drafts)
                     assert got == want, f"{role} A{a} on {on} drafts={include_drafts}: got {got}, want {want}"
+                    # A list page of the feed (the staff feed reads its candidates its own way:
+                    # listing.driven_by_children) holds the same posts, newest first.
+                    viewer = Viewer(adult, role)
+                    source = policy.post_source(viewer, on, include_drafts=include_drafts)
+                    if source is not None:
+                        page = listing.post_page(
+                            viewer, source, filters=(None, None, None), anchor=None, limit=len(posts) + 1, on=on
+                        )
+                        assert {index[p.id] for p in page} == want, f"page of {role} A{a} on {on}"
+                        order = [(p.activity_date, p.id) for p in page]
+                        assert order == sorted(order, reverse=True)
         for c, child in enumerate(children):
             got = {index[p.pk] for p in policy.visible_posts(Viewer(child, Role.CHILD), on)}
             assert got == reference_visible(spec, None, c, Role.CHILD, on, False), f"child C{c} on {on}"
