@@ -221,3 +221,26 @@ class AuditAppendOnlyTests(TestCase):
 
         record_reads(self.cast.viewer("anna", Role.GUARDIAN), AuditAction.READ_TIMELINE, [self.cast.alva.pk])
         assert AuditRecord.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a request runs: bulk_create would add BEGIN and COMMIT
+def test_a_read_of_several_children_is_recorded_in_one_statement() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from folja.access.audit import record_action, record_reads
+
+    cast = build_cast()
+    viewer = cast.viewer("teacher_blue", Role.STAFF)
+    children = [cast.alva.pk, cast.bertil.pk]
+    with CaptureQueriesContext(connection) as queries:
+        record_reads(viewer, AuditAction.READ_FEED, children)
+    assert len(queries) == 1 and queries[0]["sql"].startswith("INSERT")
+    records = AuditRecord.objects.filter(action=AuditAction.READ_FEED)
+    assert sorted(records.values_list("child_id", flat=True)) == sorted(children)
+    assert all(r.at is not None and r.actor_id == viewer.person.pk and r.actor_role == Role.STAFF for r in records)
+    with CaptureQueriesContext(connection) as queries:
+        record_action(viewer, AuditAction.HIDE_COMMENT, [])
+    assert len(queries) == 1
+    assert AuditRecord.objects.get(action=AuditAction.HIDE_COMMENT).child_id is None
+
