@@ -918,8 +918,22 @@ def visible_groups(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Group]
     return Group.objects.none()  # R12
 
 
+def staff_opens_group(staff: Person, group: Group, on: dt.date | None = None) -> bool:
+    """Return whether `group` (active on the day) is one of `staff_groups`, from the staff member's
+    duties as the request already holds them (staff_connections): no query."""
+    duties = staff_connections(staff, on).duties
+    at_unit = [duty for duty in duties if duty["school_unit_id"] == group.school_unit_id]
+    unit_wide = any(duty["duty_role"] in UNIT_WIDE_DUTY_ROLES or duty["all_see"] for duty in at_unit)
+    return bool(at_unit) and (unit_wide or any(group.pk == g for duty in duties for g, _unit in duty["groups"]))
+
+
 def get_group_for(viewer: Viewer, group_uuid: uuid_module.UUID | str, on: dt.date | None = None) -> Group:
     try:
+        if viewer.role == Role.STAFF:
+            group = Group.objects.active(_day(on)).select_related("school_unit").get(uuid=group_uuid)
+            if staff_opens_group(viewer.person, group, on):
+                return group
+            raise Http404
         return visible_groups(viewer, on).select_related("school_unit").get(uuid=group_uuid)
     except (Group.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
@@ -935,7 +949,9 @@ def group_members_for(viewer: Viewer, group: Group, on: dt.date | None = None) -
         Exists(GroupMembership.objects.active(day).filter(group=group, person=OuterRef("pk")))
     )
     if viewer.role == Role.STAFF:
-        if not staff_groups(viewer.person, day).filter(pk=group.pk).exists():
+        if not (
+            Group.objects.active(day).filter(pk=group.pk).exists() and staff_opens_group(viewer.person, group, day)
+        ):
             return Person.objects.none()
         return members
     if viewer.role in (Role.GUARDIAN, Role.CHILD):

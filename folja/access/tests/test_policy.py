@@ -244,3 +244,23 @@ def test_a_read_of_several_children_is_recorded_in_one_statement() -> None:
     assert len(queries) == 1
     assert AuditRecord.objects.get(action=AuditAction.HIDE_COMMENT).child_id is None
 
+
+@pytest.mark.django_db
+def test_staff_opens_exactly_the_groups_of_staff_groups() -> None:
+    """`staff_opens_group` (from the request's duties) against `staff_groups` (the queryset), for
+    every staff member and group of the cast, on days before, during and after duties change."""
+    from folja.access import memo
+    from folja.directory.models import Duty, Group, Person
+
+    cast = build_cast()
+    staff = Person.objects.filter(pk__in=Duty.objects.values("person"))
+    days = sorted({d for d in Duty.objects.values_list("start_date", flat=True)} | {dt.date(2026, 1, 15)})
+    checked = 0
+    for day in [*days, days[-1] + dt.timedelta(days=400)]:
+        for person in staff:
+            with memo.request_scope():
+                expected = set(policy.staff_groups(person, day).values_list("pk", flat=True))
+                for group in Group.objects.active(day):
+                    assert policy.staff_opens_group(person, group, day) == (group.pk in expected), (person, group, day)
+                    checked += 1
+    assert checked > 50 and cast.blue.pk in set(policy.staff_groups(cast.teacher_blue).values_list("pk", flat=True))
