@@ -115,6 +115,17 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     # JIT compiles the access filters' many subplans anew for every query: seconds each on pages
     # that otherwise take milliseconds (bench/README.md). Short queries gain nothing from it.
     _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# The queries compiled once per shape (folja/core/precompiled.py: the list pages, the session's
+# user, a thumbnail's check) as prepared statements: parsed once per connection, and planned
+# once when PostgreSQL finds its generic plan as good (plan_cache_mode auto, the default;
+# force_generic_plan was measured to choose a plan of seconds for a principal's feed, see
+# bench/README.md). Django's own queries are never prepared. Off behind a connection pooler
+# that cannot keep prepared statements (PgBouncer before 1.21, or max_prepared_statements 0).
+FOLJA_DB_PREPARED = env.bool("FOLJA_DB_PREPARED", default=True)
+if _db["ENGINE"] == "django.db.backends.postgresql" and FOLJA_DB_PREPARED:
+    # Django turns psycopg's prepared statements off (None). A threshold no statement reaches
+    # turns them on for what asks for them (precompiled's cursor, prepare=True) and nothing else.
+    _db["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
 _db["CONN_HEALTH_CHECKS"] = True
 _db.setdefault("TEST", {})
 DATABASES = {"default": _db}

@@ -240,3 +240,30 @@ def test_uuids_are_values_of_a_shape_on_every_database() -> None:
     wanted = uuid.uuid4()
     # PostgreSQL takes the UUID itself; SQLite stores it as 32 hex digits.
     assert compiled.params([wanted]) == [wanted if connection.vendor == "postgresql" else wanted.hex]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+@pytest.mark.django_db
+def test_on_postgresql_a_shape_is_a_prepared_statement_logged_with_its_values(settings) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    def build(args: tuple):  # noqa: ANN202
+        return Post.objects.filter(pk__in=args[0]).order_by("pk").values("pk")
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall() if "learninglog_post" in row[0]]
+
+    before = len(prepared())
+    with CaptureQueriesContext(connection) as queries:
+        assert precompiled.precompiled_rows("prepared", build, ((-3, -4),)) == []
+    assert len(prepared()) == before + 1  # the statement, with $1 and $2, is kept by the connection
+    assert len(queries) == 1 and "-3" in queries[0]["sql"] and "%s" not in queries[0]["sql"]  # logged like any query
+    assert precompiled.precompiled_rows("prepared", build, ((-5, -6),)) == []
+    assert len(prepared()) == before + 1  # the same shape reuses it
+
+    settings.FOLJA_DB_PREPARED = False
+    precompiled.precompiled_rows("prepared", build, ((-7, -8, -9),))
+    assert len(prepared()) == before + 1  # another shape, not prepared
