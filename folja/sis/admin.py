@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -66,7 +67,8 @@ class SisConnectionAdmin(admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
-    list_display = ("started_at", "organisation", "mode", "dry_run", "status", "duration_seconds", "progress_shown")
+    # What is going on first: an import in progress says how far it has come beside its status.
+    list_display = ("started_at", "organisation", "status", "progress_shown", "mode", "dry_run", "duration_shown")
     list_filter = ("status", "mode", "dry_run")
     date_hierarchy = "started_at"
     readonly_fields = [f.name if f.name != "progress" else "progress_shown" for f in SyncRun._meta.fields]
@@ -77,6 +79,10 @@ class SyncRunAdmin(admin.ModelAdmin):
     @admin.display(description=_("förlopp"))
     def progress_shown(self, run: SyncRun) -> str:
         return run.progress_label
+
+    @admin.display(description=_("tid (s)"), ordering="duration_seconds")
+    def duration_shown(self, run: SyncRun) -> str:
+        return "" if run.duration_seconds is None else formats.number_format(run.duration_seconds, 1)
 
     def has_change_permission(self, request: HttpRequest, obj: SyncRun | None = None) -> bool:
         return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from folja.directory.models import Organisation
@@ -104,6 +105,7 @@ def progress_label(progress: str) -> str:
     step, _space, count = progress.partition(" ")
     done, _slash, total = count.partition("/")
     if step in PROGRESS_COUNTED and done.isdigit() and (total.isdigit() or not total):
+        done, total = (formats.number_format(int(n), force_grouping=True) if n else n for n in (done, total))
         return str(PROGRESS_COUNTED[step]) % {"done": done, "total": total}
     return str(PROGRESS_STEPS.get(step, progress))
 

@@ -466,11 +466,11 @@ def test_progress_is_stored_as_steps_and_shown_in_the_readers_language(sync):
     persons = result.fetched["persons"]
     assert [step for step in steps if step.split()[0] == "persons"][-1] == f"persons {persons}/{persons}"
     with translation.override("sv"):
-        assert progress_label("persons 15000/415000") == "sparar personer: 15000 av 415000"
+        assert progress_label("persons 15000/415000") == "sparar personer: 15\xa0000 av 415\xa0000"
         assert progress_label("fetching 25") == "hämtar från SIS: 25 sidor hittills"
         assert progress_label("guardianships") == "sparar vårdnadshavare"
     with translation.override("en"):
-        assert progress_label("persons 15000/415000") == "saving persons: 15000 of 415000"
+        assert progress_label("persons 15000/415000") == "saving persons: 15,000 of 415,000"
         assert progress_label("duties") == "saving duties"
     # A value this version does not know (written by another version) is shown as well as it can be.
     with translation.override("sv"):
