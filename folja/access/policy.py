@@ -21,7 +21,14 @@ from django.http import Http404
 from folja.access import memo, transitions
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
-from folja.core.precompiled import converted, field_names, instance, precompiled_filter, precompiled_rows
+from folja.core.precompiled import (
+    converted,
+    field_names,
+    instance,
+    precompiled_filter,
+    precompiled_rows,
+    prepared_cursor,
+)
 from folja.directory.models import (
     UNIT_WIDE_DUTY_ROLES,
     Duty,
@@ -108,7 +115,7 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
         on_day = connection.ops.adapt_datefield_value(day)
 
         duties: dict[int, dict] = {}
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(
                 f"SELECT d.{q('id')}, d.{q('organisation_id')}, d.{q('school_unit_id')}, d.{q('duty_role')},"  # noqa: S608 - names only
                 f" u.{q('all_staff_see_all_children')}, a.{q('group_id')}, g.{q('school_unit_id')}"
@@ -188,7 +195,7 @@ def _connected_placements(
         f" WHERE {_holds_on('p')} AND ch.{q('sealed_at')} IS NULL"  # R5
         f" AND ({' OR '.join(alternatives)}) ORDER BY p.{q('id')}"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [on_day, on_day, *params])
         rows = cursor.fetchall()
     return [
@@ -373,7 +380,7 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
             f" ORDER BY p.{q('given_name')}, p.{q('family_name')}, p.{q('id')}"
         )
         params = [*terms_params, guardian.pk, RelationType.GUARDIAN.value, connection.ops.adapt_datefield_value(day)]
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         children: dict[int, Person] = {}

@@ -306,7 +306,7 @@ def precompiled_rows(key: str, build: Callable[[Any], QuerySet], args: Any) -> l
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != compiled.vendor:
         raise ValueError(f"SQL compiled for {compiled.vendor} used on {connection.vendor}")
-    with _prepared_cursor(connection) as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(compiled.sql, compiled.params(_leaves(args, [])))
         rows = cursor.fetchall()
     names, converters = compiled.names, compiled.converters
@@ -315,13 +315,15 @@ def precompiled_rows(key: str, build: Callable[[Any], QuerySet], args: Any) -> l
     return [dict(zip(names, converted(row, converters, connection), strict=True)) for row in rows]
 
 
-def _prepared_cursor(connection: Any) -> Any:
+def prepared_cursor(connection: Any) -> Any:
     """Return a cursor whose statements PostgreSQL prepares once per connection and shape.
 
     A whole-query shape is the same SQL for every request of its shape, so PostgreSQL parses it
     once per connection, and plans it once where its generic plan is as good as the custom ones
     (plan_cache_mode auto): the staff feed's page query took 1.9 ms to plan against 1.2 ms to
-    run (bench/README.md). Server-side binding, as prepared statements need, on this cursor
+    run (bench/README.md). Also for the policy's hand-written queries that every request runs
+    (a guardian's children, a staff member's duties and placements), which take longer to plan
+    than to run. Server-side binding, as prepared statements need, on this cursor
     only; the cursor is Django's own wrapper, so the query is logged and counted like any other.
     Elsewhere (SQLite, FOLJA_DB_PREPARED off) an ordinary cursor.
     """
