@@ -267,3 +267,17 @@ def test_on_postgresql_a_shape_is_a_prepared_statement_logged_with_its_values(se
     settings.FOLJA_DB_PREPARED = False
     precompiled.precompiled_rows("prepared", build, ((-7, -8, -9),))
     assert len(prepared()) == before + 1  # another shape, not prepared
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+@pytest.mark.django_db
+def test_a_connection_keeps_a_bounded_number_of_prepared_statements() -> None:
+    def build(args: tuple):  # noqa: ANN202
+        return Post.objects.filter(pk__in=args[0]).values("pk")
+
+    for size in range(1, precompiled.PREPARED_MAX + 10):  # one shape per number of ids
+        precompiled.precompiled_rows("bounded", build, (tuple(range(-size, 0)),))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] <= precompiled.PREPARED_MAX
