@@ -356,6 +356,44 @@ def wrk(base: str, requests: list[dict[str, str]], *, seconds: int, connections:
     return data
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_snapshot(server_group: int) -> dict[int, tuple[str, float]]:
+    """Return {pid: (group, CPU seconds so far)} of the app server's processes (its process
+    group), PostgreSQL's and Redis's, read from /proc."""
+    snapshot = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                raw = handle.read()
+        except OSError:
+            continue  # gone meanwhile
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        process_group, seconds = int(fields[2]), (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+        if process_group == server_group:
+            snapshot[int(entry)] = ("app", seconds)
+        elif name.startswith("postgres"):
+            snapshot[int(entry)] = ("postgresql", seconds)
+        elif name.startswith("redis-server"):
+            snapshot[int(entry)] = ("redis", seconds)
+    return snapshot
+
+
+def cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """Return the CPU seconds each group used between two snapshots: where a page's time goes on
+    the machine under load. A process that started meanwhile counts whole; one that ended
+    meanwhile (a database connection closed) is missed for its last moments."""
+    used = {"app": 0.0, "postgresql": 0.0, "redis": 0.0}
+    for pid, (group, seconds) in after.items():
+        earlier = before.get(pid)
+        used[group] += seconds - (earlier[1] if earlier and earlier[0] == group else 0.0)
+    return used
+
+
 def ensure_wrk() -> None:
     if shutil.which("wrk"):
         return
@@ -619,8 +657,13 @@ def main() -> None:
                 base, pages[key], seconds=args.warmup, connections=args.connections, cookie=settings.SESSION_COOKIE_NAME
             )
             load = os.getloadavg()[0]
+            cpu_before = cpu_snapshot(server.pid)
             data = wrk(base, pages[key], seconds=args.duration, connections=args.connections,
                        cookie=settings.SESSION_COOKIE_NAME)  # fmt: skip
+            used = cpu_used(cpu_before, cpu_snapshot(server.pid))
+            data["cpu_ms_per_request"] = {
+                group: round(seconds * 1000 / max(data["requests"], 1), 2) for group, seconds in used.items()
+            }
             data["load_1min"] = round(load, 2)
             log(
                 f"{key}: {data['rps']:.0f} req/s, p50 {data['p50_us'] / 1000:.1f} ms,"
@@ -652,6 +695,10 @@ def main() -> None:
         **r_runs[0],
         "rps": r_rps,
         "rps_runs": [round(d["rps"], 1) for d in r_runs],
+        "cpu_ms_per_request": {
+            group: round(statistics.mean(d["cpu_ms_per_request"][group] for d in r_runs), 2)
+            for group in r_runs[0]["cpu_ms_per_request"]
+        },
         "p50_us": statistics.mean(d["p50_us"] for d in r_runs),
         "p95_us": statistics.mean(d["p95_us"] for d in r_runs),
         "p99_us": statistics.mean(d["p99_us"] for d in r_runs),
@@ -765,6 +812,16 @@ def render_table(results, r_rps, p3, p6, p5, args, profiles) -> str:  # noqa: AN
             )
     else:
         lines.append("P5 SIS full sync: not run (make bench BENCH_ARGS=--with-sis)")
+    lines.append("")
+    lines.append("CPU of the machine per request under load (ms, from /proc; 2 cores / (0.25 × R) is the P1 budget):")
+    for key, _label, _target in PAGES:
+        data = results.get(key, {}).get("load")
+        if data and data.get("cpu_ms_per_request"):
+            cpu = data["cpu_ms_per_request"]
+            lines.append(
+                f"  {key:<11} app server {cpu['app']:>5.2f}  PostgreSQL {cpu['postgresql']:>5.2f}"
+                f"  Redis {cpu['redis']:>5.2f}  total {sum(cpu.values()):>5.2f}"
+            )
     lines.append("")
     lines.append("Where one request's time goes (in-process, ms; cProfile shares overlap and are inflated):")
     for key, data in profiles.items():

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from folja.access.models import AuditAction, AuditRecord
 from folja.accounts.roles import Role, Viewer
+from folja.core.precompiled import prepared_cursor
 from folja.directory.models import Organisation, Person
 
 
@@ -47,9 +49,9 @@ def record_reads(
     """Write one audit record per child for a staff member's read; guardians' reads are not recorded."""
     if viewer.role != Role.STAFF:
         return
-    records = _records(viewer, action, sorted(set(child_ids)), object_type, object_uuid, school_unit)
-    if records:
-        _insert(records)
+    children = sorted(set(child_ids))
+    if children:
+        _write(viewer, action, children, object_type, object_uuid, school_unit)
 
 
 def record_action(
@@ -63,11 +65,48 @@ def record_action(
 ) -> None:
     """Write audit records for a write (publish, edit, delete, hide) by any role; one without a child if none."""
     children: list[int | None] = sorted(set(child_ids)) or [None]
-    _insert(_records(viewer, action, children, object_type, object_uuid, school_unit))
+    _write(viewer, action, children, object_type, object_uuid, school_unit)
+
+
+def _write(
+    viewer: Viewer,
+    action: AuditAction,
+    child_ids: list[int | None],
+    object_type: str,
+    object_uuid: uuid_module.UUID | None,
+    school_unit: Organisation | None,
+) -> None:
+    """Write one record per child, in one INSERT: on PostgreSQL a prepared statement that takes
+    the children as one array (making the records as model objects and compiling their INSERT
+    cost 0.55 ms of CPU on a staff list page, about a tenth of the page's CPU under load)."""
+    if connection.vendor != "postgresql":
+        _insert(_records(viewer, action, child_ids, object_type, object_uuid, school_unit))
+        return
+    columns = ", ".join(connection.ops.quote_name(AuditRecord._meta.get_field(name).column) for name in _COLUMNS)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(AuditRecord._meta.db_table)} ({columns})"
+        " SELECT %s::timestamptz, %s::bigint, %s::varchar, unnest(%s::bigint[]), %s::varchar, %s::varchar,"
+        " %s::uuid, %s::bigint"
+    )
+    params = [
+        timezone.now(),  # as auto_now_add: the application's clock
+        viewer.person.pk,
+        str(viewer.role),
+        child_ids,
+        str(action),
+        object_type,
+        object_uuid,
+        school_unit.pk if school_unit is not None else None,
+    ]
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+
+
+_COLUMNS = ("at", "actor", "actor_role", "child", "action", "object_type", "object_uuid", "school_unit")
 
 
 def _insert(records: list[AuditRecord]) -> None:
-    """Write the records in one INSERT where they fit in one (every list page of staff does this).
+    """Write the records in one INSERT where they fit in one (SQLite; see _write).
 
     `bulk_create` wraps even one statement in a transaction of its own: two more round trips to
     the database on each request. One statement is atomic by itself; more than one batch keeps

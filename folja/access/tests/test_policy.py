@@ -227,6 +227,7 @@ class AuditAppendOnlyTests(TestCase):
 def test_a_read_of_several_children_is_recorded_in_one_statement() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from folja.access.audit import record_action, record_reads
 
@@ -238,7 +239,20 @@ def test_a_read_of_several_children_is_recorded_in_one_statement() -> None:
     assert len(queries) == 1 and queries[0]["sql"].startswith("INSERT")
     records = AuditRecord.objects.filter(action=AuditAction.READ_FEED)
     assert sorted(records.values_list("child_id", flat=True)) == sorted(children)
-    assert all(r.at is not None and r.actor_id == viewer.person.pk and r.actor_role == Role.STAFF for r in records)
+    assert all(r.actor_id == viewer.person.pk and r.actor_role == Role.STAFF for r in records)
+    assert all(abs((r.at - timezone.now()).total_seconds()) < 60 for r in records)
+    assert all((r.object_type, r.object_uuid, r.school_unit_id) == ("", None, None) for r in records)
+    unit = cast.blue.school_unit
+    record_reads(
+        viewer, AuditAction.READ_POST, [cast.alva.pk], object_type="post", object_uuid=cast.blue.uuid, school_unit=unit
+    )
+    read = AuditRecord.objects.get(action=AuditAction.READ_POST)
+    assert (read.child_id, read.object_type, read.object_uuid, read.school_unit_id) == (
+        cast.alva.pk,
+        "post",
+        cast.blue.uuid,
+        unit.pk,
+    )
     with CaptureQueriesContext(connection) as queries:
         record_action(viewer, AuditAction.HIDE_COMMENT, [])
     assert len(queries) == 1
