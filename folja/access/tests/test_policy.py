@@ -278,3 +278,33 @@ def test_staff_opens_exactly_the_groups_of_staff_groups() -> None:
                     assert policy.staff_opens_group(person, group, day) == (group.pk in expected), (person, group, day)
                     checked += 1
     assert checked > 50 and cast.blue.pk in set(policy.staff_groups(cast.teacher_blue).values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_staff_member_gets_exactly_the_children_of_visible_children() -> None:
+    """`get_child_for` for staff (the request's connections) against `visible_children` (the
+    queryset), for every staff member and person of the cast, on days around the duties' starts."""
+    from folja.access import memo
+    from folja.accounts.roles import Viewer
+    from folja.directory.models import Duty, Person
+
+    build_cast()
+    staff = list(Person.objects.filter(pk__in=Duty.objects.values("person")))
+    persons = list(Person.objects.all())
+    days = sorted(set(Duty.objects.values_list("start_date", flat=True)) | {dt.date(2026, 1, 15)})
+    opened = 0
+    for day in [*days, days[-1] + dt.timedelta(days=400)]:
+        for person in staff:
+            viewer = Viewer(person=person, role=Role.STAFF)
+            with memo.request_scope():
+                expected = set(policy.visible_children(viewer, day).values_list("pk", flat=True))
+                for child in persons:
+                    try:
+                        got = policy.get_child_for(viewer, child.uuid, day).pk
+                    except Http404:
+                        got = None
+                    assert got == (child.pk if child.pk in expected else None), (person, child, day)
+                    opened += got is not None
+    assert opened > 20
+    with pytest.raises(Http404):
+        policy.get_child_for(Viewer(person=staff[0], role=Role.STAFF), "not-a-uuid")
