@@ -43,7 +43,7 @@ from django.utils.translation import get_language
 
 from folja.accounts.roles import Viewer
 from folja.core.db import JSONList, json_list
-from folja.core.precompiled import precompiled_column, precompiled_rows
+from folja.core.precompiled import padded, precompiled_column, precompiled_rows
 from folja.curriculum.models import Goal
 from folja.learninglog.models import Post, PostChild, PostGoal, PostState
 from folja.media.models import Media
@@ -369,7 +369,8 @@ def post_page(
     """
     from folja.access import policy
 
-    children = tuple(policy.visible_children_ref(viewer, on))  # guardians and staff: ids, never a query
+    # Guardians' and staff's: ids, never a query; padded to a few lengths (precompiled.padded).
+    children = padded(tuple(policy.visible_children_ref(viewer, on)))
     name, values = source
     args = (name, values, viewer.role, children, filters, anchor)
     rows = precompiled_rows(f"post-page:{limit}", _page_builder(limit), args)

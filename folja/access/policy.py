@@ -25,6 +25,7 @@ from folja.core.precompiled import (
     converted,
     field_names,
     instance,
+    padded,
     precompiled_filter,
     precompiled_rows,
     prepared_cursor,
@@ -592,11 +593,17 @@ def _staff_args(staff: Person, on: dt.date | None, include_drafts: bool) -> tupl
     connections = staff_connections(staff, on)
     r8_args = None
     if connections.r8_dates is not None:
-        r8_args = (tuple(connections.r8_placement_ids), tuple(connections.r8_child_ids), connections.r8_dates)
+        r8_args = (
+            padded(tuple(connections.r8_placement_ids)),
+            padded(tuple(connections.r8_child_ids)),
+            connections.r8_dates,
+        )
+    # The id lists padded to a few lengths: staff members with nearby numbers of children share
+    # one compiled query and one prepared statement (precompiled.padded).
     return (
         staff.pk if include_drafts else None,
-        tuple(connections.child_ids),
-        tuple((unit, tuple(children)) for unit, children in sorted(connections.children_by_unit.items())),
+        padded(tuple(connections.child_ids)),
+        tuple((unit, padded(tuple(children))) for unit, children in sorted(connections.children_by_unit.items())),
         r8_args,
     )
 

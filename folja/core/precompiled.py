@@ -57,6 +57,18 @@ _DATE_STANDINS = (dt.date(1001, 1, 1), dt.date(1401, 1, 1))
 _UUID_STANDINS = (1 << 100, 1 << 101)
 
 
+def padded(ids: tuple) -> tuple:
+    """Return `ids` lengthened to one of a few sizes by repeating its last id (an `IN` list means
+    the same with the repeat), so that lists of nearby lengths share one compiled shape and one
+    prepared statement: up to 15 as they are, then 8 sizes per doubling (16, 18, …, 30, 32, 36,
+    …; 320 for 300), at most 12.5 % longer."""
+    count = len(ids)
+    if count < 16:
+        return ids
+    step = 1 << (count.bit_length() - 4)
+    return ids + (ids[-1],) * (-(-count // step) * step - count)
+
+
 def _shape(args: Any) -> Any:
     """Return the shape of `args`: its structure with ints and dates replaced by their type."""
     if isinstance(args, bool) or args is None or isinstance(args, str):

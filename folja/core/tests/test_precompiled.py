@@ -281,3 +281,18 @@ def test_a_connection_keeps_a_bounded_number_of_prepared_statements() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone()[0] <= precompiled.PREPARED_MAX
+
+
+def test_padded_id_lists_share_a_few_lengths_and_mean_the_same() -> None:
+    assert precompiled.padded(()) == ()
+    assert precompiled.padded((5, 7, 9)) == (5, 7, 9)
+    assert precompiled.padded(tuple(range(17))) == (*range(17), 16)
+    lengths = {len(precompiled.padded(tuple(range(n)))) for n in range(1, 301)}
+    assert len(lengths) < 60  # not 300 shapes
+    assert precompiled._shape((precompiled.padded(tuple(range(297))),)) == precompiled._shape(
+        (precompiled.padded(tuple(range(300))),)
+    )
+    for n in range(1, 1000):
+        ids = tuple(range(n))
+        grown = precompiled.padded(ids)
+        assert set(grown) == set(ids) and grown[:n] == ids and n <= len(grown) <= n * 1.125
