@@ -15,28 +15,6 @@ from folja.core.precompiled import prepared_cursor
 from folja.directory.models import Organisation, Person
 
 
-def _records(
-    viewer: Viewer,
-    action: AuditAction,
-    child_ids: Iterable[int | None],
-    object_type: str,
-    object_uuid: uuid_module.UUID | None,
-    school_unit: Organisation | None,
-) -> list[AuditRecord]:
-    return [
-        AuditRecord(
-            actor=viewer.person,
-            actor_role=viewer.role,
-            child_id=child_id,
-            action=action,
-            object_type=object_type,
-            object_uuid=object_uuid,
-            school_unit=school_unit,
-        )
-        for child_id in child_ids
-    ]
-
-
 def record_reads(
     viewer: Viewer,
     action: AuditAction,
@@ -80,7 +58,9 @@ def _write(
     the children as one array (making the records as model objects and compiling their INSERT
     cost 0.55 ms of CPU on a staff list page, about a tenth of the page's CPU under load)."""
     if connection.vendor != "postgresql":
-        _insert(_records(viewer, action, child_ids, object_type, object_uuid, school_unit))
+        fields = {"actor": viewer.person, "actor_role": viewer.role, "action": action, "object_type": object_type}
+        fields.update(object_uuid=object_uuid, school_unit=school_unit)
+        _insert([AuditRecord(child_id=child_id, **fields) for child_id in child_ids])
         return
     columns = ", ".join(connection.ops.quote_name(AuditRecord._meta.get_field(name).column) for name in _COLUMNS)
     sql = (
