@@ -238,20 +238,31 @@ def filtered(
     """Return `posts` narrowed by the list's filter box: a goal (by key), a period."""
     if goal:
         posts = posts.filter(post_goals__goal__key=goal)
-    if date_from:
-        posts = posts.filter(activity_date__gte=date_from)
-    if date_to:
-        posts = posts.filter(activity_date__lte=date_to)
-    return posts
+    return _dated(posts, date_from, date_to, None)
 
 
 def after(posts: QuerySet[Post], anchor: tuple[dt.date, int] | None) -> QuerySet[Post]:
     """Return `posts` newest first (keyset order), after the anchor post (activity date, id) if any."""
-    posts = posts.order_by("-activity_date", "-id")
+    return _dated(posts.order_by("-activity_date", "-id"), None, None, anchor)
+
+
+def _dated(
+    rows: QuerySet,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    anchor: tuple[dt.date, int] | None,
+    post_id: str = "id",
+) -> QuerySet:
+    """Return `rows` (posts, or PostChild links by their copy of the date and `post_id`) within the
+    filter box's period and after the keyset anchor (activity date, post id)."""
+    if date_from:
+        rows = rows.filter(activity_date__gte=date_from)
+    if date_to:
+        rows = rows.filter(activity_date__lte=date_to)
     if anchor is not None:
         day, pk = anchor
-        posts = posts.filter(activity_date__lte=day).exclude(activity_date=day, id__gte=pk)
-    return posts
+        rows = rows.filter(activity_date__lte=day).exclude(**{"activity_date": day, f"{post_id}__gte": pk})
+    return rows
 
 
 class _DrivenBy(BaseTable):
@@ -300,14 +311,7 @@ def driven_by_children(
     The order is PostChild's copy of the activity date (the same as the post's: actions keep them
     equal), then the post id: the list's keyset order.
     """
-    links = PostChild.objects.filter(child__in=children)
-    if date_from:
-        links = links.filter(activity_date__gte=date_from)
-    if date_to:
-        links = links.filter(activity_date__lte=date_to)
-    if anchor is not None:
-        day, pk = anchor
-        links = links.filter(activity_date__lte=day).exclude(activity_date=day, post_id__gte=pk)
+    links = _dated(PostChild.objects.filter(child__in=children), date_from, date_to, anchor, "post_id")
     candidates = links.values("post").annotate(day=Max("activity_date")).order_by("-day", "-post")
     posts = posts.all()
     query = posts.query
