@@ -140,10 +140,7 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
                 )
                 if group_id is not None:
                     duty["groups"].append((group_id, group_unit_id))
-        duty_units = {d["school_unit_id"] for d in duties.values()}  # an active duty at the child's unit
-        unit_wide = {
-            d["school_unit_id"] for d in duties.values() if d["duty_role"] in UNIT_WIDE_DUTY_ROLES or d["all_see"]
-        }
+        duty_units, unit_wide, _assigned = _duty_scope(list(duties.values()))  # an active duty at the child's unit
         groups_by_unit: dict[int, set[int]] = {}
         for duty in duties.values():
             for group_id, group_unit_id in duty["groups"]:
@@ -277,18 +274,25 @@ def staff_units(staff: Person, on: dt.date | None = None) -> QuerySet[Organisati
     return Organisation.objects.filter(pk__in=active_duties(staff, on).values("school_unit"))
 
 
+def _duty_scope(duties: list[dict]) -> tuple[set[int], set[int], set[int]]:
+    """Return (units where the staff member has a duty, units where a duty of theirs is unit-wide,
+    groups they are assigned to) from their duties as staff_connections reads them."""
+    units = {duty["school_unit_id"] for duty in duties}
+    unit_wide = {
+        duty["school_unit_id"] for duty in duties if duty["duty_role"] in UNIT_WIDE_DUTY_ROLES or duty["all_see"]
+    }
+    return units, unit_wide, {group for duty in duties for group, _unit in duty["groups"]}
+
+
 def staff_groups(staff: Person, on: dt.date | None = None) -> QuerySet[Group]:
-    """Return the active groups the staff member works with: assigned, or unit-wide at the unit."""
+    """Return the active groups the staff member works with: at a unit where they have a duty,
+    assigned, or unit-wide at the unit (the same rule as staff_opens_group)."""
     day = _day(on)
-    duties = active_duties(staff, day)
-    unit_wide_units = duties.filter(
-        Q(duty_role__in=UNIT_WIDE_DUTY_ROLES) | Q(school_unit__all_staff_see_all_children=True)
-    ).values("school_unit")
-    assigned = DutyAssignment.objects.active(day).filter(duty__in=duties).values("group")
+    units, unit_wide, assigned = _duty_scope(staff_connections(staff, day).duties)
     return (
         Group.objects.active(day)
-        .filter(school_unit__in=duties.values("school_unit"))
-        .filter(Q(pk__in=assigned) | Q(school_unit__in=unit_wide_units))
+        .filter(school_unit__in=sorted(units))
+        .filter(Q(pk__in=sorted(assigned)) | Q(school_unit__in=sorted(unit_wide)))
     )
 
 
@@ -516,7 +520,7 @@ def get_child_for(viewer: Viewer, child_uuid: uuid_module.UUID | str, on: dt.dat
         except ValueError:
             raise Http404 from None
         rows = precompiled_rows("person-by-uuid", _person_by_uuid, (wanted,))
-        if rows and rows[0]["id"] in set(staff_connections(viewer.person, on).child_ids):  # R1, R5
+        if rows and rows[0]["id"] in staff_connections(viewer.person, on).child_ids:  # R1, R5
             return instance(Person, rows[0])
         raise Http404
     try:
@@ -951,10 +955,8 @@ def visible_groups(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Group]
 def staff_opens_group(staff: Person, group: Group, on: dt.date | None = None) -> bool:
     """Return whether `group` (active on the day) is one of `staff_groups`, from the staff member's
     duties as the request already holds them (staff_connections): no query."""
-    duties = staff_connections(staff, on).duties
-    at_unit = [duty for duty in duties if duty["school_unit_id"] == group.school_unit_id]
-    unit_wide = any(duty["duty_role"] in UNIT_WIDE_DUTY_ROLES or duty["all_see"] for duty in at_unit)
-    return bool(at_unit) and (unit_wide or any(group.pk == g for duty in duties for g, _unit in duty["groups"]))
+    units, unit_wide, assigned = _duty_scope(staff_connections(staff, on).duties)
+    return group.school_unit_id in units and (group.school_unit_id in unit_wide or group.pk in assigned)
 
 
 def _group_by_uuid(args: tuple) -> QuerySet:
