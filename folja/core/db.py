@@ -48,6 +48,24 @@ def json_list(value: object) -> list[dict[str, Any]]:
     return value
 
 
+def array_literal(values: list[Any]) -> Any:
+    """Return a list of strings or of integers as one PostgreSQL array literal, else the list itself.
+
+    psycopg adapts a list element by element in Python (about 2 µs each: 10 ms for the 5,000 SIS
+    ids of a page); the literal is one string joined in C, cast by PostgreSQL. Strings holding a
+    double quote or a backslash (never in an SIS id seen so far) keep the list.
+    """
+    if all(type(value) is int for value in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    try:
+        joined = '","'.join(values)
+    except TypeError:
+        return values
+    if joined.count('"') != 2 * (len(values) - 1) or "\\" in joined:  # a value holds a quote or a backslash
+        return values
+    return '{"' + joined + '"}'
+
+
 class AnyOf(Lookup):
     """`field__any=values`: the field is one of the values, like `__in`, for long lists.
 
@@ -72,7 +90,7 @@ class AnyOf(Lookup):
             # Cast to the column's own type: psycopg types a list of small integers as smallint[],
             # and `bigint = ANY(smallint[])` keeps PostgreSQL from using the column's index.
             db_type = self.lhs.output_field.db_type(connection)
-            return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, values]
+            return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, array_literal(values)]
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
 
 

@@ -9,6 +9,12 @@ action that may do so, `folja.directory.actions.person_seal`. New rows go in thr
 `folja.sis.bulk.insert` (COPY on PostgreSQL; into a table that is still empty, with its indexes
 dropped and re-created around the load: see `folja.sis.bulk.load_into_empty_table`).
 
+Memory does not grow with the municipality: every listing is read back from the spool one page
+at a time, and whatever a page refers to (persons, groups, the rows stored for it) is looked up
+in the database for that page. What must span the whole run is a set of row ids as bits
+(`folja.sis.staging.PkSet`) or a set as small as the run's exceptions (protected, rejected and
+sealed persons, and in a delta what changed).
+
 Relationships are ended (end date = yesterday) rather than deleted, because posts and audit rows
 point at persons, units and groups; a relationship that had not started yet is moved into the
 past (start = end = yesterday) so that it never becomes active. Guardianships have no dates and
@@ -20,13 +26,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import operator
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from folja.core.db import index_lookups
 from folja.directory.actions import person_seal
@@ -49,23 +55,12 @@ from folja.sis.bulk import insert, loading, lock_referenced_tables, set_values, 
 from folja.sis.mapping import (
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
-    PersonRef,
     StagedDuty,
-    StagedGroup,
-    StagedOrganisation,
     StagedPerson,
     StagedPlacement,
-    Warnings,
-    marking_allows_import,
     person_digest,
-    person_ref,
-    stage_duty,
-    stage_group,
-    stage_organisation,
-    stage_person,
-    stage_placement,
 )
-from folja.sis.spool import Spool
+from folja.sis.staging import PkSet, Staging
 
 CHUNK = 5000
 PERSON_QUERY_FIELDS = ("pk", *PERSON_FIELDS, "sealed_at", "sis_digest")
@@ -77,173 +72,12 @@ CONTACT_KINDS = (
 BATCH = 2000
 # bulk_update builds one CASE per field over the batch: small batches keep it from going quadratic.
 UPDATE_BATCH = 200
+PLACEMENT_FIELDS = ("child_id", "school_unit_id", "group_id", "school_type", "start_date", "end_date")
+DUTY_FIELDS = ("person_id", "school_unit_id", "duty_role", "signature", "start_date", "end_date")
+GROUP_FIELDS = ("display_name", "group_type", "school_type", "start_date", "end_date")
 
-
-# Listings staged in memory from the spool when the apply first needs them: name -> stage function.
-_STAGERS = {
-    "organisations": stage_organisation,
-    "groups": stage_group,
-    "placements": stage_placement,
-    "duties": stage_duty,
-}
-
-
-@dataclass
-class Staging:
-    """Everything fetched for one run, before anything is written.
-
-    Every page goes to a spool on disk as it arrives (`add_page`), while the few things the apply
-    must know before the first row is written are noted from it: who is protected (R5: by their
-    own record or by any reference to them, in any listing), which persons were answered more
-    than once, and, in a delta, which persons were referenced. Persons, the bulk of a
-    municipality, are staged as their page arrives (while the fetch threads wait for the SIS) and
-    spooled staged, then read back one page at a time (`person_pages`); the other listings are
-    spooled as sent and staged when the apply first asks for them (`organisations`, `groups`, …),
-    as dicts by SIS id in which a later answer wins, and can be released after use.
-    """
-
-    full: bool
-    today: dt.date = field(default_factory=dt.date.today)
-    deleted: dict[str, set[str]] = field(default_factory=dict)
-    warnings: Warnings = field(default_factory=Warnings)
-    spool: Spool = field(default_factory=Spool)
-    # SIS ids of persons whose record, or any reference to whom, carries a marking other than
-    # "Ingen" (fail closed: a person record without a marking counts).
-    protected: set[str] = field(default_factory=set)
-    # Persons answered more than once: SIS id -> position of the last answer (the one that counts).
-    superseded: dict[str, int] = field(default_factory=dict)
-    # Only in a delta (small): the persons sent, and every person referenced.
-    person_ids: set[str] = field(default_factory=set)
-    referenced: set[str] = field(default_factory=set)
-    # Distinct entities per listing, for the report: persons counted while spooled, the others when staged.
-    fetched: dict[str, int] = field(default_factory=lambda: {"persons": 0})
-    _staged: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
-    _seen: set[int] = field(default_factory=set, repr=False)  # hash of each person's SIS id
-    _position: int = 0
-
-    # -- while fetching ---------------------------------------------------------------------
-
-    def add_page(self, name: str, page: list[dict[str, Any]]) -> None:
-        """Note what the apply must know in advance from one page of a listing, then spool it.
-
-        Persons are staged here, while the fetch threads wait for the SIS, and spooled staged;
-        the other listings are spooled as the SIS sent them and staged when the apply needs them.
-        """
-        if name == "persons":
-            # As plain tuples: pickle writes a named tuple through a Python method, a tuple in C.
-            self.spool.add(name, [tuple(staged) for staged in self._stage_persons(page)])
-            return
-        if name == "groups":
-            for item in page:
-                entries = item.get("groupMemberships")
-                if isinstance(entries, list):
-                    for entry in entries:
-                        if isinstance(entry, dict):
-                            self._note_ref(person_ref(entry.get("person")))
-        elif name == "placements":
-            for item in page:
-                self._note_ref(person_ref(item.get("child")))
-        elif name == "duties":
-            for item in page:
-                self._note_ref(person_ref(item.get("person")))
-        self.spool.add(name, page)
-
-    def _note_ref(self, ref: PersonRef | None) -> None:
-        # person_ref is the one reading of a reference and of its own marking.
-        if ref is None:
-            return
-        if ref.marking is not None and not marking_allows_import(ref.marking):
-            self.protected.add(ref.sis_id)
-        if not self.full:
-            self.referenced.add(ref.sis_id)
-
-    def _stage_persons(self, page: list[dict[str, Any]]) -> list[StagedPerson]:
-        protected, seen, later = self.protected, self._seen, self.superseded
-        note_ref = self._note_ref
-        warnings, today, intern = self.warnings, self.today, sys.intern
-        delta = not self.full
-        position = self._position
-        staged_page = []
-        refs: list[PersonRef] = []
-        for item in page:
-            item_id = item["id"] = intern(item["id"])
-            key = hash(item_id)
-            if key in seen:  # answered before (or, very rarely, the same hash: harmless, see person_pages)
-                later[item_id] = position
-            else:
-                seen.add(key)
-                self.fetched["persons"] += 1
-            position += 1
-            staged = stage_person(item, warnings, today, refs)
-            if not marking_allows_import(staged.marking):  # missing, unknown or protective
-                protected.add(item_id)
-            if delta:
-                self.person_ids.add(item_id)
-            staged_page.append(staged)
-        for ref in refs:  # every responsible's reference, with its own marking
-            note_ref(ref)
-        self._position = position
-        return staged_page
-
-    # -- while applying ---------------------------------------------------------------------
-
-    def person_pages(self) -> Iterator[list[StagedPerson]]:
-        """Yield the staged persons one spooled page at a time, without the answers a later answer replaced."""
-        later = self.superseded
-        position = 0
-        make = StagedPerson._make
-        for page in self.spool.pages("persons"):
-            kept = []
-            for staged in map(make, page):
-                # An id in `later` counts only at its last position; any other id (a hash it merely
-                # shares included) at every position it has.
-                if not later or later.get(staged.sis_id, position) == position:
-                    kept.append(staged)
-                position += 1
-            yield kept
-
-    def _listing(self, name: str) -> dict[str, Any]:
-        staged = self._staged.get(name)
-        if staged is None:
-            staged = {}
-            stage, warnings, intern = _STAGERS[name], self.warnings, sys.intern
-            for page in self.spool.pages(name):
-                for item in page:
-                    item_id = item["id"] = intern(item["id"])
-                    record = stage(item, warnings)
-                    if record is not None:
-                        staged[item_id] = record  # a later answer for the same id wins (created ∪ modified)
-            self._staged[name] = staged
-            self.fetched[name] = len(staged)
-        return staged
-
-    @property
-    def organisations(self) -> dict[str, StagedOrganisation]:
-        return self._listing("organisations")
-
-    @property
-    def groups(self) -> dict[str, StagedGroup]:
-        return self._listing("groups")
-
-    @property
-    def placements(self) -> dict[str, StagedPlacement]:
-        return self._listing("placements")
-
-    @property
-    def duties(self) -> dict[str, StagedDuty]:
-        return self._listing("duties")
-
-    def release(self, name: str) -> None:
-        """Free a staged listing the apply no longer needs (it is staged again if asked for)."""
-        self._staged.pop(name, None)
-
-    def referenced_person_ids(self) -> set[str]:
-        """Return the SIS ids of every person referenced (noted in a delta only)."""
-        return self.referenced
-
-    def close(self) -> None:
-        """Remove the spool."""
-        self.spool.close()
+# A membership or an assignment as the apply compares it: (group, person, start) and (duty, group, role, start).
+MembershipKey = tuple[int, int, dt.date]
 
 
 def _stored(row: tuple) -> tuple:
@@ -267,6 +101,21 @@ def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield batch
 
 
+def _plain_rows(qs: QuerySet) -> list[tuple]:
+    """The rows of a `values_list` of text and integer columns, straight from the cursor.
+
+    Skips Django's per-row conversion, which such columns do not need (a date or a JSON column
+    would: never use this for them); a page of 5,000 SIS ids is read in about half the time.
+    """
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 class Applier:
     """One application of a staging to one huvudman; `counts[entity][kind]` is the report."""
 
@@ -285,11 +134,19 @@ class Applier:
         self.yesterday = today - dt.timedelta(days=1)
         self.counts: dict[str, Counter] = defaultdict(Counter)
         self.progress = progress or (lambda _message: None)
-        self.org_ids: dict[str, int] = {}
-        self.allowed: dict[str, int] = {}  # person SIS id -> person pk, for persons that may be referenced
+        self.org_ids: dict[str, int] = {}  # the huvudman's units (a few hundred): SIS id -> pk
+        # R5: SIS ids of persons who may not be referenced (protected by their record or by any
+        # reference; or rejected by this run), and the pks of sealed persons linked here.
         self.protected: set[str] = set()
-        self.group_ids: dict[str, int] = {}
-        self.group_dates: dict[int, tuple[dt.date, dt.date | None]] = {}
+        self.rejected: set[str] = set()
+        self.sealed = PkSet()
+        self.gone_groups = PkSet()
+        # Placements whose rows this run staged (found or created), and those it ended.
+        self.staged_placements = PkSet()
+        self.gone_placements = PkSet()
+        # A delta only: groups whose placements changed, and the memberships their old rows implied.
+        self.touched_groups = PkSet()
+        self.derived_old: set[MembershipKey] = set()
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -306,22 +163,53 @@ class Applier:
         for batch in chunks(pks):
             self._end(model.objects.filter(pk__in=batch), entity)
 
-    def ref_ok(self, sis_id: str, entity: str) -> int | None:
+    def persons_for(self, sis_ids: Iterable[str]) -> dict[str, int]:
+        """Look up the persons a page refers to: SIS id -> person pk, for those who may be referenced.
+
+        R5: linked to this huvudman (imported by this run or an earlier one: a reference is never
+        turned into a stub), not sealed, not protected in this run (by their record or by any
+        reference's own marking: all noted before the apply) and not rejected by it.
+        """
+        blocked = self.protected | self.rejected if self.rejected else self.protected
+        found: dict[str, int] = {}
+        for batch in chunks(sorted(set(sis_ids).difference(blocked))):
+            rows = PersonSisId.objects.filter(organisation=self.org, sis_id__any=batch)
+            found.update(_plain_rows(rows.values_list("sis_id", "person_id")))
+        if self.sealed:
+            sealed = self.sealed
+            for sis_id in [sis_id for sis_id, pk in found.items() if pk in sealed]:
+                del found[sis_id]
+        return found
+
+    def groups_for(self, sis_ids: Iterable[str]) -> dict[str, int]:
+        """Look up the groups a page refers to: SIS id -> group pk (of this huvudman)."""
+        found: dict[str, int] = {}
+        for batch in chunks(sorted(set(sis_ids))):
+            found.update(
+                _plain_rows(Group.objects.filter(organisation=self.org, sis_id__any=batch).values_list("sis_id", "pk"))
+            )
+        return found
+
+    def ref_ok(self, sis_id: str, entity: str, persons: dict[str, int]) -> int | None:
         """Return the person pk a reference may be turned into, or None (counted as skipped).
 
-        R5: the person must not be protected (by their record or by any reference's own marking:
-        all noted in `protected` before the apply) and must have been imported (or be known and
-        unsealed); a reference is never turned into a stub.
+        `persons` is the page's lookup (`persons_for`): a person absent from it may not be referenced.
         """
         if sis_id in self.protected:
             self.counts[entity]["skipped"] += 1
             self.w.add(f"protected_reference:{entity}")
             return None
-        pk = self.allowed.get(sis_id)
+        pk = persons.get(sis_id)
         if pk is None:
             self.counts[entity]["skipped"] += 1
             self.w.add(f"dangling_reference:{entity}")
         return pk
+
+    def _seal(self, pk: int) -> None:
+        """Seal a person now protected (R5), through the one action that may; count who was not sealed yet."""
+        self.sealed.add(pk)
+        if person_seal(person=Person(pk=pk), reason="sis_security_marking", source="sis"):
+            self.counts["persons"]["sealed"] += 1
 
     # -- the run --------------------------------------------------------------------------
 
@@ -344,14 +232,11 @@ class Applier:
         if locked:
             settle_deferred_checks(Group)
         self.progress("placements")
-        derived_old = self.apply_placements()
+        self.apply_placements()
         self.progress("memberships")
-        self.apply_memberships(derived_old)
-        self.s.release("groups")
-        self.s.release("placements")
+        self.apply_memberships()
         self.progress("duties")
         self.apply_duties()
-        self.s.release("duties")
         self.progress("deletions")
         self.apply_deleted_persons()
         return {entity: dict(counter) for entity, counter in sorted(self.counts.items())}
@@ -443,7 +328,6 @@ class Applier:
 
     def apply_persons(self) -> None:
         """Create, update and link persons one spooled page at a time; seal who is now protected."""
-        counts = self.counts["persons"]
         # R5: a person is protected when their record, or any reference to them, carries a marking
         # other than "Ingen" (a missing marking on the record counts as protected: fail closed),
         # noted from every listing while it was spooled, before anything is written.
@@ -460,13 +344,16 @@ class Applier:
             protected_pks.update(
                 PersonSisId.objects.filter(organisation=self.org, sis_id__in=batch).values_list("person_id", flat=True)
             )
+        # The persons linked here who are sealed already (few): never referenced (R5).
+        for pk in PersonSisId.objects.filter(organisation=self.org, person__sealed_at__isnull=False).values_list(
+            "person_id", flat=True
+        ):
+            self.sealed.add(pk)
         for pk in sorted(protected_pks):
-            # person_seal only counts persons who were not sealed already.
-            if person_seal(person=Person(pk=pk), reason="sis_security_marking", source="sis"):
-                counts["sealed"] += 1
+            self._seal(pk)  # counted only when the person was not sealed already
 
-        self.rejected: set[str] = set()  # persons of this run who may not be referenced
-        self._civics: set[int] = set()  # civic numbers of this run (twelve digits), for duplicates
+        # Civic numbers this run gave more than one answer (Staging.shared_civics) -> claimed already.
+        self._claimed: set[str] = set()
         self._sealed_skipped = 0
         with loading(Person, PersonSisId, *(model for _attr, model, _fields in CONTACT_KINDS)), index_lookups():
             done, total = 0, self.s.fetched.get("persons", 0)
@@ -476,7 +363,6 @@ class Applier:
                 self.progress(f"persons {done}/{max(done, total)}")
         if self._sealed_skipped:
             self.w.add("sealed_person_not_updated")
-        self._allow_referenced_known_persons()
 
     def _apply_person_page(self, page: list[StagedPerson]) -> None:
         counts = self.counts["persons"]
@@ -486,11 +372,8 @@ class Applier:
         if self._has_links:
             # The page's links, then their persons: two index lookups (one join of the two was
             # planned as a hash join over the whole person table, 5-10 times slower).
-            links = dict(
-                PersonSisId.objects.filter(organisation=self.org, sis_id__any=[p.sis_id for p in page]).values_list(
-                    "sis_id", "person_id"
-                )
-            )
+            linked = PersonSisId.objects.filter(organisation=self.org, sis_id__any=sorted(p.sis_id for p in page))
+            links = dict(_plain_rows(linked.values_list("sis_id", "person_id")))
             if links:
                 for row in Person.objects.filter(pk__any=list(links.values())).values_list(*PERSON_QUERY_FIELDS):
                     rows[row[0]] = _stored(row)
@@ -511,7 +394,7 @@ class Applier:
                     owner[row[4]] = row[0]
                     rows[row[0]] = _stored(row)
 
-        seen_civics = self._civics
+        shared, claimed, protected_civics = self.s.shared_civics, self._claimed, self.s.protected_civics
         to_create: list[tuple[StagedPerson, int]] = []
         to_link: list[tuple[int, int, str]] = []
         to_update: list[Person] = []
@@ -519,30 +402,31 @@ class Applier:
         here: dict[str, int] = {}  # SIS id -> pk of the persons of this page who may be referenced
         unchanged: set[int] = set()  # persons whose record is the one last applied (same digest)
         for staged in page:
-            if staged.sis_id in self.protected:
+            if staged.sis_id in self.protected or staged.civic_number in protected_civics:
+                # R5. A protected record's civic number protects whoever carries it, under any SIS id.
+                self.protected.add(staged.sis_id)
                 counts["skipped"] += 1
                 self.w.add("protected_identity")
-                pk = owner.get(staged.civic_number) if staged.civic_number else None
-                if (
-                    pk is not None
-                    and staged.sis_id not in links
-                    and person_seal(person=Person(pk=pk), reason="sis_security_marking", source="sis")
-                ):
-                    counts["sealed"] += 1
+                pk = links.get(staged.sis_id)
+                if pk is None:
+                    pk = owner.get(staged.civic_number) if staged.civic_number else None
+                elif staged.sis_id in self.s.protected or rows[pk][1] is not None:
+                    pk = None  # sealed already (at the start of the step, or before this run)
+                if pk is not None:
+                    self._seal(pk)
                 continue
             if staged.fields is None:
                 counts["skipped"] += 1
                 self.rejected.add(staged.sis_id)
                 continue
             civic_number = staged.fields[3]
-            if civic_number:
-                number = int(civic_number)
-                if number in seen_civics:
+            if civic_number and civic_number in shared:  # another answer may claim it: the first one keeps it
+                if civic_number in claimed:
                     counts["skipped"] += 1
                     self.w.add("duplicate_civic_number")
                     self.rejected.add(staged.sis_id)
                     continue
-                seen_civics.add(number)
+                claimed.add(civic_number)
             digest = person_digest(staged)
             pk = links.get(staged.sis_id)
             if pk is None and civic_number and civic_number in owner:
@@ -585,7 +469,6 @@ class Applier:
         set_values(Person, "sis_digest", new_digests)
         counts["created"] += len(to_create)
         counts["updated"] += len(to_update)
-        self.allowed.update(here)
         self._apply_contacts(page, {sis_id: pk for sis_id, pk in here.items() if pk not in unchanged}, set(new_ids))
         # Guardianships need every person written first (a guardian may come on a later page):
         # each child's responsibles wait in the spool, as (child pk, [(SIS id, relation), ...]).
@@ -595,26 +478,6 @@ class Applier:
             if staged.responsibles is not None and staged.sis_id in here
         ]
         self.s.spool.add("responsibles", responsibles)
-
-    def _allow_referenced_known_persons(self) -> None:
-        """Make persons known here but not staged in this run referenceable, when unsealed and unprotected."""
-        if self.s.full and not self._has_links:
-            return  # every link here was made by this run, for a person it allowed
-        blocked = self.rejected | self.protected
-        usable = PersonSisId.objects.filter(organisation=self.org, person__sealed_at__isnull=True)
-        if self.s.full:
-            rows: Iterable[tuple[str, int]] = usable.values_list("sis_id", "person_id").iterator(chunk_size=CHUNK)
-        else:
-            wanted = [i for i in self.s.referenced_person_ids() if i not in self.allowed and i not in blocked]
-            rows = (
-                row
-                for batch in chunks(wanted)
-                for row in usable.filter(sis_id__in=batch).values_list("sis_id", "person_id")
-            )
-        allowed = self.allowed
-        for sis_id, pk in rows:
-            if sis_id not in allowed and sis_id not in blocked:
-                allowed[sis_id] = pk
 
     def _apply_contacts(self, page: list[StagedPerson], here: dict[str, int], created_pks: set[int]) -> None:
         """Replace a person's e-mails, phones or addresses when (and only when) the SIS list differs."""
@@ -662,15 +525,15 @@ class Applier:
         counts = self.counts["guardianships"]
         fields = ("child_id", "responsible_id", "relation_type", "pk")
         had_rows = Guardianship.objects.filter(organisation=self.org).exists()
-        allowed = self.allowed
         with loading(Guardianship), index_lookups():
             for page in self.s.spool.pages("responsibles"):
+                persons = self.persons_for(sis_id for _child, responsibles in page for sis_id, _ in responsibles)
                 desired: set[tuple[int, int, str]] = set()
                 scope: set[int] = set()
                 for child_pk, responsibles in page:
                     scope.add(child_pk)
                     for sis_id, relation in responsibles:
-                        responsible_pk = self.ref_ok(sis_id, "guardianships")
+                        responsible_pk = self.ref_ok(sis_id, "guardianships", persons)
                         if responsible_pk is not None and responsible_pk != child_pk:
                             desired.add((child_pk, responsible_pk, relation))
                 existing: dict[tuple[int, int, str], int] = {}
@@ -687,178 +550,257 @@ class Applier:
                 counts["ended"] += len(gone)
         if self.s.full and had_rows:
             # A full run also removes the guardianships of children who may no longer be referenced.
-            allowed_pks = set(allowed.values())
-            stale = [
-                pk
-                for child_pk, pk in Guardianship.objects.filter(organisation=self.org)
-                .values_list("child_id", "pk")
-                .iterator(chunk_size=CHUNK)
-                if child_pk not in allowed_pks
-            ]
+            stale = self._guardianships_of_unreferenceable_children()
             for batch in chunks(stale):
                 Guardianship.objects.filter(pk__in=batch).delete()
             counts["ended"] += len(stale)
 
+    def _guardianships_of_unreferenceable_children(self) -> list[int]:
+        """The guardianships here whose child may not be referenced (no usable link, R5); few.
+
+        A child may be referenced through a link to this huvudman that is neither protected nor
+        rejected by this run, to a person who is not sealed. The database finds the children with
+        no unsealed link at all; the few links to protected or rejected SIS ids are checked here.
+        """
+        usable = PersonSisId.objects.filter(
+            organisation=self.org, person_id=OuterRef("child_id"), person__sealed_at__isnull=True
+        )
+        here = Guardianship.objects.filter(organisation=self.org)
+        stale = set(here.exclude(Exists(usable)).values_list("pk", flat=True))
+        blocked = self.protected | self.rejected
+        suspects: set[int] = set()
+        for batch in chunks(blocked):
+            suspects.update(
+                PersonSisId.objects.filter(organisation=self.org, sis_id__any=batch).values_list("person_id", flat=True)
+            )
+        for batch in chunks(suspects):
+            usable_pks = {
+                pk
+                for sis_id, pk in PersonSisId.objects.filter(
+                    organisation=self.org, person_id__any=batch, person__sealed_at__isnull=True
+                ).values_list("sis_id", "person_id")
+                if sis_id not in blocked
+            }
+            unusable = [pk for pk in batch if pk not in usable_pks]
+            for part in chunks(unusable):
+                stale.update(here.filter(child_id__any=part).values_list("pk", flat=True))
+        return sorted(stale)
+
     # -- groups ---------------------------------------------------------------------------
 
     def apply_groups(self) -> None:
+        """Upsert groups a page at a time; end those the SIS deleted, skipped or (full run) no longer returns."""
         counts = self.counts["groups"]
-        fields = ("display_name", "group_type", "school_type", "start_date", "end_date")
-        existing = {
-            row[0]: row[1:]
-            for row in Group.objects.filter(organisation=self.org, sis_id__isnull=False).values_list(
-                "sis_id", "pk", "school_unit_id", *fields
-            )
-        }
-        self.group_ids = {sis_id: row[0] for sis_id, row in existing.items()}
-        to_create, to_update, skipped = [], [], set()
-        for staged in self.s.groups.values():
-            unit_pk = self.org_ids.get(staged.unit_sis_id)
-            if unit_pk is None:
-                counts["skipped"] += 1
-                self.w.add("dangling_reference:Group.organisation")
-                skipped.add(staged.sis_id)
-                continue
-            wanted = (unit_pk, *staged.fields)
-            row = existing.get(staged.sis_id)
-            if row is None:
-                to_create.append(
-                    Group(
-                        organisation=self.org,
-                        sis_id=staged.sis_id,
-                        school_unit_id=unit_pk,
-                        hidden_members=self.org.hidden_members_by_default,
-                        **dict(zip(fields, staged.fields, strict=True)),
+        qs = Group.objects.filter(organisation=self.org, sis_id__isnull=False)
+        had_rows = qs.exists()
+        seen = PkSet()  # stored groups this run answered for
+        gone = self.gone_groups
+        with index_lookups():
+            for page in self.s.pages("groups"):
+                existing: dict[str, tuple] = {}
+                if had_rows:
+                    rows = qs.filter(sis_id__any=[g.sis_id for g in page]).values_list(
+                        "sis_id", "pk", "school_unit_id", *GROUP_FIELDS
                     )
-                )
-            elif tuple(row[1:]) != wanted:
-                to_update.append(
-                    Group(pk=row[0], school_unit_id=unit_pk, **dict(zip(fields, staged.fields, strict=True)))
-                )
-        Group.objects.bulk_create(to_create, batch_size=BATCH)
-        Group.objects.bulk_update(to_update, ["school_unit", *fields], batch_size=UPDATE_BATCH)
-        counts["created"] += len(to_create)
-        counts["updated"] += len(to_update)
-        for group in to_create:
-            self.group_ids[group.sis_id] = group.pk
-        for row in existing.values():
-            self.group_dates[row[0]] = (row[5], row[6])
-        for group in [*to_create, *to_update]:
-            self.group_dates[group.pk] = (group.start_date, group.end_date)
-        gone = set(self.s.deleted.get("groups", ())) | skipped
-        if self.s.full:
-            gone |= set(existing) - set(self.s.groups)
-        gone_pks = [self.group_ids[sis_id] for sis_id in gone if sis_id in self.group_ids]
-        self._end_pks(Group, gone_pks, "groups")
-        for batch in chunks(gone_pks):
+                    existing = {row[0]: row[1:] for row in rows}
+                to_create, to_update = [], []
+                for staged in page:
+                    row = existing.get(staged.sis_id)
+                    if row is not None:
+                        seen.add(row[0])
+                    unit_pk = self.org_ids.get(staged.unit_sis_id)
+                    if unit_pk is None:
+                        counts["skipped"] += 1
+                        self.w.add("dangling_reference:Group.organisation")
+                        if row is not None:
+                            gone.add(row[0])
+                        continue
+                    values = dict(zip(GROUP_FIELDS, staged.fields, strict=True))
+                    if row is None:
+                        to_create.append(
+                            Group(
+                                organisation=self.org,
+                                sis_id=staged.sis_id,
+                                school_unit_id=unit_pk,
+                                hidden_members=self.org.hidden_members_by_default,
+                                **values,
+                            )
+                        )
+                    elif tuple(row[1:]) != (unit_pk, *staged.fields):
+                        to_update.append(Group(pk=row[0], school_unit_id=unit_pk, **values))
+                Group.objects.bulk_create(to_create, batch_size=BATCH)
+                Group.objects.bulk_update(to_update, ["school_unit", *GROUP_FIELDS], batch_size=UPDATE_BATCH)
+                counts["created"] += len(to_create)
+                counts["updated"] += len(to_update)
+            for pk in self.groups_for(self.s.deleted.get("groups", ())).values():
+                gone.add(pk)
+            if self.s.full and had_rows:
+                for pk in qs.values_list("pk", flat=True).iterator(chunk_size=CHUNK):
+                    if pk not in seen:
+                        gone.add(pk)
+        for batch in chunks(gone):
+            self._end(Group.objects.filter(pk__in=batch), "groups")
             self._end(GroupMembership.objects.filter(group_id__in=batch), "memberships")
             self._end(DutyAssignment.objects.filter(group_id__in=batch), "assignments")
-        self.gone_groups = set(gone_pks)
 
     # -- placements -----------------------------------------------------------------------
 
-    def apply_placements(self) -> set[tuple[int, int, dt.date]]:
-        """Upsert placements; return the membership keys their old group/start implied."""
+    def apply_placements(self) -> None:
+        """Upsert placements a page at a time; end those deleted, skipped or (full run) no longer returned.
+
+        Notes for the memberships step which placement rows this run staged and ended, and, in a
+        delta, the memberships that the old values of changed or ended rows implied.
+        """
         counts = self.counts["placements"]
-        fields = ("child_id", "school_unit_id", "group_id", "school_type", "start_date", "end_date")
-        existing: dict[str, tuple] = {}
         qs = Placement.objects.filter(organisation=self.org, sis_id__isnull=False)
-        if self.s.full:
-            for row in qs.values_list("sis_id", "pk", *fields).iterator(chunk_size=CHUNK):
-                existing[row[0]] = row[1:]
-        else:
-            for batch in chunks(set(self.s.placements) | set(self.s.deleted.get("placements", ()))):
-                for row in qs.filter(sis_id__in=batch).values_list("sis_id", "pk", *fields):
-                    existing[row[0]] = row[1:]
-        derived_old: set[tuple[int, int, dt.date]] = set()
-        to_create, to_update, gone = [], [], set(self.s.deleted.get("placements", ()))
-        self.placement_memberships: dict[tuple[int, int, dt.date], dt.date | None] = {}
-        for staged in self.s.placements.values():
-            child_pk = self.ref_ok(staged.child.sis_id, "placements")
-            unit_pk = self.org_ids.get(staged.unit_sis_id)
-            if unit_pk is None and child_pk is not None:
-                counts["skipped"] += 1
-                self.w.add("dangling_reference:Placement.placedAt")
-            if child_pk is None or unit_pk is None:
-                gone.add(staged.sis_id)
-                continue
-            group_pk = self.group_ids.get(staged.group_sis_id) if staged.group_sis_id else None
-            if staged.group_sis_id and group_pk is None:
-                self.w.add("dangling_reference:Placement.group")
-            wanted = (child_pk, unit_pk, group_pk, staged.school_type, staged.start_date, staged.end_date)
-            if group_pk is not None:
-                self.placement_memberships[(group_pk, child_pk, staged.start_date)] = staged.end_date
-            row = existing.get(staged.sis_id)
-            if row is None:
-                to_create.append((self.org.pk, staged.sis_id, *wanted))
-            elif tuple(row[1:]) != wanted:
-                to_update.append(Placement(pk=row[0], **dict(zip(fields, wanted, strict=True))))
-                if row[3] is not None:
-                    derived_old.add((row[3], row[1], row[5]))
-        insert(Placement, ("organisation_id", "sis_id", *fields), to_create)
-        Placement.objects.bulk_update(to_update, [f.removesuffix("_id") for f in fields], batch_size=UPDATE_BATCH)
-        counts["created"] += len(to_create)
-        counts["updated"] += len(to_update)
-        if self.s.full:
-            gone |= set(existing) - set(self.s.placements)
-        gone_rows = [existing[sis_id] for sis_id in gone if sis_id in existing]
+        had_rows = qs.exists()
+        staged_pks, gone = self.staged_placements, self.gone_placements
+        gone_rows: list[tuple] = []  # (pk, group, child, start) of the rows to end (what changed: few)
+        with loading(Placement), index_lookups():
+            for page in self.s.pages("placements"):
+                persons = self.persons_for(staged.child.sis_id for staged in page)
+                groups = self.groups_for(staged.group_sis_id for staged in page if staged.group_sis_id)
+                existing: dict[str, tuple] = {}
+                if had_rows:
+                    rows = qs.filter(sis_id__any=[p.sis_id for p in page]).values_list(
+                        "sis_id", "pk", *PLACEMENT_FIELDS
+                    )
+                    existing = {row[0]: row[1:] for row in rows}
+                to_create, to_update = [], []
+                for staged in page:
+                    row = existing.get(staged.sis_id)
+                    if row is not None:
+                        staged_pks.add(row[0])
+                    wanted = self._placement_values(staged, persons, groups)
+                    if wanted is None:
+                        if row is not None:
+                            gone_rows.append((row[0], row[3], row[1], row[5]))
+                        continue
+                    if row is None:
+                        to_create.append((self.org.pk, staged.sis_id, *wanted))
+                    elif tuple(row[1:]) != wanted:
+                        to_update.append(Placement(pk=row[0], **dict(zip(PLACEMENT_FIELDS, wanted, strict=True))))
+                        self._note_old_placement((row[0], row[3], row[1], row[5]))
+                    if not self.s.full and wanted[2] is not None:
+                        self.touched_groups.add(wanted[2])
+                for pk in insert(Placement, ("organisation_id", "sis_id", *PLACEMENT_FIELDS), to_create, want_ids=True):
+                    staged_pks.add(pk)
+                Placement.objects.bulk_update(
+                    to_update, [f.removesuffix("_id") for f in PLACEMENT_FIELDS], batch_size=UPDATE_BATCH
+                )
+                counts["created"] += len(to_create)
+                counts["updated"] += len(to_update)
+            deleted = list(self.s.deleted.get("placements", ()))
+            for batch in chunks(deleted):
+                gone_rows.extend(qs.filter(sis_id__any=batch).values_list("pk", "group_id", "child_id", "start_date"))
+            if self.s.full and had_rows:
+                fields = ("pk", "group_id", "child_id", "start_date")
+                for row in qs.values_list(*fields).iterator(chunk_size=CHUNK):
+                    if row[0] not in staged_pks:
+                        gone_rows.append(row)
         for row in gone_rows:
-            if row[3] is not None:
-                derived_old.add((row[3], row[1], row[5]))
+            gone.add(row[0])
+            self._note_old_placement(row)
         self._end_pks(Placement, [row[0] for row in gone_rows], "placements")
-        return derived_old
+
+    def _placement_values(
+        self, staged: StagedPlacement, persons: dict[str, int], groups: dict[str, int]
+    ) -> tuple | None:
+        """The PLACEMENT_FIELDS a staged placement asks for, or None when it may not be stored (counted)."""
+        child_pk = self.ref_ok(staged.child.sis_id, "placements", persons)
+        unit_pk = self.org_ids.get(staged.unit_sis_id)
+        if unit_pk is None and child_pk is not None:
+            self.counts["placements"]["skipped"] += 1
+            self.w.add("dangling_reference:Placement.placedAt")
+        if child_pk is None or unit_pk is None:
+            return None
+        group_pk = groups.get(staged.group_sis_id) if staged.group_sis_id else None
+        if staged.group_sis_id and group_pk is None:
+            self.w.add("dangling_reference:Placement.group")
+        return (child_pk, unit_pk, group_pk, staged.school_type, staged.start_date, staged.end_date)
+
+    def _note_old_placement(self, row: tuple) -> None:
+        """In a delta, remember the membership a changed or ended placement row (pk, group, child, start) implied."""
+        if not self.s.full and row[1] is not None:
+            self.derived_old.add((row[1], row[2], row[3]))
+            self.touched_groups.add(row[1])
 
     # -- memberships ----------------------------------------------------------------------
 
-    def apply_memberships(self, derived_old: set[tuple[int, int, dt.date]]) -> None:
-        counts = self.counts["memberships"]
-        desired: dict[tuple[int, int, dt.date], dt.date | None] = {}
-        scope_groups: set[int] = set()
-        for staged in self.s.groups.values():
-            group_pk = self.group_ids.get(staged.sis_id)
-            if group_pk is None or staged.memberships is None or group_pk in self.gone_groups:
-                continue
-            scope_groups.add(group_pk)
-            group_start, group_end = self.group_dates[group_pk]
-            for ref, start, end in staged.memberships:
-                person_pk = self.ref_ok(ref.sis_id, "memberships")
-                if person_pk is None:
-                    continue
-                start = start or group_start
-                end = end if end is not None else group_end
-                if end is not None and end < start:
-                    end = start
-                desired[(group_pk, person_pk, start)] = end
-        # The access policy reads group membership, so a placement in a group is one too.
-        for key, end in self.placement_memberships.items():
-            if key[0] not in self.gone_groups:
-                desired.setdefault(key, end)
-        keep: set[tuple[int, int, dt.date]] = set()
-        if not self.s.full and scope_groups:
-            staged_ids = set(self.s.placements)
-            for batch in chunks(scope_groups):
-                rows = (
-                    Placement.objects.filter(organisation=self.org, group_id__in=batch)
-                    .exclude(sis_id__in=staged_ids)
-                    .values_list("group_id", "child_id", "start_date")
-                )
-                keep.update(rows)
-        existing: dict[tuple[int, int, dt.date], tuple[int, dt.date | None]] = {}
-        duplicates: list[int] = []
-        fields = ("group_id", "person_id", "start_date", "pk", "end_date")
-        qs = GroupMembership.objects.filter(organisation=self.org)
-        if self.s.full:
-            rows_iter: Iterable = qs.values_list(*fields).iterator(chunk_size=CHUNK)
-        else:
-            groups = scope_groups | {k[0] for k in desired} | {k[0] for k in derived_old}
-            rows_iter = (row for batch in chunks(groups) for row in qs.filter(group_id__in=batch).values_list(*fields))
-        for row in rows_iter:
-            key = row[:3]
-            if key in existing:
-                duplicates.append(row[3])
+    def apply_memberships(self) -> None:
+        """Memberships from the groups' member lists and from the placements, a page of groups at a time.
+
+        First the groups whose members the SIS listed (a full list: what it leaves out ends), then
+        the groups whose memberships come only from placements: in a full run every other group
+        here, in a delta those whose placements changed.
+        """
+        done = PkSet()
+        had_rows = GroupMembership.objects.filter(organisation=self.org).exists()
+        with loading(GroupMembership), index_lookups():
+            for page in self.s.pages("groups"):
+                pks = self.groups_for(g.sis_id for g in page if g.memberships is not None)
+                listed = [(staged, pks[staged.sis_id]) for staged in page if staged.sis_id in pks]
+                listed = [(staged, pk) for staged, pk in listed if pk not in self.gone_groups]
+                persons = self.persons_for(ref.sis_id for staged, _pk in listed for ref, _s, _e in staged.memberships)
+                desired: dict[MembershipKey, dt.date | None] = {}
+                for staged, group_pk in listed:
+                    done.add(group_pk)
+                    group_start, group_end = staged.fields[3], staged.fields[4]
+                    for ref, start, end in staged.memberships:
+                        person_pk = self.ref_ok(ref.sis_id, "memberships", persons)
+                        if person_pk is None:
+                            continue
+                        start = start or group_start
+                        end = end if end is not None else group_end
+                        if end is not None and end < start:
+                            end = start
+                        desired[(group_pk, person_pk, start)] = end
+                self._reconcile_memberships([pk for _staged, pk in listed], desired, listed=True, had_rows=had_rows)
+            if self.s.full:
+                rest: Iterable[int] = Group.objects.filter(organisation=self.org).values_list("pk", flat=True)
             else:
-                existing[key] = (row[3], row[4])
-        to_create, to_update, to_end = [], [], list(duplicates)
+                rest = list(self.touched_groups)
+            for batch in chunks(pk for pk in rest if pk not in done):
+                self._reconcile_memberships(batch, {}, listed=False, had_rows=had_rows)
+
+    def _reconcile_memberships(
+        self, groups: list[int], desired: dict[MembershipKey, dt.date | None], *, listed: bool, had_rows: bool
+    ) -> None:
+        """Make the memberships of these groups what the SIS says: `desired` plus what their placements imply.
+
+        `listed`: the SIS listed these groups' members, so a stored membership it left out ends
+        (in a full run, one not desired ends in any group; in a delta, one whose placement changed).
+        """
+        if not groups:
+            return
+        counts = self.counts["memberships"]
+        keep: set[MembershipKey] = set()
+        # The access policy reads group membership, so a placement in a group is one too: the
+        # placements this run stored (and did not end) give memberships; in a delta, the memberships
+        # of placements it did not touch stay as they are.
+        implied: dict[MembershipKey, dt.date | None] = {}
+        placements = Placement.objects.filter(organisation=self.org, group_id__any=groups).order_by("pk")
+        for pk, group_pk, child_pk, start, end in placements.values_list(
+            "pk", "group_id", "child_id", "start_date", "end_date"
+        ):
+            if pk in self.staged_placements:
+                if pk not in self.gone_placements and group_pk not in self.gone_groups:
+                    implied[(group_pk, child_pk, start)] = end
+            elif listed and not self.s.full:
+                keep.add((group_pk, child_pk, start))
+        for key, end in implied.items():
+            desired.setdefault(key, end)
+        existing: dict[MembershipKey, tuple[int, dt.date | None]] = {}
+        to_end: list[int] = []
+        if had_rows:
+            rows = GroupMembership.objects.filter(organisation=self.org, group_id__any=groups)
+            for row in rows.values_list("group_id", "person_id", "start_date", "pk", "end_date"):
+                key = row[:3]
+                if key in existing:
+                    to_end.append(row[3])  # a duplicate of a stored membership
+                else:
+                    existing[key] = (row[3], row[4])
+        to_create, to_update = [], []
         for key, end in desired.items():
             current = existing.get(key)
             if current is None:
@@ -868,7 +810,7 @@ class Applier:
         for key, (pk, _end) in existing.items():
             if key in desired or key in keep:
                 continue
-            if self.s.full or key[0] in scope_groups or key in derived_old:
+            if self.s.full or listed or key in self.derived_old:
                 to_end.append(pk)
         insert(GroupMembership, ("organisation_id", "group_id", "person_id", "start_date", "end_date"), to_create)
         GroupMembership.objects.bulk_update(to_update, ["end_date"], batch_size=UPDATE_BATCH)
@@ -879,61 +821,91 @@ class Applier:
     # -- duties ---------------------------------------------------------------------------
 
     def apply_duties(self) -> None:
+        """Upsert duties and their group assignments a page at a time; end what the SIS no longer has."""
         counts = self.counts["duties"]
-        fields = ("person_id", "school_unit_id", "duty_role", "signature", "start_date", "end_date")
-        existing: dict[str, tuple] = {}
         qs = Duty.objects.filter(organisation=self.org, sis_id__isnull=False)
-        if self.s.full:
-            rows = qs.values_list("sis_id", "pk", *fields)
-        else:
-            ids = list(set(self.s.duties) | set(self.s.deleted.get("duties", ())))
-            rows = (
-                row for batch in chunks(ids) for row in qs.filter(sis_id__in=batch).values_list("sis_id", "pk", *fields)
-            )
-        for row in rows:
-            existing[row[0]] = row[1:]
-        to_create, to_update, gone = [], [], set(self.s.deleted.get("duties", ()))
-        duty_pks: dict[str, int] = {sis_id: row[0] for sis_id, row in existing.items()}
-        for staged in self.s.duties.values():
-            person_pk = self.ref_ok(staged.person.sis_id, "duties")
-            unit_pk = self.org_ids.get(staged.unit_sis_id)
-            if unit_pk is None and person_pk is not None:
-                counts["skipped"] += 1
-                self.w.add("dangling_reference:Duty.dutyAt")
-            if person_pk is None or unit_pk is None:
-                gone.add(staged.sis_id)
-                continue
-            wanted = (person_pk, unit_pk, staged.duty_role, staged.signature, staged.start_date, staged.end_date)
-            row = existing.get(staged.sis_id)
-            if row is None:
-                to_create.append((self.org.pk, staged.sis_id, *wanted))
-            elif tuple(row[1:]) != wanted:
-                to_update.append(Duty(pk=row[0], **dict(zip(fields, wanted, strict=True))))
-        new_ids = insert(Duty, ("organisation_id", "sis_id", *fields), to_create, want_ids=True)
-        Duty.objects.bulk_update(to_update, [f.removesuffix("_id") for f in fields], batch_size=UPDATE_BATCH)
-        counts["created"] += len(to_create)
-        counts["updated"] += len(to_update)
-        for row, pk in zip(to_create, new_ids, strict=True):
-            duty_pks[row[1]] = pk
-        if self.s.full:
-            gone |= set(existing) - set(self.s.duties)
-        gone_pks = [duty_pks[sis_id] for sis_id in gone if sis_id in duty_pks]
-        self._end_pks(Duty, gone_pks, "duties")
-        for batch in chunks(gone_pks):
+        had_rows = qs.exists()
+        had_assignments = DutyAssignment.objects.filter(duty__organisation=self.org).exists()
+        seen = PkSet()  # stored duties this run answered for
+        gone = PkSet()  # deleted, skipped, or (full run) no longer returned
+        done = PkSet()  # duties whose assignments were compared
+        with loading(Duty, DutyAssignment), index_lookups():
+            for batch in chunks(self.s.deleted.get("duties", ())):
+                for pk in qs.filter(sis_id__any=batch).values_list("pk", flat=True):
+                    gone.add(pk)
+            for page in self.s.pages("duties"):
+                persons = self.persons_for(staged.person.sis_id for staged in page)
+                existing: dict[str, tuple] = {}
+                if had_rows:
+                    rows = qs.filter(sis_id__any=[d.sis_id for d in page]).values_list("sis_id", "pk", *DUTY_FIELDS)
+                    existing = {row[0]: row[1:] for row in rows}
+                to_create, to_update, page_pks = [], [], {}
+                for staged in page:
+                    row = existing.get(staged.sis_id)
+                    if row is not None:
+                        seen.add(row[0])
+                        page_pks[staged.sis_id] = row[0]
+                    wanted = self._duty_values(staged, persons)
+                    if wanted is None:
+                        if row is not None:
+                            gone.add(row[0])
+                        continue
+                    if row is None:
+                        to_create.append((self.org.pk, staged.sis_id, *wanted))
+                    elif tuple(row[1:]) != wanted:
+                        to_update.append(Duty(pk=row[0], **dict(zip(DUTY_FIELDS, wanted, strict=True))))
+                new_ids = insert(Duty, ("organisation_id", "sis_id", *DUTY_FIELDS), to_create, want_ids=True)
+                Duty.objects.bulk_update(
+                    to_update, [f.removesuffix("_id") for f in DUTY_FIELDS], batch_size=UPDATE_BATCH
+                )
+                counts["created"] += len(to_create)
+                counts["updated"] += len(to_update)
+                for row, pk in zip(to_create, new_ids, strict=True):
+                    page_pks[row[1]] = pk
+                self._reconcile_assignments(page, page_pks, gone, had_rows=had_assignments)
+                for pk in page_pks.values():
+                    done.add(pk)
+            if self.s.full and had_rows:
+                for pk in qs.values_list("pk", flat=True).iterator(chunk_size=CHUNK):
+                    if pk not in seen:
+                        gone.add(pk)
+        self._end_pks(Duty, gone, "duties")
+        for batch in chunks(gone):
             self._end(DutyAssignment.objects.filter(duty_id__in=batch), "assignments")
-        self.apply_assignments(duty_pks, set(gone_pks))
+        if self.s.full and had_assignments:
+            # A full run also ends the assignments of every duty here that no page had.
+            rest = DutyAssignment.objects.filter(duty__organisation=self.org).values_list("pk", "duty_id")
+            others = [pk for pk, duty_pk in rest.iterator(chunk_size=CHUNK) if duty_pk not in done]
+            self._end_pks(DutyAssignment, others, "assignments")
 
-    def apply_assignments(self, duty_pks: dict[str, int], gone_duties: set[int]) -> None:
+    def _duty_values(self, staged: StagedDuty, persons: dict[str, int]) -> tuple | None:
+        """The DUTY_FIELDS a staged duty asks for, or None when it may not be stored (counted)."""
+        person_pk = self.ref_ok(staged.person.sis_id, "duties", persons)
+        unit_pk = self.org_ids.get(staged.unit_sis_id)
+        if unit_pk is None and person_pk is not None:
+            self.counts["duties"]["skipped"] += 1
+            self.w.add("dangling_reference:Duty.dutyAt")
+        if person_pk is None or unit_pk is None:
+            return None
+        return (person_pk, unit_pk, staged.duty_role, staged.signature, staged.start_date, staged.end_date)
+
+    def _reconcile_assignments(
+        self, page: list[StagedDuty], duty_pks: dict[str, int], gone: PkSet, *, had_rows: bool
+    ) -> None:
+        """Make the group assignments of a page's duties what the SIS says (a full run: of every duty of the page)."""
         counts = self.counts["assignments"]
+        groups = self.groups_for(
+            group_sis for staged in page if staged.assignments for group_sis, _role, _s, _e in staged.assignments
+        )
         desired: dict[tuple[int, int, str, dt.date], dt.date | None] = {}
-        scope: set[int] = set()
-        for staged in self.s.duties.values():
+        scope: list[int] = []
+        for staged in page:
             duty_pk = duty_pks.get(staged.sis_id)
-            if duty_pk is None or duty_pk in gone_duties or staged.assignments is None:
+            if duty_pk is None or duty_pk in gone or staged.assignments is None:
                 continue
-            scope.add(duty_pk)
+            scope.append(duty_pk)
             for group_sis, role_type, start, end in staged.assignments:
-                group_pk = self.group_ids.get(group_sis)
+                group_pk = groups.get(group_sis)
                 if group_pk is None or group_pk in self.gone_groups:
                     counts["skipped"] += 1
                     self.w.add("dangling_reference:Duty.assignmentRole.group")
@@ -943,20 +915,18 @@ class Applier:
                 if end is not None and end < start:
                     end = start
                 desired[(duty_pk, group_pk, role_type, start)] = end
-        fields = ("duty_id", "group_id", "assignment_role_type", "start_date", "pk", "end_date")
-        qs = DutyAssignment.objects.filter(duty__organisation=self.org)
+        compared = list(duty_pks.values()) if self.s.full else scope
         existing: dict[tuple, tuple[int, dt.date | None]] = {}
         to_end: list[int] = []
-        rows = (
-            qs.values_list(*fields)
-            if self.s.full
-            else (row for batch in chunks(scope) for row in qs.filter(duty_id__in=batch).values_list(*fields))
-        )
-        for row in rows:
-            if row[:4] in existing:
-                to_end.append(row[4])
-            else:
-                existing[row[:4]] = (row[4], row[5])
+        if had_rows and compared:
+            rows = DutyAssignment.objects.filter(duty_id__any=compared).values_list(
+                "duty_id", "group_id", "assignment_role_type", "start_date", "pk", "end_date"
+            )
+            for row in rows:
+                if row[:4] in existing:
+                    to_end.append(row[4])
+                else:
+                    existing[row[:4]] = (row[4], row[5])
         to_create, to_update = [], []
         for key, end in desired.items():
             current = existing.get(key)
@@ -964,9 +934,7 @@ class Applier:
                 to_create.append((*key, end))
             elif current[1] != end:
                 to_update.append(DutyAssignment(pk=current[0], end_date=end))
-        for key, (pk, _end) in existing.items():
-            if key not in desired and (self.s.full or key[0] in scope):
-                to_end.append(pk)
+        to_end.extend(pk for key, (pk, _end) in existing.items() if key not in desired)
         insert(DutyAssignment, ("duty_id", "group_id", "assignment_role_type", "start_date", "end_date"), to_create)
         DutyAssignment.objects.bulk_update(to_update, ["end_date"], batch_size=UPDATE_BATCH)
         counts["created"] += len(to_create)

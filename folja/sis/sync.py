@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from folja.core.dates import today as local_today
 from folja.directory.models import Organisation
-from folja.sis.apply import Applier, Staging
+from folja.sis.apply import Applier
 from folja.sis.client import SisClient, SisError, parse_timestamp
 from folja.sis.models import RunMode, RunStatus, SisConnection, SyncRun
+from folja.sis.staging import Staging
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from folja.core.db import index_lookups
+from folja.core.db import array_literal, index_lookups
 from folja.directory.models import Guardianship, Organisation, OrganisationType, Person
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +57,18 @@ def test_any_matches_values_with_quotes_backslashes_commas_and_braces():
     Person.objects.create(given_name="other", family_name="Test")
     found = sorted(Person.objects.filter(given_name__any=names).values_list("given_name", flat=True))
     assert found == sorted(names)
+
+
+def test_any_sends_plain_strings_and_integers_as_one_literal_and_the_rest_as_a_list():
+    plain = ["a,b", "{brace}", "NULL", "", " space ", "Åsa", "00000000-0006-4000-8002-000000000013"]
+    assert array_literal(plain) == '{"a,b","{brace}","NULL",""," space ","Åsa","00000000-0006-4000-8002-000000000013"}'
+    assert array_literal([3, 1, 2]) == "{3,1,2}"
+    for odd in (['x","y'], ['say "hi"', "b"], ["back\\slash"], [1, "1"]):
+        assert array_literal(odd) == odd  # adapted element by element, as psycopg does
+    for name in [*plain, 'x","y', "x", "y"]:
+        Person.objects.create(given_name=name, family_name="Test")
+    assert sorted(Person.objects.filter(given_name__any=plain).values_list("given_name", flat=True)) == sorted(plain)
+    assert list(Person.objects.filter(given_name__any=['x","y']).values_list("given_name", flat=True)) == ['x","y']
 
 
 def _seqscan() -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from folja.sis.apply import Staging
+from folja.sis import staging as staging_module
 from folja.sis.mapping import Warnings, stage_person
 from folja.sis.spool import Spool
+from folja.sis.staging import PkSet, Staging
 from folja.testing.cast import civic_number
 
 TODAY = dt.date(2026, 11, 28)
@@ -103,19 +104,63 @@ def test_protection_is_known_before_the_apply_whichever_page_or_listing_carries_
     staging.close()
 
 
-def test_relation_listings_are_staged_when_first_asked_for_and_can_be_released():
+def test_relation_listings_are_read_back_a_page_at_a_time_with_the_last_answer_only():
     staging = Staging(full=True, today=TODAY)
     page = [
         {"id": "pl1", "child": {"id": "c1"}, "placedAt": {"id": "u"}, "startDate": "2026-08-01"},
         {"id": "pl2", "child": {"id": "c2"}, "placedAt": {"id": "u"}, "startDate": "2026-08-01"},
+        {"id": "pl3", "child": {"id": "c3"}, "placedAt": {"id": "u"}},  # no start date: left out
     ]
     staging.add_page("placements", page)
     staging.add_page(
         "placements", [{"id": "pl1", "child": {"id": "c1"}, "placedAt": {"id": "u"}, "startDate": "2026-09-01"}]
     )
-    assert staging.placements["pl1"].start_date == dt.date(2026, 9, 1)  # the later answer wins
-    assert set(staging.placements) == {"pl1", "pl2"} and staging.fetched["placements"] == 2
-    staging.release("placements")
-    assert "placements" not in staging._staged
-    assert set(staging.placements) == {"pl1", "pl2"}  # staged again from the spool when asked for
+    for _reading in range(2):  # the apply reads a listing as often as it needs to
+        pages = list(staging.pages("placements"))
+        assert [[p.sis_id for p in page] for page in pages] == [["pl2"], ["pl1"]]
+        assert pages[1][0].start_date == dt.date(2026, 9, 1)  # the later answer wins
+        assert staging.fetched["placements"] == 2
+    assert staging.warnings["missing:Placement.required"] == 2
     staging.close()
+
+
+def test_a_filter_that_says_maybe_to_everything_changes_nothing_but_its_notes(monkeypatch):
+    """The run filter may answer "seen before" wrongly; the staging must come out exactly the same."""
+    pages = [
+        [person("p1", "Först", civicNo={"value": civic_number(dt.date(2015, 1, 1), 238)}), person("p2")],
+        [person("p3", civicNo={"value": civic_number(dt.date(2016, 2, 2), 452)}), person("p1", "Sedan")],
+        [person("p4", civicNo={"value": civic_number(dt.date(2016, 2, 2), 452)})],
+    ]
+
+    def staged(maybe: bool) -> tuple:
+        if maybe:  # every key looks noted before, the worst the filter can do
+            monkeypatch.setattr(staging_module.RunFilter, "note", lambda self, key: True)
+        staging = Staging(full=True, today=TODAY)
+        for page in pages:
+            staging.add_page("persons", [dict(item) for item in page])
+        staging.add_page("groups", [{"id": "g1"}, {"id": "g2"}])
+        staging.add_page("groups", [{"id": "g1"}])
+        kept = [[p.sis_id for p in page] for page in staging.person_pages()]
+        groups = list(staging.pages("groups"))
+        result = (kept, dict(staging.fetched), staging.superseded["persons"], staging.shared_civics, len(groups))
+        staging.close()
+        return result
+
+    exact = staged(maybe=False)
+    assert exact[0] == [["p2"], ["p3", "p1"], ["p4"]]
+    assert exact[1]["persons"] == 4
+    assert exact[2] == {"p1": 3}
+    assert exact[3] == {civic_number(dt.date(2016, 2, 2), 452)}
+    everything = staged(maybe=True)
+    assert everything[0] == exact[0] and everything[1] == exact[1]
+    assert set(everything[2]) == {"p1", "p2", "p3", "p4"} and everything[2]["p1"] == 3
+    assert len(everything[3]) == 2 and everything[4] == exact[4]
+
+
+def test_pk_set_is_exact_across_blocks():
+    pks = [0, 7, 8, 65535, 65536, 10**9, 10**9 + 1]
+    seen = PkSet(pks)
+    seen.add(7)
+    assert len(seen) == len(pks) and list(seen) == sorted(pks)
+    assert all(pk in seen for pk in pks)
+    assert not any(pk in seen for pk in (1, 6, 9, 65537, 10**9 - 1, 10**9 + 2))

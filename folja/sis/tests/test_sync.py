@@ -27,6 +27,7 @@ from folja.directory.models import (
     RelationType,
 )
 from folja.sis.models import RunStatus, SisConnection, SyncRun
+from folja.sis.staging import RunFilter
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,22 @@ def test_unchanged_rerun_writes_no_row(sync):
     assert all(
         counts.get(kind, 0) == 0 for counts in result.counts.values() for kind in ("created", "updated", "ended")
     )
+
+
+def test_a_run_filter_that_says_maybe_to_everything_imports_exactly_the_same(sync, world, monkeypatch):
+    """The run filter (folja.sis.staging.RunFilter) may wrongly say "noted before"; that only costs
+    memory. Import with a filter that says it to every key, then re-run with the real one: nothing
+    to write means the first import stored exactly what the real filter would have."""
+    world.touch("persons", 5, {"civicNo": world.entity("persons", 6)["civicNo"]})  # one real duplicate
+    with monkeypatch.context() as patch:
+        patch.setattr(RunFilter, "note", lambda self, key: True)
+        first = sync()
+    assert first.warnings["duplicate_civic_number"] == 1
+    assert first.fetched["persons"] == world.n_persons
+    with CaptureQueriesContext(db_connection) as queries:
+        again = sync()
+    assert directory_writes(queries) == []
+    assert again.warnings["duplicate_civic_number"] == 1 and again.fetched == first.fetched
 
 
 def test_child_with_no_security_marking_field_is_not_imported(sync, world):
@@ -158,6 +175,40 @@ def test_placement_that_references_an_absent_person_is_skipped_and_counted(sync,
     assert result.counts["placements"]["skipped"] == result.warnings.get("protected_reference:placements", 0) + 1
     assert Placement.objects.count() == result.counts["placements"]["created"] == world.n_children - 2
     assert not PersonSisId.objects.filter(sis_id=absent).exists()  # never a stub
+
+
+def test_a_protected_record_protects_whoever_carries_its_civic_number(sync, world):
+    """R5, fail closed: a second record with a guardian's civic number is protected. On a first
+    import the guardian is kept out; once imported, they are sealed, though their own record comes
+    on an earlier page than the protected one, and no relationship points at them any more."""
+    child_index = 4
+    guardian_index = world.guardians_of(child_index)[0]
+    protected_record = {
+        "id": str(uuid.uuid4()),
+        "givenName": "Dold",
+        "familyName": "Ek",
+        "civicNo": world.entity("persons", guardian_index)["civicNo"],
+        "securityMarking": "Sekretessmarkering",
+    }
+    world.add("persons", dict(protected_record))
+    sync()
+    assert person(world, guardian_index) is None
+    assert Guardianship.objects.filter(child=person(world, child_index)).count() == 1  # the other guardian
+
+    world.extra["persons"].clear()
+    sync()
+    guardian = person(world, guardian_index)
+    assert guardian is not None and guardian.sealed_at is None
+    assert Guardianship.objects.filter(responsible=guardian).count() == 1
+
+    world.add("persons", dict(protected_record))
+    result = sync()
+    guardian.refresh_from_db()
+    assert guardian.sealed_at is not None
+    assert result.counts["persons"]["sealed"] == 1
+    assert not Guardianship.objects.filter(responsible=guardian).exists()
+    assert result.warnings["protected_reference:guardianships"] >= 1
+    assert sync().counts["persons"].get("sealed", 0) == 0  # sealed once
 
 
 def test_person_who_becomes_protected_in_a_delta_is_sealed_at_once(sync, world, connection):
