@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import resource
+import secrets
 import socket
 import subprocess
 import sys
@@ -63,7 +64,11 @@ def main() -> None:
         recreate_database(args.database_url)
 
     os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("FOLJA_DEBUG", "1")
+    # Production settings, as the scheduled task runs: with DEBUG on, Django keeps the last 9,000
+    # queries and their parameters in memory (a page's 5,000 SIS ids each), which the peak would count.
+    os.environ["FOLJA_DEBUG"] = "0"
+    os.environ.setdefault("FOLJA_SECRET_KEY", secrets.token_urlsafe(40))
+    os.environ.setdefault("FOLJA_ALLOWED_HOSTS", "127.0.0.1")
     os.environ.setdefault("FOLJA_LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django

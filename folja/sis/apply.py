@@ -70,6 +70,7 @@ CONTACT_KINDS = (
     ("addresses", Address, ("type", "street_address", "postal_code", "locality", "country", "municipality_code")),
 )
 BATCH = 2000
+GROUP_BATCH = 500
 # bulk_update builds one CASE per field over the batch: small batches keep it from going quadratic.
 UPDATE_BATCH = 200
 PLACEMENT_FIELDS = ("child_id", "school_unit_id", "group_id", "school_type", "start_date", "end_date")
@@ -737,7 +738,8 @@ class Applier:
         done = PkSet()
         had_rows = GroupMembership.objects.filter(organisation=self.org).exists()
         with loading(GroupMembership), index_lookups():
-            for page in self.s.pages("groups"):
+            # Groups a few hundred at a time: each brings its members and its placements (≈ 20 each).
+            for page in (part for whole in self.s.pages("groups") for part in chunks(whole, GROUP_BATCH)):
                 pks = self.groups_for(g.sis_id for g in page if g.memberships is not None)
                 listed = [(staged, pks[staged.sis_id]) for staged in page if staged.sis_id in pks]
                 listed = [(staged, pk) for staged, pk in listed if pk not in self.gone_groups]

@@ -9,6 +9,8 @@ rolled back, so its report is exactly what a real run would have done.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import datetime as dt
 import gc
 import logging
@@ -130,6 +132,31 @@ def fetch_staging(
     return staging
 
 
+# glibc's mallopt parameter for the size from which an allocation gets its own memory map.
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 1 << 20
+
+
+def fix_mmap_threshold() -> bool:
+    """Keep glibc from moving large allocations into its heap, where they fragment it (glibc only).
+
+    A page of persons arrives as a body of a few megabytes. glibc gives such a block a memory map of
+    its own and unmaps it when freed, but raises its threshold for doing so to the size of every
+    mapped block freed: after the first few pages every body was carved out of the heap, and the
+    heap, fragmented by the small objects made in between, grew with every page and was never given
+    back (measured at 150,000 children: 295 MB at the end of the fetch, 177 MB with the threshold
+    fixed at 1 MB; 188 and 170 MB at 50,000). Setting the threshold turns the raising off for the
+    whole process, which costs a few page faults per large block. Returns whether it was set.
+    """
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return False  # not glibc (musl, macOS): nothing to fix
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+
+
 @contextlib.contextmanager
 def _no_cyclic_gc():
     """Pause the cyclic garbage collector (reference counting still frees everything).
@@ -233,6 +260,7 @@ def run_sync(
             progress(message)
 
     staging: Staging | None = None
+    fix_mmap_threshold()
     try:
         day = local_today()
         after = since - overlap if mode == RunMode.DELTA and since is not None else None
