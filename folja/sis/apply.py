@@ -117,6 +117,12 @@ def _plain_rows(qs: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _stored_for(qs: QuerySet, page: list[Any], fields: tuple[str, ...]) -> dict[str, tuple]:
+    """The rows stored for a page of staged entities: SIS id -> the values of `fields`."""
+    rows = qs.filter(sis_id__any=[staged.sis_id for staged in page]).values_list("sis_id", *fields)
+    return {row[0]: row[1:] for row in rows}
+
+
 class Applier:
     """One application of a staging to one huvudman; `counts[entity][kind]` is the report."""
 
@@ -598,12 +604,7 @@ class Applier:
         gone = self.gone_groups
         with index_lookups():
             for page in self.s.pages("groups"):
-                existing: dict[str, tuple] = {}
-                if had_rows:
-                    rows = qs.filter(sis_id__any=[g.sis_id for g in page]).values_list(
-                        "sis_id", "pk", "school_unit_id", *GROUP_FIELDS
-                    )
-                    existing = {row[0]: row[1:] for row in rows}
+                existing = _stored_for(qs, page, ("pk", "school_unit_id", *GROUP_FIELDS)) if had_rows else {}
                 to_create, to_update = [], []
                 for staged in page:
                     row = existing.get(staged.sis_id)
@@ -661,12 +662,7 @@ class Applier:
             for page in self.s.pages("placements"):
                 persons = self.persons_for(staged.child.sis_id for staged in page)
                 groups = self.groups_for(staged.group_sis_id for staged in page if staged.group_sis_id)
-                existing: dict[str, tuple] = {}
-                if had_rows:
-                    rows = qs.filter(sis_id__any=[p.sis_id for p in page]).values_list(
-                        "sis_id", "pk", *PLACEMENT_FIELDS
-                    )
-                    existing = {row[0]: row[1:] for row in rows}
+                existing = _stored_for(qs, page, ("pk", *PLACEMENT_FIELDS)) if had_rows else {}
                 to_create, to_update = [], []
                 for staged in page:
                     row = existing.get(staged.sis_id)
@@ -708,17 +704,29 @@ class Applier:
         self, staged: StagedPlacement, persons: dict[str, int], groups: dict[str, int]
     ) -> tuple | None:
         """The PLACEMENT_FIELDS a staged placement asks for, or None when it may not be stored (counted)."""
-        child_pk = self.ref_ok(staged.child.sis_id, "placements", persons)
-        unit_pk = self.org_ids.get(staged.unit_sis_id)
-        if unit_pk is None and child_pk is not None:
-            self.counts["placements"]["skipped"] += 1
-            self.w.add("dangling_reference:Placement.placedAt")
-        if child_pk is None or unit_pk is None:
+        found = self._person_at_unit(
+            staged.child.sis_id, staged.unit_sis_id, "placements", "Placement.placedAt", persons
+        )
+        if found is None:
             return None
+        child_pk, unit_pk = found
         group_pk = groups.get(staged.group_sis_id) if staged.group_sis_id else None
         if staged.group_sis_id and group_pk is None:
             self.w.add("dangling_reference:Placement.group")
         return (child_pk, unit_pk, group_pk, staged.school_type, staged.start_date, staged.end_date)
+
+    def _person_at_unit(
+        self, person_sis_id: str, unit_sis_id: str, entity: str, unit_field: str, persons: dict[str, int]
+    ) -> tuple[int, int] | None:
+        """The person and the unit a placement or a duty names, or None when either may not be used (counted)."""
+        person_pk = self.ref_ok(person_sis_id, entity, persons)
+        unit_pk = self.org_ids.get(unit_sis_id)
+        if unit_pk is None and person_pk is not None:
+            self.counts[entity]["skipped"] += 1
+            self.w.add(f"dangling_reference:{unit_field}")
+        if person_pk is None or unit_pk is None:
+            return None
+        return person_pk, unit_pk
 
     def _note_old_placement(self, row: tuple) -> None:
         """In a delta, remember the membership a changed or ended placement row (pk, group, child, start) implied."""
@@ -837,10 +845,7 @@ class Applier:
                     gone.add(pk)
             for page in self.s.pages("duties"):
                 persons = self.persons_for(staged.person.sis_id for staged in page)
-                existing: dict[str, tuple] = {}
-                if had_rows:
-                    rows = qs.filter(sis_id__any=[d.sis_id for d in page]).values_list("sis_id", "pk", *DUTY_FIELDS)
-                    existing = {row[0]: row[1:] for row in rows}
+                existing = _stored_for(qs, page, ("pk", *DUTY_FIELDS)) if had_rows else {}
                 to_create, to_update, page_pks = [], [], {}
                 for staged in page:
                     row = existing.get(staged.sis_id)
@@ -882,13 +887,10 @@ class Applier:
 
     def _duty_values(self, staged: StagedDuty, persons: dict[str, int]) -> tuple | None:
         """The DUTY_FIELDS a staged duty asks for, or None when it may not be stored (counted)."""
-        person_pk = self.ref_ok(staged.person.sis_id, "duties", persons)
-        unit_pk = self.org_ids.get(staged.unit_sis_id)
-        if unit_pk is None and person_pk is not None:
-            self.counts["duties"]["skipped"] += 1
-            self.w.add("dangling_reference:Duty.dutyAt")
-        if person_pk is None or unit_pk is None:
+        found = self._person_at_unit(staged.person.sis_id, staged.unit_sis_id, "duties", "Duty.dutyAt", persons)
+        if found is None:
             return None
+        person_pk, unit_pk = found
         return (person_pk, unit_pk, staged.duty_role, staged.signature, staged.start_date, staged.end_date)
 
     def _reconcile_assignments(
