@@ -417,8 +417,8 @@ class Applier:
                 pk = links.get(staged.sis_id)
                 if pk is None:
                     pk = owner.get(staged.civic_number) if staged.civic_number else None
-                elif staged.sis_id in self.s.protected or rows[pk][1] is not None:
-                    pk = None  # sealed already (at the start of the step, or before this run)
+                elif staged.sis_id in self.s.protected or rows.get(pk, (None, "gone"))[1] is not None:
+                    pk = None  # sealed already (at the start of the step, or before this run), or gone
                 if pk is not None:
                     self._seal(pk)
                 continue
