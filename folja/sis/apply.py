@@ -656,8 +656,8 @@ class Applier:
         counts = self.counts["placements"]
         qs = Placement.objects.filter(organisation=self.org, sis_id__isnull=False)
         had_rows = qs.exists()
-        staged_pks, gone = self.staged_placements, self.gone_placements
-        gone_rows: list[tuple] = []  # (pk, group, child, start) of the rows to end (what changed: few)
+        staged_pks = self.staged_placements
+        gone_rows: list[tuple] = []  # (pk, group, child, start) of rows to end, ended CHUNK at a time
         with loading(Placement), index_lookups():
             for page in self.s.pages("placements"):
                 persons = self.persons_for(staged.child.sis_id for staged in page)
@@ -672,6 +672,7 @@ class Applier:
                     if wanted is None:
                         if row is not None:
                             gone_rows.append((row[0], row[3], row[1], row[5]))
+                            self._end_placements(gone_rows, CHUNK)
                         continue
                     if row is None:
                         to_create.append((self.org.pk, staged.sis_id, *wanted))
@@ -687,18 +688,28 @@ class Applier:
                 )
                 counts["created"] += len(to_create)
                 counts["updated"] += len(to_update)
-            deleted = list(self.s.deleted.get("placements", ()))
-            for batch in chunks(deleted):
-                gone_rows.extend(qs.filter(sis_id__any=batch).values_list("pk", "group_id", "child_id", "start_date"))
-            if self.s.full and had_rows:
-                fields = ("pk", "group_id", "child_id", "start_date")
-                for row in qs.values_list(*fields).iterator(chunk_size=CHUNK):
-                    if row[0] not in staged_pks:
-                        gone_rows.append(row)
-        for row in gone_rows:
-            gone.add(row[0])
+            fields = ("pk", "group_id", "child_id", "start_date")
+            for batch in chunks(self.s.deleted.get("placements", ())):
+                gone_rows.extend(qs.filter(sis_id__any=batch).values_list(*fields))
+                self._end_placements(gone_rows, CHUNK)
+        self._end_placements(gone_rows, 0)
+        if self.s.full and had_rows:
+            # What the SIS no longer returns: ended after the reading (a delta's notes are not needed).
+            stream = qs.values_list("pk", flat=True).iterator(chunk_size=CHUNK)
+            unseen = PkSet(pk for pk in stream if pk not in staged_pks)
+            for pk in unseen:
+                self.gone_placements.add(pk)
+            self._end_pks(Placement, unseen, "placements")
+
+    def _end_placements(self, rows: list[tuple], at_least: int) -> None:
+        """End the placement rows (pk, group, child, start) gathered, once there are `at_least`; empty the list."""
+        if not rows or len(rows) < at_least:
+            return
+        for row in rows:
+            self.gone_placements.add(row[0])
             self._note_old_placement(row)
-        self._end_pks(Placement, [row[0] for row in gone_rows], "placements")
+        self._end_pks(Placement, [row[0] for row in rows], "placements")
+        rows.clear()
 
     def _placement_values(
         self, staged: StagedPlacement, persons: dict[str, int], groups: dict[str, int]
@@ -882,7 +893,7 @@ class Applier:
         if self.s.full and had_assignments:
             # A full run also ends the assignments of every duty here that no page had.
             rest = DutyAssignment.objects.filter(duty__organisation=self.org).values_list("pk", "duty_id")
-            others = [pk for pk, duty_pk in rest.iterator(chunk_size=CHUNK) if duty_pk not in done]
+            others = PkSet(pk for pk, duty_pk in rest.iterator(chunk_size=CHUNK) if duty_pk not in done)
             self._end_pks(DutyAssignment, others, "assignments")
 
     def _duty_values(self, staged: StagedDuty, persons: dict[str, int]) -> tuple | None:
