@@ -600,7 +600,7 @@ class Applier:
         counts = self.counts["groups"]
         qs = Group.objects.filter(organisation=self.org, sis_id__isnull=False)
         had_rows = qs.exists()
-        seen = PkSet()  # stored groups this run answered for
+        seen = PkSet()  # groups this run answered for: found stored, or created
         gone = self.gone_groups
         with index_lookups():
             for page in self.s.pages("groups"):
@@ -631,6 +631,8 @@ class Applier:
                     elif tuple(row[1:]) != (unit_pk, *staged.fields):
                         to_update.append(Group(pk=row[0], school_unit_id=unit_pk, **values))
                 Group.objects.bulk_create(to_create, batch_size=BATCH)
+                for group in to_create:
+                    seen.add(group.pk)
                 Group.objects.bulk_update(to_update, ["school_unit", *GROUP_FIELDS], batch_size=UPDATE_BATCH)
                 counts["created"] += len(to_create)
                 counts["updated"] += len(to_update)
@@ -847,7 +849,7 @@ class Applier:
         qs = Duty.objects.filter(organisation=self.org, sis_id__isnull=False)
         had_rows = qs.exists()
         had_assignments = DutyAssignment.objects.filter(duty__organisation=self.org).exists()
-        seen = PkSet()  # stored duties this run answered for
+        seen = PkSet()  # duties this run answered for: found stored, or created
         gone = PkSet()  # deleted, skipped, or (full run) no longer returned
         done = PkSet()  # duties whose assignments were compared
         with loading(Duty, DutyAssignment), index_lookups():
@@ -880,6 +882,7 @@ class Applier:
                 counts["updated"] += len(to_update)
                 for row, pk in zip(to_create, new_ids, strict=True):
                     page_pks[row[1]] = pk
+                    seen.add(pk)
                 self._reconcile_assignments(page, page_pks, gone, had_rows=had_assignments)
                 for pk in page_pks.values():
                     done.add(pk)

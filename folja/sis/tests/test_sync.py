@@ -108,6 +108,59 @@ def test_a_run_filter_that_says_maybe_to_everything_imports_exactly_the_same(syn
     assert again.warnings["duplicate_civic_number"] == 1 and again.fetched == first.fetched
 
 
+def test_a_full_run_keeps_what_it_creates_beside_what_was_stored(sync, world):
+    """A full run ends what the SIS no longer returns: never what the same run has just created."""
+    sync()
+    group_id, duty_id, placement_id = (str(uuid.uuid4()) for _ in range(3))
+    staff = world.n_children + world.n_guardians + 1
+    world.add(
+        "groups",
+        {
+            "id": group_id,
+            "displayName": "Avdelning Ny",
+            "groupType": "Avdelning",
+            "organisation": {"id": world.unit_id(0)},
+            "startDate": "2025-08-01",
+            "groupMemberships": [{"person": world.person_ref(0), "startDate": "2025-08-15"}],
+        },
+    )
+    world.add(
+        "duties",
+        {
+            "id": duty_id,
+            "person": world.person_ref(staff),
+            "dutyAt": {"id": world.unit_id(0)},
+            "dutyRole": "Förskollärare",
+            "startDate": "2024-08-01",
+            "assignmentRole": [
+                {"group": {"id": group_id}, "assignmentRoleType": "Förskollärare", "startDate": "2025-08-01"}
+            ],
+        },
+    )
+    world.add(
+        "placements",
+        {
+            "id": placement_id,
+            "child": world.person_ref(1),
+            "placedAt": {"id": world.unit_id(0)},
+            "group": {"id": group_id},
+            "schoolType": "FS",
+            "startDate": "2025-08-15",
+        },
+    )
+    result = sync()
+    assert result.counts["groups"] == {"created": 1, "updated": 0}
+    assert result.counts["duties"] == {"created": 1, "updated": 0}
+    assert result.counts["placements"]["created"] == 1 and "ended" not in result.counts["placements"]
+    group = Group.objects.get(sis_id=group_id)
+    assert group.end_date is None
+    assert Duty.objects.get(sis_id=duty_id).end_date is None
+    assert Placement.objects.get(sis_id=placement_id).end_date is None
+    members = GroupMembership.objects.filter(group=group, end_date=None)
+    assert sorted(members.values_list("person", flat=True)) == sorted([person(world, 0).pk, person(world, 1).pk])
+    assert DutyAssignment.objects.filter(duty__sis_id=duty_id, group=group, end_date=None).exists()
+
+
 def test_child_with_no_security_marking_field_is_not_imported(sync, world):
     world.touch("persons", 0, lambda item: {k: v for k, v in item.items() if k != "securityMarking"})
     result = sync()
