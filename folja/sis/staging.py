@@ -79,6 +79,13 @@ class RunFilter:
         return False
 
 
+class _AlreadyCounted(Warnings):
+    """The warnings of a listing read again: counted and logged on its first reading already."""
+
+    def add(self, code: str) -> None:
+        pass
+
+
 class PkSet:
     """An exact set of row ids (primary keys): one bit per id, in 8 KB blocks of 65,536 ids.
 
@@ -158,6 +165,7 @@ class Staging:
     _filter: RunFilter = field(default_factory=RunFilter, repr=False)
     _positions: Counter = field(default_factory=Counter, repr=False)
     _organisations: dict[str, StagedOrganisation] | None = field(default=None, repr=False)
+    _read: set[str] = field(default_factory=set, repr=False)  # listings read back once already
 
     # -- while fetching ---------------------------------------------------------------------
 
@@ -265,9 +273,12 @@ class Staging:
     def pages(self, name: str) -> Iterator[list[Any]]:
         """Yield a relationship listing staged one page at a time, last answers only, unusable entities left out.
 
-        The apply reads a listing as often as it needs to; each reading stages its pages again.
+        The apply reads a listing as often as it needs to; each reading stages its pages again,
+        and only the first counts the warnings of staging.
         """
-        stage, warnings = _STAGERS[name], self.warnings
+        stage = _STAGERS[name]
+        warnings = self.warnings if name not in self._read else _AlreadyCounted()
+        self._read.add(name)
         answers = self._last_answers(name, self.spool.pages(name), _id_of_item)
         usable = 0
         for page in answers:

@@ -387,11 +387,14 @@ def test_page_token_with_filters_is_rejected_by_the_fake(fake):
 def test_unknown_enum_value_is_logged_without_personal_data_and_is_not_fatal(sync, world, caplog):
     world.touch("persons", 10, {"sex": "Annat"})
     world.touch("duties", 1, {"dutyRole": "Rymdpedagog"})
+    world.touch("groups", 0, {"groupType": "Rymdskepp"})  # groups are read twice by the apply
     with caplog.at_level(logging.WARNING):
         result = sync()
     assert result.status == RunStatus.SUCCEEDED
     assert result.warnings["unknown_enum:Person.sex"] == 1
     assert result.warnings["unknown_enum:Duty.dutyRole"] == 1
+    assert result.warnings["unknown_enum:Group.groupType"] == 1
+    assert caplog.text.count("unknown_enum:Group.groupType") == 1
     assert person(world, 10) is not None
     assert "Annat" not in caplog.text and "Rymdpedagog" not in caplog.text
     assert "unknown_enum:Person.sex" in caplog.text
