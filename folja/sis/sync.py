@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import datetime as dt
 import gc
 import logging
@@ -145,15 +144,13 @@ def fix_mmap_threshold() -> bool:
     mapped block freed: after the first few pages every body was carved out of the heap, and the
     heap, fragmented by the small objects made in between, grew with every page and was never given
     back (measured at 150,000 children: 295 MB at the end of the fetch, 177 MB with the threshold
-    fixed at 1 MB; 188 and 170 MB at 50,000). Setting the threshold turns the raising off for the
+    fixed at 1 MB; 188 and 126 MB at 50,000). Setting the threshold turns the raising off for the
     whole process, which costs a few page faults per large block. Returns whether it was set.
     """
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError, TypeError):
-        return False  # not glibc (musl, macOS): nothing to fix
+        mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter is linked with
+    except (OSError, AttributeError):
+        return False  # no mallopt (macOS): nothing to fix; musl's answers 0
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 
 
