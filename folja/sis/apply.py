@@ -27,7 +27,7 @@ import datetime as dt
 import itertools
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -51,7 +51,7 @@ from folja.directory.models import (
     Phone,
     Placement,
 )
-from folja.sis.bulk import insert, loading, lock_referenced_tables, set_values, settle_deferred_checks
+from folja.sis.bulk import CHUNK, chunks, insert, loading, lock_referenced_tables, set_values, settle_deferred_checks
 from folja.sis.mapping import (
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
@@ -62,7 +62,6 @@ from folja.sis.mapping import (
 )
 from folja.sis.staging import PkSet, Staging
 
-CHUNK = 5000
 PERSON_QUERY_FIELDS = ("pk", *PERSON_FIELDS, "sealed_at", "sis_digest")
 CONTACT_KINDS = (
     ("emails", Email, ("value", "type")),
@@ -88,18 +87,6 @@ def _stored(row: tuple) -> tuple:
     values: a 64-bit collision (never seen) would skip one update.
     """
     return (row[4], row[-2], hash(row[1:-2]), row[-1])
-
-
-def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    """Yield lists of at most `size` items."""
-    batch: list[Any] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _plain_rows(qs: QuerySet) -> list[tuple]:

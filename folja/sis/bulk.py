@@ -42,10 +42,11 @@ def _not_here(exc: DatabaseError) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) in _NOT_HERE
 
 
-def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
-    batch: list[tuple] = []
-    for row in rows:
-        batch.append(row)
+def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    """Yield lists of at most `size` items (the import's batches of keys and rows)."""
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
         if len(batch) >= size:
             yield batch
             batch = []
@@ -424,7 +425,7 @@ def insert(
                         write(complete(row))
         return ids
     ids = []
-    for batch in _batches(rows, CHUNK):
+    for batch in chunks(rows):
         objects = [model(**dict(zip(fields, row, strict=True))) for row in batch]
         model.objects.bulk_create(objects, batch_size=1000)
         if want_ids:
@@ -452,7 +453,7 @@ def set_values(model: type[models.Model], name: str, pairs: Sequence[tuple[Any, 
         connection.ops.quote_name(pk.column),
     )
     with connection.cursor() as cursor:
-        for batch in _batches(pairs, CHUNK):
+        for batch in chunks(pairs):
             cursor.execute(
                 f"UPDATE {table} SET {column} = pairs.value "  # noqa: S608 - quoted names, values as parameters
                 f"FROM unnest(%s::{pk.rel_db_type(connection)}[], %s::{field.db_type(connection)}[]) "
