@@ -75,6 +75,19 @@ def test_limit_is_sent_on_every_page_and_filters_only_on_the_first():
     assert all(set(q) == {"pageToken", "limit"} for _m, _p, q, _b in requests[1:])
 
 
+def test_groups_are_asked_for_in_smaller_pages_than_other_listings():
+    # A group carries its memberships: a page of groups is kept about as large as a page of persons.
+    world = FakeWorld(children=60)
+    fetched: dict[str, list[str]] = {"/groups": [], "/placements": []}
+    with FakeSis(world) as server, SisClient(server.base_url, page_limit=8) as client:
+        for path, page in client.listings(["/groups", "/placements"], after=None):
+            fetched[path].extend(item["id"] for item in page)
+        limits = {(path, query["limit"][0]) for _method, path, query, _body in server.requests}
+    assert len(fetched["/groups"]) == len(set(fetched["/groups"])) == world.n_groups > 2
+    assert len(fetched["/placements"]) == len(set(fetched["/placements"])) == 60
+    assert limits == {("/groups", "2"), ("/placements", "8")}
+
+
 def test_sis_sync_command_imports_and_prints_a_json_report(db, capsys):
     import json
 
