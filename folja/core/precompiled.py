@@ -318,14 +318,26 @@ def precompiled_rows(key: str, build: Callable[[Any], QuerySet], args: Any) -> l
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != compiled.vendor:
         raise ValueError(f"SQL compiled for {compiled.vendor} used on {connection.vendor}")
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(compiled.sql, compiled.params(_leaves(args, [])))
+    params = compiled.params(_leaves(args, []))
+    # A long id list (a principal's thousands of children) is planned with its values each time:
+    # see PREPARED_PARAMS_MAX.
+    with prepared_cursor(connection) if len(params) <= PREPARED_PARAMS_MAX else connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
         rows = cursor.fetchall()
     names, converters = compiled.names, compiled.converters
     if not converters:
         return [dict(zip(names, row, strict=True)) for row in rows]
     return [dict(zip(names, converted(row, converters, connection), strict=True)) for row in rows]
 
+
+# The most values a whole-query shape is prepared with. PostgreSQL runs prepared statements with
+# their generic plan (plan_cache_mode force_generic_plan, config/settings.py), planned once per
+# connection without the values: the staff pages took half the time (bench/README.md). For a
+# principal's feed, thousands of children (6,916 values), the generic plan took 26 s against
+# 0.12 s planned with the values; measured with a principal's children cut to 8-1,024 (70-3,668
+# values), the generic plan was as fast or faster. Beyond this many values a query is sent
+# unprepared and planned with its values, as Django's own queries are.
+PREPARED_PARAMS_MAX = 1200
 
 # Prepared statements a connection keeps (psycopg forgets the least recently used beyond them).
 # PostgreSQL holds about 0.5 MB per statement of the staff feed's shape (its plans included,
@@ -337,9 +349,10 @@ def prepared_cursor(connection: Any) -> Any:
     """Return a cursor whose statements PostgreSQL prepares once per connection and shape.
 
     A whole-query shape is the same SQL for every request of its shape, so PostgreSQL parses it
-    once per connection, and plans it once where its generic plan is as good as the custom ones
-    (plan_cache_mode auto): the staff feed's page query took 1.9 ms to plan against 1.2 ms to
-    run (bench/README.md). Also for the policy's hand-written queries that every request runs
+    once per connection and plans it once, without its values (plan_cache_mode
+    force_generic_plan, set for the application's connections): the staff feed's page query took
+    1.9 ms to plan against 1.2 ms to run (bench/README.md). Shapes with many values are not
+    prepared (PREPARED_PARAMS_MAX). Also for the policy's hand-written queries that every request runs
     (a guardian's children, a staff member's duties and placements), which take longer to plan
     than to run. Server-side binding, as prepared statements need, on this cursor
     only; the cursor is Django's own wrapper, so the query is logged and counted like any other.

@@ -272,6 +272,29 @@ def test_on_postgresql_a_shape_is_a_prepared_statement_logged_with_its_values(se
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
 @pytest.mark.django_db
+def test_on_postgresql_prepared_shapes_run_their_generic_plan_and_long_id_lists_are_not_prepared(monkeypatch) -> None:
+    def build(args: tuple):  # noqa: ANN202
+        return Post.objects.filter(pk__in=args[0]).order_by("pk").values("pk")
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall() if "learninglog_post" in row[0]]
+
+    monkeypatch.setattr(precompiled, "PREPARED_PARAMS_MAX", 3)
+    before = len(prepared())
+    assert precompiled.precompiled_rows("long", build, ((-1, -2, -3, -4),)) == []
+    assert len(prepared()) == before  # four values and more: planned with them, as Django's own queries
+    assert precompiled.precompiled_rows("long", build, ((-1, -2, -3),)) == []
+    assert len(prepared()) == before + 1
+    with connection.cursor() as cursor:  # the application's connections: prepared means generic
+        cursor.execute("SELECT current_setting('plan_cache_mode'), current_setting('jit')")
+        assert cursor.fetchone() == ("force_generic_plan", "off")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+@pytest.mark.django_db
 def test_a_connection_keeps_a_bounded_number_of_prepared_statements() -> None:
     def build(args: tuple):  # noqa: ANN202
         return Post.objects.filter(pk__in=args[0]).values("pk")
