@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -382,15 +383,43 @@ class _PreparedDebugCursor(CursorDebugWrapper):
 
 @functools.cache
 def _prepared_cursor_class() -> type:
-    """Django's server-binding cursor for psycopg 3, preparing every statement (made on first use:
-    the PostgreSQL backend is imported only where PostgreSQL is used)."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    """A psycopg 3 cursor with server-side binding that prepares every statement (made on first
+    use: psycopg is imported only where PostgreSQL is used).
 
-    class PreparedCursor(ServerBindingCursor):
+    psycopg's raw cursor, given each statement with its placeholders already numbered
+    (`numbered`): psycopg rewrites `%s` into `$1, $2, …` itself, but caches the rewriting only
+    for statements up to 4 KB, and a list page's query is longer (its rewriting cost about 0.5 ms
+    of CPU on every staff page, measured with cProfile). Django's wrapper around this cursor
+    still sees, logs and counts the statement with `%s`.
+    """
+    import psycopg
+
+    class PreparedCursor(psycopg.RawCursor):
         def execute(self, query, params=None, *, prepare=True, binary=None):  # noqa: ANN001, ANN201
-            return super().execute(query, params, prepare=prepare, binary=binary)
+            return super().execute(numbered(query), params, prepare=prepare, binary=binary)
 
     return PreparedCursor
+
+
+_PLACEHOLDER = re.compile(r"%(.|$)", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=256)
+def numbered(sql: str) -> str:
+    """Return `sql` with its `%s` placeholders as `$1, $2, …` and `%%` as `%`, as psycopg reads
+    them; any other `%` sequence is refused, as psycopg refuses it. Once per statement text."""
+    count = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(1) == "%":
+            return "%"
+        if match.group(1) != "s":
+            raise ValueError(f"only %s placeholders are supported, not {match.group(0)!r}")
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(replace, sql)
 
 
 def converted(row: Sequence[Any], converters: list[tuple[int, list, Any]], connection: Any) -> list[Any]:

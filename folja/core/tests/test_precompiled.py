@@ -319,3 +319,13 @@ def test_padded_id_lists_share_a_few_lengths_and_mean_the_same() -> None:
         ids = tuple(range(n))
         grown = precompiled.padded(ids)
         assert set(grown) == set(ids) and grown[:n] == ids and n <= len(grown) <= n * 1.125
+
+
+def test_numbered_placeholders_are_read_as_psycopg_reads_them() -> None:
+    assert precompiled.numbered("SELECT %s, %s FROM t WHERE a LIKE 'x%%' AND b = %s") == (
+        "SELECT $1, $2 FROM t WHERE a LIKE 'x%' AND b = $3"
+    )
+    assert precompiled.numbered("SELECT 1") == "SELECT 1"
+    for refused in ("SELECT %d", "SELECT 1 %", "SELECT %(name)s", "SELECT %b"):
+        with pytest.raises(ValueError, match="only %s placeholders"):
+            precompiled.numbered(refused)
