@@ -28,7 +28,6 @@ from django.db.models import (
     DateField,
     Expression,
     IntegerField,
-    JSONField,
     Max,
     OrderBy,
     OuterRef,
@@ -42,7 +41,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from folja.accounts.roles import Viewer
-from folja.core.db import JSONList, json_list
+from folja.core.db import JSONArrayField, JSONList, json_list
 from folja.core.precompiled import padded, precompiled_column, precompiled_rows
 from folja.curriculum.models import Goal
 from folja.learninglog.models import Post, PostChild, PostGoal, PostState
@@ -168,8 +167,8 @@ def _shared_columns() -> dict[str, Expression]:
             ("author_family", "person", "author_id", "family_name"),
         )
     }
-    columns["goals_json"] = precompiled_column(Post, "listing-goals", _goals_json, (), JSONField())
-    columns["media_json"] = precompiled_column(Post, "listing-media", _media_json, (), JSONField())
+    columns["goals_json"] = precompiled_column(Post, "listing-goals", _goals_json, (), JSONArrayField())
+    columns["media_json"] = precompiled_column(Post, "listing-media", _media_json, (), JSONArrayField())
     return columns
 
 
@@ -218,7 +217,7 @@ def _listing_values(posts: QuerySet[Post], role: str, children: tuple[int, ...] 
         comments = precompiled_column(
             Post, "listing-comments", policy.visible_comment_count, (role, children), IntegerField()
         )
-        named = precompiled_column(Post, "listing-named", _visible_named, children, JSONField())
+        named = precompiled_column(Post, "listing-named", _visible_named, children, JSONArrayField())
     else:
         comments, named = policy.visible_comment_count((role, children)), _visible_named(children)
     return posts.values(*_COLUMNS, **_shared_columns(), visible_comment_count=comments, named_json=named)
