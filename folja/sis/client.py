@@ -30,6 +30,10 @@ except ImportError:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
+# In a thread of MergedStreams: `wait`, called by `SisClient._request` between receiving an answer
+# and decoding it (see MergedStreams).
+_decoding = threading.local()
+
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 # Misspellings in the SS 12000 v2.1 spec that real servers echo; mapped to the intended names.
 KNOWN_MISSPELLINGS = {"activitites": "activities", "modifiedEntites": "modifiedEntities"}
@@ -159,6 +163,9 @@ class SisClient:
                 last_problem = type(exc).__name__
             else:
                 if status == 200:
+                    wait = getattr(_decoding, "wait", None)
+                    if wait is not None:
+                        wait()  # a page decoded is many times the size of its bytes: see MergedStreams
                     try:
                         body = json_loads(content)
                     except ValueError:
@@ -207,12 +214,13 @@ class SisClient:
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """Yield (path, page) for every page of `_changed(path, …)` of every path, as they arrive.
 
-        The listings are fetched concurrently, one thread each, but together they hold at most
-        `depth` pages that the caller has not taken yet (fetching, decoding or waiting), so memory
-        holds `depth` + 1 decoded pages whatever the size of the SIS and however fast each listing
-        comes. Pages of one listing come in their order; pages of different listings interleave.
-        One page ahead is enough: the caller's work on a page is what takes the time (at 150,000
-        children, fetching took 12.4 s with a depth of 1 or 3, and peaked at 127 against 236 MB).
+        The listings are fetched concurrently, one thread and one request at a time each, but
+        together they hold at most `depth` decoded pages that the caller has not taken yet
+        (MergedStreams), so memory holds `depth` + 1 decoded pages whatever the size of the SIS and
+        however fast each listing comes. Pages of one listing come in their order; pages of
+        different listings interleave. One decoded page ahead is enough: the caller's work on a
+        page is what takes the time (at 150,000 children with pages of 5,000, fetching took the
+        same time with 1 or 3 pages ahead, and peaked at 127 against 161 MB).
         """
         paths = list(paths)
         if not self.prefetch:
@@ -315,12 +323,21 @@ class SisClient:
                 yield item
 
 
+class _Stopped(Exception):
+    """Raised in a fetching thread waiting to decode when the reader has stopped."""
+
+
 class MergedStreams:
     """Pages from several generators, each run in a background thread, in the order they arrive.
 
-    A semaphore of `depth` permits is taken before each page is fetched and given back when the
-    reader takes that page, so at most `depth` pages are held between the threads and the reader.
-    An exception in a thread is raised in the reader, and stops the other threads.
+    Every thread requests its next page as soon as it has handed over the previous one, so the
+    SIS answers one request per listing at a time, all listings at once. A semaphore of `depth`
+    permits is taken after an answer has arrived and before it is decoded (`SisClient._request`
+    waits for it), and given back when the reader takes that page: at most `depth` decoded pages
+    are held between the threads and the reader, while the answers waiting to be decoded stay as
+    bytes (a page of persons decoded takes several times its size in bytes, and groups with their
+    memberships more). An exception in a thread is raised in the reader, and stops the other
+    threads.
     """
 
     def __init__(
@@ -337,24 +354,29 @@ class MergedStreams:
         for thread in self._threads:
             thread.start()
 
+    def _wait_to_decode(self) -> None:
+        while not self._permits.acquire(timeout=0.1):
+            if self._stop.is_set():
+                raise _Stopped
+        if self._stop.is_set():
+            self._permits.release()
+            raise _Stopped
+
     def _run(self, name: str, source: Iterator[list[dict[str, Any]]]) -> None:
+        _decoding.wait = self._wait_to_decode
         try:
             while True:
-                while not self._permits.acquire(timeout=0.1):
-                    if self._stop.is_set():
-                        return
-                if self._stop.is_set():
-                    self._permits.release()
-                    return
-                try:  # no reference kept here while waiting for the next permit
+                try:  # no reference kept here while the next page is fetched
                     self._queue.put(("page", name, next(source)))
                 except StopIteration:
-                    self._permits.release()
                     break
             self._queue.put(("done", name, None))
+        except _Stopped:
+            pass
         except BaseException as exc:  # handed to the reading thread, which raises it
             self._queue.put(("error", name, exc))
         finally:
+            _decoding.wait = None
             source.close()
 
     def __iter__(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:

@@ -210,6 +210,40 @@ def test_listings_hold_at_most_depth_pages_and_deliver_each_listing_in_order(mon
     assert max(outstanding) <= 2 and taken > 10
 
 
+def test_listings_are_requested_at_once_while_one_decoded_page_waits():
+    # A SIS far away answers slowly: every listing has its request out at the same time, while the
+    # pages decoded and not yet taken stay at one (the answers waiting to be decoded are bytes).
+    import threading
+
+    import httpx
+
+    lock = threading.Lock()
+    inflight, most = 0, 0
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal inflight, most
+        with lock:
+            inflight += 1
+            most = max(most, inflight)
+        time.sleep(0.05)
+        with lock:
+            inflight -= 1
+        path, token = request.url.path, request.url.params.get("pageToken")
+        page = int(token or 0)
+        body = {"data": [{"id": f"{path}-{page}-{n}"} for n in range(3)]}
+        if page < 2:
+            body["pageToken"] = str(page + 1)
+        return httpx.Response(200, json=body)
+
+    received: dict[str, list] = {"/persons": [], "/groups": [], "/placements": []}
+    with SisClient("http://sis.invalid", transport=httpx.MockTransport(answer)) as client:
+        for path, page in client.listings(received, after=None):
+            time.sleep(0.02)
+            received[path].extend(item["id"] for item in page)
+    assert most == 3
+    assert all(len(ids) == 9 == len(set(ids)) for ids in received.values())
+
+
 def test_fake_serves_changes_made_after_its_pages_were_cached():
     with FakeSis(FakeWorld(children=6), max_page=100) as server:
         server.prebuild()
