@@ -439,32 +439,40 @@ def _plan_ms(cursor, statement: str, params: tuple) -> float:  # noqa: ANN001
     return plan["Planning Time"] + plan["Execution Time"]
 
 
-def _query_ms(sql: str, params: tuple, repeat: int, *, prepared: bool) -> float:
-    """Median planning + execution time of a query in PostgreSQL (EXPLAIN ANALYZE), the first run
-    left out (it warms the buffers). `prepared`: as the application runs its list pages, a
-    prepared statement with its generic plan (planned at the first run, then reused); otherwise
-    planned with its values every time."""
+def _pair_ms(pair: tuple, repeat: int, *, prepared: bool) -> tuple[float, float]:
+    """Median planning + execution time of two queries in PostgreSQL (EXPLAIN ANALYZE), run in
+    turn so that the machine's drift touches both alike, the first run of each left out (it warms
+    the buffers). `prepared`: as the application runs its list pages, prepared statements with
+    their generic plans (planned at the first run, then reused); otherwise planned with their
+    values every time."""
     from django.db import connection
 
     from folja.core.precompiled import numbered
 
+    statements = []
     with connection.cursor() as cursor:
         if prepared:
             cursor.execute("SET plan_cache_mode = force_generic_plan")
-            cursor.execute(f"PREPARE bench_p3 AS {numbered(sql)}")
-            statement = f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE bench_p3({', '.join(['%s'] * len(params))})"
-        else:
-            statement = "EXPLAIN (ANALYZE, FORMAT JSON) " + sql
         try:
-            times = [_plan_ms(cursor, statement, params) for _ in range(repeat + 1)][1:]
+            for index, (sql, params) in enumerate(pair):
+                if prepared:
+                    cursor.execute(f"PREPARE bench_p3_{index} AS {numbered(sql)}")
+                    execute = f"EXECUTE bench_p3_{index}({', '.join(['%s'] * len(params))})"
+                    statements.append((f"EXPLAIN (ANALYZE, FORMAT JSON) {execute}", params))
+                else:
+                    statements.append(("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params))
+            times: list[list[float]] = [[], []]
+            for _ in range(repeat + 1):
+                for index, (statement, params) in enumerate(statements):
+                    times[index].append(_plan_ms(cursor, statement, params))
         finally:
             if prepared:
-                cursor.execute("DEALLOCATE bench_p3")
+                cursor.execute("DEALLOCATE ALL")
                 cursor.execute("RESET plan_cache_mode")
-    return statistics.median(times)
+    return statistics.median(times[0][1:]), statistics.median(times[1][1:])
 
 
-def filter_cost(pages: dict[str, list[dict[str, str]]], repeat: int = 7, sample: int = 20) -> dict[str, dict]:
+def filter_cost(pages: dict[str, list[dict[str, str]]], repeat: int = 15, sample: int = 20) -> dict[str, dict]:
     """Time the first-page feed query with the access filters and the same query without them."""
     from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Exists, OuterRef, Q
@@ -516,8 +524,8 @@ def filter_cost(pages: dict[str, list[dict[str, str]]], repeat: int = 7, sample:
     for name, pairs in cases.items():
         results[name] = {"personas": len(pairs)}
         for prefix, prepared in (("", True), ("custom_", False)):
-            with_ms = [_query_ms(sql, params, repeat, prepared=prepared) for (sql, params), _ in pairs]
-            without_ms = [_query_ms(sql, params, repeat, prepared=prepared) for _, (sql, params) in pairs]
+            timed = [_pair_ms(pair, repeat, prepared=prepared) for pair in pairs]
+            with_ms, without_ms = [a for a, _ in timed], [b for _, b in timed]
             results[name].update(
                 {
                     f"{prefix}with_ms_median": round(statistics.median(with_ms), 3),
