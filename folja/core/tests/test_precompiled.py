@@ -242,51 +242,46 @@ def test_uuids_are_values_of_a_shape_on_every_database() -> None:
     assert compiled.params([wanted]) == [wanted if connection.vendor == "postgresql" else wanted.hex]
 
 
+def _posts_by_ids(args: tuple):  # noqa: ANN202
+    return Post.objects.filter(pk__in=args[0]).order_by("pk").values("pk")
+
+
+def _prepared_posts_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall() if "learninglog_post" in row[0]]
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
 @pytest.mark.django_db
 def test_on_postgresql_a_shape_is_a_prepared_statement_logged_with_its_values(settings) -> None:
     from django.test.utils import CaptureQueriesContext
 
-    def build(args: tuple):  # noqa: ANN202
-        return Post.objects.filter(pk__in=args[0]).order_by("pk").values("pk")
-
-    def prepared() -> list[str]:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT statement FROM pg_prepared_statements")
-            return [row[0] for row in cursor.fetchall() if "learninglog_post" in row[0]]
-
-    before = len(prepared())
+    build = _posts_by_ids
+    before = len(_prepared_posts_statements())
     with CaptureQueriesContext(connection) as queries:
         assert precompiled.precompiled_rows("prepared", build, ((-3, -4),)) == []
-    assert len(prepared()) == before + 1  # the statement, with $1 and $2, is kept by the connection
+    assert len(_prepared_posts_statements()) == before + 1  # the statement, with $1 and $2, is kept by the connection
     assert len(queries) == 1 and "-3" in queries[0]["sql"] and "%s" not in queries[0]["sql"]  # logged like any query
     assert precompiled.precompiled_rows("prepared", build, ((-5, -6),)) == []
-    assert len(prepared()) == before + 1  # the same shape reuses it
+    assert len(_prepared_posts_statements()) == before + 1  # the same shape reuses it
 
     settings.FOLJA_DB_PREPARED = False
     precompiled.precompiled_rows("prepared", build, ((-7, -8, -9),))
-    assert len(prepared()) == before + 1  # another shape, not prepared
+    assert len(_prepared_posts_statements()) == before + 1  # another shape, not prepared
 
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
 @pytest.mark.django_db
 def test_on_postgresql_prepared_shapes_run_their_generic_plan_and_long_id_lists_are_not_prepared(monkeypatch) -> None:
-    def build(args: tuple):  # noqa: ANN202
-        return Post.objects.filter(pk__in=args[0]).order_by("pk").values("pk")
-
-    def prepared() -> list[str]:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT statement FROM pg_prepared_statements")
-            return [row[0] for row in cursor.fetchall() if "learninglog_post" in row[0]]
-
     monkeypatch.setattr(precompiled, "PREPARED_PARAMS_MAX", 3)
-    before = len(prepared())
-    assert precompiled.precompiled_rows("long", build, ((-1, -2, -3, -4),)) == []
-    assert len(prepared()) == before  # four values and more: planned with them, as Django's own queries
-    assert precompiled.precompiled_rows("long", build, ((-1, -2, -3),)) == []
-    assert len(prepared()) == before + 1
+    before = len(_prepared_posts_statements())
+    assert precompiled.precompiled_rows("long", _posts_by_ids, ((-1, -2, -3, -4),)) == []
+    assert len(_prepared_posts_statements()) == before  # four values and more: planned with them, as Django's own
+    assert precompiled.precompiled_rows("long", _posts_by_ids, ((-1, -2, -3),)) == []
+    assert len(_prepared_posts_statements()) == before + 1
     with connection.cursor() as cursor:  # the application's connections: prepared means generic
         cursor.execute("SELECT current_setting('plan_cache_mode'), current_setting('jit')")
         assert cursor.fetchone() == ("force_generic_plan", "off")
