@@ -466,8 +466,9 @@ def _pair_ms(pair: tuple, repeat: int, *, prepared: bool) -> tuple[float, float]
                 for index, (statement, params) in enumerate(statements):
                     times[index].append(_plan_ms(cursor, statement, params))
         finally:
-            if prepared:
-                cursor.execute("DEALLOCATE ALL")
+            if prepared:  # only these two: psycopg keeps track of its own prepared statements
+                for index in range(len(statements)):
+                    cursor.execute(f"DEALLOCATE bench_p3_{index}")
                 cursor.execute("RESET plan_cache_mode")
     return statistics.median(times[0][1:]), statistics.median(times[1][1:])
 

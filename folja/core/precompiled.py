@@ -396,7 +396,9 @@ def _prepared_cursor_class() -> type:
 
     class PreparedCursor(psycopg.RawCursor):
         def execute(self, query, params=None, *, prepare=True, binary=None):  # noqa: ANN001, ANN201
-            return super().execute(numbered(query), params, prepare=prepare, binary=binary)
+            # Without values psycopg reads no placeholders (nor `%%`) at all, and neither does this.
+            query = numbered(query) if params is not None else query
+            return super().execute(query, params, prepare=prepare, binary=binary)
 
     return PreparedCursor
 

@@ -324,3 +324,14 @@ def test_numbered_placeholders_are_read_as_psycopg_reads_them() -> None:
     for refused in ("SELECT %d", "SELECT 1 %", "SELECT %(name)s", "SELECT %b"):
         with pytest.raises(ValueError, match="only %s placeholders"):
             precompiled.numbered(refused)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+@pytest.mark.django_db
+def test_the_prepared_cursor_reads_percent_signs_as_psycopg_does() -> None:
+    with precompiled.prepared_cursor(connection) as cursor:
+        cursor.execute("SELECT %s::text || '%%'", ["a"])  # with values: %s is a value, %% a percent sign
+        assert cursor.fetchone()[0] == "a%"
+        cursor.execute("SELECT '%%'")  # without: nothing is read
+        assert cursor.fetchone()[0] == "%%"
