@@ -223,6 +223,17 @@ class AuditAppendOnlyTests(TestCase):
         assert AuditRecord.objects.count() == 0
 
 
+@pytest.mark.django_db
+def test_the_audit_log_is_indexed_by_child_once() -> None:
+    # audit_child_at (child, at DESC) serves every lookup by child; no second index to keep up.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, AuditRecord._meta.db_table)
+    by_child = [c["columns"] for c in constraints.values() if c["index"] and c["columns"][:1] == ["child_id"]]
+    assert by_child == [["child_id", "at"]]
+
+
 @pytest.mark.django_db(transaction=True)  # autocommit, as a request runs: bulk_create would add BEGIN and COMMIT
 def test_a_read_of_several_children_is_recorded_in_one_statement() -> None:
     from django.db import connection
