@@ -27,7 +27,7 @@ import datetime as dt
 import itertools
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -104,6 +104,11 @@ def _plain_rows(qs: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _unseen(qs: QuerySet, seen: PkSet) -> Iterator[int]:
+    """The pks of the rows of `qs` that are not in `seen` (a full run: what the SIS no longer returns)."""
+    return (pk for pk in qs.values_list("pk", flat=True).iterator(chunk_size=CHUNK) if pk not in seen)
+
+
 def _stored_for(qs: QuerySet, page: list[Any], fields: tuple[str, ...]) -> dict[str, tuple]:
     """The rows stored for a page of staged entities: SIS id -> the values of `fields`."""
     rows = qs.filter(sis_id__any=[staged.sis_id for staged in page]).values_list("sis_id", *fields)
@@ -156,6 +161,14 @@ class Applier:
     def _end_pks(self, model: type, pks: Iterable[int], entity: str) -> None:
         for batch in chunks(pks):
             self._end(model.objects.filter(pk__in=batch), entity)
+
+    def linked_pks(self, sis_ids: Iterable[str]) -> list[int]:
+        """The persons linked to this huvudman under these SIS ids, sealed or not (for sealing and ending)."""
+        pks: list[int] = []
+        for batch in chunks(sis_ids):
+            links = PersonSisId.objects.filter(organisation=self.org, sis_id__any=batch)
+            pks.extend(links.values_list("person_id", flat=True))
+        return pks
 
     def persons_for(self, sis_ids: Iterable[str]) -> dict[str, int]:
         """Look up the persons a page refers to: SIS id -> person pk, for those who may be referenced.
@@ -333,11 +346,7 @@ class Applier:
 
         # Seal every known person who is now protected (R5), at once; those found only by their
         # civic number are sealed when their page comes.
-        protected_pks: set[int] = set()
-        for batch in chunks(self.protected):
-            protected_pks.update(
-                PersonSisId.objects.filter(organisation=self.org, sis_id__in=batch).values_list("person_id", flat=True)
-            )
+        protected_pks = set(self.linked_pks(self.protected))
         # The persons linked here who are sealed already (few): never referenced (R5).
         for pk in PersonSisId.objects.filter(organisation=self.org, person__sealed_at__isnull=False).values_list(
             "person_id", flat=True
@@ -562,12 +571,7 @@ class Applier:
         here = Guardianship.objects.filter(organisation=self.org)
         stale = set(here.exclude(Exists(usable)).values_list("pk", flat=True))
         blocked = self.protected | self.rejected
-        suspects: set[int] = set()
-        for batch in chunks(blocked):
-            suspects.update(
-                PersonSisId.objects.filter(organisation=self.org, sis_id__any=batch).values_list("person_id", flat=True)
-            )
-        for batch in chunks(suspects):
+        for batch in chunks(set(self.linked_pks(blocked))):
             usable_pks = {
                 pk
                 for sis_id, pk in PersonSisId.objects.filter(
@@ -626,9 +630,8 @@ class Applier:
             for pk in self.groups_for(self.s.deleted.get("groups", ())).values():
                 gone.add(pk)
             if self.s.full and had_rows:
-                for pk in qs.values_list("pk", flat=True).iterator(chunk_size=CHUNK):
-                    if pk not in seen:
-                        gone.add(pk)
+                for pk in _unseen(qs, seen):
+                    gone.add(pk)
         for batch in chunks(gone):
             self._end(Group.objects.filter(pk__in=batch), "groups")
             self._end(GroupMembership.objects.filter(group_id__in=batch), "memberships")
@@ -684,8 +687,7 @@ class Applier:
         self._end_placements(gone_rows, 0)
         if self.s.full and had_rows:
             # What the SIS no longer returns: ended after the reading (a delta's notes are not needed).
-            stream = qs.values_list("pk", flat=True).iterator(chunk_size=CHUNK)
-            unseen = PkSet(pk for pk in stream if pk not in staged_pks)
+            unseen = PkSet(_unseen(qs, staged_pks))
             for pk in unseen:
                 self.gone_placements.add(pk)
             self._end_pks(Placement, unseen, "placements")
@@ -874,9 +876,8 @@ class Applier:
                 for pk in page_pks.values():
                     done.add(pk)
             if self.s.full and had_rows:
-                for pk in qs.values_list("pk", flat=True).iterator(chunk_size=CHUNK):
-                    if pk not in seen:
-                        gone.add(pk)
+                for pk in _unseen(qs, seen):
+                    gone.add(pk)
         self._end_pks(Duty, gone, "duties")
         for batch in chunks(gone):
             self._end(DutyAssignment.objects.filter(duty_id__in=batch), "assignments")
@@ -953,11 +954,7 @@ class Applier:
         deleted = self.s.deleted.get("persons", set())
         if not deleted:
             return
-        pks = []
-        for batch in chunks(deleted):
-            pks.extend(
-                PersonSisId.objects.filter(organisation=self.org, sis_id__in=batch).values_list("person_id", flat=True)
-            )
+        pks = self.linked_pks(deleted)
         for batch in chunks(pks):
             self._end(Placement.objects.filter(organisation=self.org, child_id__in=batch), "placements")
             self._end(Duty.objects.filter(organisation=self.org, person_id__in=batch), "duties")
