@@ -42,17 +42,26 @@ class AppendOnlyQuerySet(models.QuerySet):
 class AuditRecord(models.Model):
     """One recorded access to a child's data: who, in which role, which child, what, when."""
 
+    # The three references carry no foreign-key constraint in the database (db_constraint=False).
+    # PostgreSQL checks such a constraint row by row at COMMIT, locking the person's row (FOR KEY
+    # SHARE) for every record: on a staff list page that is about 40 checks and locks for the 20
+    # records of one read, and it halved the rate of audit INSERTs (bench/README.md). The log
+    # must outlive and never block what it points at, and it cannot point at nothing: persons are
+    # never deleted (they are ended or sealed, docs/sis.md), the ids come from rows the request
+    # has just read, and the ORM still refuses to delete a person or unit with records (PROTECT).
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="audit_actions")
+    actor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="audit_actions", db_constraint=False)
     actor_role = models.CharField(max_length=16)
     # Indexed as the first column of audit_child_at (Meta.indexes), which serves every lookup by
     # child; a single-column index of its own only cost upkeep on every record written.
-    child = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, related_name="audit_reads", db_index=False)
+    child = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, related_name="audit_reads", db_index=False, db_constraint=False
+    )
     action = models.CharField(max_length=32, choices=AuditAction.choices)
     object_type = models.CharField(max_length=32, blank=True)
     object_uuid = models.UUIDField(null=True, blank=True)
     school_unit = models.ForeignKey(
-        "directory.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "directory.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
     )
 
     objects = AppendOnlyQuerySet.as_manager()

@@ -234,6 +234,29 @@ def test_the_audit_log_is_indexed_by_child_once() -> None:
     assert by_child == [["child_id", "at"]]
 
 
+@pytest.mark.django_db
+def test_audit_records_check_no_foreign_keys_in_the_database_and_still_protect_whom_they_name() -> None:
+    # A foreign-key check locks the person's row for every record at COMMIT: about 40 checks and
+    # locks a staff list page, half the cost of its INSERT (models.AuditRecord). Persons are never
+    # deleted; the ORM still refuses to delete one who is named in the log.
+    from django.db import connection
+    from django.db.models import ProtectedError
+
+    from folja.access.audit import record_reads
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, AuditRecord._meta.db_table)
+    assert [name for name, c in constraints.items() if c["foreign_key"]] == []
+    cast = build_cast()
+    viewer = cast.viewer("teacher_blue", Role.STAFF)
+    record_reads(viewer, AuditAction.READ_TIMELINE, [cast.alva.pk], school_unit=cast.blue.school_unit)
+    for protected in (cast.alva, viewer.person, cast.blue.school_unit):
+        with pytest.raises(ProtectedError) as refused:
+            protected.delete()
+        assert any(isinstance(found, AuditRecord) for found in refused.value.protected_objects)
+    assert AuditRecord.objects.filter(child=cast.alva, actor=viewer.person).count() == 1
+
+
 @pytest.mark.django_db(transaction=True)  # autocommit, as a request runs: bulk_create would add BEGIN and COMMIT
 def test_a_read_of_several_children_is_recorded_in_one_statement() -> None:
     from django.db import connection
