@@ -34,7 +34,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import JSONObject
+from django.db.models.functions import JSONArray, JSONObject
 from django.db.models.sql.datastructures import BaseTable
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
@@ -93,7 +93,8 @@ class PostListing(PostState):
         self.school_unit_id: int = row["school_unit_id"]
         self.school_unit = {"display_name": row["unit_name"]}
         self.group = {"display_name": row["group_name"]} if row["group_name"] is not None else None
-        self.author = Person(0, row["author_given"], row["author_family"])
+        given, family = row["author_name"] or ("", "")
+        self.author = Person(0, given, family)
         self.visible_comment_count: int = row["visible_comment_count"] or 0
         self.goals = goal_labels([g["id"] for g in json_list(row["goals_json"])])
         media = sorted(json_list(row["media_json"]), key=lambda m: (m["seq"], m["id"]))
@@ -163,10 +164,9 @@ def _shared_columns() -> dict[str, Expression]:
         for name, model_name, fk, column in (
             ("unit_name", "organisation", "school_unit_id", "display_name"),
             ("group_name", "group", "group_id", "display_name"),
-            ("author_given", "person", "author_id", "given_name"),
-            ("author_family", "person", "author_id", "family_name"),
         )
     }
+    columns["author_name"] = precompiled_column(Post, "listing-author", _author_name, (), JSONArrayField())
     columns["goals_json"] = precompiled_column(Post, "listing-goals", _goals_json, (), JSONArrayField())
     columns["media_json"] = precompiled_column(Post, "listing-media", _media_json, (), JSONArrayField())
     return columns
@@ -178,6 +178,14 @@ def _name_of(args: tuple[str, str, str]) -> Subquery:
     model_name, fk, column = args
     model = {"organisation": Organisation, "group": Group, "person": Person}[model_name]
     return Subquery(model.objects.filter(pk=OuterRef(fk)).values(column)[:1], output_field=CharField())
+
+
+def _author_name(_args: tuple) -> Subquery:
+    """The author's [given name, family name]: one lookup of the author's row, not one a name."""
+    from folja.directory.models import Person
+
+    names = Person.objects.filter(pk=OuterRef("author_id")).values(v=JSONArray("given_name", "family_name"))[:1]
+    return Subquery(names, output_field=JSONArrayField())
 
 
 def _goals_json(_args: tuple) -> JSONList:

@@ -50,6 +50,15 @@ class ListingTests(TestCase):
                 rows = listing.post_listing(viewer, posts, limit=21)
         row = next(r for r in rows if r.uuid == post.uuid)
         assert [n.child.full_name for n in row.visible_named] == [cast.alva.full_name]  # R3: not Bertil
+        assert (row.author.given_name, row.author.family_name) == (
+            cast.teacher_blue.given_name,
+            cast.teacher_blue.family_name,
+        )
+        assert row.author.full_name == cast.teacher_blue.full_name
+        assert (row.school_unit["display_name"], row.group["display_name"]) == (
+            cast.solrosen.display_name,
+            cast.blue.display_name,
+        )
         ordered = sorted(cast.goals[:2], key=lambda g: (g.area.seq, g.seq))
         assert [g["text"] for g in row.goals] == [g.text for g in ordered]
         staff = Viewer(person=cast.teacher_blue, role=Role.STAFF)
