@@ -103,36 +103,28 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
     Connected staff (access-rules.md): S has an active duty at a unit where C has an active
     placement, and either S is assigned to a group C belongs to at that unit, or S's duty there
     is unit-wide (principal, special needs staff, or any duty when the unit's setting
-    "all staff see all children" is on). Two queries: the duties with their group assignments,
-    then the placements, starting from the unit-wide units and the assigned groups' members.
+    "all staff see all children" is on). One statement: the duties with their group
+    assignments, and the placements reached from the unit-wide units and the assigned groups'
+    members (a second round trip cost more under load than the query itself; bench/README.md).
     """
     day = _day(on)
 
     def compute() -> StaffConnections:
         # Written in SQL: it runs on every request of a staff member, and building it with the
         # ORM cost several times PostgreSQL's work (bench/README.md).
-        q = connection.ops.quote_name
-        t = {model: q(model._meta.db_table) for model in (Duty, DutyAssignment, Group, Organisation)}
-        on_day = connection.ops.adapt_datefield_value(day)
-
-        duties: dict[int, dict] = {}
         with prepared_cursor(connection) as cursor:
-            cursor.execute(
-                f"SELECT d.{q('id')}, d.{q('organisation_id')}, d.{q('school_unit_id')}, d.{q('duty_role')},"  # noqa: S608 - names only
-                f" u.{q('all_staff_see_all_children')}, a.{q('group_id')}, g.{q('school_unit_id')}"
-                f" FROM {t[Duty]} d JOIN {t[Organisation]} u ON u.{q('id')} = d.{q('school_unit_id')}"
-                f" LEFT JOIN {t[DutyAssignment]} a ON a.{q('duty_id')} = d.{q('id')} AND {_holds_on('a')}"
-                f" LEFT JOIN {t[Group]} g ON g.{q('id')} = a.{q('group_id')}"
-                f" WHERE d.{q('person_id')} = %s AND {_holds_on('d')} ORDER BY d.{q('id')}",
-                [on_day, on_day, staff.pk, on_day, on_day],
-            )
-            for duty_id, organisation_id, unit_id, role, all_see, group_id, group_unit_id in cursor.fetchall():
+            cursor.execute(_staff_connections_sql(), _staff_connections_params(staff, day))
+            rows = cursor.fetchall()
+        duties: dict[int, dict] = {}
+        placements = []
+        for kind, pk, first, second, role, all_see, group_id, group_unit_id, first_start, yes in rows:
+            if kind == 1:  # a duty (with one of its active group assignments, if any)
                 duty = duties.setdefault(
-                    duty_id,
+                    pk,
                     {
-                        "id": duty_id,
-                        "organisation_id": organisation_id,
-                        "school_unit_id": unit_id,
+                        "id": pk,
+                        "organisation_id": first,
+                        "school_unit_id": second,
                         "duty_role": role,
                         "all_see": bool(all_see),
                         "groups": [],
@@ -140,66 +132,84 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
                 )
                 if group_id is not None:
                     duty["groups"].append((group_id, group_unit_id))
-        duty_units, unit_wide, _assigned = _duty_scope(list(duties.values()))  # an active duty at the child's unit
-        groups_by_unit: dict[int, set[int]] = {}
-        for duty in duties.values():
-            for group_id, group_unit_id in duty["groups"]:
-                # Assigned to a group at a unit where the duty is not already unit-wide.
-                if group_unit_id in duty_units and group_unit_id not in unit_wide:
-                    groups_by_unit.setdefault(group_unit_id, set()).add(group_id)
-        if not unit_wide and not groups_by_unit:
-            return StaffConnections(list(duties.values()), [])
-        return StaffConnections(list(duties.values()), _connected_placements(day, unit_wide, groups_by_unit))
+            else:  # a connected placement: (placement, child, unit, first start at the unit, a yes)
+                first_start = dt.date.fromisoformat(first_start) if isinstance(first_start, str) else first_start
+                placements.append((pk, first, second, first_start, bool(yes)))
+        return StaffConnections(list(duties.values()), placements)
 
     return memo.memoised(("staff_connections", staff.pk, day), compute)
+
+
+@functools.cache
+def _staff_connections_sql_for(vendor: str) -> str:
+    """The statement of staff_connections (one text per database vendor; see its docstring).
+
+    The rule is the one `_duty_scope` reads from the duties: a unit is unit-wide where a duty
+    there has a unit-wide role or the unit lets all staff see all children; a group counts where
+    the staff member is assigned to it at a unit where they have a duty that is not unit-wide.
+    """
+    q = connection.ops.quote_name
+    t = {
+        model: q(model._meta.db_table)
+        for model in (Duty, DutyAssignment, Group, Organisation, Placement, Person, GroupMembership, TransitionConsent)
+    }
+    wide_roles = ", ".join(["%s"] * len(UNIT_WIDE_DUTY_ROLES))
+    return (
+        f"WITH d AS (SELECT d.{q('id')} AS id, d.{q('organisation_id')} AS organisation_id,"  # noqa: S608 - names only
+        f" d.{q('school_unit_id')} AS unit, d.{q('duty_role')} AS duty_role,"
+        f" u.{q('all_staff_see_all_children')} AS all_see, a.{q('group_id')} AS group_id,"
+        f" g.{q('school_unit_id')} AS group_unit"
+        f" FROM {t[Duty]} d JOIN {t[Organisation]} u ON u.{q('id')} = d.{q('school_unit_id')}"
+        f" LEFT JOIN {t[DutyAssignment]} a ON a.{q('duty_id')} = d.{q('id')} AND {_holds_on('a')}"
+        f" LEFT JOIN {t[Group]} g ON g.{q('id')} = a.{q('group_id')}"
+        f" WHERE d.{q('person_id')} = %s AND {_holds_on('d')}),"
+        f" wide AS (SELECT DISTINCT unit FROM d WHERE duty_role IN ({wide_roles}) OR all_see),"
+        f" assigned AS (SELECT DISTINCT group_id, group_unit FROM d WHERE group_id IS NOT NULL"
+        f" AND group_unit IN (SELECT unit FROM d) AND group_unit NOT IN (SELECT unit FROM wide)),"
+        # The placements reached: at a unit-wide unit, or of a current member of an assigned group
+        # at the group's unit. Each is then looked at on its own (scalar subqueries): a join would
+        # be planned for the thousands of rows a unit-wide duty may reach, as a scan of the table.
+        f" reach AS (SELECT p.{q('id')} AS id, p.{q('child_id')} AS child, p.{q('school_unit_id')} AS unit"
+        f" FROM wide w JOIN {t[Placement]} p ON p.{q('school_unit_id')} = w.unit WHERE {_holds_on('p')}"
+        f" UNION SELECT p.{q('id')}, p.{q('child_id')}, p.{q('school_unit_id')} FROM assigned s"
+        f" JOIN {t[GroupMembership]} m ON m.{q('group_id')} = s.group_id AND {_holds_on('m')}"
+        f" JOIN {t[Placement]} p ON p.{q('child_id')} = m.{q('person_id')} AND p.{q('school_unit_id')} = s.group_unit"
+        f" WHERE {_holds_on('p')})"
+        f" SELECT 1, id, organisation_id, unit, duty_role, all_see, group_id, group_unit, NULL, NULL FROM d"
+        f" UNION ALL SELECT 2, r.id, r.child, r.unit, NULL, NULL, NULL, NULL,"
+        # R8: the child's first placement at this unit starts the receiving unit's window.
+        f" (SELECT MIN(f.{q('start_date')}) FROM {t[Placement]} f"
+        f" WHERE f.{q('child_id')} = r.child AND f.{q('school_unit_id')} = r.unit),"
+        # R7: a current yes from someone, which every consent rule needs.
+        f" EXISTS (SELECT 1 FROM {t[TransitionConsent]} c WHERE c.{q('child_id')} = r.child"
+        f" AND c.{q('is_current')} AND c.{q('allowed')})"
+        # R5: no sealed child.
+        f" FROM reach r WHERE (SELECT ch.{q('sealed_at')} FROM {t[Person]} ch WHERE ch.{q('id')} = r.child) IS NULL"
+        f" ORDER BY 1, 2"
+    )
+
+
+def _staff_connections_sql() -> str:
+    return _staff_connections_sql_for(connection.vendor)
+
+
+def _staff_connections_params(staff: Person, day: dt.date) -> list:
+    on_day = connection.ops.adapt_datefield_value(day)
+    return [
+        *(on_day, on_day),  # a (assignment)
+        staff.pk,
+        *(on_day, on_day),  # d (duty)
+        *sorted(role.value for role in UNIT_WIDE_DUTY_ROLES),
+        *(on_day, on_day),  # p (placement at a unit-wide unit)
+        *(on_day, on_day),  # m (membership)
+        *(on_day, on_day),  # p (placement of a member)
+    ]
 
 
 def _holds_on(alias: str) -> str:
     """Return SQL for "the dated row holds on the day" (DatedQuerySet.active), with two %s for the day."""
     q = connection.ops.quote_name
     return f"{alias}.{q('start_date')} <= %s AND ({alias}.{q('end_date')} IS NULL OR {alias}.{q('end_date')} >= %s)"
-
-
-def _connected_placements(
-    day: dt.date, unit_wide: set[int], groups_by_unit: dict[int, set[int]]
-) -> list[tuple[int, int, int, dt.date, bool]]:
-    """Return (placement, child, unit, first start at the unit, a current yes to sharing) of the
-    active placements of unsealed children at the unit-wide units, or at the assigned groups'
-    units for the groups' current members."""
-    q = connection.ops.quote_name
-    t = {model: q(model._meta.db_table) for model in (Placement, Person, GroupMembership, TransitionConsent)}
-    on_day = connection.ops.adapt_datefield_value(day)
-    alternatives, params = [], []
-    if unit_wide:
-        alternatives.append(f"p.{q('school_unit_id')} IN ({', '.join(['%s'] * len(unit_wide))})")
-        params += sorted(unit_wide)
-    for unit, groups in sorted(groups_by_unit.items()):
-        # Assigned to a group the child belongs to at that unit (an active membership).
-        alternatives.append(
-            f"(p.{q('school_unit_id')} = %s AND p.{q('child_id')} IN (SELECT m.{q('person_id')}"  # noqa: S608
-            f" FROM {t[GroupMembership]} m WHERE m.{q('group_id')} IN ({', '.join(['%s'] * len(groups))})"
-            f" AND {_holds_on('m')}))"
-        )
-        params += [unit, *sorted(groups), on_day, on_day]
-    sql = (
-        f"SELECT p.{q('id')}, p.{q('child_id')}, p.{q('school_unit_id')},"  # noqa: S608 - names only
-        # R8: the child's first placement at this unit starts the receiving unit's window.
-        f" (SELECT MIN(f.{q('start_date')}) FROM {t[Placement]} f"
-        f" WHERE f.{q('child_id')} = p.{q('child_id')} AND f.{q('school_unit_id')} = p.{q('school_unit_id')}),"
-        # R7: a current yes from someone, which every consent rule needs.
-        f" EXISTS (SELECT 1 FROM {t[TransitionConsent]} c WHERE c.{q('child_id')} = p.{q('child_id')}"
-        f" AND c.{q('is_current')} AND c.{q('allowed')})"
-        f" FROM {t[Placement]} p JOIN {t[Person]} ch ON ch.{q('id')} = p.{q('child_id')}"
-        f" WHERE {_holds_on('p')} AND ch.{q('sealed_at')} IS NULL"  # R5
-        f" AND ({' OR '.join(alternatives)}) ORDER BY p.{q('id')}"
-    )
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, [on_day, on_day, *params])
-        rows = cursor.fetchall()
-    return [
-        (pk, child, unit, dt.date.fromisoformat(first) if isinstance(first, str) else first, bool(yes))
-        for pk, child, unit, first, yes in rows
-    ]
 
 
 def connected_placements(staff: Person, on: dt.date | None = None) -> QuerySet[Placement]:

@@ -103,6 +103,19 @@ class QueryCountTests(TestCase):
         assert self.queries_for(client, url, 20) == 4
 
 
+    def test_staff_feed_takes_five_queries(self) -> None:
+        """P2 of the benchmarks (issue 9): the staff feed in 5 queries whatever the data size."""
+        cast = self.cast
+        Post.objects.all().delete()
+        add_posts(cast, 20, children=["alva", "bertil"])
+        client = signed_in(cast, "teacher_blue", Role.STAFF)
+        url = reverse("learninglog:feed")
+        client.get(url)
+        # session, user with person, the staff member's duties with the placements they connect
+        # to (R1, R5, R8: one statement), the page, the audit record of the read (R11)
+        assert self.queries_for(client, url, 20) == 5
+
+
 class PageTests(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
