@@ -102,7 +102,6 @@ class QueryCountTests(TestCase):
         # that apply where each is placed (R1, R5, R6, R9), the page
         assert self.queries_for(client, url, 20) == 4
 
-
     def test_staff_feed_takes_five_queries(self) -> None:
         """P2 of the benchmarks (issue 9): the staff feed in 5 queries whatever the data size."""
         cast = self.cast
