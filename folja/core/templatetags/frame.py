@@ -15,6 +15,7 @@ import threading
 from django import template
 from django.template.base import UNKNOWN_SOURCE, FilterExpression, Parser, Token
 from django.template.context import Context
+from django.utils.autoreload import file_changed
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -62,7 +63,13 @@ def samefor(parser: Parser, token: Token) -> SameForNode:
     return SameForNode(nodelist, values, origin)
 
 
-def clear() -> None:
-    """Forget every rendered part (tests; a deploy restarts the processes anyway)."""
+def clear(**_kwargs: object) -> None:
+    """Forget every rendered part (tests, and the development server when a file changes; a
+    deploy restarts the processes anyway)."""
     with _lock:
         _parts.clear()
+
+
+# The development server reloads templates without restarting when one changes: forget the parts
+# then too (returns None, so it has no say in whether the server restarts).
+file_changed.connect(clear, dispatch_uid="folja.core.templatetags.frame")

@@ -92,3 +92,15 @@ def test_the_frame_renders_without_a_viewer_or_a_resolved_page() -> None:
     html = _without_tokens(render_to_string("base.html", {}, request=request))
     assert html == _without_tokens(render_to_string("base.html", {}, request=request))
     assert reverse("core:accessibility") in html
+
+
+def test_a_changed_file_in_development_forgets_the_parts() -> None:
+    from pathlib import Path
+
+    from django.utils.autoreload import file_changed
+
+    template = Template("{% load frame %}{% samefor %}{{ n }}{% endsamefor %}", origin=Origin("part-c.html"))
+    assert template.render(Context({"n": 1})) == "1"
+    assert template.render(Context({"n": 2})) == "1"
+    file_changed.send(sender=None, file_path=Path("folja/templates/base.html"))
+    assert template.render(Context({"n": 2})) == "2"
