@@ -177,15 +177,16 @@ def _name_of(args: tuple[str, str, str]) -> Subquery:
 
     model_name, fk, column = args
     model = {"organisation": Organisation, "group": Group, "person": Person}[model_name]
-    return Subquery(model.objects.filter(pk=OuterRef(fk)).values(column)[:1], output_field=CharField())
+    # No ordering: one row by primary key (the models' default ordering added a sort to every row).
+    return Subquery(model.objects.filter(pk=OuterRef(fk)).order_by().values(column)[:1], output_field=CharField())
 
 
 def _author_name(_args: tuple) -> Subquery:
     """The author's [given name, family name]: one lookup of the author's row, not one a name."""
     from folja.directory.models import Person
 
-    names = Person.objects.filter(pk=OuterRef("author_id")).values(v=JSONArray("given_name", "family_name"))[:1]
-    return Subquery(names, output_field=JSONArrayField())
+    names = Person.objects.filter(pk=OuterRef("author_id")).order_by().values(v=JSONArray("given_name", "family_name"))
+    return Subquery(names[:1], output_field=JSONArrayField())
 
 
 def _goals_json(_args: tuple) -> JSONList:
