@@ -117,18 +117,11 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
             rows = cursor.fetchall()
         duties: dict[int, dict] = {}
         placements = []
-        for kind, pk, first, second, role, all_see, group_id, group_unit_id, first_start, yes in rows:
+        for kind, pk, first, second, wide, group_id, group_unit_id, first_start, yes in rows:
             if kind == 1:  # a duty (with one of its active group assignments, if any)
                 duty = duties.setdefault(
                     pk,
-                    {
-                        "id": pk,
-                        "organisation_id": first,
-                        "school_unit_id": second,
-                        "duty_role": role,
-                        "all_see": bool(all_see),
-                        "groups": [],
-                    },
+                    {"id": pk, "organisation_id": first, "school_unit_id": second, "wide": bool(wide), "groups": []},
                 )
                 if group_id is not None:
                     duty["groups"].append((group_id, group_unit_id))
@@ -144,9 +137,10 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
 def _staff_connections_sql_for(vendor: str) -> str:
     """The statement of staff_connections (one text per database vendor; see its docstring).
 
-    The rule is the one `_duty_scope` reads from the duties: a unit is unit-wide where a duty
-    there has a unit-wide role or the unit lets all staff see all children; a group counts where
-    the staff member is assigned to it at a unit where they have a duty that is not unit-wide.
+    A duty is unit-wide when its role is (principal, special needs staff) or its unit lets all
+    staff see all children: decided here once, and returned with each duty for `_duty_scope`. A
+    group counts where the staff member is assigned to it at a unit where they have a duty and no
+    unit-wide one.
     """
     q = connection.ops.quote_name
     t = {
@@ -156,14 +150,15 @@ def _staff_connections_sql_for(vendor: str) -> str:
     wide_roles = ", ".join(["%s"] * len(UNIT_WIDE_DUTY_ROLES))
     return (
         f"WITH d AS (SELECT d.{q('id')} AS id, d.{q('organisation_id')} AS organisation_id,"  # noqa: S608 - names only
-        f" d.{q('school_unit_id')} AS unit, d.{q('duty_role')} AS duty_role,"
-        f" u.{q('all_staff_see_all_children')} AS all_see, a.{q('group_id')} AS group_id,"
+        f" d.{q('school_unit_id')} AS unit,"
+        f" (d.{q('duty_role')} IN ({wide_roles}) OR u.{q('all_staff_see_all_children')}) AS wide,"
+        f" a.{q('group_id')} AS group_id,"
         f" g.{q('school_unit_id')} AS group_unit"
         f" FROM {t[Duty]} d JOIN {t[Organisation]} u ON u.{q('id')} = d.{q('school_unit_id')}"
         f" LEFT JOIN {t[DutyAssignment]} a ON a.{q('duty_id')} = d.{q('id')} AND {_holds_on('a')}"
         f" LEFT JOIN {t[Group]} g ON g.{q('id')} = a.{q('group_id')}"
         f" WHERE d.{q('person_id')} = %s AND {_holds_on('d')}),"
-        f" wide AS (SELECT DISTINCT unit FROM d WHERE duty_role IN ({wide_roles}) OR all_see),"
+        f" wide AS (SELECT DISTINCT unit FROM d WHERE wide),"
         f" assigned AS (SELECT DISTINCT group_id, group_unit FROM d WHERE group_id IS NOT NULL"
         f" AND group_unit IN (SELECT unit FROM d) AND group_unit NOT IN (SELECT unit FROM wide)),"
         # The placements reached: at a unit-wide unit, or of a current member of an assigned group
@@ -175,8 +170,8 @@ def _staff_connections_sql_for(vendor: str) -> str:
         f" JOIN {t[GroupMembership]} m ON m.{q('group_id')} = s.group_id AND {_holds_on('m')}"
         f" JOIN {t[Placement]} p ON p.{q('child_id')} = m.{q('person_id')} AND p.{q('school_unit_id')} = s.group_unit"
         f" WHERE {_holds_on('p')})"
-        f" SELECT 1, id, organisation_id, unit, duty_role, all_see, group_id, group_unit, NULL, NULL FROM d"
-        f" UNION ALL SELECT 2, r.id, r.child, r.unit, NULL, NULL, NULL, NULL,"
+        f" SELECT 1, id, organisation_id, unit, wide, group_id, group_unit, NULL, NULL FROM d"
+        f" UNION ALL SELECT 2, r.id, r.child, r.unit, NULL, NULL, NULL,"
         # R8: the child's first placement at this unit starts the receiving unit's window.
         f" (SELECT MIN(f.{q('start_date')}) FROM {t[Placement]} f"
         f" WHERE f.{q('child_id')} = r.child AND f.{q('school_unit_id')} = r.unit),"
@@ -196,10 +191,10 @@ def _staff_connections_sql() -> str:
 def _staff_connections_params(staff: Person, day: dt.date) -> list:
     on_day = connection.ops.adapt_datefield_value(day)
     return [
+        *sorted(role.value for role in UNIT_WIDE_DUTY_ROLES),  # d (duty): unit-wide roles
         *(on_day, on_day),  # a (assignment)
         staff.pk,
         *(on_day, on_day),  # d (duty)
-        *sorted(role.value for role in UNIT_WIDE_DUTY_ROLES),
         *(on_day, on_day),  # p (placement at a unit-wide unit)
         *(on_day, on_day),  # m (membership)
         *(on_day, on_day),  # p (placement of a member)
@@ -288,9 +283,7 @@ def _duty_scope(duties: list[dict]) -> tuple[set[int], set[int], set[int]]:
     """Return (units where the staff member has a duty, units where a duty of theirs is unit-wide,
     groups they are assigned to) from their duties as staff_connections reads them."""
     units = {duty["school_unit_id"] for duty in duties}
-    unit_wide = {
-        duty["school_unit_id"] for duty in duties if duty["duty_role"] in UNIT_WIDE_DUTY_ROLES or duty["all_see"]
-    }
+    unit_wide = {duty["school_unit_id"] for duty in duties if duty["wide"]}
     return units, unit_wide, {group for duty in duties for group, _unit in duty["groups"]}
 
 
