@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Count, Exists, Expression, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from folja.access import memo, transitions
+from folja.access import generation, memo, transitions
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
 from folja.core.precompiled import (
@@ -97,6 +97,13 @@ class StaffConnections:
         self.r8_dates = (transitions.twelve_months_before(min(firsts)), max(firsts)) if firsts else None
 
 
+# Staff members' connections held by this process under the relationship generation they were
+# computed in (access/generation.py). A teacher's are a few KB, a principal's of 2,000 children
+# about 200 KB; the least recently used are dropped first.
+HELD_CONNECTIONS = 4096
+_held_connections: generation.Held[StaffConnections] = generation.Held(HELD_CONNECTIONS)
+
+
 def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnections:
     """Return the staff member's duties and connected placements, looked up once per request.
 
@@ -106,18 +113,27 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
     "all staff see all children" is on). One statement: the duties with their group
     assignments, and the placements reached from the unit-wide units and the assigned groups'
     members (a second round trip cost more under load than the query itself; bench/README.md).
+
+    The statement also reads the relationship generation: when the process already holds this
+    staff member's connections for the day under the same generation, the database returns
+    only the generation and the held connections are used (access/generation.py).
     """
     day = _day(on)
 
     def compute() -> StaffConnections:
+        key = (staff.pk, day)
+        held = _held_connections.get(key)
         # Written in SQL: it runs on every request of a staff member, and building it with the
         # ORM cost several times PostgreSQL's work (bench/README.md).
         with prepared_cursor(connection) as cursor:
-            cursor.execute(_staff_connections_sql(), _staff_connections_params(staff, day))
+            cursor.execute(_staff_connections_sql(), _staff_connections_params(staff, day, held))
             rows = cursor.fetchall()
+        current = rows[0][1]  # the first row: the relationship generation the statement saw
+        if held is not None and current == held[0]:
+            return held[1]  # the same relationships as when it was computed (no other rows came)
         duties: dict[int, dict] = {}
         placements = []
-        for kind, pk, first, second, wide, group_id, group_unit_id, first_start, yes in rows:
+        for kind, pk, first, second, wide, group_id, group_unit_id, first_start, yes in rows[1:]:
             if kind == 1:  # a duty (with one of its active group assignments, if any)
                 duty = duties.setdefault(
                     pk,
@@ -128,7 +144,9 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
             else:  # a connected placement: (placement, child, unit, first start at the unit, a yes)
                 first_start = dt.date.fromisoformat(first_start) if isinstance(first_start, str) else first_start
                 placements.append((pk, first, second, first_start, bool(yes)))
-        return StaffConnections(list(duties.values()), placements)
+        connections = StaffConnections(list(duties.values()), placements)
+        _held_connections.put(key, current, connections)
+        return connections
 
     return memo.memoised(("staff_connections", staff.pk, day), compute)
 
@@ -157,7 +175,9 @@ def _staff_connections_sql_for(vendor: str) -> str:
         f" FROM {t[Duty]} d JOIN {t[Organisation]} u ON u.{q('id')} = d.{q('school_unit_id')}"
         f" LEFT JOIN {t[DutyAssignment]} a ON a.{q('duty_id')} = d.{q('id')} AND {_holds_on('a')}"
         f" LEFT JOIN {t[Group]} g ON g.{q('id')} = a.{q('group_id')}"
-        f" WHERE d.{q('person_id')} = %s AND {_holds_on('d')}),"
+        f" WHERE d.{q('person_id')} = %s AND {_holds_on('d')}"
+        # Nothing more when the process holds the answer of this generation (the parameter).
+        f" AND NOT (({generation.unchanged_sql()}) IS TRUE)),"
         f" wide AS (SELECT DISTINCT unit FROM d WHERE wide),"
         f" assigned AS (SELECT DISTINCT group_id, group_unit FROM d WHERE group_id IS NOT NULL"
         f" AND group_unit IN (SELECT unit FROM d) AND group_unit NOT IN (SELECT unit FROM wide)),"
@@ -180,6 +200,8 @@ def _staff_connections_sql_for(vendor: str) -> str:
         f" AND c.{q('is_current')} AND c.{q('allowed')})"
         # R5: no sealed child.
         f" FROM reach r WHERE (SELECT ch.{q('sealed_at')} FROM {t[Person]} ch WHERE ch.{q('id')} = r.child) IS NULL"
+        # The generation this statement saw, sorted first (last here: the columns' types come from above).
+        f" UNION ALL SELECT 0, {generation.generation_sql()}, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
         f" ORDER BY 1, 2"
     )
 
@@ -188,13 +210,14 @@ def _staff_connections_sql() -> str:
     return _staff_connections_sql_for(connection.vendor)
 
 
-def _staff_connections_params(staff: Person, day: dt.date) -> list:
+def _staff_connections_params(staff: Person, day: dt.date, held: tuple[int, object] | None = None) -> list:
     on_day = connection.ops.adapt_datefield_value(day)
     return [
         *sorted(role.value for role in UNIT_WIDE_DUTY_ROLES),  # d (duty): unit-wide roles
         *(on_day, on_day),  # a (assignment)
         staff.pk,
         *(on_day, on_day),  # d (duty)
+        held[0] if held is not None else None,  # d: the generation of the held answer
         *(on_day, on_day),  # p (placement at a unit-wide unit)
         *(on_day, on_day),  # m (membership)
         *(on_day, on_day),  # p (placement of a member)

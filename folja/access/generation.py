@@ -1,0 +1,100 @@
+"""Relationship answers kept by the process for as long as the relationships stay the same.
+
+A staff member's connections (policy.staff_connections) are read on every request, and the
+statement that computes them was a fifth of a staff page's cost under load (bench/README.md).
+They change rarely: when the SIS import, an administrator or a guardian changes a placement, a
+duty, a group, a membership, a unit's setting, a consent or a seal. So the process keeps the
+answer under the **relationship generation** it was computed in, and the statement that would
+compute it first compares generations in the database:
+
+- Database triggers (migration access.0007) give the one row of `access.RelationshipGeneration`
+  a new value in the same transaction as any write to a relationship table
+  (`RELATIONSHIP_TABLES`). A statement sees one snapshot, so a generation value names exactly
+  one state of those tables: an answer computed under it is the answer for as long as the
+  database holds that value.
+- The statement reads the generation with the answer, and is handed the generation of the
+  answer the process holds: when they are equal it returns only the generation (PostgreSQL does
+  not run the rest, a one-time filter) and the held answer is used; otherwise it returns the new
+  answer, which replaces the held one. One statement either way: a change is seen by the very
+  next request, in every process, with no message to send and nothing to expire (R1, R5).
+- Nothing is kept or reused inside a transaction (`connection.in_atomic_block`): there the
+  statement may see the transaction's own uncommitted writes, under a generation that a rollback
+  would give back. Outside one, each statement commits or reads committed data only.
+- No generation row (a freshly flushed database) means "unknown": nothing is kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+from django.db import connection
+
+T = TypeVar("T")
+
+# The tables whose rows the relationship statements read. Each has the trigger of migration
+# access.0007 (test_generation checks it against the tables the statements name).
+RELATIONSHIP_TABLES = (
+    "directory_person",
+    "directory_guardianship",
+    "directory_placement",
+    "directory_duty",
+    "directory_dutyassignment",
+    "directory_group",
+    "directory_groupmembership",
+    "directory_organisation",
+    "transitions_transitionconsent",
+    "transitions_termsofuse",
+    "transitions_termsdecision",
+)
+
+
+def generation_sql() -> str:
+    """SQL for the current generation as a scalar subquery (NULL when unknown)."""
+    from folja.access.models import RelationshipGeneration
+
+    q = connection.ops.quote_name
+    return f"(SELECT {q('value')} FROM {q(RelationshipGeneration._meta.db_table)} WHERE {q('id')} = 1)"  # noqa: S608
+
+
+def unchanged_sql() -> str:
+    """SQL that is true when the generation equals the one given as a parameter (one %s): the
+    held answer is still the answer. False when nothing is held (NULL) or nothing is known."""
+    return f"{generation_sql()} = CAST(%s AS BIGINT)"
+
+
+class Held(Generic[T]):
+    """Answers held by this process, each with the generation it was computed in (LRU-bounded)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[int, T]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[int, T] | None:
+        """Return (generation, answer) held for `key`, or None: none held, or inside a
+        transaction, where nothing is reused."""
+        if connection.in_atomic_block:
+            return None
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: Hashable, generation: int | None, answer: T) -> None:
+        """Hold `answer` for `key`, computed by a statement that read `generation` (not inside a
+        transaction, and not when the generation is unknown)."""
+        if generation is None or connection.in_atomic_block:
+            return
+        with self._lock:
+            self._items[key] = (generation, answer)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

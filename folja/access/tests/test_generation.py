@@ -1,0 +1,229 @@
+"""Staff connections held by the process under the relationship generation (access/generation.py).
+
+These tests run outside a test transaction (`transaction=True`), as a request does: inside one
+nothing is held, so the ordinary tests never see a held answer. Each change below is one way the
+relationships change in production; the next lookup must see it at once (R1, R5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from folja.access import generation, policy
+from folja.access.models import RelationshipGeneration
+from folja.directory.models import Duty, DutyAssignment, GroupMembership, Organisation, Person, Placement
+from folja.testing.cast import Cast, build_cast
+from folja.transitions.models import TransitionConsent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def cast() -> Cast:
+    return build_cast()
+
+
+def connections(cast: Cast, name: str = "teacher_blue") -> policy.StaffConnections:
+    return policy.staff_connections(cast.persons[name])
+
+
+def answer(c: policy.StaffConnections) -> tuple:
+    """Everything a lookup answers, to compare a held answer with one computed afresh."""
+    return (c.duties, c.placement_ids, c.child_ids, c.children_by_unit, c.r8_placement_ids, c.r8_child_ids, c.r8_dates)
+
+
+def fresh(cast: Cast, name: str = "teacher_blue") -> policy.StaffConnections:
+    """The connections computed afresh: inside a transaction nothing held is used."""
+    with transaction.atomic():
+        return connections(cast, name)
+
+
+def yesterday(cast: Cast) -> dt.date:
+    return cast.day - dt.timedelta(days=1)
+
+
+def test_held_connections_are_reused_while_the_relationships_stay_the_same(cast: Cast) -> None:
+    first = connections(cast)
+    with CaptureQueriesContext(connection) as queries:
+        second = connections(cast)
+    assert second is first  # held, not rebuilt
+    assert len(queries) == 1  # still asked: the statement compares generations
+    assert answer(second) == answer(fresh(cast))
+    assert cast.alva.pk in second.child_ids and cast.sigge.pk not in second.child_ids  # R1, R5
+
+
+# One way each relationship table changes what a staff member is connected to: (who, the change,
+# what must hold of the next lookup).
+CHANGES: dict[str, tuple[str, Callable[[Cast], object], Callable[[Cast, policy.StaffConnections], bool]]] = {
+    "the child's placement ends": (
+        "teacher_blue",
+        lambda cast: Placement.objects.filter(child=cast.alva).update(end_date=yesterday(cast)),
+        lambda cast, c: cast.alva.pk not in c.child_ids,
+    ),
+    "the child is sealed (R5)": (
+        "teacher_blue",
+        lambda cast: Person.objects.filter(pk=cast.bertil.pk).update(sealed_at=timezone.now()),
+        lambda cast, c: cast.bertil.pk not in c.child_ids,
+    ),
+    "the child leaves the group": (
+        "teacher_blue",
+        lambda cast: GroupMembership.objects.filter(person=cast.alva).update(end_date=yesterday(cast)),
+        lambda cast, c: cast.alva.pk not in c.child_ids,
+    ),
+    "the staff member's group assignment ends": (
+        "teacher_blue",
+        lambda cast: DutyAssignment.objects.filter(duty__person=cast.teacher_blue).update(end_date=yesterday(cast)),
+        lambda cast, c: c.child_ids == [],
+    ),
+    "the staff member's duty ends": (
+        "teacher_blue",
+        lambda cast: Duty.objects.filter(person=cast.teacher_blue).update(end_date=yesterday(cast)),
+        lambda cast, c: c.duties == [] and c.child_ids == [],
+    ),
+    "the unit lets all staff see all children": (
+        "teacher_blue",
+        lambda cast: Organisation.objects.filter(pk=cast.solrosen.pk).update(all_staff_see_all_children=True),
+        lambda cast, c: cast.cleo.pk in c.child_ids and cast.elin.pk in c.child_ids,
+    ),
+    "the group moves to another unit": (
+        "teacher_blue",
+        lambda cast: type(cast.blue).objects.filter(pk=cast.blue.pk).update(school_unit=cast.granen),
+        lambda cast, c: c.child_ids == [],
+    ),
+    "a guardian consents to sharing at the transition (R7)": (
+        "teacher_fklass",
+        lambda cast: TransitionConsent.objects.create(
+            child=cast.maja, guardian=cast.gustav, allowed=True, answered_at=timezone.now()
+        ),
+        lambda cast, c: cast.maja.pk in c.r8_child_ids,
+    ),
+    "a new child joins the group": (
+        "teacher_blue",
+        lambda cast: (
+            Placement.objects.create(
+                organisation=cast.org_a,
+                child=cast.cleo,
+                school_unit=cast.solrosen,
+                group=cast.blue,
+                school_type="FS",
+                start_date=cast.day,
+            ),
+            GroupMembership.objects.create(
+                organisation=cast.org_a, group=cast.blue, person=cast.cleo, start_date=cast.day
+            ),
+        ),
+        lambda cast, c: cast.cleo.pk in c.child_ids,
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_of_relationships_is_seen_by_the_next_lookup(cast: Cast, change: str) -> None:
+    who, apply, holds = CHANGES[change]
+    before = connections(cast, who)
+    assert connections(cast, who) is before  # held
+    assert not holds(cast, before)
+    apply(cast)
+    after = connections(cast, who)
+    assert after is not before
+    assert holds(cast, after)
+    assert answer(after) == answer(fresh(cast, who))
+    assert connections(cast, who) is after  # held again, under the new generation
+
+
+def test_nothing_is_held_or_reused_inside_a_transaction_and_a_rollback_leaves_no_trace(cast: Cast) -> None:
+    held = connections(cast)
+    with transaction.atomic():
+        assert connections(cast) is not held
+        Placement.objects.filter(child=cast.alva).update(end_date=yesterday(cast))
+        inside = connections(cast)
+        assert cast.alva.pk not in inside.child_ids  # the transaction's own write is seen
+        assert connections(cast) is not inside  # and not held
+        transaction.set_rollback(True)
+    after = connections(cast)
+    assert after is held  # the generation is the one before the transaction
+    assert cast.alva.pk in after.child_ids
+
+
+def test_without_a_generation_nothing_is_held(cast: Cast) -> None:
+    RelationshipGeneration.objects.all().delete()  # as after a flush
+    first = connections(cast)
+    assert connections(cast) is not first
+    Placement.objects.filter(child=cast.alva).update(end_date=yesterday(cast))  # a write makes one
+    assert RelationshipGeneration.objects.filter(pk=1).exists()
+    held = connections(cast)
+    assert connections(cast) is held and cast.alva.pk not in held.child_ids
+
+
+def test_the_relationship_statement_reads_only_tables_whose_writes_change_the_generation() -> None:
+    sql = policy._staff_connections_sql()
+    tables = set(re.findall(r'"((?:directory|transitions)_[a-z]+)"', sql)) | set(
+        re.findall(r"\b((?:directory|transitions)_[a-z]+)\b", sql)
+    )
+    assert {"directory_duty", "directory_placement", "directory_person", "transitions_transitionconsent"} <= tables
+    assert tables <= set(generation.RELATIONSHIP_TABLES)
+
+
+def test_every_relationship_table_has_the_trigger() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE t.tgname = 'folja_relationships_changed'"
+            )
+            assert {row[0] for row in cursor.fetchall()} == set(generation.RELATIONSHIP_TABLES)
+        else:
+            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+            found = {(table, name.rsplit("_", 1)[1]) for table, name in cursor.fetchall()}
+            wanted = {(table, op) for table in generation.RELATIONSHIP_TABLES for op in ("insert", "update", "delete")}
+            assert wanted <= found
+
+
+def value() -> int | None:
+    return RelationshipGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
+
+
+def test_each_write_to_a_relationship_table_gives_a_new_generation_and_other_writes_do_not(cast: Cast) -> None:
+    from folja.access.audit import record_reads
+    from folja.access.models import AuditAction
+
+    start = value()
+    Person.objects.filter(pk=cast.alva.pk).update(given_name="Alva")
+    after_person = value()
+    assert after_person not in (None, start)
+    record_reads(cast.viewer("teacher_blue", "staff"), AuditAction.READ_TIMELINE, [cast.alva.pk])  # not a relationship
+    assert value() == after_person
+    Placement.objects.filter(child=cast.alva).delete()
+    assert value() != after_person
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement-level triggers are PostgreSQL's")
+def test_on_postgresql_a_transaction_changes_the_generation_once_and_a_rolled_back_savepoint_forgets_it(
+    cast: Cast,
+) -> None:
+    start = value()
+    with transaction.atomic():
+        Person.objects.filter(pk=cast.alva.pk).update(given_name="Alva")
+        first = value()
+        Placement.objects.filter(child=cast.alva).update(end_date=yesterday(cast))
+        assert value() == first != start  # one new value per transaction: one row lock, taken first
+        with transaction.atomic():
+            pass
+    assert value() == first
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Person.objects.filter(pk=cast.alva.pk).update(given_name="Alva")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        assert value() == first  # the savepoint's write and its new value are gone
+        Person.objects.filter(pk=cast.bertil.pk).update(given_name="Bertil")
+        assert value() not in (first, None)  # the next write still gives a new value
