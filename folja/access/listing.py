@@ -20,8 +20,10 @@ import time
 import uuid as uuid_module
 from collections import OrderedDict
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any
 
+import orjson
 from django.core.cache import cache
 from django.db.models import (
     CharField,
@@ -41,7 +43,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from folja.accounts.roles import Viewer
-from folja.core.db import JSONArrayField, JSONList, json_list
+from folja.core.db import JSONList, RawJSONField
 from folja.core.precompiled import padded, precompiled_column, precompiled_rows
 from folja.curriculum.models import Goal
 from folja.learninglog.models import Post, PostChild, PostGoal, PostState
@@ -79,57 +81,149 @@ class Named:
 
 
 class PostListing(PostState):
-    """One post of a list: what `_post.html` shows and nothing else."""
+    """One post of a list: what `_post.html` shows and nothing else.
+
+    Built from the list query's row as it came: what every page needs (the id, the uuid for the
+    next page's cursor, the unit, the named children's ids for the audit log) at once, everything
+    else only when the card is rendered. The card's cache key (`digest`) is taken from the row's
+    own values, the JSON arrays as the database wrote them, so a card found in the cache costs no
+    decoding at all.
+    """
 
     def __init__(self, row: dict[str, Any]) -> None:
+        self._row = row
         self.id: int = row["id"]
         self.uuid = row["uuid"] if isinstance(row["uuid"], uuid_module.UUID) else uuid_module.UUID(str(row["uuid"]))
-        self.title: str = row["title"]
-        self.body_html: str = row["body_html"]
         self.status: str = row["status"]
-        self.kind: str = row["kind"]
         self.version: int = row["version"]
-        self.activity_date: dt.date = row["activity_date"]
         self.school_unit_id: int = row["school_unit_id"]
-        self.school_unit = {"display_name": row["unit_name"]}
-        self.group = {"display_name": row["group_name"]} if row["group_name"] is not None else None
-        given, family = row["author_name"] or ("", "")
-        self.author = Person(0, given, family)
-        self.visible_comment_count: int = row["visible_comment_count"] or 0
-        self.goals = goal_labels([g["id"] for g in json_list(row["goals_json"])])
-        media = sorted(json_list(row["media_json"]), key=lambda m: (m["seq"], m["id"]))
-        self.media = [{**m, "uuid": uuid_module.UUID(str(m["uuid"]))} for m in media]
-        named = sorted(json_list(row["named_json"]), key=lambda n: (n["g"], n["f"], n["id"]))
-        self.visible_named = [Named(Person(n["id"], n["g"], n["f"])) for n in named]
         self.shared_by_transition = False
         self.html = ""
 
+    @cached_property
+    def title(self) -> str:
+        return self._row["title"]
+
+    @cached_property
+    def body_html(self) -> str:
+        return self._row["body_html"]
+
+    @cached_property
+    def kind(self) -> str:
+        return self._row["kind"]
+
+    @cached_property
+    def activity_date(self) -> dt.date:
+        return self._row["activity_date"]
+
+    @cached_property
+    def school_unit(self) -> dict[str, str]:
+        return {"display_name": self._row["unit_name"]}
+
+    @cached_property
+    def group(self) -> dict[str, str] | None:
+        name = self._row["group_name"]
+        return {"display_name": name} if name is not None else None
+
+    @cached_property
+    def author(self) -> Person:
+        given, family = _decoded(self._row["author_name"]) or ("", "")
+        return Person(0, given, family)
+
+    @cached_property
+    def visible_comment_count(self) -> int:
+        return self._row["visible_comment_count"] or 0
+
+    @cached_property
+    def goals(self) -> list[dict[str, str]]:
+        return goal_labels([g["id"] for g in _decoded(self._row["goals_json"]) or ()])
+
+    @cached_property
+    def media(self) -> list[dict[str, Any]]:
+        media = sorted(_decoded(self._row["media_json"]) or (), key=lambda m: (m["seq"], m["id"]))
+        return [{**m, "uuid": uuid_module.UUID(str(m["uuid"]))} for m in media]
+
+    @cached_property
+    def _named(self) -> list[dict[str, Any]]:
+        return _decoded(self._row["named_json"]) or []
+
+    @cached_property
+    def visible_named(self) -> list[Named]:
+        named = sorted(self._named, key=lambda n: (n["g"], n["f"], n["id"]))
+        return [Named(Person(n["id"], n["g"], n["f"])) for n in named]
+
+    @property
+    def visible_named_ids(self) -> list[int]:
+        """The ids of the children this viewer sees named on the post (for the audit log)."""
+        return [n["id"] for n in self._named]
+
     def digest(self, prefix: str) -> str:
-        """Return a key for the fragment: a hash of every value it is rendered from (after `prefix`)."""
+        """Return a key for the fragment: a hash of every value it is rendered from (after `prefix`).
+
+        The row's values as they came from the database: the same values give the same key. Two
+        keys for the same card (the database wrote an array in another order) only cost a render.
+        """
+        row = self._row
         parts = [
             prefix,
             str(self.uuid),
-            self.title,
-            self.body_html,
-            self.status,
-            self.kind,
-            str(self.version),
-            self.activity_date.isoformat(),
-            self.school_unit["display_name"],
-            self.group["display_name"] if self.group else "",
-            self.author.full_name,
-            str(self.visible_comment_count),
-            repr(self.goals),
-            repr([(str(m["uuid"]), m["kind"], m["status"], m["alt_text"], m["original_name"]) for m in self.media]),
-            repr([n.child.full_name for n in self.visible_named]),
+            row["title"],
+            row["body_html"],
+            row["status"],
+            row["kind"],
+            str(row["version"]),
+            str(row["activity_date"]),
+            row["unit_name"] or "",
+            "\x00" if row["group_name"] is None else row["group_name"],
+            _raw(row["author_name"]),
+            str(row["visible_comment_count"] or 0),
+            _raw(row["goals_json"]),
+            _raw(row["media_json"]),
+            _raw(row["named_json"]),
             str(self.shared_by_transition),
         ]
         return "post-fragment:" + hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
 
 
+def _decoded(value: object) -> Any:
+    """A JSON column of the list query: as the database wrote it (text), or already decoded."""
+    if isinstance(value, str | bytes):
+        return orjson.loads(value)
+    return value
+
+
+def _raw(value: object) -> str:
+    """A JSON column's value as text for a digest (as the database wrote it when it is text)."""
+    if value is None:
+        return "\x00"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode()
+    return orjson.dumps(value).decode()
+
+
 _goals: dict[int, tuple[int, int, str, str]] = {}
 _goals_loaded_at = 0.0
+_goals_version = ""
 GOALS_TTL = 300.0
+
+
+def _load_goals() -> None:
+    global _goals_loaded_at, _goals_version
+    loaded = {g.pk: (g.area.seq, g.seq, g.area.code, g.text) for g in Goal.objects.select_related("area").order_by()}
+    _goals.clear()
+    _goals.update(loaded)
+    _goals_loaded_at = time.monotonic()
+    _goals_version = hashlib.blake2b(repr(sorted(loaded.items())).encode(), digest_size=8).hexdigest()
+
+
+def goals_version() -> str:
+    """Return a digest of the per-process goal table (reloaded when older than five minutes):
+    part of every card's key, as the cards show the goals' texts from it."""
+    if time.monotonic() - _goals_loaded_at > GOALS_TTL:
+        _load_goals()
+    return _goals_version
 
 
 def goal_labels(ids: list[int]) -> list[dict[str, str]]:
@@ -139,14 +233,8 @@ def goal_labels(ids: list[int]) -> list[dict[str, str]]:
     the list query cost more planning time than the whole rest of it. The table is reloaded when
     it is older than five minutes or a goal is not in it.
     """
-    global _goals_loaded_at
     if time.monotonic() - _goals_loaded_at > GOALS_TTL or any(i not in _goals for i in ids):
-        loaded = {
-            g.pk: (g.area.seq, g.seq, g.area.code, g.text) for g in Goal.objects.select_related("area").order_by()
-        }
-        _goals.clear()
-        _goals.update(loaded)
-        _goals_loaded_at = time.monotonic()
+        _load_goals()
     rows = sorted((_goals[i], i) for i in ids if i in _goals)
     return [{"code": code, "text": text} for (_a, _s, code, text), _i in rows]
 
@@ -166,9 +254,9 @@ def _shared_columns() -> dict[str, Expression]:
             ("group_name", "group", "group_id", "display_name"),
         )
     }
-    columns["author_name"] = precompiled_column(Post, "listing-author", _author_name, (), JSONArrayField())
-    columns["goals_json"] = precompiled_column(Post, "listing-goals", _goals_json, (), JSONArrayField())
-    columns["media_json"] = precompiled_column(Post, "listing-media", _media_json, (), JSONArrayField())
+    columns["author_name"] = precompiled_column(Post, "listing-author", _author_name, (), RawJSONField())
+    columns["goals_json"] = precompiled_column(Post, "listing-goals", _goals_json, (), RawJSONField())
+    columns["media_json"] = precompiled_column(Post, "listing-media", _media_json, (), RawJSONField())
     return columns
 
 
@@ -186,7 +274,7 @@ def _author_name(_args: tuple) -> Subquery:
     from folja.directory.models import Person
 
     names = Person.objects.filter(pk=OuterRef("author_id")).order_by().values(v=JSONArray("given_name", "family_name"))
-    return Subquery(names[:1], output_field=JSONArrayField())
+    return Subquery(names[:1], output_field=RawJSONField())
 
 
 def _goals_json(_args: tuple) -> JSONList:
@@ -226,7 +314,7 @@ def _listing_values(posts: QuerySet[Post], role: str, children: tuple[int, ...] 
         comments = precompiled_column(
             Post, "listing-comments", policy.visible_comment_count, (role, children), IntegerField()
         )
-        named = precompiled_column(Post, "listing-named", _visible_named, children, JSONArrayField())
+        named = precompiled_column(Post, "listing-named", _visible_named, children, RawJSONField())
     else:
         comments, named = policy.visible_comment_count((role, children)), _visible_named(children)
     return posts.values(*_COLUMNS, **_shared_columns(), visible_comment_count=comments, named_json=named)
@@ -411,7 +499,7 @@ def render_fragments(posts: Iterable[PostListing]) -> None:
     posts = list(posts)
     if not posts:
         return
-    prefix = f"{_template_version()}:{get_language() or ''}"
+    prefix = f"{_template_version()}:{goals_version()}:{get_language() or ''}"
     keys = {post.digest(prefix): post for post in posts}
     found: dict[str, str] = {}
     with _local_lock:

@@ -461,20 +461,28 @@ def _accepted_terms_column(guardian: Person) -> tuple[str, list]:
     The current terms come from the cache (transitions.current_terms_by_organisation); the
     decision is the same "latest decision wins" as transitions.organisations_with_accepted_terms.
     """
-    from folja.transitions.models import TermsDecision
-
     current = transitions.current_terms_by_organisation()
     if not current:
         return "NULL", []  # no terms published anywhere: nothing to accept
+    own = tuple(sorted((org, terms) for org, terms in current.items() if org is not None))
+    column = _accepted_terms_sql(connection.vendor, len(own))
+    terms = [*(value for pair in own for value in pair), current.get(None)]
+    return column, [*terms, guardian.pk, *terms]
+
+
+@functools.lru_cache(maxsize=64)
+def _accepted_terms_sql(vendor: str, organisations: int) -> str:
+    """The column of `_accepted_terms_column` for this many organisations with terms of their own
+    (built once per number: every guardian request asks for it)."""
+    from folja.transitions.models import TermsDecision
+
     q = connection.ops.quote_name
-    own = sorted((org, terms) for org, terms in current.items() if org is not None)
-    default = current.get(None)
     # Which terms apply at the placement's organisation: its own, else the platform default.
     # Typed, so that no parameter's type has to be guessed (a NULL default included).
-    cases = " ".join("WHEN %s THEN CAST(%s AS BIGINT)" for _ in own)
-    params: list = [value for pair in own for value in pair]
-    terms_sql = f"CASE pl.{q('organisation_id')} {cases} ELSE CAST(%s AS BIGINT) END" if own else "CAST(%s AS BIGINT)"
-    params.append(default)
+    cases = " ".join("WHEN %s THEN CAST(%s AS BIGINT)" for _ in range(organisations))
+    terms_sql = (
+        f"CASE pl.{q('organisation_id')} {cases} ELSE CAST(%s AS BIGINT) END" if organisations else "CAST(%s AS BIGINT)"
+    )
     decisions = q(TermsDecision._meta.db_table)
     latest = (
         f"SELECT d.{q('accepted')} FROM {decisions} d"  # noqa: S608 - names only
@@ -482,8 +490,7 @@ def _accepted_terms_column(guardian: Person) -> tuple[str, list]:
         f" ORDER BY d.{q('decided_at')} DESC, d.{q('id')} DESC LIMIT 1"
     )
     # No decision yet: not accepted (FALSE); no terms apply: NULL.
-    column = f"CASE WHEN ({terms_sql}) IS NULL THEN NULL ELSE COALESCE(({latest}), FALSE) END"
-    return column, [*params, guardian.pk, *params]
+    return f"CASE WHEN ({terms_sql}) IS NULL THEN NULL ELSE COALESCE(({latest}), FALSE) END"
 
 
 def guardian_has_pending_terms(guardian: Person) -> bool:

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-import orjson
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connections
-from django.db.models import Field, ForeignObject, JSONField, Lookup, QuerySet, Subquery
+from django.db.models import Field, ForeignObject, Lookup, QuerySet, Subquery, TextField
 
 
-class JSONArrayField(JSONField):
-    """A JSONField read with orjson: the same values as the standard library's decoder, in a
-    fifth of the time (a staff page decodes about sixty of these arrays)."""
-
-    def from_db_value(self, value, expression, connection):  # noqa: ANN001, ANN201
-        if isinstance(value, str | bytes):
-            return orjson.loads(value)
-        return super().from_db_value(value, expression, connection)
+class RawJSONField(TextField):
+    """A JSON value read as the text the database wrote (no decoding): for values that are often
+    only compared or hashed, and decoded by their reader when needed (`orjson.loads`)."""
 
 
 class JSONList(Subquery):
-    """A correlated subquery folded into one JSON array per outer row: `[]` when it has no rows.
+    """A correlated subquery folded into one JSON array per outer row: `[]` when it has no rows,
+    read as the array's text (decode it with `orjson.loads` where the elements are needed).
 
     The inner queryset must select exactly one column, named `v`, holding a JSON object:
     `.values(v=JSONObject(...))`.
@@ -33,10 +27,10 @@ class JSONList(Subquery):
     them in Python by a key the objects carry.
     """
 
-    output_field = JSONArrayField()
+    output_field = RawJSONField()
 
     def __init__(self, queryset: QuerySet, **extra: Any) -> None:
-        super().__init__(queryset.order_by(), output_field=JSONArrayField(), **extra)
+        super().__init__(queryset.order_by(), output_field=RawJSONField(), **extra)
 
     def as_sql(self, compiler, connection, template=None, **extra_context):  # noqa: ANN001, ANN201
         inner, params = self.query.as_sql(compiler, connection)
@@ -48,15 +42,6 @@ class JSONList(Subquery):
 
     def get_group_by_cols(self):  # noqa: ANN201
         return []
-
-
-def json_list(value: object) -> list[dict[str, Any]]:
-    """Return the elements of a `JSONList` value as plain dicts, whatever the driver returned."""
-    if value is None:
-        return []
-    if isinstance(value, str | bytes):
-        value = json.loads(value)
-    return value
 
 
 def array_literal(values: list[Any]) -> Any:

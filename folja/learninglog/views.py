@@ -95,7 +95,7 @@ def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
 
 def _record_list_reads(request: HttpRequest, posts: list, action: AuditAction, **kwargs: object) -> None:
     """Record a staff member's read of every child named on the listed posts (R11), in one INSERT."""
-    child_ids = {pc.child_id for post in posts for pc in post.visible_named}
+    child_ids = {child_id for post in posts for child_id in post.visible_named_ids}
     record_reads(request.viewer, action, child_ids, **kwargs)
 
 

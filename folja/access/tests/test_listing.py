@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.core.cache import cache
 from django.test import TestCase
@@ -12,6 +13,7 @@ from folja.access import listing, memo, policy
 from folja.accounts.roles import Role, Viewer
 from folja.learninglog.models import Comment, Post, PostChild, PostGoal, PostKind, PostStatus
 from folja.learninglog.tests.test_pages import signed_in
+from folja.media.models import Media
 from folja.testing.cast import build_cast
 
 
@@ -88,6 +90,60 @@ class ListingTests(TestCase):
         # The other language is another fragment.
         english = anna.get(alva_url, headers={"accept-language": "en"}).content.decode()
         assert "1 comment" in english
+
+    def test_any_value_that_changes_a_card_changes_its_key(self) -> None:
+        """The key is taken from the row's raw values: every change the card shows is a new key."""
+        import orjson
+        from django.template.loader import get_template
+
+        cast = self.cast
+        post = self.group_post()
+        Comment.objects.create(post=post, author=cast.anna, author_role="guardian", family_child=cast.alva, body="Hej")
+        Media.objects.create(
+            post=post, kind="image", status="ready", content_type="image/jpeg", alt_text="Stubbe", uploaded_by=cast.anna
+        )
+        staff = Viewer(person=cast.teacher_blue, role=Role.STAFF)
+        with memo.request_scope():
+            row = listing.listing_queryset(staff, policy.visible_posts(staff).filter(pk=post.pk))[0]
+        template = get_template(listing.FRAGMENT_TEMPLATE)
+
+        def card(values: dict, shared: bool = False) -> tuple[str, str]:
+            listed = listing.PostListing(dict(values))
+            listed.shared_by_transition = shared
+            return template.render({"post": listed}), listed.digest("k")
+
+        def changed(value: object) -> object:
+            if isinstance(value, bool):
+                return not value
+            if isinstance(value, int):
+                return value + 1
+            if isinstance(value, dt.date):
+                return value - dt.timedelta(days=1)
+            if isinstance(value, dict):
+                return {k: str(uuid.uuid4()) if k == "uuid" else changed(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [changed(value[0]), *value[1:]] if value else value
+            if isinstance(value, str) and value[:1] in ("[", "{"):
+                return orjson.dumps(changed(orjson.loads(value))).decode()
+            return None if value is None else value + "x"
+
+        html, key = card(row)
+        assert sorted(listing.PostListing(dict(row)).visible_named_ids) == sorted([cast.alva.pk, cast.bertil.pk])
+        shown = 0
+        for column, value in row.items():
+            if column == "uuid":
+                value_changed = uuid.uuid4()
+            elif column == "goals_json":  # another goal of the curriculum
+                value_changed = orjson.dumps([{"id": cast.goals[2].pk}]).decode()
+            else:
+                value_changed = changed(value)
+            other_html, other_key = card({**row, column: value_changed})
+            if other_html != html:
+                shown += 1
+                assert other_key != key, f"{column} changes the card but not its key"
+        assert shown >= 12  # title, body, names, counts, goals, photos, dates... are on the card
+        other_html, other_key = card(row, shared=True)
+        assert other_html != html and other_key != key
 
     def test_cards_shown_before_come_from_this_process_without_the_shared_cache(self) -> None:
         from unittest import mock
