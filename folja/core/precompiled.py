@@ -61,13 +61,23 @@ _UUID_STANDINS = (1 << 100, 1 << 101)
 def padded(ids: tuple) -> tuple:
     """Return `ids` lengthened to one of a few sizes by repeating its last id (an `IN` list means
     the same with the repeat), so that lists of nearby lengths share one compiled shape and one
-    prepared statement: up to 15 as they are, then 8 sizes per doubling (16, 18, …, 30, 32, 36,
-    …; 320 for 300), at most 12.5 % longer."""
+    prepared statement: 0-2 as they are, then powers of two up to 16 (3 → 4, 9 → 16), then 4
+    sizes per doubling (20, 24, 28, 32, 40, …; 320 for 300), at most a quarter longer above 16.
+
+    A page query holds several such lists (the children, each unit's, the transition's), and each
+    combination of sizes is a statement of its own: 45 statements for the bench's staff pages
+    with exact sizes below 16 and 8 sizes per doubling, which no longer fitted in a connection's
+    prepared statements (PREPARED_MAX) and were planned again and again (bench/README.md).
+    """
     count = len(ids)
-    if count < 16:
+    if count <= 2:
         return ids
-    step = 1 << (count.bit_length() - 4)
-    return ids + (ids[-1],) * (-(-count // step) * step - count)
+    if count <= 16:
+        size = 1 << (count - 1).bit_length()
+    else:
+        step = 1 << (count.bit_length() - 3)
+        size = -(-count // step) * step
+    return ids + (ids[-1],) * (size - count)
 
 
 def _shape(args: Any) -> Any:
@@ -341,9 +351,12 @@ def precompiled_rows(key: str, build: Callable[[Any], QuerySet], args: Any) -> l
 PREPARED_PARAMS_MAX = 1200
 
 # Prepared statements a connection keeps (psycopg forgets the least recently used beyond them).
-# PostgreSQL holds about 0.5 MB per statement of the staff feed's shape (its plans included,
-# measured with pg_backend_memory_contexts): at most about 16 MB per connection.
-PREPARED_MAX = 32
+# PostgreSQL holds about 0.6 MB per statement of a staff page's shape (its plans included,
+# measured with pg_backend_memory_contexts): at most about 40 MB per connection. The bench's 100
+# staff members and 100 guardians use 39 statements (27 page shapes); with room for 32, the
+# staff pages' statements pushed each other out and were planned again on most requests
+# (PostgreSQL 1.7 → 3.0 ms a staff page, bench/README.md).
+PREPARED_MAX = 64
 
 
 def prepared_cursor(connection: Any) -> Any:
@@ -393,8 +406,17 @@ def _prepared_cursor_class() -> type:
     still sees, logs and counts the statement with `%s`.
     """
     import psycopg
+    from psycopg.types.numeric import Int8Dumper
 
     class PreparedCursor(psycopg.RawCursor):
+        def __init__(self, connection, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+            super().__init__(connection, *args, **kwargs)
+            # Every Python int as bigint: psycopg would type each by its size (smallint, integer,
+            # bigint), and PostgreSQL keeps one prepared statement per text and parameter types,
+            # so a page's ids of different sizes made as many statements (152 for 45 shapes of the
+            # bench's staff pages, each planned again and pushing the others out).
+            self.adapters.register_dumper(int, Int8Dumper)
+
         def execute(self, query, params=None, *, prepare=True, binary=None):  # noqa: ANN001, ANN201
             # Without values psycopg reads no placeholders (nor `%%`) at all, and neither does this.
             query = numbered(query) if params is not None else query

@@ -303,17 +303,33 @@ def test_a_connection_keeps_a_bounded_number_of_prepared_statements() -> None:
 
 def test_padded_id_lists_share_a_few_lengths_and_mean_the_same() -> None:
     assert precompiled.padded(()) == ()
-    assert precompiled.padded((5, 7, 9)) == (5, 7, 9)
-    assert precompiled.padded(tuple(range(17))) == (*range(17), 16)
+    assert precompiled.padded((5, 7)) == (5, 7)
+    assert precompiled.padded((5, 7, 9)) == (5, 7, 9, 9)
+    assert precompiled.padded(tuple(range(9))) == (*range(9), *(8,) * 7)
+    assert precompiled.padded(tuple(range(17))) == (*range(17), 16, 16, 16)
     lengths = {len(precompiled.padded(tuple(range(n)))) for n in range(1, 301)}
-    assert len(lengths) < 60  # not 300 shapes
-    assert precompiled._shape((precompiled.padded(tuple(range(297))),)) == precompiled._shape(
+    assert len(lengths) < 40  # not 300 shapes
+    assert len({len(precompiled.padded(tuple(range(n)))) for n in range(1, 17)}) == 5  # 1, 2, 4, 8, 16
+    assert precompiled._shape((precompiled.padded(tuple(range(290))),)) == precompiled._shape(
         (precompiled.padded(tuple(range(300))),)
     )
     for n in range(1, 1000):
         ids = tuple(range(n))
         grown = precompiled.padded(ids)
-        assert set(grown) == set(ids) and grown[:n] == ids and n <= len(grown) <= n * 1.125
+        assert set(grown) == set(ids) and grown[:n] == ids
+        assert len(grown) <= 16 if n <= 16 else n < len(grown) + 1 <= n * 1.25 + 1
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+@pytest.mark.django_db
+def test_ids_of_any_size_share_one_prepared_statement() -> None:
+    """psycopg types an int by its size; the prepared cursor sends every int as bigint, so one
+    shape is one statement whatever the ids (smallint, integer and bigint-sized ids here)."""
+    before = len(_prepared_posts_statements())
+    for ids in ((-1, -2), (-1, -40_000), (-3_000_000_000, -2), (-40_000, -3_000_000_000)):
+        assert precompiled.precompiled_rows("sized", _posts_by_ids, (ids,)) == []
+    assert len(_prepared_posts_statements()) == before + 1
 
 
 def test_numbered_placeholders_are_read_as_psycopg_reads_them() -> None:
