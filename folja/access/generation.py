@@ -21,6 +21,11 @@ compute it first compares generations in the database:
   statement may see the transaction's own uncommitted writes, under a generation that a rollback
   would give back. Outside one, each statement commits or reads committed data only.
 - No generation row (a freshly flushed database) means "unknown": nothing is kept.
+- The session's user is read with the generation too (accounts/backends.py) and noted for the
+  request (`note_seen`): when the held answer has that generation, no statement is needed at
+  all. That is the state of the relationships when the request began, as good as a statement
+  a moment later; a write in the request that changes relationships forgets the note with the
+  rest of the request's memo (memo.forget).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 from django.db import connection
+
+from folja.access import memo
 
 T = TypeVar("T")
 
@@ -63,6 +70,20 @@ def unchanged_sql() -> str:
     """SQL that is true when the generation equals the one given as a parameter (one %s): the
     held answer is still the answer. False when nothing is held (NULL) or nothing is known."""
     return f"{generation_sql()} = CAST(%s AS BIGINT)"
+
+
+_SEEN = ("relationship_generation",)
+
+
+def note_seen(value: int | None) -> None:
+    """Note the generation that this request's first statement read (inside a request only)."""
+    if value is not None and not connection.in_atomic_block:
+        memo.remember(_SEEN, value)
+
+
+def seen() -> int | None:
+    """Return the generation noted for this request, or None."""
+    return memo.recall(_SEEN)
 
 
 class Held(Generic[T]):

@@ -123,6 +123,8 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
     def compute() -> StaffConnections:
         key = (staff.pk, day)
         held = _held_connections.get(key)
+        if held is not None and held[0] == generation.seen():
+            return held[1]  # the generation the request's first statement read: no statement
         # Written in SQL: it runs on every request of a staff member, and building it with the
         # ORM cost several times PostgreSQL's work (bench/README.md).
         with prepared_cursor(connection) as cursor:
@@ -382,10 +384,18 @@ def staff_for_sso(organisation: Organisation, *, civic_number: str = "", school_
 # ---------------------------------------------------------------------------------------------
 
 
+# Guardians' children as the statement's rows (Person objects are made afresh for each request),
+# held by this process under the relationship generation they were read in (access/generation.py).
+HELD_CHILDREN = 8192  # about 3 KB each: 25 MB at most
+_held_children: generation.Held[tuple] = generation.Held(HELD_CHILDREN)
+
+
 def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tuple[Person, bool]]:
     """Return the guardian's children on the platform (R1, R5, R6), each with whether R9 lets the
     guardian see it: one query per request (access/memo.py), shared by the session check, the
-    child getter and every filter that names the guardian's visible children."""
+    child getter and every filter that names the guardian's visible children. No query at all
+    when the process holds the rows read under the relationship generation that this request's
+    user was read with (access/generation.py)."""
     day = _day(on)
 
     def compute() -> list[tuple[Person, bool]]:
@@ -397,23 +407,38 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
         person, guardianship, placement = (q(model._meta.db_table) for model in (Person, Guardianship, Placement))
         terms_column, terms_params = _accepted_terms_column(guardian)
         names, columns, converters = _person_columns()
-        sql = (
-            f"SELECT {columns}, {terms_column} AS folja_accepted"  # noqa: S608 - names only
-            f" FROM {person} p"
-            f" JOIN {guardianship} g ON g.{q('child_id')} = p.{q('id')}"
-            f" JOIN {placement} pl ON pl.{q('child_id')} = p.{q('id')}"
-            # Guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
-            f" WHERE g.{q('responsible_id')} = %s AND g.{q('relation_type')} = %s"
-            f" AND p.{q('sealed_at')} IS NULL"  # R5: a sealed child is invisible to every query
-            # R6: on the platform while placed anywhere, in any organisation, until the placement
-            # ends; one that starts later counts, so a summer between preschool and school is no gap.
-            f" AND (pl.{q('end_date')} IS NULL OR pl.{q('end_date')} >= %s)"
-            f" ORDER BY p.{q('given_name')}, p.{q('family_name')}, p.{q('id')}"
-        )
-        params = [*terms_params, guardian.pk, RelationType.GUARDIAN.value, connection.ops.adapt_datefield_value(day)]
-        with prepared_cursor(connection) as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        # The terms that apply are part of the key: they are read from the cache, not the rows.
+        key = (guardian.pk, day, tuple(terms_params))
+        held = _held_children.get(key)
+        if held is not None and held[0] == generation.seen():
+            rows = held[1]  # the generation the request's first statement read (access/generation.py)
+        else:
+            sql = (
+                f"SELECT {columns}, {terms_column} AS folja_accepted,"  # noqa: S608 - names only
+                f" {generation.generation_sql()} AS folja_generation"
+                f" FROM {person} p"
+                f" JOIN {guardianship} g ON g.{q('child_id')} = p.{q('id')}"
+                f" JOIN {placement} pl ON pl.{q('child_id')} = p.{q('id')}"
+                # Guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
+                f" WHERE g.{q('responsible_id')} = %s AND g.{q('relation_type')} = %s"
+                f" AND p.{q('sealed_at')} IS NULL"  # R5: a sealed child is invisible to every query
+                # R6: on the platform while placed anywhere, in any organisation, until the placement
+                # ends; one that starts later counts, so a summer between preschool and school is no gap.
+                f" AND (pl.{q('end_date')} IS NULL OR pl.{q('end_date')} >= %s)"
+                f" ORDER BY p.{q('given_name')}, p.{q('family_name')}, p.{q('id')}"
+            )
+            params = [
+                *terms_params,
+                guardian.pk,
+                RelationType.GUARDIAN.value,
+                connection.ops.adapt_datefield_value(day),
+            ]
+            with prepared_cursor(connection) as cursor:
+                cursor.execute(sql, params)
+                fetched = cursor.fetchall()
+            rows = tuple(row[:-1] for row in fetched)
+            # Held with the generation the statement read (unknown without rows: nothing held).
+            _held_children.put(key, fetched[0][-1] if fetched else None, rows)
         children: dict[int, Person] = {}
         allowed: dict[int, bool] = {}
         width = len(names)

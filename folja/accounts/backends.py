@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 
+from folja.access import generation
 from folja.accounts.models import User
 from folja.core.precompiled import field_names, instance, precompiled_rows
 from folja.directory.models import Person
@@ -16,7 +18,10 @@ def _user_with_person(args: tuple[int]) -> QuerySet:
     """The user's and its person's columns, by the user's id (compiled once: see get_user)."""
     (user_id,) = args
     return User.objects.filter(pk=user_id).values(
-        *field_names(User), *(f"person__{name}" for name in field_names(Person))
+        *field_names(User),
+        *(f"person__{name}" for name in field_names(Person)),
+        # The relationship generation, in the same snapshot (access/generation.py).
+        relationship_generation=RawSQL(generation.generation_sql(), (), output_field=BigIntegerField()),  # noqa: S611
     )
 
 
@@ -35,6 +40,7 @@ class PersonModelBackend(ModelBackend):
         if not rows:
             return None
         row = rows[0]
+        generation.note_seen(row["relationship_generation"])
         user = instance(User, row)
         person = instance(Person, row, "person__") if row["person__id"] is not None else None
         User.person.field.set_cached_value(user, person)

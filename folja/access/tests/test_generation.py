@@ -227,3 +227,59 @@ def test_on_postgresql_a_transaction_changes_the_generation_once_and_a_rolled_ba
         assert value() == first  # the savepoint's write and its new value are gone
         Person.objects.filter(pk=cast.bertil.pk).update(given_name="Bertil")
         assert value() not in (first, None)  # the next write still gives a new value
+
+
+# -- in requests: the generation read with the session's user ----------------------------------
+
+
+def _statements(queries: CaptureQueriesContext, marker: str) -> int:
+    return sum(marker in query["sql"] for query in queries)
+
+
+STAFF_STATEMENT = "WITH d AS"  # policy.staff_connections
+GUARDIAN_STATEMENT = "folja_accepted"  # policy._guardian_children
+
+
+@pytest.mark.parametrize(
+    ("who", "role", "marker"),
+    [("teacher_blue", "staff", STAFF_STATEMENT), ("anna", "guardian", GUARDIAN_STATEMENT)],
+)
+def test_a_request_uses_the_generation_read_with_its_user_and_sees_a_change_at_once(
+    cast: Cast, who: str, role: str, marker: str
+) -> None:
+    from django.urls import reverse
+
+    from folja.testing.sessions import signed_in
+
+    client = signed_in(cast.persons[who], role)
+    url = reverse("learninglog:timeline", args=[cast.alva.uuid])
+    assert client.get(url).status_code == 200  # computed, and held
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert _statements(queries, marker) == 0  # the same generation as the user's: nothing asked
+    # Alva leaves the platform (R6) / the unit: the very next request must not show her.
+    Placement.objects.filter(child=cast.alva).update(end_date=yesterday(cast))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    # Not found for the teacher; for Anna, with no child left, the session ends (to the sign-in).
+    assert response.status_code == (404 if role == "staff" else 302)
+    assert _statements(queries, marker) == 1
+    if role == "staff":
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 404  # and held again
+        assert _statements(queries, marker) == 0
+
+
+def test_a_guardians_sealed_child_disappears_from_the_next_request(cast: Cast) -> None:
+    from django.urls import reverse
+
+    from folja.testing.sessions import signed_in
+
+    client = signed_in(cast.anna, "guardian")
+    url = reverse("learninglog:timeline", args=[cast.alva.uuid])
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    Person.objects.filter(pk=cast.alva.pk).update(sealed_at=timezone.now())  # R5
+    response = client.get(url)
+    assert response.status_code in (302, 404)  # no child left: the session ends or the page is gone
+    assert cast.alva.given_name not in response.content.decode()
