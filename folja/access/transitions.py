@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import DateField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from folja.access import memo
+from folja.access import generation, memo
 from folja.directory.models import Guardianship, Organisation, Person, Placement, RelationType
 from folja.transitions.models import TermsDecision, TermsOfUse, TransitionConsent
 
@@ -167,6 +167,8 @@ def current_terms_by_organisation() -> dict[int | None, int]:
 
 
 def _current_terms_by_organisation() -> dict[int | None, int]:
+    if generation.seen() is not None:
+        return _held_current_terms()
     cached = cache.get(TERMS_CACHE_KEY)
     if cached is not None:
         return cached
@@ -180,6 +182,47 @@ def _current_terms_by_organisation() -> dict[int | None, int]:
         current.setdefault(organisation_id, terms_id)
     cache.set(TERMS_CACHE_KEY, current, TERMS_CACHE_SECONDS)
     return current
+
+
+# The current terms held by this process (access/generation.py): terms are relationship data, so
+# a new or changed version gives a new generation; a version published for later becomes current
+# without a write, so the held answer also ends at the next publication time.
+_held_terms: generation.Held[tuple[dict[int | None, int], dt.datetime | None]] = generation.Held(1)
+
+
+def _held_current_terms() -> dict[int | None, int]:
+    """The current terms in a request that read the relationship generation with its user: no
+    cache and no query while the generation and the hour are the same as when they were read."""
+    now = timezone.now()
+    held = _held_terms.get("current")
+    if held is not None and held[0] == generation.seen():
+        current, until = held[1]
+        if until is None or now < until:
+            return current
+    q = connection.ops.quote_name
+    sql = (
+        f"SELECT {generation.generation_sql()}, t.{q('id')}, t.{q('organisation_id')}, t.{q('published_at')}"  # noqa: S608
+        f" FROM (SELECT 1) one LEFT JOIN {q(TermsOfUse._meta.db_table)} t ON TRUE"
+        f" ORDER BY t.{q('published_at')} DESC, t.{q('version')} DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    published = [(terms_id, org, _aware(at)) for _gen, terms_id, org, at in rows if terms_id is not None]
+    current: dict[int | None, int] = {}
+    for terms_id, organisation_id, at in published:
+        if at <= now:
+            current.setdefault(organisation_id, terms_id)
+    until = min((at for _id, _org, at in published if at > now), default=None)
+    _held_terms.put("current", rows[0][0], (current, until))
+    return current
+
+
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    """A timestamp as the database cursor returned it (SQLite: text), aware."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
 
 
 def forget_current_terms() -> None:

@@ -283,3 +283,29 @@ def test_a_guardians_sealed_child_disappears_from_the_next_request(cast: Cast) -
     response = client.get(url)
     assert response.status_code in (302, 404)  # no child left: the session ends or the page is gone
     assert cast.alva.given_name not in response.content.decode()
+
+
+def test_current_terms_are_held_until_a_new_version_or_its_publication_time(cast: Cast) -> None:
+    """R9 in requests: terms read once per generation, and a version published for later takes
+    effect at its time without any write."""
+    from unittest import mock
+
+    from django.urls import reverse
+
+    from folja.testing.sessions import signed_in
+    from folja.transitions.models import TermsOfUse
+
+    client = signed_in(cast.anna, "guardian")
+    url = reverse("learninglog:timeline", args=[cast.alva.uuid])
+    assert client.get(url).status_code == 200  # no terms anywhere: nothing to accept
+    later = timezone.now() + dt.timedelta(hours=1)
+    TermsOfUse.objects.create(organisation=None, version=1, title="Villkor", body="…", published_at=later)
+    assert client.get(url).status_code == 200  # not yet current
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert _statements(queries, "transitions_termsofuse") == 0  # held: no query, no cache
+    real_now = timezone.now
+    with mock.patch("django.utils.timezone.now", lambda: real_now() + dt.timedelta(hours=2)):
+        response = client.get(url)
+    assert response.status_code != 200  # now current and not accepted: Alva's log is held back (R9)
+    assert "alva_individual" not in response.content.decode()
