@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid as uuid_module
 from collections.abc import Iterable
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from folja.access.models import AuditAction, AuditRecord
 from folja.accounts.roles import Role, Viewer
+from folja.core.db import array_literal
 from folja.core.precompiled import prepared_cursor
 from folja.directory.models import Organisation, Person
 
@@ -62,27 +64,33 @@ def _write(
         fields.update(object_uuid=object_uuid, school_unit=school_unit)
         _insert([AuditRecord(child_id=child_id, **fields) for child_id in child_ids])
         return
-    columns = ", ".join(connection.ops.quote_name(AuditRecord._meta.get_field(name).column) for name in _COLUMNS)
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(AuditRecord._meta.db_table)} ({columns})"
-        " SELECT %s::timestamptz, %s::bigint, %s::varchar, unnest(%s::bigint[]), %s::varchar, %s::varchar,"
-        " %s::uuid, %s::bigint"
-    )
     params = [
         timezone.now(),  # as auto_now_add: the application's clock
         viewer.person.pk,
         str(viewer.role),
-        child_ids,
+        # One array literal, cast by PostgreSQL (psycopg would adapt the list element by element).
+        array_literal(child_ids) if None not in child_ids else child_ids,
         str(action),
         object_type,
         object_uuid,
         school_unit.pk if school_unit is not None else None,
     ]
     with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_insert_sql(), params)
 
 
 _COLUMNS = ("at", "actor", "actor_role", "child", "action", "object_type", "object_uuid", "school_unit")
+
+
+@functools.cache
+def _insert_sql() -> str:
+    """The INSERT of `_write` on PostgreSQL (built once)."""
+    columns = ", ".join(connection.ops.quote_name(AuditRecord._meta.get_field(name).column) for name in _COLUMNS)
+    return (
+        f"INSERT INTO {connection.ops.quote_name(AuditRecord._meta.db_table)} ({columns})"
+        " SELECT %s::timestamptz, %s::bigint, %s::varchar, unnest(%s::bigint[]), %s::varchar, %s::varchar,"
+        " %s::uuid, %s::bigint"
+    )
 
 
 def _insert(records: list[AuditRecord]) -> None:

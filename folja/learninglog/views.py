@@ -23,7 +23,7 @@ from folja.curriculum.loader import fold
 from folja.curriculum.models import Goal
 from folja.directory.models import RelationType
 from folja.learninglog import actions
-from folja.learninglog.forms import CommentForm, FilterForm, PhotoConsentForm, PostForm
+from folja.learninglog.forms import CommentForm, FilterForm, PhotoConsentForm, PostForm, filter_form
 from folja.learninglog.models import PostKind, PostStatus
 from folja.media.actions import MediaRejected, media_attach
 
@@ -103,7 +103,7 @@ def _record_list_reads(request: HttpRequest, posts: list, action: AuditAction, *
 def feed(request: HttpRequest) -> HttpResponse:
     """Render the staff feed: posts (and own drafts) about the children of the viewer's groups."""
     viewer = request.viewer
-    form = FilterForm(request.GET or None)
+    form = filter_form(request.GET)
     page, cursor = _page(request, form, source=policy.post_source(viewer, include_drafts=True))
     _record_list_reads(request, page, AuditAction.READ_FEED)
     listing.render_fragments(page)
@@ -119,7 +119,7 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
     """Render a child's timeline: individual posts and group posts naming the child."""
     viewer = request.viewer
     child = policy.get_child_for(viewer, child_uuid)
-    form = FilterForm(request.GET or None)
+    form = filter_form(request.GET)
     source = policy.post_source(viewer, child=child)
     page, cursor = _page(request, form, source=source, posts=None if source else policy.timeline_posts(viewer, child))
     if viewer.is_staff:
@@ -141,7 +141,7 @@ def group_log(request: HttpRequest, group_uuid: str) -> HttpResponse:
     """Render a group's log: the group posts the viewer may read."""
     viewer = request.viewer
     group = policy.get_group_for(viewer, group_uuid)
-    form = FilterForm(request.GET or None)
+    form = filter_form(request.GET)
     source = policy.post_source(viewer, group=group)
     page, cursor = _page(request, form, source=source, posts=None if source else policy.group_posts(viewer, group))
     _record_list_reads(request, page, AuditAction.READ_GROUP_LOG, school_unit=group.school_unit)
