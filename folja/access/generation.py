@@ -1,22 +1,22 @@
 """Relationship answers kept by the process for as long as the relationships stay the same.
 
-A staff member's connections (policy.staff_connections) are read on every request, and the
-statement that computes them was a fifth of a staff page's cost under load (bench/README.md).
-They change rarely: when the SIS import, an administrator or a guardian changes a placement, a
-duty, a group, a membership, a unit's setting, a consent or a seal. So the process keeps the
-answer under the **relationship generation** it was computed in, and the statement that would
-compute it first compares generations in the database:
+A staff member's connections (policy.staff_connections), a guardian's children
+(policy._guardian_children) and the current terms of use (transitions.current_terms_by_organisation)
+are read on every request; the staff statement alone was a fifth of a staff page's cost under
+load (bench/README.md). They change rarely: when the SIS import, an administrator or a guardian
+changes a placement, a duty, a group, a membership, a unit's setting, a consent, the terms or a
+seal. So the process keeps each answer under the **relationship generation** it was read in:
 
 - Database triggers (migration access.0007) give the one row of `access.RelationshipGeneration`
   a new value in the same transaction as any write to a relationship table
   (`RELATIONSHIP_TABLES`). A statement sees one snapshot, so a generation value names exactly
   one state of those tables: an answer computed under it is the answer for as long as the
   database holds that value.
-- The statement reads the generation with the answer, and is handed the generation of the
-  answer the process holds: when they are equal it returns only the generation (PostgreSQL does
-  not run the rest, a one-time filter) and the held answer is used; otherwise it returns the new
-  answer, which replaces the held one. One statement either way: a change is seen by the very
-  next request, in every process, with no message to send and nothing to expire (R1, R5).
+- Each statement reads the generation with the answer. The staff statement is also handed the
+  generation of the answer the process holds: when they are equal it returns only the generation
+  (PostgreSQL does not run the rest, a one-time filter) and the held answer is used; otherwise it
+  returns the new answer, which replaces the held one. A change is seen by the very next request,
+  in every process, with no message to send and nothing to expire (R1, R5, R9).
 - Nothing is kept or reused inside a transaction (`connection.in_atomic_block`): there the
   statement may see the transaction's own uncommitted writes, under a generation that a rollback
   would give back. Outside one, each statement commits or reads committed data only.

@@ -403,30 +403,15 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
         # building it with the ORM cost more than PostgreSQL's work. One row per child and
         # placement that has not ended, with the guardian's latest decision on the terms that
         # apply at the placement's organisation (R9) folded in: no second query.
-        q = connection.ops.quote_name
-        person, guardianship, placement = (q(model._meta.db_table) for model in (Person, Guardianship, Placement))
         terms_column, terms_params = _accepted_terms_column(guardian)
-        names, columns, converters = _person_columns()
+        names, _columns, converters = _person_columns()
         # The terms that apply are part of the key: they are read from the cache, not the rows.
         key = (guardian.pk, day, tuple(terms_params))
         held = _held_children.get(key)
         if held is not None and held[0] == generation.seen():
             rows = held[1]  # the generation the request's first statement read (access/generation.py)
         else:
-            sql = (
-                f"SELECT {columns}, {terms_column} AS folja_accepted,"  # noqa: S608 - names only
-                f" {generation.generation_sql()} AS folja_generation"
-                f" FROM {person} p"
-                f" JOIN {guardianship} g ON g.{q('child_id')} = p.{q('id')}"
-                f" JOIN {placement} pl ON pl.{q('child_id')} = p.{q('id')}"
-                # Guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
-                f" WHERE g.{q('responsible_id')} = %s AND g.{q('relation_type')} = %s"
-                f" AND p.{q('sealed_at')} IS NULL"  # R5: a sealed child is invisible to every query
-                # R6: on the platform while placed anywhere, in any organisation, until the placement
-                # ends; one that starts later counts, so a summer between preschool and school is no gap.
-                f" AND (pl.{q('end_date')} IS NULL OR pl.{q('end_date')} >= %s)"
-                f" ORDER BY p.{q('given_name')}, p.{q('family_name')}, p.{q('id')}"
-            )
+            sql = _guardian_children_sql(terms_column)
             params = [
                 *terms_params,
                 guardian.pk,
@@ -452,6 +437,27 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
         return [(child, allowed[pk]) for pk, child in children.items()]
 
     return memo.memoised(("guardian_children", guardian.pk, day), compute)
+
+
+def _guardian_children_sql(terms_column: str) -> str:
+    """The statement of `_guardian_children`, with the terms column of `_accepted_terms_column`."""
+    q = connection.ops.quote_name
+    person, guardianship, placement = (q(model._meta.db_table) for model in (Person, Guardianship, Placement))
+    _names, columns, _converters = _person_columns()
+    return (
+        f"SELECT {columns}, {terms_column} AS folja_accepted,"  # noqa: S608 - names only
+        f" {generation.generation_sql()} AS folja_generation"
+        f" FROM {person} p"
+        f" JOIN {guardianship} g ON g.{q('child_id')} = p.{q('id')}"
+        f" JOIN {placement} pl ON pl.{q('child_id')} = p.{q('id')}"
+        # Guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
+        f" WHERE g.{q('responsible_id')} = %s AND g.{q('relation_type')} = %s"
+        f" AND p.{q('sealed_at')} IS NULL"  # R5: a sealed child is invisible to every query
+        # R6: on the platform while placed anywhere, in any organisation, until the placement
+        # ends; one that starts later counts, so a summer between preschool and school is no gap.
+        f" AND (pl.{q('end_date')} IS NULL OR pl.{q('end_date')} >= %s)"
+        f" ORDER BY p.{q('given_name')}, p.{q('family_name')}, p.{q('id')}"
+    )
 
 
 def _person_columns() -> tuple[list[str], str, list[tuple[int, list, Expression]]]:

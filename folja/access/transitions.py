@@ -199,14 +199,8 @@ def _held_current_terms() -> dict[int | None, int]:
         current, until = held[1]
         if until is None or now < until:
             return current
-    q = connection.ops.quote_name
-    sql = (
-        f"SELECT {generation.generation_sql()}, t.{q('id')}, t.{q('organisation_id')}, t.{q('published_at')}"  # noqa: S608
-        f" FROM (SELECT 1) one LEFT JOIN {q(TermsOfUse._meta.db_table)} t ON TRUE"
-        f" ORDER BY t.{q('published_at')} DESC, t.{q('version')} DESC"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(_terms_sql())
         rows = cursor.fetchall()
     published = [(terms_id, org, _aware(at)) for _gen, terms_id, org, at in rows if terms_id is not None]
     current: dict[int | None, int] = {}
@@ -216,6 +210,16 @@ def _held_current_terms() -> dict[int | None, int]:
     until = min((at for _id, _org, at in published if at > now), default=None)
     _held_terms.put("current", rows[0][0], (current, until))
     return current
+
+
+def _terms_sql() -> str:
+    """Every version of the terms, newest first, with the relationship generation (one row at least)."""
+    q = connection.ops.quote_name
+    return (
+        f"SELECT {generation.generation_sql()}, t.{q('id')}, t.{q('organisation_id')}, t.{q('published_at')}"  # noqa: S608
+        f" FROM (SELECT 1) one LEFT JOIN {q(TermsOfUse._meta.db_table)} t ON TRUE"
+        f" ORDER BY t.{q('published_at')} DESC, t.{q('version')} DESC"
+    )
 
 
 def _aware(value: dt.datetime | str) -> dt.datetime:
