@@ -192,7 +192,8 @@ _held_terms: generation.Held[tuple[dict[int | None, int], dt.datetime | None]] =
 
 def _held_current_terms() -> dict[int | None, int]:
     """The current terms in a request that read the relationship generation with its user: no
-    cache and no query while the generation and the hour are the same as when they were read."""
+    cache and no query while the generation is the one they were read in and no version read
+    then has reached its publication time since."""
     now = timezone.now()
     held = _held_terms.get("current")
     if held is not None and held[0] == generation.seen():

@@ -355,7 +355,8 @@ PREPARED_PARAMS_MAX = 1200
 # measured with pg_backend_memory_contexts): at most about 40 MB per connection. The bench's 100
 # staff members and 100 guardians use 39 statements (27 page shapes); with room for 32, the
 # staff pages' statements pushed each other out and were planned again on most requests
-# (PostgreSQL 1.7 → 3.0 ms a staff page, bench/README.md).
+# (PostgreSQL's CPU for a staff feed request: 3.0 ms with room for 32, 1.7 ms with room for all;
+# bench/README.md).
 PREPARED_MAX = 64
 
 
