@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from django.db import connection
+from django.db.models import BigIntegerField
+from django.db.models.expressions import RawSQL
 
 from folja.access import memo
 
@@ -56,6 +58,11 @@ RELATIONSHIP_TABLES = (
     "transitions_termsofuse",
     "transitions_termsdecision",
 )
+
+
+def generation_column() -> RawSQL:
+    """The generation as a column of an ORM query (`.values(relationship_generation=...)`)."""
+    return RawSQL(generation_sql(), (), output_field=BigIntegerField())  # noqa: S611 - a fixed subquery
 
 
 def generation_sql() -> str:
@@ -84,6 +91,19 @@ def note_seen(value: int | None) -> None:
 def seen() -> int | None:
     """Return the generation noted for this request, or None."""
     return memo.recall(_SEEN)
+
+
+def held_rows(held: Held[list[dict]], key: Hashable, fetch: Callable[[], list[dict]]) -> list[dict]:
+    """Return the rows of a lookup of relationship tables: the rows held for `key` when they were
+    read under the generation this request's user was read with, else `fetch()` (rows that carry
+    the generation they were read in as `relationship_generation`), which are then held. The rows
+    are shared: read them, never change them."""
+    item = held.get(key)
+    if item is not None and item[0] == seen():
+        return item[1]
+    rows = fetch()
+    held.put(key, rows[0]["relationship_generation"] if rows else None, rows)
+    return rows
 
 
 class Held(Generic[T]):

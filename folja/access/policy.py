@@ -583,7 +583,9 @@ def get_child_for(viewer: Viewer, child_uuid: uuid_module.UUID | str, on: dt.dat
             wanted = uuid_module.UUID(str(child_uuid))
         except ValueError:
             raise Http404 from None
-        rows = precompiled_rows("person-by-uuid", _person_by_uuid, (wanted,))
+        rows = generation.held_rows(
+            _held_persons, wanted, lambda: precompiled_rows("person-by-uuid", _person_by_uuid, (wanted,))
+        )
         if rows and rows[0]["id"] in staff_connections(viewer.person, on).child_ids:  # R1, R5
             return instance(Person, rows[0])
         raise Http404
@@ -593,9 +595,17 @@ def get_child_for(viewer: Viewer, child_uuid: uuid_module.UUID | str, on: dt.dat
         raise Http404 from None
 
 
+# Rows of the persons and groups that staff pages open by uuid, held by this process under the
+# relationship generation they were read in (access/generation.py); about 2 KB each.
+_held_persons: generation.Held[list[dict]] = generation.Held(8192)
+_held_groups: generation.Held[list[dict]] = generation.Held(8192)
+
+
 def _person_by_uuid(args: tuple) -> QuerySet:
     (person_uuid,) = args
-    return Person.objects.filter(uuid=person_uuid).values(*field_names(Person))
+    return Person.objects.filter(uuid=person_uuid).values(
+        *field_names(Person), relationship_generation=generation.generation_column()
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1037,7 +1047,11 @@ def _group_by_uuid(args: tuple) -> QuerySet:
     return (
         Group.objects.active(day)
         .filter(uuid=group_uuid)
-        .values(*field_names(Group), *(f"school_unit__{name}" for name in field_names(Organisation)))
+        .values(
+            *field_names(Group),
+            *(f"school_unit__{name}" for name in field_names(Organisation)),
+            relationship_generation=generation.generation_column(),
+        )
     )
 
 
@@ -1045,7 +1059,10 @@ def get_group_for(viewer: Viewer, group_uuid: uuid_module.UUID | str, on: dt.dat
     try:
         if viewer.role == Role.STAFF:
             wanted = group_uuid if isinstance(group_uuid, uuid_module.UUID) else uuid_module.UUID(str(group_uuid))
-            rows = precompiled_rows("group-by-uuid", _group_by_uuid, (wanted, _day(on)))
+            day = _day(on)
+            rows = generation.held_rows(
+                _held_groups, (wanted, day), lambda: precompiled_rows("group-by-uuid", _group_by_uuid, (wanted, day))
+            )
             if rows:
                 group, unit = instance(Group, rows[0]), instance(Organisation, rows[0], "school_unit__")
                 Group.school_unit.field.set_cached_value(group, unit)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import BigIntegerField, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 
 from folja.access import generation
 from folja.accounts.models import User
@@ -21,7 +20,7 @@ def _user_with_person(args: tuple[int]) -> QuerySet:
         *field_names(User),
         *(f"person__{name}" for name in field_names(Person)),
         # The relationship generation, in the same snapshot (access/generation.py).
-        relationship_generation=RawSQL(generation.generation_sql(), (), output_field=BigIntegerField()),  # noqa: S611
+        relationship_generation=generation.generation_column(),
     )
 
 

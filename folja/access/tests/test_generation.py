@@ -321,3 +321,36 @@ def test_current_terms_are_held_until_a_new_version_or_its_publication_time(cast
         response = client.get(url)
     assert response.status_code != 200  # now current and not accepted: Alva's log is held back (R9)
     assert "alva_individual" not in response.content.decode()
+
+
+def test_staff_pages_open_a_group_or_a_child_without_a_lookup_until_it_changes(cast: Cast) -> None:
+    from django.urls import reverse
+
+    from folja.directory.models import Group
+    from folja.testing.sessions import signed_in
+
+    client = signed_in(cast.teacher_blue, "staff")
+    cases = [
+        (
+            reverse("learninglog:group_log", args=[cast.blue.uuid]),
+            '"directory_group"."uuid" =',
+            lambda: Group.objects.filter(pk=cast.blue.pk).update(display_name="Blåbären och Lingonen"),
+            "Blåbären och Lingonen",
+        ),
+        (
+            reverse("learninglog:timeline", args=[cast.alva.uuid]),
+            '"directory_person"."uuid" =',
+            lambda: Person.objects.filter(pk=cast.alva.pk).update(given_name="Alvina"),
+            "Alvina",
+        ),
+    ]
+    for url, lookup, rename, new_name in cases:
+        assert client.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        assert _statements(queries, lookup) == 0  # held: the same generation as the user's
+        rename()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert _statements(queries, lookup) == 1
+        assert new_name in response.content.decode()  # the next request shows the change
