@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -228,6 +229,7 @@ def count_queries(requests: list[dict[str, str]], sample: int = 5) -> dict[str, 
         client = Client(HTTP_HOST="127.0.0.1")
         if item.get("session"):
             client.cookies[settings.SESSION_COOKIE_NAME] = item["session"]
+            client.cookies[settings.CSRF_COOKIE_NAME] = csrf_secret(item["session"])
         client.get(item["path"])  # warm: the terms cache, a last-seen write
         with CaptureQueriesContext(connection) as queries:
             response = client.get(item["path"])
@@ -257,6 +259,7 @@ def profile_page(requests: list[dict[str, str]], rounds: int = 10, personas: int
         client = Client(HTTP_HOST="127.0.0.1")
         if item.get("session"):
             client.cookies[settings.SESSION_COOKIE_NAME] = item["session"]
+            client.cookies[settings.CSRF_COOKIE_NAME] = csrf_secret(item["session"])
         client.get(item["path"])
         clients.append((client, item["path"]))
     n = rounds * len(clients)
@@ -312,7 +315,7 @@ function request()
   counter = counter %% #reqs + 1
   local r = reqs[counter]
   if r[2] ~= "" then
-    return wrk.format("GET", r[1], {["Cookie"] = "%(cookie)s=" .. r[2]})
+    return wrk.format("GET", r[1], {["Cookie"] = r[2]})
   end
   return wrk.format("GET", r[1])
 end
@@ -332,13 +335,29 @@ end
 """
 
 
+def csrf_secret(session: str) -> str:
+    """The persona's CSRF cookie: a browser keeps the one its first page set and sends it with
+    every later request (without it Django makes a new secret and cookie on every page with a
+    form, which no browser session does). 32 characters of Django's alphabet, fixed per session."""
+    return hashlib.sha256(session.encode()).hexdigest()[:32]
+
+
+def cookie_header(session: str, session_cookie: str) -> str:
+    """The Cookie header of a persona's requests: the session and the CSRF cookie ("" anonymous)."""
+    if not session:
+        return ""
+    from django.conf import settings
+
+    return f"{session_cookie}={session}; {settings.CSRF_COOKIE_NAME}={csrf_secret(session)}"
+
+
 def wrk(base: str, requests: list[dict[str, str]], *, seconds: int, connections: int, cookie: str) -> dict:
     def lua(s: str) -> str:
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    rows = ", ".join(f"{{{lua(r['path'])}, {lua(r.get('session', ''))}}}" for r in requests)
+    rows = ", ".join(f"{{{lua(r['path'])}, {lua(cookie_header(r.get('session', ''), cookie))}}}" for r in requests)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % {"requests": rows, "cookie": cookie})
+        script.write(WRK_SCRIPT % {"requests": rows})
     try:
         threads = min(2, connections)
         result = subprocess.run(
