@@ -93,17 +93,23 @@ def seen() -> int | None:
     return memo.recall(_SEEN)
 
 
-def held_rows(held: Held[list[dict]], key: Hashable, fetch: Callable[[], list[dict]]) -> list[dict]:
-    """Return the rows of a lookup of relationship tables: the rows held for `key` when they were
-    read under the generation this request's user was read with, else `fetch()` (rows that carry
-    the generation they were read in as `relationship_generation`), which are then held. The rows
-    are shared: read them, never change them."""
+def held_answer(held: Held[T], key: Hashable, fetch: Callable[[], tuple[int | None, T]]) -> T:
+    """Return the answer of a lookup of relationship tables: the one held for `key` when it was
+    read under the generation this request's user was read with, else the answer of `fetch()`,
+    which returns (the generation it read, the answer) and is then held. Held answers are shared
+    between requests: read them, never change them."""
     item = held.get(key)
     if item is not None and item[0] == seen():
         return item[1]
-    rows = fetch()
-    held.put(key, rows[0]["relationship_generation"] if rows else None, rows)
-    return rows
+    read_in, answer = fetch()
+    held.put(key, read_in, answer)
+    return answer
+
+
+def rows_with_generation(rows: list[dict]) -> tuple[int | None, list[dict]]:
+    """The generation that rows read with `generation_column()` carry, and the rows (for
+    `held_answer`; unknown without rows, so nothing is held)."""
+    return (rows[0]["relationship_generation"] if rows else None), rows
 
 
 class Held(Generic[T]):

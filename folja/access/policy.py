@@ -405,13 +405,8 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
         # apply at the placement's organisation (R9) folded in: no second query.
         terms_column, terms_params = _accepted_terms_column(guardian)
         names, _columns, converters = _person_columns()
-        # The terms that apply are part of the key: they are read from the cache, not the rows.
-        key = (guardian.pk, day, tuple(terms_params))
-        held = _held_children.get(key)
-        if held is not None and held[0] == generation.seen():
-            rows = held[1]  # the generation the request's first statement read (access/generation.py)
-        else:
-            sql = _guardian_children_sql(terms_column)
+
+        def fetch() -> tuple[int | None, tuple]:
             params = [
                 *terms_params,
                 guardian.pk,
@@ -419,11 +414,13 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
                 connection.ops.adapt_datefield_value(day),
             ]
             with prepared_cursor(connection) as cursor:
-                cursor.execute(sql, params)
+                cursor.execute(_guardian_children_sql(terms_column), params)
                 fetched = cursor.fetchall()
-            rows = tuple(row[:-1] for row in fetched)
-            # Held with the generation the statement read (unknown without rows: nothing held).
-            _held_children.put(key, fetched[0][-1] if fetched else None, rows)
+            # The generation the statement read (unknown without rows: nothing is held), and the rows.
+            return (fetched[0][-1] if fetched else None), tuple(row[:-1] for row in fetched)
+
+        # The terms that apply are part of the key: they are read from the cache, not the rows.
+        rows = generation.held_answer(_held_children, (guardian.pk, day, tuple(terms_params)), fetch)
         children: dict[int, Person] = {}
         allowed: dict[int, bool] = {}
         width = len(names)
@@ -583,8 +580,10 @@ def get_child_for(viewer: Viewer, child_uuid: uuid_module.UUID | str, on: dt.dat
             wanted = uuid_module.UUID(str(child_uuid))
         except ValueError:
             raise Http404 from None
-        rows = generation.held_rows(
-            _held_persons, wanted, lambda: precompiled_rows("person-by-uuid", _person_by_uuid, (wanted,))
+        rows = generation.held_answer(
+            _held_persons,
+            wanted,
+            lambda: generation.rows_with_generation(precompiled_rows("person-by-uuid", _person_by_uuid, (wanted,))),
         )
         if rows and rows[0]["id"] in staff_connections(viewer.person, on).child_ids:  # R1, R5
             return instance(Person, rows[0])
@@ -1060,8 +1059,12 @@ def get_group_for(viewer: Viewer, group_uuid: uuid_module.UUID | str, on: dt.dat
         if viewer.role == Role.STAFF:
             wanted = group_uuid if isinstance(group_uuid, uuid_module.UUID) else uuid_module.UUID(str(group_uuid))
             day = _day(on)
-            rows = generation.held_rows(
-                _held_groups, (wanted, day), lambda: precompiled_rows("group-by-uuid", _group_by_uuid, (wanted, day))
+            rows = generation.held_answer(
+                _held_groups,
+                (wanted, day),
+                lambda: generation.rows_with_generation(
+                    precompiled_rows("group-by-uuid", _group_by_uuid, (wanted, day))
+                ),
             )
             if rows:
                 group, unit = instance(Group, rows[0]), instance(Organisation, rows[0], "school_unit__")

@@ -172,14 +172,7 @@ def _current_terms_by_organisation() -> dict[int | None, int]:
     cached = cache.get(TERMS_CACHE_KEY)
     if cached is not None:
         return cached
-    current: dict[int | None, int] = {}
-    now = timezone.now()
-    for terms_id, organisation_id in (
-        TermsOfUse.objects.filter(published_at__lte=now)
-        .order_by("-published_at", "-version")
-        .values_list("id", "organisation_id")
-    ):
-        current.setdefault(organisation_id, terms_id)
+    _generation, current, _until = _read_current_terms(timezone.now())
     cache.set(TERMS_CACHE_KEY, current, TERMS_CACHE_SECONDS)
     return current
 
@@ -200,6 +193,15 @@ def _held_current_terms() -> dict[int | None, int]:
         current, until = held[1]
         if until is None or now < until:
             return current
+    read_in, current, until = _read_current_terms(now)
+    _held_terms.put("current", read_in, (current, until))
+    return current
+
+
+def _read_current_terms(now: dt.datetime) -> tuple[int | None, dict[int | None, int], dt.datetime | None]:
+    """Read (the relationship generation, {organisation id (None = platform default): id of its
+    current terms}, when the next version published for later becomes current) in one statement:
+    the newest version published by `now` is current."""
     with connection.cursor() as cursor:
         cursor.execute(_terms_sql())
         rows = cursor.fetchall()
@@ -209,8 +211,7 @@ def _held_current_terms() -> dict[int | None, int]:
         if at <= now:
             current.setdefault(organisation_id, terms_id)
     until = min((at for _id, _org, at in published if at > now), default=None)
-    _held_terms.put("current", rows[0][0], (current, until))
-    return current
+    return rows[0][0], current, until
 
 
 def _terms_sql() -> str:
