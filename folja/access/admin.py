@@ -1,4 +1,9 @@
-"""Admin view of the audit log (R11): operators can read it; nobody can add, change or delete."""
+"""Admin view of the audit log (R11): operators can read it; nobody can add, change or delete.
+
+A record whose actor or child is sealed (R5) is left out of every page (list, search, filters,
+dates, the record's own page), as the person admin leaves the person out: such a record would
+tell who read which protected child's documentation where. The record itself stays in the table.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,14 @@ class AuditRecordAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditRecord]:
-        return super().get_queryset(request).select_related("actor", "child", "school_unit")
+        """Return the records of unsealed persons only; a record without a child stays."""
+        return (
+            super()
+            .get_queryset(request)
+            # A LEFT JOIN for the nullable child: "IS NULL" also keeps the records with no child.
+            .filter(actor__sealed_at__isnull=True, child__sealed_at__isnull=True)
+            .select_related("actor", "child", "school_unit")
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

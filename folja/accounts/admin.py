@@ -1,4 +1,7 @@
-"""Admin of sign-in accounts; the person an account belongs to is picked by name, never by civic number."""
+"""Admin of sign-in accounts; the person an account belongs to is picked by name, never by civic number.
+
+The account of a sealed person is left out, and a sealed person is never offered (R5).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,17 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from folja.accounts.models import FederationProfile, OrganisationSSO, SSOKind, User
+from folja.directory.admin import UnsealedPersonFieldsMixin
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(UnsealedPersonFieldsMixin, DjangoUserAdmin):
     list_display = ("username", "person", "is_active", "is_staff", "is_superuser", "last_login")
     list_filter = ("is_active", "is_staff", "is_superuser")
     list_select_related = ("person",)
@@ -25,6 +30,11 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,
         (_("Person"), {"fields": ("person",)}),
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        """Return accounts of unsealed persons, and those with no person (operators)."""
+        # A LEFT JOIN for the nullable person: "IS NULL" also keeps the accounts without one.
+        return super().get_queryset(request).filter(person__sealed_at__isnull=True)
 
 
 @admin.register(OrganisationSSO)

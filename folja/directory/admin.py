@@ -5,6 +5,11 @@ change only the few settings that are Följa's own (unit visibility settings). C
 shown masked and are never searchable: a search term ends up in the URL (?q=…). Contact details
 are not shown at all (R4), sealed persons are left out everywhere (R5), and no learning log model
 is registered anywhere (R13: administration is not reading).
+
+The same holds in every other admin (`UnsealedPersonFieldsMixin`, `person_label`): a row that is
+about a sealed person (an audit record, a notice, an account) is left out, as here; a row of the
+organisation's own that a sealed person merely wrote (a template version) stays, with the person
+shown as "(skyddad person)". A sealed person's name or civic number is never on an admin page.
 """
 
 from __future__ import annotations
@@ -26,6 +31,29 @@ from folja.directory.models import (
     Person,
     Placement,
 )
+
+# What an admin page shows instead of a sealed person who wrote a row of the organisation's own.
+SEALED_PLACEHOLDER = _("(skyddad person)")
+
+
+def person_label(person: Person | None) -> str:
+    """Return the person's name for an admin page, or the placeholder for a sealed person (R5)."""
+    if person is None:
+        return "–"
+    return str(SEALED_PLACEHOLDER) if person.sealed_at is not None else person.full_name
+
+
+class UnsealedPersonFieldsMixin:
+    """Offer and show only unsealed persons in a form's person fields (R5).
+
+    The choices also decide what a selected value is shown as (autocomplete), and a value outside
+    them is refused, so an operator cannot reach a sealed person by typing an id either.
+    """
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.related_model is Person:
+            kwargs["queryset"] = Person.objects.unsealed()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
 class ReadOnlyAdminMixin:

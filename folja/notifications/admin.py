@@ -1,24 +1,59 @@
-from django.contrib import admin
+"""Admin of notice preferences and the outbox, for operators: who was told what kind of thing, and when.
 
+A notice to a sealed person, or about a sealed child (its talk), is left out (R5); a preference
+of a sealed person too. What a notice said (its context: a child's name, a unit, a time) is
+never shown (R13: administration is not reading); its kind, channel and outcome are.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from folja.directory.admin import UnsealedPersonFieldsMixin
 from folja.notifications.models import Notice, Preference
 
 
 @admin.register(Preference)
-class PreferenceAdmin(admin.ModelAdmin):
+class PreferenceAdmin(UnsealedPersonFieldsMixin, admin.ModelAdmin):
     list_display = ["person", "language", "email_enabled"]
-    raw_id_fields = ["person"]
+    list_select_related = ["person"]
+    # Autocomplete searches PersonAdmin (unsealed, by name); a raw id would show any person's name.
+    autocomplete_fields = ["person"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Preference]:
+        return super().get_queryset(request).filter(person__sealed_at__isnull=True)
+
+
+def _talks_of_sealed_children() -> list[str]:
+    """Return the uuids (as notices store them) of the talks of sealed children: a few at most."""
+    from folja.talks.models import Talk
+
+    return [str(uuid) for uuid in Talk.objects.filter(child__sealed_at__isnull=False).values_list("uuid", flat=True)]
 
 
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):
-    """Read-only view of the outbox: what was sent to whom and when."""
+    """Read-only view of the outbox: what kind of notice was sent to whom and when."""
 
     list_display = ["created_at", "kind", "channel", "sent_at", "skipped_reason"]
     list_filter = ["kind", "channel"]
-    readonly_fields = ["recipient", "channel", "kind", "context", "created_at", "sent_at", "skipped_reason"]
+    fields = ["recipient", "channel", "kind", "created_at", "sent_at", "skipped_reason"]
+    readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notice]:
+        """Return notices neither to a sealed person nor about a sealed child's talk."""
+        notices = super().get_queryset(request).filter(recipient__sealed_at__isnull=True).select_related("recipient")
+        sealed_talks = _talks_of_sealed_children()
+        if sealed_talks:
+            # By primary key: a NOT over a JSON key would also drop the notices without that key.
+            about_sealed = Notice.objects.filter(context__talk_uuid__in=sealed_talks).values("pk")
+            notices = notices.exclude(pk__in=about_sealed)
+        return notices
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

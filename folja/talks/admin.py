@@ -1,4 +1,7 @@
-"""Talk templates and unit booking rules for organisation admins (R13: no talk content here)."""
+"""Talk templates and unit booking rules for organisation admins (R13: no talk content here).
+
+A version's author is shown by name unless sealed (R5: then as "(skyddad person)").
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from folja.directory.admin import person_label
 from folja.talks import actions
 from folja.talks.models import TalkSettings, TalkTemplate, TalkTemplateVersion
 from folja.talks.templates import default_content
@@ -64,7 +68,15 @@ class TalkTemplateVersionAdmin(admin.ModelAdmin):
     """Versions are read-only: they are what held talks were planned with."""
 
     list_display = ["template", "number", "created_at"]
-    readonly_fields = ["template", "number", "content", "created_at", "created_by"]
+    fields = ["template", "number", "content", "created_at", "author"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):  # noqa: ANN001, ANN201
+        return super().get_queryset(request).select_related("template", "created_by")
+
+    @admin.display(description=_("skapad av"))
+    def author(self, obj: TalkTemplateVersion) -> str:
+        return person_label(obj.created_by)
 
     def has_add_permission(self, request) -> bool:  # noqa: ANN001
         return False
