@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from folja.accounts.views import admin_login
+
 urlpatterns = [
     path("", include("folja.core.urls")),
     path("", include("folja.accounts.urls")),
@@ -11,6 +13,8 @@ urlpatterns = [
     path("", include("folja.talks.urls")),
     path("", include("folja.transitions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The admin's own login view behind the sign-in rate limits (per username and per address).
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
 ]
 

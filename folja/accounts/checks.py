@@ -8,7 +8,11 @@ from django.core.checks import CheckMessage, Tags, Warning, register
 
 @register(Tags.security, deploy=True)
 def check_test_eid_off(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
-    """Warn under `check --deploy` while the test e-ID is on: anyone could sign in as anyone."""
+    """Warn under `check --deploy` while the test e-ID is on: anyone could sign in as anyone.
+
+    Production settings (FOLJA_DEBUG and FOLJA_TESTING off) refuse to start with it on
+    (config/settings.py); this catches a deployment checked while in debug or test mode.
+    """
     if getattr(settings, "FOLJA_TEST_EID_ENABLED", False):
         return [
             Warning(

@@ -93,22 +93,50 @@ def audit(
     )
 
 
-def rate_limited(request: HttpRequest, *, method: str) -> bool:
-    """Count one start of a sign-in from the client's IP; return True when over the limit.
-
-    Fixed window in the cache: cheap and good enough against scripted starts (each BankID start
-    costs us an order at BankID). Configure a shared cache (Redis) when several app servers run.
-    """
+def _counted_over(key: str, limit: int) -> bool:
+    """Count one hit on the fixed-window counter `key`; return True when it is now over the limit."""
     window = settings.FOLJA_SIGNIN_RATE_WINDOW_SECONDS
-    key = f"folja:signin-rate:{client_ip(request)}"
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add() and incr()
         cache.set(key, 1, timeout=window)
         count = 1
-    if count > settings.FOLJA_SIGNIN_RATE_LIMIT:
-        audit(request, method=method, role=None, outcome=SignInOutcome.RATE_LIMITED)
+    return count > limit
+
+
+def rate_limited(request: HttpRequest, *, method: str, civic_number: str = "", username: str = "") -> bool:
+    """Count one start of a sign-in; return True when it is over a limit.
+
+    Two fixed windows in the cache (FOLJA_SIGNIN_RATE_WINDOW_SECONDS), cheap and good enough
+    against scripted starts:
+
+    - per identity attempted, when the start names one (the civic number typed in the test e-ID,
+      the username at /admin/login/): FOLJA_SIGNIN_RATE_LIMIT, whatever the address, so one
+      identity cannot be brute-forced. Its key is a keyed hash, never the identity in clear;
+    - per client address: FOLJA_SIGNIN_ADDRESS_RATE_LIMIT, a budget a school or workplace behind
+      one public address can live with. BankID, OIDC and SSO starts, whose identity is not known
+      yet (each BankID start costs us an order at BankID), have only this one.
+
+    A start refused for its identity does not count against the address, so a script hammering
+    one identity from a shared address leaves the others there their sign-ins. Configure a shared
+    cache (Redis) when several app servers run.
+    """
+    identity = civic_number or (f"username:{username.strip().casefold()}" if username.strip() else "")
+    if identity:
+        digest = salted_hmac("folja.accounts.signin-rate", identity, algorithm="sha256").hexdigest()
+        if _counted_over(f"folja:signin-rate:identity:{digest}", settings.FOLJA_SIGNIN_RATE_LIMIT):
+            audit(
+                request,
+                method=method,
+                role=None,
+                outcome=SignInOutcome.RATE_LIMITED,
+                detail="identity",
+                civic_number=civic_number,
+            )
+            return True
+    if _counted_over(f"folja:signin-rate:address:{client_ip(request)}", settings.FOLJA_SIGNIN_ADDRESS_RATE_LIMIT):
+        audit(request, method=method, role=None, outcome=SignInOutcome.RATE_LIMITED, detail="address")
         return True
     return False
 

@@ -40,7 +40,9 @@ def sign_in(request: HttpRequest, role: str) -> HttpResponse:
     chosen = Role(role)
     form = TestEidForm(request.POST or None)
     if request.method == "POST":
-        if rate_limited(request, method=METHOD):
+        # Limited per civic number attempted and, with a larger budget, per address (signin.rate_limited).
+        attempted = form.cleaned_data["civic_number"] if form.is_valid() else ""
+        if rate_limited(request, method=METHOD, civic_number=attempted):
             return render(request, "accounts/rate_limited.html", status=429)
         if form.is_valid():
             identity = VerifiedIdentity(
