@@ -9,6 +9,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config import csp as csp_policy
 from config.env import Env
 
 env = Env()
@@ -62,6 +63,7 @@ if FOLJA_BENCH_PAGES:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every page (see below)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -258,10 +260,17 @@ CSRF_COOKIE_HTTPONLY = True
 FOLJA_DEMO_LOGIN = DEBUG and env.bool("FOLJA_DEMO_LOGIN", default=True)
 
 # Sign-in (folja/accounts, docs/sign-in.md).
-# Test e-ID: sign in by typing a demo person's civic number. Never in production (check --deploy warns).
+# Test e-ID: sign in by typing a demo person's civic number. Never in production: refused below.
 FOLJA_TEST_EID_ENABLED = env.bool("FOLJA_TEST_EID_ENABLED", default=False)
-# Starts of a sign-in allowed per client IP address and window (cache-based; use a shared cache at scale).
+if FOLJA_TEST_EID_ENABLED and not (DEBUG or TESTING):
+    raise ImproperlyConfigured(
+        "FOLJA_TEST_EID_ENABLED must be off when FOLJA_DEBUG is off: anyone could sign in as anyone"
+    )
+# Sign-in rate limits per window (folja/accounts/signin.py rate_limited; cache-based, use a shared
+# cache at scale): starts per identity attempted (test e-ID civic number, admin username), and all
+# starts per client address, a budget for a school or workplace whose users share one address.
 FOLJA_SIGNIN_RATE_LIMIT = env.int("FOLJA_SIGNIN_RATE_LIMIT", 20, minimum=1)
+FOLJA_SIGNIN_ADDRESS_RATE_LIMIT = env.int("FOLJA_SIGNIN_ADDRESS_RATE_LIMIT", 300, minimum=1)
 FOLJA_SIGNIN_RATE_WINDOW_SECONDS = env.int("FOLJA_SIGNIN_RATE_WINDOW_SECONDS", 300, minimum=1)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use the socket address).
 FOLJA_PROXY_COUNT = env.int("FOLJA_PROXY_COUNT", 0, minimum=0)
@@ -304,6 +313,26 @@ if not DEBUG and not TESTING:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         USE_X_FORWARDED_HOST = False
 CSRF_TRUSTED_ORIGINS = env.list("FOLJA_CSRF_TRUSTED_ORIGINS")
+
+# Content-Security-Policy on every page (config/csp.py, docs/operations.md): scripts, styles and
+# images from this origin only, no inline script or style. Signed media URLs of object storage and
+# a CDN (FOLJA_CSP_MEDIA_ORIGINS) may serve photos and films; forms may go to the e-ID broker (its
+# sign-out) and FOLJA_CSP_FORM_ACTION. Answers that set their own policy (media files) keep it.
+_media_origins = csp_policy.origins(env.list("FOLJA_CSP_MEDIA_ORIGINS"), "FOLJA_CSP_MEDIA_ORIGINS")
+if FOLJA_MEDIA_STORAGE == "s3":
+    _s3 = STORAGES["default"]["OPTIONS"]
+    _media_origins[:0] = csp_policy.s3_origins(
+        bucket=_s3["bucket_name"], endpoint_url=_s3["endpoint_url"] or "", region=_s3["region_name"] or ""
+    )
+_form_origins = csp_policy.origins(env.list("FOLJA_CSP_FORM_ACTION"), "FOLJA_CSP_FORM_ACTION")
+if FOLJA_OIDC_ISSUER:
+    _form_origins.insert(0, csp_policy.origin(FOLJA_OIDC_ISSUER, "FOLJA_OIDC_ISSUER"))
+CONTENT_SECURITY_POLICY = csp_policy.page_policy(media_origins=_media_origins, form_origins=_form_origins)
+# The sign-in method page's forms start a sign-in answered by a redirect to the chosen identity
+# provider, an organisation's IdP configured in the admin among them, and browsers apply form-action
+# to that redirect: that one page allows any HTTPS origin (plain HTTP too in development, for the
+# local test IdP). It shows no user-written content.
+FOLJA_CSP_SIGN_IN_FORM_ACTION = ["https:", "http:"] if DEBUG else ["https:"]
 
 # E-mail.
 EMAIL_BACKEND = env.str("FOLJA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -156,6 +156,7 @@ def folja(live_server_dir: Path, bankid_simulator: object) -> Iterator[LiveServe
             "FOLJA_TEST_EID_ENABLED": "1",
             "FOLJA_TASKS_BACKEND": "immediate",
             "FOLJA_SIGNIN_RATE_LIMIT": "10000",
+            "FOLJA_SIGNIN_ADDRESS_RATE_LIMIT": "10000",
             "FOLJA_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "FOLJA_LOG_LEVEL": "ERROR",
             "FOLJA_BANKID_URL": bankid_simulator.url,
@@ -216,14 +217,28 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def context(browser: object, folja: LiveServer) -> Iterator[object]:
-    """A fresh browser context (own cookies) per test, Swedish first, phone-sized until told otherwise."""
+def csp_violations() -> list[str]:
+    """Content-Security-Policy violations Chromium reported in the test's browser contexts (tests_browser/csp.py)."""
+    return []
+
+
+@pytest.fixture
+def context(browser: object, folja: LiveServer, csp_violations: list[str]) -> Iterator[object]:
+    """A fresh browser context (own cookies) per test, Swedish first, phone-sized until told otherwise.
+
+    The test fails when any page in it breaks the Content-Security-Policy (finding F8); a test that
+    opens other contexts watches them with `tests_browser.csp.watch(context, csp_violations)`.
+    """
+    from tests_browser.csp import watch
+
     context = browser.new_context(
         base_url=folja.url, locale="sv-SE", viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
     )
     context.set_default_timeout(15_000)
+    watch(context, csp_violations)
     yield context
     context.close()
+    assert not csp_violations, "Content-Security-Policy violations in Chromium:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests_browser.csp import watch as watch_csp
 from tests_browser.journeys import make_photos, sign_in_with_test_eid, sign_out
 
 PHONE = {"width": 360, "height": 800}
@@ -58,7 +59,7 @@ def test_guardian_reads_the_timeline_opens_a_photo_and_comments(folja, page, a11
 
 
 def test_teacher_writes_a_group_post_and_the_unticked_childs_guardian_does_not_see_it(
-    folja, browser, page, a11y, tmp_path: Path
+    folja, browser, page, a11y, csp_violations, tmp_path: Path
 ):
     teacher = folja.personas["preschool_teacher"]  # Ingrid Lindgren, Blåbären at Solrosens förskola
     absent_guardian = folja.personas["guardian_one_child"]  # Henrik Lindberg, Sam in Blåbären
@@ -133,6 +134,7 @@ def test_teacher_writes_a_group_post_and_the_unticked_childs_guardian_does_not_s
     # The guardian of the child who was there sees the post; the guardian of the unticked child does not.
     for guardian, sees in ((present_guardian, True), (absent_guardian, False)):
         context = browser.new_context(base_url=folja.url, locale="sv-SE", viewport=PHONE)
+        watch_csp(context, csp_violations)
         try:
             other = context.new_page()
             sign_in_with_test_eid(other, "Vårdnadshavare", guardian["civic_number"])

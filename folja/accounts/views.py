@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 
+from csp.decorators import csp_update
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from folja.access.policy import may_sign_in_as, person_for_sign_in
 from folja.accounts.methods import methods_for
 from folja.accounts.roles import Role
 from folja.accounts.session import end_session, start_session
-from folja.accounts.signin import NOT_FOUND_ROLE_KEY
+from folja.accounts.signin import NOT_FOUND_ROLE_KEY, rate_limited
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +28,8 @@ def login_page(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login.html", {"roles": Role.choices})
 
 
+# Its forms are answered by redirects to identity providers (config/settings.py, docs/operations.md).
+@csp_update({"form-action": settings.FOLJA_CSP_SIGN_IN_FORM_ACTION})
 def login_role(request: HttpRequest, role: str) -> HttpResponse:
     """Render step 2: the sign-in methods of the chosen role."""
     if role not in Role.values:
@@ -38,6 +43,18 @@ def not_found(request: HttpRequest) -> HttpResponse:
     role_value = request.session.get(NOT_FOUND_ROLE_KEY, "")
     role = Role(role_value) if role_value in Role.values else None
     return render(request, "accounts/not_found.html", {"role": role}, status=403)
+
+
+@never_cache
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Django admin's sign-in (/admin/login/, config/urls.py), rate limited as the e-ID starts are.
+
+    Every attempt counts per username (FOLJA_SIGNIN_RATE_LIMIT, hashed in the key) and per address
+    (FOLJA_SIGNIN_ADDRESS_RATE_LIMIT); anything else is the admin site's own login view.
+    """
+    if request.method == "POST" and rate_limited(request, method="admin", username=request.POST.get("username", "")):
+        return render(request, "accounts/rate_limited.html", {"back_url": reverse("admin:login")}, status=429)
+    return admin.site.login(request)
 
 
 @require_POST
