@@ -44,7 +44,7 @@ from django.utils.translation import get_language
 
 from folja.accounts.roles import Viewer
 from folja.core.db import JSONList, RawJSONField
-from folja.core.precompiled import padded, precompiled_column, precompiled_rows
+from folja.core.precompiled import precompiled_column, precompiled_rows
 from folja.curriculum.models import Goal
 from folja.learninglog.models import Post, PostChild, PostGoal, PostState
 from folja.media.models import Media
@@ -286,13 +286,13 @@ def _media_json(_args: tuple) -> JSONList:
     return JSONList(Media.objects.filter(post=OuterRef("pk")).values(v=JSONObject(**{f: f for f in fields})))
 
 
-def _visible_named(children: tuple[int, ...] | QuerySet) -> JSONList:
+def _visible_named(scope: tuple) -> JSONList:
     """The row's post's named children this viewer sees named (policy.named_visible_filter), as JSON."""
     from folja.access import policy
 
     named = (
         PostChild.objects.filter(post=OuterRef("pk"))
-        .filter(policy.named_visible_filter(children))
+        .filter(policy.named_visible_filter(scope))
         .values(v=JSONObject(id="child_id", g="child__given_name", f="child__family_name"))
     )
     return JSONList(named)
@@ -302,21 +302,18 @@ def listing_queryset(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None =
     """Return `posts` (already access-filtered and ordered) as rows with everything a list shows."""
     from folja.access import policy
 
-    children = policy.visible_children_ref(viewer, on)
-    return _listing_values(posts, viewer.role, tuple(children) if isinstance(children, list) else children)
+    return _listing_values(posts, policy.naming_scope(viewer, on))
 
 
-def _listing_values(posts: QuerySet[Post], role: str, children: tuple[int, ...] | QuerySet) -> QuerySet:
+def _listing_values(posts: QuerySet[Post], scope: tuple) -> QuerySet:
     from folja.access import policy
 
-    if isinstance(children, tuple):
-        # The viewer's part of the columns is compiled once per number of visible children.
-        comments = precompiled_column(
-            Post, "listing-comments", policy.visible_comment_count, (role, children), IntegerField()
-        )
-        named = precompiled_column(Post, "listing-named", _visible_named, children, RawJSONField())
+    if isinstance(scope[1], tuple):
+        # The viewer's part of the columns is compiled once per shape of its naming scope.
+        comments = precompiled_column(Post, "listing-comments", policy.visible_comment_count, scope, IntegerField())
+        named = precompiled_column(Post, "listing-named", _visible_named, scope, RawJSONField())
     else:
-        comments, named = policy.visible_comment_count((role, children)), _visible_named(children)
+        comments, named = policy.visible_comment_count(scope), _visible_named(scope)
     return posts.values(*_COLUMNS, **_shared_columns(), visible_comment_count=comments, named_json=named)
 
 
@@ -437,13 +434,13 @@ def _page_query(limit: int, args: tuple) -> QuerySet:
     """The query of one list page from plain values (see post_page): pure, compiled once per shape."""
     from folja.access.policy import driven_source, source_posts
 
-    source, values, role, children, (goal, date_from, date_to), anchor = args
+    source, values, scope, (goal, date_from, date_to), anchor = args
     driven = driven_source((source, values))
     posts = source_posts((source, values)) if driven is None else driven[0]
     posts = after(filtered(posts, goal, date_from, date_to), anchor)
     if driven is not None:
         posts = driven_by_children(posts, driven[1], date_from, date_to, anchor)
-    return _listing_values(posts, role, children)[:limit]
+    return _listing_values(posts, scope)[:limit]
 
 
 @functools.cache
@@ -469,10 +466,9 @@ def post_page(
     """
     from folja.access import policy
 
-    # Guardians' and staff's: ids, never a query; padded to a few lengths (precompiled.padded).
-    children = padded(tuple(policy.visible_children_ref(viewer, on)))
+    # Guardians' and staff's: plain values, never a query; id lists padded to a few lengths (precompiled.padded).
     name, values = source
-    args = (name, values, viewer.role, children, filters, anchor)
+    args = (name, values, policy.naming_scope(viewer, on), filters, anchor)
     rows = precompiled_rows(f"post-page:{limit}", _page_builder(limit), args)
     return [PostListing(row) for row in rows]
 

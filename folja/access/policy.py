@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import operator
 import uuid as uuid_module
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -240,6 +241,21 @@ def connected_placements(staff: Person, on: dt.date | None = None) -> QuerySet[P
 def connected_children(staff: Person, on: dt.date | None = None) -> QuerySet[Person]:
     """Return the children the staff member is connected to on the day."""
     return Person.objects.filter(pk__in=staff_connections(staff, on).child_ids)
+
+
+def reading_units(viewer: Viewer, child_ids: Iterable[int], post_unit_id: int, on: dt.date | None = None) -> dict:
+    """Return {unit id: child ids} for a staff member's read of a post naming these children: the
+    post's own unit for a child they are connected to there (R1), else the unit where they are
+    connected to the child (the receiving unit of R8). No query: the request's connections."""
+    by_unit = staff_connections(viewer.person, on).children_by_unit
+    units: dict[int | None, list[int]] = {}
+    for child_id in child_ids:
+        if child_id in by_unit.get(post_unit_id, ()):
+            unit = post_unit_id
+        else:
+            unit = min((u for u, children in by_unit.items() if child_id in children), default=None)
+        units.setdefault(unit, []).append(child_id)
+    return units
 
 
 def connected_units_of(staff: Person, child: Person, on: dt.date | None = None) -> set[int]:
@@ -635,34 +651,59 @@ def _staff_posts(args: tuple) -> Q:
     return Q(pk__in=connected_child_posts) & _staff_rules(args)
 
 
-def _staff_rules(args: tuple) -> Q:
-    """R1 and R8 for staff, with drafts and deletion: the staff filter without its narrowing."""
-    author, _child_ids, by_unit, r8_args = args
+def _staff_post_state(author: int | None) -> Q:
+    """Staff read live posts: published ones, and (with drafts) their own drafts."""
     published_or_own_draft = Q(status=PostStatus.PUBLISHED)
     if author is not None:
         published_or_own_draft |= Q(status=PostStatus.DRAFT, author=author)
-    # R1: connected staff see what was documented at the unit where they are connected to a named child.
-    r1 = [Q(school_unit=unit) & _posts_naming(children) for unit, children in by_unit]
-    rules = functools.reduce(operator.or_, r1, Q(pk__in=[]))
-    if r8_args is not None:
-        placement_ids, r8_child_ids, (earliest, latest) = r8_args
-        placements = Placement.objects.filter(pk__in=placement_ids)
-        # R8: at a receiving unit, with consent (R7), posts from other units in the 12 months before the move.
-        r8 = Q(activity_date__gte=earliest, activity_date__lt=latest) & Q(
-            Exists(
-                PostChild.objects.filter(post=OuterRef("pk"), child__in=r8_child_ids)
-                .filter(child__sealed_at__isnull=True)
-                .filter(transitions.consent_given("child", "post__organisation"))
-                .filter(
-                    transitions.receiving_window_filter(
-                        placements, unit=OuterRef(OuterRef("school_unit")), day=OuterRef("activity_date")
-                    )
-                )
-            )
+    return Q(deleted_at__isnull=True) & published_or_own_draft
+
+
+def _staff_r1_named(by_unit: tuple) -> Q:
+    """R1 at its grain, a filter on PostChild: the (post, child) pairs where the staff member is
+    connected to the child *at the post's unit* now. `by_unit` = ((unit, child ids), …)."""
+    pairs = [Q(post__school_unit=unit, child__in=children) for unit, children in by_unit]
+    return functools.reduce(operator.or_, pairs, Q(pk__in=[]))
+
+
+def _staff_r8_named(r8_args: tuple | None) -> Q:
+    """R8 at its grain, a filter on PostChild: the (post, child) pairs a receiving unit sees.
+
+    Per child, never per post: the child itself must be connected to the staff member at a unit
+    other than the post's, with consent (R7) for *this* child, and the post's date in the 12
+    months before the child's first placement at that unit. Another child on the same post who
+    consented changes nothing for this one. `r8_args` = (placement ids, child ids, (earliest,
+    latest)): the connected placements whose child has some current yes, and the dates any window
+    can span; necessary conditions only, so PostgreSQL tests the rule on few rows.
+    """
+    if r8_args is None:
+        return Q(pk__in=[])
+    placement_ids, r8_child_ids, (earliest, latest) = r8_args
+    placements = Placement.objects.filter(pk__in=placement_ids)
+    return (
+        Q(activity_date__gte=earliest, activity_date__lt=latest)
+        & Q(child__in=r8_child_ids, child__sealed_at__isnull=True)  # R5
+        & transitions.consent_given("child", "post__organisation")  # R7, for this child
+        & transitions.receiving_window_filter(  # R8, for this child at its receiving unit
+            placements, unit=OuterRef("post__school_unit"), day=OuterRef("activity_date")
         )
-        # R1 first: PostgreSQL tests the alternatives in this order, and most readable posts pass R1.
-        rules = functools.reduce(operator.or_, [*r1, r8])
-    return Q(deleted_at__isnull=True) & published_or_own_draft & rules
+    )
+
+
+def _staff_named(args: tuple) -> Q:
+    """R1 and R8 for staff at their grain, a filter on PostChild: the named children through whom
+    a staff member sees a post (see _staff_args). The one definition behind the staff's posts,
+    a child's timeline, the names shown on a post and the family threads they read."""
+    _author, _child_ids, by_unit, r8_args = args
+    return _staff_r1_named(by_unit) | _staff_r8_named(r8_args)
+
+
+def _staff_rules(args: tuple) -> Q:
+    """R1 and R8 for staff, with drafts and deletion: a post is readable when at least one of its
+    named children lets the staff member see it (_staff_named). The staff filter without its
+    narrowing."""
+    named = PostChild.objects.filter(post=OuterRef("pk")).filter(_staff_named(args))
+    return _staff_post_state(args[0]) & Q(Exists(named))
 
 
 def _staff_args(staff: Person, on: dt.date | None, include_drafts: bool) -> tuple:
@@ -704,11 +745,17 @@ def _staff_rule_posts(args: tuple) -> QuerySet[Post]:
     return Post.objects.filter(precompiled_filter(Post, "staff-rules", _staff_rules, args))  # R1, R8
 
 
-def _staff_child_source(args: tuple) -> QuerySet[Post]:
-    # Naming this one child narrows far more than every connected child's posts, and the rules
-    # still require a connected child.
+def _staff_child_posts(args: tuple) -> Q:
+    """A child's timeline for staff (R1, R8 per child): the posts the staff member sees *through
+    this child*; a post shared with the receiving unit because another named child's family
+    consented never reaches this child's timeline."""
     staff_args, child_id = args
-    return _staff_rule_posts(staff_args).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child_id)))
+    through_child = PostChild.objects.filter(post=OuterRef("pk"), child=child_id).filter(_staff_named(staff_args))
+    return _staff_post_state(staff_args[0]) & Q(Exists(through_child))
+
+
+def _staff_child_source(args: tuple) -> QuerySet[Post]:
+    return Post.objects.filter(precompiled_filter(Post, "staff-child-posts", _staff_child_posts, args))  # R1, R8
 
 
 def _group_source(args: tuple) -> QuerySet[Post]:
@@ -818,11 +865,13 @@ def transition_preview_posts(viewer: Viewer, child: Person, on: dt.date | None =
     return posts.exclude(school_unit=unit) if unit is not None else posts
 
 
-def child_ids_of_post(post: Post) -> QuerySet:
-    """Return the ids of the children a post names (for audit records of a read already allowed).
+def named_child_ids_on_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet:
+    """Return the ids of the named children of a post that the viewer sees named (for audit
+    records of a read already allowed: a read names only the children it showed, R8 per child).
 
-    Lazy: `record_reads` evaluates it only for the reads it records (staff's)."""
-    return PostChild.objects.filter(post=post).values_list("child_id", flat=True)
+    Lazy: the audit evaluates it only for the reads it records (staff's)."""
+    scope = naming_scope(viewer, on)
+    return PostChild.objects.filter(post=post).filter(named_visible_filter(scope)).values_list("child_id", flat=True)
 
 
 def named_children_visible_on_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Person]:
@@ -833,15 +882,19 @@ def named_children_visible_on_post(viewer: Viewer, post: Post, on: dt.date | Non
     family which other children were there.
     """
     # R5, R1/R8 (a receiving school sees only its own child on a preschool's group post), R2/R3.
-    named = PostChild.objects.filter(post=post).filter(named_visible_filter(visible_children_ref(viewer, on)))
+    named = PostChild.objects.filter(post=post).filter(named_visible_filter(naming_scope(viewer, on)))
     return Person.objects.filter(pk__in=named.values("child"))
 
 
 def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool:
-    """Return whether the viewer may edit or delete the post: staff connected at the post's unit."""
+    """Return whether the viewer may edit, delete, publish or moderate the post, and comment on it
+    as staff: staff connected *at the post's own unit* to a child it names (R1), for a draft only
+    its author. What R8 shares with a receiving unit is read-only there."""
     if viewer.role != Role.STAFF:
         return False
-    return visible_posts(viewer, on, include_drafts=True).filter(pk=post.pk).exists()
+    args = _staff_args(viewer.person, on, include_drafts=True)
+    at_own_unit = PostChild.objects.filter(post=OuterRef("pk")).filter(_staff_r1_named(args[2]))  # R1, R8
+    return Post.objects.filter(pk=post.pk).filter(_staff_post_state(args[0]), Exists(at_own_unit)).exists()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -849,34 +902,56 @@ def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool
 # ---------------------------------------------------------------------------------------------
 
 
+def naming_scope(viewer: Viewer, on: dt.date | None = None) -> tuple[str, tuple | QuerySet[Person]]:
+    """Return what decides which named children and family threads of a post the viewer sees, as
+    plain values: ("family", the viewer's visible children) or ("staff", the staff filter's
+    values, _staff_args); ("none", ()) for roles that see nothing (R12)."""
+    if viewer.role == Role.STAFF:
+        return "staff", _staff_args(viewer.person, on, include_drafts=False)
+    if viewer.role == Role.GUARDIAN:
+        return "family", padded(tuple(visible_children_ref(viewer, on)))
+    if viewer.role == Role.CHILD:
+        return "family", visible_children(viewer, on)
+    return "none", ()
+
+
 def comment_filter(viewer: Viewer, on: dt.date | None = None) -> Q:
     """Return the filter on Comment for comments the viewer may read (on posts it may read)."""
-    if viewer.role not in (Role.GUARDIAN, Role.CHILD, Role.STAFF):
-        return Q(pk__in=[])  # R12
-    return comment_filter_for(viewer.role, visible_children_ref(viewer, on))
+    return comment_filter_for(naming_scope(viewer, on))
 
 
-def comment_filter_for(role: Role, children: list[int] | tuple[int, ...] | QuerySet[Person]) -> Q:
-    """Return the comment filter for a viewer in `role` who may see `children` (see comment_filter).
+def comment_filter_for(scope: tuple[str, tuple | QuerySet[Person]]) -> Q:
+    """Return the comment filter for a viewer with this naming scope (see naming_scope).
 
     R2: a family's comments are visible to staff and to that child's own guardians only. Staff
     comments without a family are for everyone the post reaches. Hidden comments only for staff.
+    R8 per child: on a post a receiving unit reads, it sees only the family threads of the
+    children it sees named there, and no hidden comment (what that child's guardians see).
     """
-    if role == Role.STAFF:
-        # Staff read the family threads of the children they are connected to, hidden ones included.
-        return Q(family_child__isnull=True) | Q(family_child__in=children)
-    if role in (Role.GUARDIAN, Role.CHILD):
-        return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | Q(family_child__in=children))  # R2
+    kind, values = scope
+    if kind == "staff":
+        _author, _child_ids, by_unit, r8_args = values
+        on_post = PostChild.objects.filter(post=OuterRef("post"))
+        at_own_unit = on_post.filter(_staff_r1_named(by_unit))  # R1: staff of the post's unit
+        shared = on_post.filter(_staff_r8_named(r8_args))  # R8: a receiving unit
+        thread = Q(family_child__isnull=True)
+        return (
+            (thread & Q(Exists(at_own_unit)))
+            | (~thread & Q(Exists(at_own_unit.filter(child=OuterRef("family_child")))))
+            | Q(hidden_at__isnull=True)
+            & ((thread & Q(Exists(shared))) | (~thread & Q(Exists(shared.filter(child=OuterRef("family_child"))))))
+        )
+    if kind == "family":
+        return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | Q(family_child__in=values))  # R2
     return Q(pk__in=[])  # R12
 
 
-def visible_comment_count(args: tuple[Role, list[int] | tuple[int, ...] | QuerySet[Person]]) -> Subquery:
-    """Return, for the row's post, the number of comments a viewer in `role` who may see `children`
-    may read (R2): a column for post lists, `args = (role, children)`."""
-    role, children = args
+def visible_comment_count(scope: tuple[str, tuple | QuerySet[Person]]) -> Subquery:
+    """Return, for the row's post, the number of comments a viewer with this naming scope may
+    read (R2, R8): a column for post lists."""
     count_visible = (
         Comment.objects.filter(post=OuterRef("pk"))
-        .filter(comment_filter_for(role, children))
+        .filter(comment_filter_for(scope))
         .order_by()
         .values("post")
         .annotate(n=Count("pk"))
@@ -885,10 +960,16 @@ def visible_comment_count(args: tuple[Role, list[int] | tuple[int, ...] | QueryS
     return Subquery(count_visible, output_field=IntegerField())
 
 
-def named_visible_filter(children: list[int] | tuple[int, ...] | QuerySet[Person]) -> Q:
-    """Return the filter on PostChild for the named children a viewer who may see `children` sees
-    named: R5 (sealed first); R1/R8 staff see connected children's names; R2/R3 families only their own."""
-    return Q(child__sealed_at__isnull=True, child__in=children)
+def named_visible_filter(scope: tuple[str, tuple | QuerySet[Person]]) -> Q:
+    """Return the filter on PostChild for the named children a viewer with this naming scope sees
+    named: R5 (sealed first); staff the children through whom they see the post (R1 at the post's
+    unit, R8 per child); R2/R3 families only their own."""
+    kind, values = scope
+    if kind == "staff":
+        return Q(child__sealed_at__isnull=True) & _staff_named(values)  # R5, R1, R8
+    if kind == "family":
+        return Q(child__sealed_at__isnull=True, child__in=values)  # R5, R2, R3
+    return Q(pk__in=[])  # R12
 
 
 def visible_comments(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Comment]:
@@ -1112,11 +1193,11 @@ def with_listing_data(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None 
 
     from folja.curriculum.models import Goal
 
-    children = visible_children_ref(viewer, on)
-    named = PostChild.objects.filter(named_visible_filter(children))
+    scope = naming_scope(viewer, on)
+    named = PostChild.objects.filter(named_visible_filter(scope))
     return (
         posts.select_related("author", "group", "school_unit")
-        .annotate(visible_comment_count=visible_comment_count((viewer.role, children)))
+        .annotate(visible_comment_count=visible_comment_count(scope))
         .prefetch_related(
             Prefetch("goals", queryset=Goal.objects.select_related("area").order_by("area__seq", "seq")),
             Prefetch("media", queryset=Media.objects.order_by("seq", "pk")),

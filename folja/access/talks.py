@@ -47,13 +47,18 @@ def staff_talk_filter(staff: Person, on: dt.date | None = None) -> Q:
     staff see talks held at the unit where they are connected to the child now.
     """
     placements = policy.connected_placements(staff, on)  # R5: sealed children are never connected
-    # R1, R6: connected now, at the talk's unit; staff of a unit the child left see nothing.
-    r1 = Q(Exists(placements.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit"))))
     # R8: at a receiving unit, with consent (R7), talks from other units in the 12 months before the move.
     r8 = transitions.consent_given("child", "organisation") & transitions.receiving_window_filter(
         placements, unit=OuterRef("school_unit"), day=OuterRef("activity_date")
     )
-    return r1 | (Q(child__sealed_at__isnull=True) & r8)
+    return staff_talk_at_own_unit(staff, on) | (Q(child__sealed_at__isnull=True) & r8)
+
+
+def staff_talk_at_own_unit(staff: Person, on: dt.date | None = None) -> Q:
+    """Return the filter on Talk for talks held at a unit where the staff member is connected to
+    the talk's child now (R1, R6: staff of a unit the child left see nothing)."""
+    placements = policy.connected_placements(staff, on)  # R5: sealed children are never connected
+    return Q(Exists(placements.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit"))))
 
 
 def visible_talks(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Talk]:
@@ -91,10 +96,11 @@ def get_talk_for(viewer: Viewer, talk_uuid: uuid_module.UUID | str, on: dt.date 
 
 
 def may_edit_talk(viewer: Viewer, talk: Talk, on: dt.date | None = None) -> bool:
-    """Return whether the viewer may prepare, record and share the talk: staff who may read it."""
+    """Return whether the viewer may prepare, record and share the talk: staff connected to the
+    child at the talk's own unit (R1). What R8 shares with a receiving unit is read-only there."""
     if viewer.role != Role.STAFF:
         return False
-    return visible_talks(viewer, on).filter(pk=talk.pk).exists()
+    return Talk.objects.filter(pk=talk.pk).filter(staff_talk_at_own_unit(viewer.person, on)).exists()
 
 
 def talk_guardians(talk: Talk, on: dt.date | None = None) -> QuerySet[Person]:
@@ -171,10 +177,11 @@ def get_agreement_for(viewer: Viewer, agreement_uuid: uuid_module.UUID | str) ->
 
 
 def linkable_posts(viewer: Viewer, talk: Talk) -> QuerySet[Post]:
-    """Return the posts about the talk's child that the staff viewer may link (R1 via visible_posts)."""
+    """Return the posts about the talk's child that the staff viewer may link: the child's
+    timeline as the viewer reads it (R1, R8 per child)."""
     if viewer.role != Role.STAFF:
         return Post.objects.none()
-    return policy.visible_posts(viewer).filter(post_children__child_id=talk.child_id).order_by("-activity_date", "-id")
+    return policy.timeline_posts(viewer, talk.child).order_by("-activity_date", "-id")
 
 
 def visible_linked_posts(viewer: Viewer, talk: Talk) -> QuerySet[Post]:
@@ -182,7 +189,7 @@ def visible_linked_posts(viewer: Viewer, talk: Talk) -> QuerySet[Post]:
     if viewer.role != Role.STAFF and talk.staff_preparation_shared_at is None:
         return Post.objects.none()
     return (
-        policy.visible_posts(viewer)
+        policy.timeline_posts(viewer, talk.child)  # R8 per child: posts seen through this child
         .filter(Exists(talk.post_links.filter(post=OuterRef("pk"))))
         .order_by("-activity_date", "-id")
     )

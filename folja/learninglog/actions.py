@@ -256,7 +256,10 @@ def comment_create(*, actor: Viewer, post: Post, body: str, family_child: Person
     # The post must be readable by the actor (raises Http404 otherwise), and published.
     post = policy.get_post_for(actor, post.uuid, include_drafts=False)
     if actor.role == Role.STAFF:
-        if family_child is not None and not post.post_children.filter(child=family_child).exists():
+        if not policy.may_edit_post(actor, post):
+            raise PermissionDenied  # R8: what a receiving unit reads is read-only there
+        named = policy.named_children_visible_on_post(actor, post)
+        if family_child is not None and not named.filter(pk=family_child.pk).exists():
             raise PermissionDenied
         role = CommentAuthorRole.STAFF
     else:
@@ -275,7 +278,9 @@ def comment_create(*, actor: Viewer, post: Post, body: str, family_child: Person
 def comment_hide(*, actor: Viewer, comment: Comment) -> Comment:
     """Hide a comment from families (staff only); hiding is audited."""
     _require_staff(actor)
-    policy.get_post_for(actor, comment.post.uuid)
+    post = policy.get_post_for(actor, comment.post.uuid)
+    if not policy.may_edit_post(actor, post):
+        raise PermissionDenied  # R8: only staff of the post's own unit moderate it
     if comment.hidden_at is None:
         comment.hidden_at = timezone.now()
         comment.hidden_by = actor.person

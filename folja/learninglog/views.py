@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from folja.access import listing, policy
-from folja.access.audit import reads_of_child, record_reads
+from folja.access.audit import reads_of_child, record_post_reads, record_reads
 from folja.access.models import AuditAction
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
 from folja.core.dates import today
@@ -179,21 +179,24 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
     comments = policy.visible_comments(viewer, post)
     families = list(policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
     named_ids = [pc.child_id for pc in post.visible_named]
-    record_reads(
+    record_post_reads(
         viewer,
         AuditAction.READ_POST,
         named_ids,
+        post_unit_id=post.school_unit_id,
         object_type="post",
         object_uuid=post.uuid,
-        school_unit=post.school_unit,
     )
+    may_edit = viewer.is_staff and policy.may_edit_post(viewer, post)
     context = {
         "post": post,
         "comments": comments,
+        # What R8 shares with a receiving unit is read-only there: no comment form, no hiding.
+        "may_comment": may_edit or not viewer.is_staff,
         "comment_form": CommentForm(
             families=families, named=[pc.child for pc in post.visible_named] if viewer.is_staff else []
         ),
-        "may_edit": viewer.is_staff and policy.may_edit_post(viewer, post),
+        "may_edit": may_edit,
         "photo_consent_missing": actions.photo_consent_missing(post)
         if viewer.is_staff and not post.is_published
         else [],
@@ -432,6 +435,8 @@ def post_delete(request: HttpRequest, post_uuid: str) -> HttpResponse:
 def post_history(request: HttpRequest, post_uuid: str) -> HttpResponse:
     viewer = request.viewer
     post = policy.get_post_for(viewer, post_uuid)
+    if not policy.may_edit_post(viewer, post):
+        raise Http404  # the edit history is the editors': not what R8 shares with a receiving unit
     versions = post.versions.select_related("saved_by")
     return render(request, "learninglog/post_history.html", {"post": post, "versions": versions})
 

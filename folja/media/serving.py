@@ -38,10 +38,10 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
-from folja.access.audit import record_reads
+from folja.access.audit import record_post_reads
 from folja.access.models import AuditAction
-from folja.access.policy import child_ids_of_post
-from folja.accounts.roles import Viewer
+from folja.access.policy import named_child_ids_on_post
+from folja.accounts.roles import Role, Viewer
 from folja.media.models import Media
 
 # R10: shown next to every download link and on every media page.
@@ -57,16 +57,18 @@ _CHUNK = 64 * 1024
 
 
 def record_media_read(viewer: Viewer, media: Media) -> None:
-    """Record a staff member's read of a media file for each child its post names (R11)."""
+    """Record a staff member's read of a media file for each child the reader sees named on its
+    post, under the reader's unit for that child (R11, R8 per child)."""
     # Ids only, for the audit record; the media itself came through the access policy.
-    child_ids = child_ids_of_post(media.post)
-    record_reads(
+    if viewer.role != Role.STAFF:
+        return  # only staff reads are recorded: no query for families
+    record_post_reads(
         viewer,
         AuditAction.READ_MEDIA,
-        child_ids,
+        named_child_ids_on_post(viewer, media.post),
+        post_unit_id=media.post.school_unit_id,
         object_type="media",
         object_uuid=media.uuid,
-        school_unit=media.post.school_unit,
     )
 
 

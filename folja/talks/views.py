@@ -307,6 +307,8 @@ def staff_preparation(request: HttpRequest, talk_uuid: str) -> HttpResponse:
     """Edit the staff preparation: answers, and links to posts and goals about the child."""
     viewer = request.viewer
     talk = talk_policy.get_talk_for(viewer, talk_uuid)
+    if not talk_policy.may_edit_talk(viewer, talk):
+        raise Http404  # R8: a talk shared with a receiving unit is read-only there
     posts = list(talk_policy.linkable_posts(viewer, talk)[:LINKABLE_POSTS])
     goals = list(
         Goal.objects.filter(post_goals__post__in=[p.pk for p in posts])
@@ -339,6 +341,8 @@ def record(request: HttpRequest, talk_uuid: str) -> HttpResponse:
     """Write the notes from the talk (the record)."""
     viewer = request.viewer
     talk = talk_policy.get_talk_for(viewer, talk_uuid)
+    if not talk_policy.may_edit_talk(viewer, talk):
+        raise Http404  # R8: a talk shared with a receiving unit is read-only there
     _record_talk_read(viewer, talk)
     return _answers_page(request, talk, Part.RECORD, template="talks/record.html")
 

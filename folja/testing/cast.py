@@ -297,3 +297,96 @@ def build_cast() -> Cast:
     sigge.sealed_at = dt.datetime.now(dt.UTC)
     sigge.save(update_fields=["security_marking", "sealed_at"])
     return cast
+
+
+def build_mixed_transition(cast: Cast) -> dict[str, Person | Post | Comment]:
+    """Add a move from preschool to school with consent per child (R8 per child) to the cast.
+
+    Tyra and Viggo were in Blåbären at Solrosen and started in F-klass A at Ekbacken 59 days ago;
+    Alva stays. Tyra's guardian Kerstin said yes to sharing, Viggo's guardian Lars has not
+    answered (R7: no). A group post at Solrosen from 100 days ago names all three, with a comment
+    from each family, a comment from staff to everyone, one to Viggo's family, and a hidden one
+    from Kerstin. The receiving teacher (teacher_fklass) must see that post as it concerns Tyra
+    alone: her name, her family's visible comments and staff comments to everyone; nothing of
+    Viggo or Alva, nothing on Viggo's timeline, and nothing to edit, delete, hide or comment.
+
+    Returns the new persons, the post ("mixed_group") and the comments, also added to the cast.
+    """
+    from django.utils import timezone
+
+    from folja.transitions.models import TransitionConsent
+
+    day = cast.day
+    long_ago = day - dt.timedelta(days=600)
+    moved_on = day - dt.timedelta(days=59)
+    made: dict[str, Person | Post | Comment] = {}
+    for key, given, family in (("tyra", "Tyra", "Sol"), ("viggo", "Viggo", "Regn")):
+        child = _person(cast, key, given, family, day - dt.timedelta(days=365 * 6 + 20))
+        for unit, group, start, end in (
+            (cast.solrosen, cast.blue, long_ago, moved_on - dt.timedelta(days=1)),
+            (cast.ekbacken, cast.fklass, moved_on, None),
+        ):
+            Placement.objects.create(
+                organisation=unit.organisation,
+                child=child,
+                school_unit=unit,
+                group=group,
+                school_type=unit.school_types[0],
+                start_date=start,
+                end_date=end,
+            )
+            GroupMembership.objects.create(
+                organisation=unit.organisation, group=group, person=child, start_date=start, end_date=end
+            )
+        made[key] = child
+    for key, given, family, child in (("kerstin", "Kerstin", "Sol", "tyra"), ("lars", "Lars", "Regn", "viggo")):
+        guardian = _person(cast, key, given, family, day - dt.timedelta(days=365 * 36))
+        Guardianship.objects.create(
+            organisation=cast.org_a,
+            child=cast.persons[child],
+            responsible=guardian,
+            relation_type=RelationType.GUARDIAN,
+        )
+        made[key] = guardian
+    TransitionConsent.objects.create(
+        child=cast.persons["tyra"], guardian=cast.persons["kerstin"], allowed=True, answered_at=timezone.now()
+    )
+
+    activity = day - dt.timedelta(days=100)
+    post = Post.objects.create(
+        organisation=cast.org_a,
+        school_unit=cast.solrosen,
+        group=cast.blue,
+        kind=PostKind.GROUP,
+        status=PostStatus.PUBLISHED,
+        author=cast.persons["teacher_blue"],
+        title="Inlägg mixed_group",
+        body_html="<p>Text mixed_group</p>",
+        activity_date=activity,
+    )
+    PostChild.objects.bulk_create(
+        PostChild(post=post, child=cast.persons[c], activity_date=activity) for c in ("tyra", "viggo", "alva")
+    )
+    PostGoal.objects.create(post=post, goal=cast.goals[0])
+    cast.posts["mixed_group"] = post
+    made["mixed_group"] = post
+    for key, author, role, family, hidden in (
+        ("kerstin_on_mixed", "kerstin", "guardian", "tyra", False),
+        ("kerstin_hidden_on_mixed", "kerstin", "guardian", "tyra", True),
+        ("lars_on_mixed", "lars", "guardian", "viggo", False),
+        ("anna_on_mixed", "anna", "guardian", "alva", False),
+        ("staff_to_all_on_mixed", "teacher_blue", "staff", None, False),
+        ("staff_to_viggo_on_mixed", "teacher_blue", "staff", "viggo", False),
+    ):
+        comment = Comment.objects.create(
+            post=post,
+            author=cast.persons[author],
+            author_role=role,
+            family_child=cast.persons[family] if family else None,
+            body=f"Kommentar {key}",
+            hidden_at=timezone.now() if hidden else None,
+            hidden_by=cast.persons["teacher_blue"] if hidden else None,
+        )
+        cast.comments[key] = comment
+        made[key] = comment
+    return made

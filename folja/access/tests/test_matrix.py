@@ -37,6 +37,7 @@ ROLES: dict[str, tuple[str | None, Role | None]] = {
     "same_unit_not_connected": ("minder_yellow", Role.STAFF),
     "other_unit_staff": ("teacher_larkan", Role.STAFF),
     "former_unit_staff": ("teacher_granen", Role.STAFF),
+    # Receiving school staff: with consent for Tyra, without for Maja and Viggo (R8 is per child).
     "receiving_school_without_consent": ("teacher_fklass", Role.STAFF),
     "guardian_who_is_staff_elsewhere_as_staff": ("johan", Role.STAFF),
     "org_admin": ("org_admin", None),
@@ -57,6 +58,10 @@ class Cell:
     args: tuple[str, ...] = ()
     data: tuple[tuple[str, str], ...] = ()
     query: str = ""
+    # What an answer must and must not show, per role ("*": every role), beyond allowed or denied:
+    # R8 is per child, so the same page is allowed and still must hide other children's parts.
+    shows: tuple[tuple[str, str], ...] = ()
+    hides: tuple[tuple[str, str], ...] = ()
 
 
 # Other capabilities add their rows in these modules: `cells() -> list[Cell]` and optionally
@@ -65,6 +70,7 @@ ROW_MODULES = [
     "folja.curriculum.tests.matrix_rows",
     "folja.talks.tests.matrix_rows",
     "folja.transitions.tests.matrix_rows",
+    "folja.access.tests.matrix_rows_mixed_transition",
 ]
 
 
@@ -341,6 +347,14 @@ class _Matrix:
     def assert_cell(self, cell: Cell, role_key: str) -> None:
         response = self.request(self.client_for(role_key), cell)
         label = f"{cell.name} as {role_key}"
+        body = b"".join(response) if hasattr(response, "streaming_content") else response.content
+        for who, text in cell.hides:
+            if who in ("*", role_key):
+                assert text.encode() not in body, f"{label}: shows {text!r}"
+        if role_key in cell.allowed and response.status_code == 200:
+            for who, text in cell.shows:
+                if who in ("*", role_key):
+                    assert text.encode() in body, f"{label}: does not show {text!r}"
         if role_key in cell.allowed:
             assert response.status_code in (200, 302), f"{label}: expected allowed, got {response.status_code}"
             if response.status_code == 302:
@@ -351,7 +365,6 @@ class _Matrix:
                 assert response.status_code == 302 and "/login" in response["Location"], label
             else:
                 assert response.status_code in (403, 404), f"{label}: expected denied, got {response.status_code}"
-            body = b"".join(response) if hasattr(response, "streaming_content") else response.content
             for token in cell.args:
                 secret = SECRETS.get(token)
                 if secret:

@@ -5,6 +5,13 @@ with duties and group assignments, sealed children and posts; for every person i
 and on several days, `visible_posts` must return exactly what the reference says, including
 the receiving unit's view (R8) under generated consent answers and the organisation's rule (R7).
 
+R8 is stated per child, at its own grain: in worlds where children move, consent is drawn per
+child and group posts name moved and staying children together, and the reference says for each
+viewer which posts, which *named children* on each post, which *comments*, which posts on each
+child's timeline, which posts it may edit or moderate, and under which unit a staff member's
+read of each named child is recorded. The policy's answers (querysets, the list pages' rows, the
+actions) must equal it.
+
 FOLJA_HYPOTHESIS_EXAMPLES sets the number of worlds (default 100; e.g. 2000 for a long run).
 """
 
@@ -14,6 +21,9 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
+import time_machine
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,7 +42,8 @@ from folja.directory.models import (
     Person,
     Placement,
 )
-from folja.learninglog.models import Post, PostChild
+from folja.learninglog import actions
+from folja.learninglog.models import Comment, Post, PostChild
 from folja.transitions.models import TransitionConsent
 
 DAY0 = dt.date(2026, 1, 15)
@@ -63,6 +74,8 @@ class WorldSpec:
     posts: list[tuple[int, tuple[int, ...], str, bool, int, int]]
     rule: str = "all"  # the organisation's transition consent rule (R7)
     consents: list[tuple[int, int, bool]] = ()  # (adult, child, yes?): current answers
+    # (post, author adult, family child or None for a staff comment to everyone, hidden?)
+    comments: list[tuple[int, int, int | None, bool]] = ()
 
 
 @st.composite
@@ -108,7 +121,8 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
             max_size=6,
         )
     )
-    moved = n_units >= 2 and draw(st.booleans())
+    moved = n_units >= 2 and draw(st.sampled_from([True, True, True, False]))
+    mixed_from = len(posts) + 100  # no post of a move
     if moved:
         # A coherent move, so that R8's positive cases are reached often: child 0 left unit 0 and
         # started at unit 1, a unit-wide duty there, a guardian who (maybe) said yes, posts around
@@ -123,6 +137,21 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
         for offset in draw(st.lists(st.integers(-420, -1), min_size=1, max_size=3)):
             day = (moved_on - DAY0).days + offset
             posts.append((0, (0,), "published", False, day, 1))
+        mixed_from = len(posts)
+        if n_children >= 2:
+            # A classmate who moved with child 0 (to the same unit, or stayed behind), and group
+            # posts at the old unit naming the movers and the others together (R8 per child).
+            if draw(st.booleans()):
+                children[1] = draw(st.sampled_from([False, False, False, True]))
+                placements.append((1, 0, (moved_on - dt.timedelta(days=500), moved_on - dt.timedelta(days=1))))
+                placements.append((1, 1, (moved_on + dt.timedelta(days=draw(st.integers(0, 40))), None)))
+            else:
+                placements.append((1, 0, (moved_on - dt.timedelta(days=500), None)))
+            for offset in draw(st.lists(st.integers(-420, -1), min_size=1, max_size=3)):
+                day = (moved_on - DAY0).days + offset
+                named = draw(st.lists(child_i, min_size=1, max_size=3, unique=True))
+                kids = tuple(sorted({0, 1, *named}))
+                posts.append((0, kids, draw(st.sampled_from(["published", "published", "draft"])), False, day, 1))
     rule = draw(st.sampled_from(["all", "any"]))
     consents = draw(
         st.lists(
@@ -136,8 +165,41 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
         guardians_of_0 = {a for a, c, rel in guardianships if c == 0 and rel == "Vårdnadshavare"}
         consents = [t for t in consents if not (t[1] == 0 and t[0] in guardians_of_0)]
         consents += [(a, 0, True) for a in sorted(guardians_of_0)]
+    if moved and n_children >= 2:
+        # The classmate's family answers for itself: yes, no, or not at all (R7 per child).
+        if (1, 1, "Vårdnadshavare") not in guardianships:
+            guardianships.append((1, 1, "Vårdnadshavare"))
+        answer = draw(st.sampled_from([True, False, None]))
+        consents = [t for t in consents if not (t[0] == 1 and t[1] == 1)]
+        if answer is not None:
+            consents.append((1, 1, answer))
+    comments = []
+    for i, (_unit, kids, _status, _deleted, _offset, author) in enumerate(posts):
+        # The group posts around a move always carry some: families' threads are where R8 per child bites.
+        at_least = 2 if i >= mixed_from else 0
+        for family, hidden in draw(
+            st.lists(
+                st.tuples(st.one_of(st.none(), st.sampled_from(kids)), st.booleans()), min_size=at_least, max_size=3
+            )
+        ):
+            if family is None:
+                comments.append((i, author, None, hidden))  # staff to everyone
+            else:
+                writer = draw(st.integers(0, n_adults - 1))  # a guardian, or staff to that family
+                comments.append((i, writer, family, hidden))
     return WorldSpec(
-        units, groups, children, placements, memberships, guardianships, duties, assignments, posts, rule, consents
+        units,
+        groups,
+        children,
+        placements,
+        memberships,
+        guardianships,
+        duties,
+        assignments,
+        posts,
+        rule,
+        consents,
+        comments,
     )
 
 
@@ -146,16 +208,35 @@ def active(dates_: tuple, on: dt.date) -> bool:
     return start <= on and (end is None or end >= on)
 
 
-def reference_visible(
-    spec: WorldSpec, adult: int | None, child_self: int | None, role: Role, on: dt.date, include_drafts: bool
-) -> set[int]:
-    """Return the indices of posts the access rules allow, written plainly from access-rules.md."""
+class Reference:
+    """What access-rules.md allows one viewer on one day, written plainly over the world's spec.
 
-    def on_platform(c: int) -> bool:  # R6: a placement that has not ended
-        return any(pc == c and (d[1] is None or d[1] >= on) for pc, _u, d in spec.placements)
+    Staff (R1, R5, R6, R8 per child): a staff member sees a post *through* a named child when
+    connected to that child at the post's unit now (R1), or when the child is connected to them at
+    another unit, consent holds for that child (R7) and the post's date falls in the 12 months
+    before the child's first placement there (R8). A post is visible when some named child lets
+    it through; only those children are named; their families' comments, and staff comments to
+    everyone, are read (hidden ones only through R1: a receiving unit sees what the child's
+    guardians see); only R1 lets a staff member edit, delete or moderate. Families (R1, R2, R3,
+    R5, R6): their own visible children only, never hidden comments.
+    """
 
-    def connected_at(c: int, unit: int) -> bool:
-        if spec.children[c]:
+    def __init__(self, spec: WorldSpec, adult: int | None, child_self: int | None, role: Role, on: dt.date) -> None:
+        self.spec, self.adult, self.role, self.on = spec, adult, role, on
+        if role == Role.GUARDIAN:
+            mine = {c for a, c, rel in spec.guardianships if a == adult and rel == "Vårdnadshavare"}
+        elif role == Role.CHILD:
+            mine = {child_self}
+        else:
+            mine = set()
+        self.mine = {c for c in mine if not spec.children[c] and self.on_platform(c)}  # R5, R6
+
+    def on_platform(self, c: int) -> bool:  # R6: a placement that has not ended
+        return any(pc == c and (d[1] is None or d[1] >= self.on) for pc, _u, d in self.spec.placements)
+
+    def connected_at(self, c: int, unit: int) -> bool:
+        spec, on, adult = self.spec, self.on, self.adult
+        if self.role != Role.STAFF or spec.children[c]:
             return False  # R5
         for pc, pu, pd in spec.placements:
             if pc != c or pu != unit or not active(pd, on):
@@ -173,42 +254,88 @@ def reference_visible(
                     return True
         return False
 
-    def consent_ok(c: int) -> bool:  # R7
+    def connected_units(self, c: int) -> set[int]:
+        return {u for u in range(len(self.spec.units)) if self.connected_at(c, u)}
+
+    def consent_ok(self, c: int) -> bool:  # R7
+        spec = self.spec
         guardians = {a for a, cc, rel in spec.guardianships if cc == c and rel == "Vårdnadshavare"}
         yes = {a for a, cc, ok in spec.consents if cc == c and ok} & guardians
         return bool(yes) if spec.rule == "any" else bool(guardians) and yes == guardians
 
-    def received(c: int, post_unit: int, day: dt.date) -> bool:  # R8
-        if not consent_ok(c):
+    def received(self, c: int, post_unit: int, day: dt.date) -> bool:  # R8, for this child
+        spec = self.spec
+        if spec.children[c] or not self.consent_ok(c):
             return False
         for unit in {u for pc, u, _d in spec.placements if pc == c and u != post_unit}:
-            if not connected_at(c, unit):
+            if not self.connected_at(c, unit):
                 continue
             first_start = min(d[0] for pc, u, d in spec.placements if pc == c and u == unit)
             if twelve_months_before(first_start) <= day < first_start:
                 return True
         return False
 
-    visible = set()
-    for i, (unit, kids, status, deleted, offset, author) in enumerate(spec.posts):
+    def post(self, i: int) -> tuple:
+        return self.spec.posts[i]
+
+    def day_of(self, i: int) -> dt.date:
+        return DAY0 + dt.timedelta(days=self.post(i)[4])
+
+    def state_ok(self, i: int, include_drafts: bool) -> bool:
+        _unit, _kids, status, deleted, _offset, author = self.post(i)
         if deleted:
-            continue
-        if role == Role.STAFF:
-            if status != "published" and not (include_drafts and author == adult):
-                continue
-            day = DAY0 + dt.timedelta(days=offset)
-            if any(connected_at(c, unit) or received(c, unit, day) for c in kids):
-                visible.add(i)
-        else:
-            if status != "published":
-                continue
-            if role == Role.GUARDIAN:
-                mine = {c for a, c, rel in spec.guardianships if a == adult and rel == "Vårdnadshavare"}
-            else:
-                mine = {child_self}
-            if any(c in mine and not spec.children[c] and on_platform(c) for c in kids):
-                visible.add(i)
-    return visible
+            return False
+        if status == "published":
+            return True
+        return self.role == Role.STAFF and include_drafts and author == self.adult
+
+    def r1(self, i: int, c: int) -> bool:
+        return self.connected_at(c, self.post(i)[0])
+
+    def r8(self, i: int, c: int) -> bool:
+        return self.received(c, self.post(i)[0], self.day_of(i))
+
+    def named(self, i: int) -> set[int]:
+        """The named children this viewer sees on post i (whether or not it may read the post)."""
+        kids = self.post(i)[1]
+        if self.role == Role.STAFF:
+            return {c for c in kids if self.r1(i, c) or self.r8(i, c)}
+        return {c for c in kids if c in self.mine}
+
+    def posts(self, include_drafts: bool = False) -> set[int]:
+        return {i for i in range(len(self.spec.posts)) if self.state_ok(i, include_drafts) and self.named(i)}
+
+    def timeline(self, c: int) -> set[int]:
+        return {i for i in self.posts() if c in self.named(i)}
+
+    def children(self) -> set[int]:
+        if self.role == Role.STAFF:
+            return {c for c in range(len(self.spec.children)) if self.connected_units(c)}
+        return set(self.mine)
+
+    def may_edit(self, i: int) -> bool:
+        return self.state_ok(i, True) and any(self.r1(i, c) for c in self.post(i)[1])
+
+    def comment_visible(self, k: int) -> bool:
+        i, _author, family, hidden = self.spec.comments[k]
+        kids = self.post(i)[1]
+        if self.role != Role.STAFF:
+            return not hidden and (family is None or family in self.mine)  # R2
+        if family is None:
+            return any(self.r1(i, c) for c in kids) or (not hidden and any(self.r8(i, c) for c in kids))
+        if family not in kids:
+            return False
+        return self.r1(i, family) or (not hidden and self.r8(i, family))
+
+    def comments_on(self, i: int) -> set[int]:
+        return {k for k, comment in enumerate(self.spec.comments) if comment[0] == i and self.comment_visible(k)}
+
+
+def reference_visible(
+    spec: WorldSpec, adult: int | None, child_self: int | None, role: Role, on: dt.date, include_drafts: bool
+) -> set[int]:
+    """Return the indices of posts the access rules allow (see Reference)."""
+    return Reference(spec, adult, child_self, role, on).posts(include_drafts)
 
 
 class RandomWorldTests(TestCase):
@@ -229,6 +356,7 @@ class RandomWorldTests(TestCase):
             )
             for i, flag in enumerate(spec.units)
         ]
+        self.unit_index = {u.pk: i for i, u in enumerate(units)}
         groups = [
             Group.objects.create(
                 organisation=org,
@@ -302,27 +430,128 @@ class RandomWorldTests(TestCase):
             )
             posts.append(post)
         index = {p.pk: i for i, p in enumerate(posts)}
+        comments = [
+            Comment.objects.create(
+                post=posts[i],
+                author=adults[author],
+                author_role="staff" if family is None else "guardian",
+                family_child=None if family is None else children[family],
+                body=f"K{k}",
+                hidden_at=dt.datetime(2026, 1, 3, tzinfo=dt.UTC) if hidden else None,
+            )
+            for k, (i, author, family, hidden) in enumerate(spec.comments)
+        ]
+        comment_index = {c.pk: k for k, c in enumerate(comments)}
+        child_index = {c.pk: i for i, c in enumerate(children)}
 
         for a, adult in enumerate(adults):
             for role in (Role.GUARDIAN, Role.STAFF):
+                viewer = Viewer(adult, role)
+                ref = Reference(spec, a, None, role, on)
+                label = f"{role} A{a} on {on}"
                 for include_drafts in (False, True):
-                    got = {
-                        index[p.pk]
-                        for p in policy.visible_posts(Viewer(adult, role), on, include_drafts=include_drafts)
-                    }
-                    want = reference_visible(spec, a, None, role, on, include_drafts)
-                    assert got == want, f"{role} A{a} on {on} drafts={include_drafts}: got {got}, want {want}"
+                    got = {index[p.pk] for p in policy.visible_posts(viewer, on, include_drafts=include_drafts)}
+                    want = ref.posts(include_drafts)
+                    assert got == want, f"{label} drafts={include_drafts}: got {got}, want {want}"
                     # A list page of the feed (the staff feed reads its candidates its own way:
-                    # listing.driven_by_children) holds the same posts, newest first.
-                    viewer = Viewer(adult, role)
+                    # listing.driven_by_children) holds the same posts, newest first, each with
+                    # the named children and the comment count this viewer may see.
                     source = policy.post_source(viewer, on, include_drafts=include_drafts)
                     if source is not None:
-                        page = listing.post_page(
-                            viewer, source, filters=(None, None, None), anchor=None, limit=len(posts) + 1, on=on
-                        )
-                        assert {index[p.id] for p in page} == want, f"page of {role} A{a} on {on}"
-                        order = [(p.activity_date, p.id) for p in page]
-                        assert order == sorted(order, reverse=True)
+                        self.assert_page(viewer, source, on, want, ref, index, child_index, f"page of {label}")
+                self.assert_named_and_comments(viewer, on, ref, posts, index, child_index, comment_index, label)
+                # Each visible child's timeline: the posts seen *through that child* (R8 per child).
+                got_children = {child_index[c.pk] for c in policy.visible_children(viewer, on)}
+                assert got_children == ref.children(), f"{label}: children {got_children} != {ref.children()}"
+                for c in sorted(got_children):
+                    want = ref.timeline(c)
+                    got = {index[p.pk] for p in policy.timeline_posts(viewer, children[c], on)}
+                    assert got == want, f"{label}: timeline of C{c}: got {got}, want {want}"
+                    source = policy.post_source(viewer, on, child=children[c])
+                    if source is not None:
+                        self.assert_page(viewer, source, on, want, ref, index, child_index, f"{label} timeline C{c}")
+                if role == Role.STAFF:
+                    self.assert_staff_writes(viewer, on, ref, posts, comments, children, label)
         for c, child in enumerate(children):
             got = {index[p.pk] for p in policy.visible_posts(Viewer(child, Role.CHILD), on)}
             assert got == reference_visible(spec, None, c, Role.CHILD, on, False), f"child C{c} on {on}"
+
+    def assert_page(self, viewer, source, on, want, ref, index, child_index, label) -> None:  # noqa: ANN001
+        page = listing.post_page(viewer, source, filters=(None, None, None), anchor=None, limit=len(index) + 1, on=on)
+        assert {index[p.id] for p in page} == want, label
+        order = [(p.activity_date, p.id) for p in page]
+        assert order == sorted(order, reverse=True), label
+        for card in page:
+            i = index[card.id]
+            named = {child_index[c] for c in card.visible_named_ids}
+            assert named == ref.named(i), f"{label}: P{i} names {named}, want {ref.named(i)}"
+            count = len(ref.comments_on(i))
+            assert card.visible_comment_count == count, f"{label}: P{i} counts {card.visible_comment_count} != {count}"
+
+    def assert_named_and_comments(self, viewer, on, ref, posts, index, child_index, comment_index, label) -> None:  # noqa: ANN001
+        readable = ref.posts(include_drafts=True)
+        for i in sorted(readable):
+            post = posts[i]
+            named = {child_index[c.pk] for c in policy.named_children_visible_on_post(viewer, post, on)}
+            assert named == ref.named(i), f"{label}: P{i} names {named}, want {ref.named(i)}"
+            got = {comment_index[c.pk] for c in policy.visible_comments(viewer, post, on)}
+            assert got == ref.comments_on(i), f"{label}: P{i} comments {got}, want {ref.comments_on(i)}"
+            if viewer.role == Role.STAFF:
+                # What an audit record of the read names (R11): the children shown, each under a
+                # unit where the reader is connected to it, the post's own where R1 holds there.
+                ids = {child_index[c] for c in policy.named_child_ids_on_post(viewer, post, on)}
+                assert ids == ref.named(i), f"{label}: P{i} audit names {ids}, want {ref.named(i)}"
+                for unit_id, child_ids in policy.reading_units(
+                    viewer, policy.named_child_ids_on_post(viewer, post, on), post.school_unit_id, on
+                ).items():
+                    for child_id in child_ids:
+                        c = child_index[child_id]
+                        unit = self.unit_index[unit_id]
+                        assert unit in ref.connected_units(c), f"{label}: P{i} read of C{c} under U{unit}"
+                        if ref.r1(i, c):
+                            assert unit == ref.post(i)[0], f"{label}: P{i} read of C{c} not under the post's unit"
+        # Every comment the viewer may open by its uuid (get_comment_for's query).
+        got = {
+            comment_index[c.pk]
+            for c in Comment.objects.filter(post__in=policy.visible_posts(viewer, on)).filter(
+                policy.comment_filter(viewer, on)
+            )
+        }
+        want = {
+            k for k in range(len(comment_index)) if ref.spec.comments[k][0] in ref.posts() and ref.comment_visible(k)
+        }
+        assert got == want, f"{label}: comments {got}, want {want}"
+
+    def assert_staff_writes(self, viewer, on, ref, posts, comments, children, label) -> None:  # noqa: ANN001
+        """R8 is read-only: only R1 edits, deletes, moderates and comments (through the actions)."""
+        noon = dt.datetime.combine(on, dt.time(12), tzinfo=dt.UTC)
+        with time_machine.travel(noon, tick=False):
+            for i, post in enumerate(posts):
+                assert policy.may_edit_post(viewer, post, on) == ref.may_edit(i), f"{label}: may edit P{i}"
+                if i not in ref.posts():
+                    continue
+                allowed = ref.may_edit(i)
+                try:
+                    with transaction.atomic():
+                        actions.comment_create(actor=viewer, post=post, body="Hej")
+                        raise _Rollback
+                except PermissionDenied:
+                    assert not allowed, f"{label}: may not comment on P{i}"
+                except _Rollback:
+                    assert allowed, f"{label}: commented on P{i}"
+            for k, comment in enumerate(comments):
+                i = ref.spec.comments[k][0]
+                if i not in ref.posts() or not ref.comment_visible(k):
+                    continue
+                try:
+                    with transaction.atomic():
+                        actions.comment_hide(actor=viewer, comment=comment)
+                        raise _Rollback
+                except PermissionDenied:
+                    assert not ref.may_edit(i), f"{label}: may not hide K{k} on P{i}"
+                except _Rollback:
+                    assert ref.may_edit(i), f"{label}: hid K{k} on P{i}"
+
+
+class _Rollback(Exception):
+    pass

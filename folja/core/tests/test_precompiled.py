@@ -65,8 +65,13 @@ def test_another_shape_is_compiled_anew_and_the_same_shape_reuses_the_sql() -> N
 @pytest.mark.parametrize("role", [Role.GUARDIAN, Role.STAFF])
 def test_list_columns_are_the_sql_django_writes(role: Role) -> None:
     children = (5, 6, 7)
-    for build, args in ((policy.visible_comment_count, (role, children)), (listing._visible_named, children)):
-        fast = Post.objects.values(x=precompiled_column(Post, "t", build, args, IntegerField()))
+    if role == Role.STAFF:
+        r8 = ((11, 12), (5, 6), (dt.date(2025, 3, 1), dt.date(2026, 3, 1)))
+        scope = ("staff", (None, children, ((9, children), (10, (5,))), r8))
+    else:
+        scope = ("family", children)
+    for build, args in ((policy.visible_comment_count, scope), (listing._visible_named, scope)):
+        fast = Post.objects.values(x=precompiled_column(Post, f"t-{build.__name__}", build, args, IntegerField()))
         plain = Post.objects.values(x=build(args))
         assert sql_of(fast) == sql_of(plain)
 
