@@ -109,7 +109,12 @@ def run(name: str, examples: int) -> tuple[bool, str]:
         if text.count(right) != 1:
             return False, f"{name}: the code to sabotage is not in {path} any more (update tools/r8_sabotage.py)"
         target.write_text(text.replace(right, wrong))
-        env = {**os.environ, "FOLJA_HYPOTHESIS_EXAMPLES": str(examples), "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {
+            **os.environ,
+            "FOLJA_HYPOTHESIS_EXAMPLES": str(examples),
+            "FOLJA_HYPOTHESIS_NO_SHRINK": "1",  # report the first failing world as it was found
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         env.pop("DATABASE_URL", None)
         started = time.monotonic()
         result = subprocess.run(
