@@ -29,7 +29,7 @@ from PIL import Image, ImageDraw
 from folja.core.dates import today
 from folja.curriculum.loader import load_lpfo18
 from folja.curriculum.models import Goal
-from folja.directory.models import GroupMembership, Guardianship, RelationType
+from folja.directory.models import GroupMembership, Guardianship, Person, Placement, RelationType
 from folja.learninglog.models import Comment, PhotoConsent, Post, PostChild, PostGoal, PostKind, PostStatus
 from folja.media import processing
 from folja.media.actions import rendition_fields
@@ -338,6 +338,7 @@ def build_learning_log(world: object, *, seed: int) -> None:
     )
     _add_media(posts, motifs, pictures, rng)
     _add_comments(posts, named, guardians_of, rng)
+    _add_transition_thread(world, posts, named, guardians_of, rng)
     _add_photo_consents(named, guardians_of, rng)
 
 
@@ -408,6 +409,53 @@ def _add_comments(posts: list[Post], named: list[list[int]], guardians_of: dict,
             )
         comments[-1].created_at = created
     Comment.objects.bulk_create(comments, batch_size=1000)
+
+
+def _add_transition_thread(
+    world: object, posts: list[Post], named: list[list[int]], guardians_of: dict, rng: random.Random
+) -> None:
+    """Give the preschool group post that best shows R8 per child a thread from two families.
+
+    The newest published group post at the preschool that names the child who moved to
+    förskoleklass (whose guardians consent: transitions/demo.py), a classmate who moved with it
+    (whose guardians did not) and a child who stayed gets a comment from each moved child's
+    family and one from staff to everyone. The F-klass teacher reads the post through the
+    consenting child only: that family's comment and the staff comment, no other name.
+    """
+    guardian = world.personas.get("guardian_moved_child")
+    if guardian is None:
+        return
+    moved_children = set(Placement.objects.filter(school_type="FKLASS").values_list("child_id", flat=True))
+    own = set(
+        Guardianship.objects.filter(responsible=guardian, relation_type=RelationType.GUARDIAN).values_list(
+            "child_id", flat=True
+        )
+    )
+    for post, children in sorted(zip(posts, named, strict=True), key=lambda pair: pair[0].activity_date, reverse=True):
+        if post.kind != PostKind.GROUP or post.status != PostStatus.PUBLISHED:
+            continue
+        mine = [c for c in children if c in own and c in moved_children]
+        classmates = [c for c in children if c not in own and c in moved_children and guardians_of.get(c)]
+        if not mine or not classmates or not [c for c in children if c not in moved_children]:
+            continue
+        names = dict(Person.objects.filter(pk__in=[mine[0], classmates[0]]).values_list("pk", "given_name"))
+        at = timezone.make_aware(dt.datetime.combine(post.activity_date, dt.time(20, 5)))
+        thread = [
+            (guardian.pk, "guardian", mine[0], f"{names[mine[0]]} pratar fortfarande om den här dagen. Tack!"),
+            (
+                rng.choice(guardians_of[classmates[0]]),
+                "guardian",
+                classmates[0],
+                f"{names[classmates[0]]} har ritat en teckning om det här hemma.",
+            ),
+            (post.author_id, "staff", None, "Tack alla för en fin termin tillsammans!"),
+        ]
+        for author_id, role, family_id, body in thread:
+            comment = Comment.objects.create(
+                uuid=_uuid(rng), post=post, author_id=author_id, author_role=role, family_child_id=family_id, body=body
+            )
+            Comment.objects.filter(pk=comment.pk).update(created_at=at)
+        return
 
 
 def _add_photo_consents(named: list[list[int]], guardians_of: dict, rng: random.Random) -> None:

@@ -49,7 +49,7 @@ def _notes() -> dict[str, str]:
         "child_minder_hidden": _("grupp med dolda medlemmar"),
         "two_units": _("arbetar på två enheter"),
         "teacher_guardian": _("är också vårdnadshavare på en annan förskola"),
-        "fklass_teacher": _("tar emot ett barn som bytt från förskolan"),
+        "fklass_teacher": _("tar emot barn från förskolan: ser förskolans inlägg bara om barnet med samtycke"),
         "guardian_household_a": _("barnets vårdnadshavare bor i två hushåll"),
         "guardian_household_b": _("barnets vårdnadshavare bor i två hushåll"),
         "guardian_hidden_group": _("grupp med dolda medlemmar"),
