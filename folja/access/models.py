@@ -79,21 +79,3 @@ class AuditRecord(models.Model):
 
     def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         raise PermissionError("audit records cannot be deleted")
-
-
-class RelationshipGeneration(models.Model):
-    """One row whose value changes in the same transaction as any change of the relationships.
-
-    Database triggers on every table that says who is connected to whom (persons, guardianships,
-    placements, duties and their groups, groups and memberships, units, consents, terms and
-    decisions: `folja.access.generation.RELATIONSHIP_TABLES`) set a new value at the first write
-    of each transaction. A reader that sees one value therefore sees one state of those tables,
-    so a staff member's connections computed under a value stay true for as long as the value
-    does (`folja.access.generation`). The value is unique, not ordered: PostgreSQL takes it from
-    a sequence, SQLite at random. No row (after a flush) means "unknown": nothing is reused.
-    """
-
-    value = models.BigIntegerField()
-
-    class Meta:
-        verbose_name = _("relationsgeneration")

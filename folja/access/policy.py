@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Count, Exists, Expression, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from folja.access import generation, memo, transitions
+from folja.access import memo, transitions
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
 from folja.core.precompiled import (
@@ -98,13 +98,6 @@ class StaffConnections:
         self.r8_dates = (transitions.twelve_months_before(min(firsts)), max(firsts)) if firsts else None
 
 
-# Staff members' connections held by this process under the relationship generation they were
-# computed in (access/generation.py). A teacher's are a few KB, a principal's of 2,000 children
-# about 200 KB; the least recently used are dropped first.
-HELD_CONNECTIONS = 4096
-_held_connections: generation.Held[StaffConnections] = generation.Held(HELD_CONNECTIONS)
-
-
 def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnections:
     """Return the staff member's duties and connected placements, looked up once per request.
 
@@ -114,29 +107,19 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
     "all staff see all children" is on). One statement: the duties with their group
     assignments, and the placements reached from the unit-wide units and the assigned groups'
     members (a second round trip cost more under load than the query itself; bench/README.md).
-
-    The statement also reads the relationship generation: when the process already holds this
-    staff member's connections for the day under the same generation, the database returns
-    only the generation and the held connections are used (access/generation.py).
+    Nothing of it outlives the request (access/memo.py).
     """
     day = _day(on)
 
     def compute() -> StaffConnections:
-        key = (staff.pk, day)
-        held = _held_connections.get(key)
-        if held is not None and held[0] == generation.seen():
-            return held[1]  # the generation the request's first statement read: no statement
         # Written in SQL: it runs on every request of a staff member, and building it with the
         # ORM cost several times PostgreSQL's work (bench/README.md).
         with prepared_cursor(connection) as cursor:
-            cursor.execute(_staff_connections_sql(), _staff_connections_params(staff, day, held))
+            cursor.execute(_staff_connections_sql(), _staff_connections_params(staff, day))
             rows = cursor.fetchall()
-        current = rows[0][1]  # the first row: the relationship generation the statement saw
-        if held is not None and current == held[0]:
-            return held[1]  # the same relationships as when it was computed (no other rows came)
         duties: dict[int, dict] = {}
         placements = []
-        for kind, pk, first, second, wide, group_id, group_unit_id, first_start, yes in rows[1:]:
+        for kind, pk, first, second, wide, group_id, group_unit_id, first_start, yes in rows:
             if kind == 1:  # a duty (with one of its active group assignments, if any)
                 duty = duties.setdefault(
                     pk,
@@ -147,9 +130,7 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
             else:  # a connected placement: (placement, child, unit, first start at the unit, a yes)
                 first_start = dt.date.fromisoformat(first_start) if isinstance(first_start, str) else first_start
                 placements.append((pk, first, second, first_start, bool(yes)))
-        connections = StaffConnections(list(duties.values()), placements)
-        _held_connections.put(key, current, connections)
-        return connections
+        return StaffConnections(list(duties.values()), placements)
 
     return memo.memoised(("staff_connections", staff.pk, day), compute)
 
@@ -178,9 +159,7 @@ def _staff_connections_sql_for(vendor: str) -> str:
         f" FROM {t[Duty]} d JOIN {t[Organisation]} u ON u.{q('id')} = d.{q('school_unit_id')}"
         f" LEFT JOIN {t[DutyAssignment]} a ON a.{q('duty_id')} = d.{q('id')} AND {_holds_on('a')}"
         f" LEFT JOIN {t[Group]} g ON g.{q('id')} = a.{q('group_id')}"
-        f" WHERE d.{q('person_id')} = %s AND {_holds_on('d')}"
-        # Nothing more when the process holds the answer of this generation (the parameter).
-        f" AND NOT (({generation.unchanged_sql()}) IS TRUE)),"
+        f" WHERE d.{q('person_id')} = %s AND {_holds_on('d')}),"
         f" wide AS (SELECT DISTINCT unit FROM d WHERE wide),"
         f" assigned AS (SELECT DISTINCT group_id, group_unit FROM d WHERE group_id IS NOT NULL"
         f" AND group_unit IN (SELECT unit FROM d) AND group_unit NOT IN (SELECT unit FROM wide)),"
@@ -203,8 +182,6 @@ def _staff_connections_sql_for(vendor: str) -> str:
         f" AND c.{q('is_current')} AND c.{q('allowed')})"
         # R5: no sealed child.
         f" FROM reach r WHERE (SELECT ch.{q('sealed_at')} FROM {t[Person]} ch WHERE ch.{q('id')} = r.child) IS NULL"
-        # The generation this statement saw, sorted first (last here: the columns' types come from above).
-        f" UNION ALL SELECT 0, {generation.generation_sql()}, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
         f" ORDER BY 1, 2"
     )
 
@@ -213,14 +190,13 @@ def _staff_connections_sql() -> str:
     return _staff_connections_sql_for(connection.vendor)
 
 
-def _staff_connections_params(staff: Person, day: dt.date, held: tuple[int, object] | None = None) -> list:
+def _staff_connections_params(staff: Person, day: dt.date) -> list:
     on_day = connection.ops.adapt_datefield_value(day)
     return [
         *sorted(role.value for role in UNIT_WIDE_DUTY_ROLES),  # d (duty): unit-wide roles
         *(on_day, on_day),  # a (assignment)
         staff.pk,
         *(on_day, on_day),  # d (duty)
-        held[0] if held is not None else None,  # d: the generation of the held answer
         *(on_day, on_day),  # p (placement at a unit-wide unit)
         *(on_day, on_day),  # m (membership)
         *(on_day, on_day),  # p (placement of a member)
@@ -400,18 +376,11 @@ def staff_for_sso(organisation: Organisation, *, civic_number: str = "", school_
 # ---------------------------------------------------------------------------------------------
 
 
-# Guardians' children as the statement's rows (Person objects are made afresh for each request),
-# held by this process under the relationship generation they were read in (access/generation.py).
-HELD_CHILDREN = 8192  # about 3 KB each: 25 MB at most
-_held_children: generation.Held[tuple] = generation.Held(HELD_CHILDREN)
-
-
 def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tuple[Person, bool]]:
     """Return the guardian's children on the platform (R1, R5, R6), each with whether R9 lets the
     guardian see it: one query per request (access/memo.py), shared by the session check, the
-    child getter and every filter that names the guardian's visible children. No query at all
-    when the process holds the rows read under the relationship generation that this request's
-    user was read with (access/generation.py)."""
+    child getter and every filter that names the guardian's visible children. Nothing of it
+    outlives the request."""
     day = _day(on)
 
     def compute() -> list[tuple[Person, bool]]:
@@ -422,21 +391,10 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tupl
         terms_column, terms_params = _accepted_terms_column(guardian)
         names, _columns, converters = _person_columns()
 
-        def fetch() -> tuple[int | None, tuple]:
-            params = [
-                *terms_params,
-                guardian.pk,
-                RelationType.GUARDIAN.value,
-                connection.ops.adapt_datefield_value(day),
-            ]
-            with prepared_cursor(connection) as cursor:
-                cursor.execute(_guardian_children_sql(terms_column), params)
-                fetched = cursor.fetchall()
-            # The generation the statement read (unknown without rows: nothing is held), and the rows.
-            return (fetched[0][-1] if fetched else None), tuple(row[:-1] for row in fetched)
-
-        # The terms that apply are part of the key: they are read from the cache, not the rows.
-        rows = generation.held_answer(_held_children, (guardian.pk, day, tuple(terms_params)), fetch)
+        params = [*terms_params, guardian.pk, RelationType.GUARDIAN.value, connection.ops.adapt_datefield_value(day)]
+        with prepared_cursor(connection) as cursor:
+            cursor.execute(_guardian_children_sql(terms_column), params)
+            rows = cursor.fetchall()
         children: dict[int, Person] = {}
         allowed: dict[int, bool] = {}
         width = len(names)
@@ -458,8 +416,7 @@ def _guardian_children_sql(terms_column: str) -> str:
     person, guardianship, placement = (q(model._meta.db_table) for model in (Person, Guardianship, Placement))
     _names, columns, _converters = _person_columns()
     return (
-        f"SELECT {columns}, {terms_column} AS folja_accepted,"  # noqa: S608 - names only
-        f" {generation.generation_sql()} AS folja_generation"
+        f"SELECT {columns}, {terms_column} AS folja_accepted"  # noqa: S608 - names only
         f" FROM {person} p"
         f" JOIN {guardianship} g ON g.{q('child_id')} = p.{q('id')}"
         f" JOIN {placement} pl ON pl.{q('child_id')} = p.{q('id')}"
@@ -589,38 +546,10 @@ def get_child_for(viewer: Viewer, child_uuid: uuid_module.UUID | str, on: dt.dat
             if ok and child.uuid == wanted:
                 return child
         raise Http404
-    if viewer.role == Role.STAFF:
-        # The staff member's connected children are known to the request (staff_connections):
-        # one query compiled once reads the child (the timeline of every staff page view).
-        try:
-            wanted = uuid_module.UUID(str(child_uuid))
-        except ValueError:
-            raise Http404 from None
-        rows = generation.held_answer(
-            _held_persons,
-            wanted,
-            lambda: generation.rows_with_generation(precompiled_rows("person-by-uuid", _person_by_uuid, (wanted,))),
-        )
-        if rows and rows[0]["id"] in staff_connections(viewer.person, on).child_ids:  # R1, R5
-            return instance(Person, rows[0])
-        raise Http404
     try:
         return visible_children(viewer, on).get(uuid=child_uuid)
     except (Person.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
-
-
-# Rows of the persons and groups that staff pages open by uuid, held by this process under the
-# relationship generation they were read in (access/generation.py); about 2 KB each.
-_held_persons: generation.Held[list[dict]] = generation.Held(8192)
-_held_groups: generation.Held[list[dict]] = generation.Held(8192)
-
-
-def _person_by_uuid(args: tuple) -> QuerySet:
-    (person_uuid,) = args
-    return Person.objects.filter(uuid=person_uuid).values(
-        *field_names(Person), relationship_generation=generation.generation_column()
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1121,38 +1050,8 @@ def staff_opens_group(staff: Person, group: Group, on: dt.date | None = None) ->
     return group.school_unit_id in units and (group.school_unit_id in unit_wide or group.pk in assigned)
 
 
-def _group_by_uuid(args: tuple) -> QuerySet:
-    """An active group by its uuid, with its unit (for a staff member's group page: compiled once)."""
-    group_uuid, day = args
-    return (
-        Group.objects.active(day)
-        .filter(uuid=group_uuid)
-        .values(
-            *field_names(Group),
-            *(f"school_unit__{name}" for name in field_names(Organisation)),
-            relationship_generation=generation.generation_column(),
-        )
-    )
-
-
 def get_group_for(viewer: Viewer, group_uuid: uuid_module.UUID | str, on: dt.date | None = None) -> Group:
     try:
-        if viewer.role == Role.STAFF:
-            wanted = group_uuid if isinstance(group_uuid, uuid_module.UUID) else uuid_module.UUID(str(group_uuid))
-            day = _day(on)
-            rows = generation.held_answer(
-                _held_groups,
-                (wanted, day),
-                lambda: generation.rows_with_generation(
-                    precompiled_rows("group-by-uuid", _group_by_uuid, (wanted, day))
-                ),
-            )
-            if rows:
-                group, unit = instance(Group, rows[0]), instance(Organisation, rows[0], "school_unit__")
-                Group.school_unit.field.set_cached_value(group, unit)
-                if staff_opens_group(viewer.person, group, on):
-                    return group
-            raise Http404
         return visible_groups(viewer, on).select_related("school_unit").get(uuid=group_uuid)
     except (Group.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None

@@ -14,17 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import DateField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from folja.access import generation, memo
+from folja.access import memo
 from folja.directory.models import Guardianship, Organisation, Person, Placement, RelationType
 from folja.transitions.models import TermsDecision, TermsOfUse, TransitionConsent
-
-TERMS_CACHE_KEY = "folja:terms:current"
-TERMS_CACHE_SECONDS = 60
 
 
 def twelve_months_before(day: dt.date) -> dt.date:
@@ -161,78 +157,21 @@ def preview_window(child: Person, on: dt.date | None = None) -> tuple[Organisati
 
 
 def current_terms_by_organisation() -> dict[int | None, int]:
-    """Return {organisation id (None = platform default): id of its current terms}, cached briefly
-    (and read from the cache once per request)."""
-    return memo.memoised(("current_terms",), _current_terms_by_organisation)
+    """Return {organisation id (None = platform default): id of its current terms}: the newest
+    version published by now is current. Read once per request (access/memo.py), never kept
+    longer: a new version is in force from the next request on."""
+    return memo.memoised(("current_terms",), _read_current_terms)
 
 
-def _current_terms_by_organisation() -> dict[int | None, int]:
-    if generation.seen() is not None:
-        return _held_current_terms()
-    cached = cache.get(TERMS_CACHE_KEY)
-    if cached is not None:
-        return cached
-    _generation, current, _until = _read_current_terms(timezone.now())
-    cache.set(TERMS_CACHE_KEY, current, TERMS_CACHE_SECONDS)
-    return current
-
-
-# The current terms held by this process (access/generation.py): terms are relationship data, so
-# a new or changed version gives a new generation; a version published for later becomes current
-# without a write, so the held answer also ends at the next publication time.
-_held_terms: generation.Held[tuple[dict[int | None, int], dt.datetime | None]] = generation.Held(1)
-
-
-def _held_current_terms() -> dict[int | None, int]:
-    """The current terms in a request that read the relationship generation with its user: no
-    cache and no query while the generation is the one they were read in and no version read
-    then has reached its publication time since."""
-    now = timezone.now()
-    held = _held_terms.get("current")
-    if held is not None and held[0] == generation.seen():
-        current, until = held[1]
-        if until is None or now < until:
-            return current
-    read_in, current, until = _read_current_terms(now)
-    _held_terms.put("current", read_in, (current, until))
-    return current
-
-
-def _read_current_terms(now: dt.datetime) -> tuple[int | None, dict[int | None, int], dt.datetime | None]:
-    """Read (the relationship generation, {organisation id (None = platform default): id of its
-    current terms}, when the next version published for later becomes current) in one statement:
-    the newest version published by `now` is current."""
-    with connection.cursor() as cursor:
-        cursor.execute(_terms_sql())
-        rows = cursor.fetchall()
-    published = [(terms_id, org, _aware(at)) for _gen, terms_id, org, at in rows if terms_id is not None]
+def _read_current_terms() -> dict[int | None, int]:
     current: dict[int | None, int] = {}
-    for terms_id, organisation_id, at in published:
-        if at <= now:
-            current.setdefault(organisation_id, terms_id)
-    until = min((at for _id, _org, at in published if at > now), default=None)
-    return rows[0][0], current, until
-
-
-def _terms_sql() -> str:
-    """Every version of the terms, newest first, with the relationship generation (one row at least)."""
-    q = connection.ops.quote_name
-    return (
-        f"SELECT {generation.generation_sql()}, t.{q('id')}, t.{q('organisation_id')}, t.{q('published_at')}"  # noqa: S608
-        f" FROM (SELECT 1) one LEFT JOIN {q(TermsOfUse._meta.db_table)} t ON TRUE"
-        f" ORDER BY t.{q('published_at')} DESC, t.{q('version')} DESC"
-    )
-
-
-def _aware(value: dt.datetime | str) -> dt.datetime:
-    """A timestamp as the database cursor returned it (SQLite: text), aware."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+    published = TermsOfUse.objects.filter(published_at__lte=timezone.now()).order_by("-published_at", "-version")
+    for terms_id, organisation_id in published.values_list("id", "organisation_id"):
+        current.setdefault(organisation_id, terms_id)
+    return current
 
 
 def forget_current_terms() -> None:
-    cache.delete(TERMS_CACHE_KEY)
     memo.forget()
 
 

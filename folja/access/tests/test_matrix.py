@@ -15,7 +15,7 @@ from types import ModuleType
 
 import pytest
 from django.core.files.base import ContentFile
-from django.test import Client, TestCase, TransactionTestCase
+from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
@@ -280,7 +280,7 @@ def _photo_bytes() -> bytes:
 
 
 class _Matrix:
-    """The world of the matrix and how a cell is requested and judged (shared by both runs below)."""
+    """The world of the matrix and how a cell is requested and judged."""
 
     @classmethod
     def build_world(cls) -> None:
@@ -398,42 +398,6 @@ class AuthorizationMatrixTests(_Matrix, TestCase):
 
 class _Rollback(Exception):
     pass
-
-
-# Markers of the staff connections' and the guardian's children's statements (access/policy.py).
-RELATIONSHIP_STATEMENTS = ("WITH d AS", "folja_accepted")
-
-
-class HeldRelationshipsMatrixTests(_Matrix, TransactionTestCase):
-    """Every reading cell again, as production runs it: outside a transaction, where the answers
-    held under the relationship generation (access/generation.py) are used. Each role asks each
-    cell twice: the first answer is computed and held, the second comes from what is held. (The
-    test above runs inside a transaction, where nothing is held.) Writing cells are left to the
-    test above: here their writes would stay for the cells after them."""
-
-    def setUp(self) -> None:
-        self.build_world()
-
-    def test_every_reading_cell_twice(self) -> None:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        from folja.access import policy
-
-        reading = [cell for cell in cells() if cell.method == "GET"]
-        policy._held_connections.clear()
-        policy._held_children.clear()
-        lookups = [0, 0]
-        for attempt in (0, 1):
-            for cell in reading:
-                for role_key in ROLES:
-                    with self.subTest(cell=cell.name, role=role_key, attempt=attempt + 1):
-                        with CaptureQueriesContext(connection) as queries:  # (it keeps 9,000 at most)
-                            self.assert_cell(cell, role_key)
-                        lookups[attempt] += sum(any(m in q["sql"] for m in RELATIONSHIP_STATEMENTS) for q in queries)
-        # The second time round every staff member's and guardian's relationships come from what
-        # the first round held (sign-in included): no relationship statement at all.
-        assert lookups[0] > 0 and lookups[1] == 0, lookups
 
 
 def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:

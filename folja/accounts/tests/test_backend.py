@@ -1,4 +1,4 @@
-"""The session's user with its person: one query, compiled once, the same objects as the ORM's."""
+"""The session's user with its person: one query, the same objects as the ORM's."""
 
 from __future__ import annotations
 
