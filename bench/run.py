@@ -458,42 +458,23 @@ def _plan_ms(cursor, statement: str, params: tuple) -> float:  # noqa: ANN001
     return plan["Planning Time"] + plan["Execution Time"]
 
 
-def _pair_ms(pair: tuple, repeat: int, *, prepared: bool) -> tuple[float, float]:
+def _pair_ms(pair: tuple, repeat: int) -> tuple[float, float]:
     """Median planning + execution time of two queries in PostgreSQL (EXPLAIN ANALYZE), run in
     turn so that the machine's drift touches both alike, the first run of each left out (it warms
-    the buffers). `prepared`: as the application runs its list pages, prepared statements with
-    their generic plans (planned at the first run, then reused); otherwise planned with their
-    values every time."""
+    the buffers)."""
     from django.db import connection
 
-    from folja.core.precompiled import numbered
-
-    statements = []
+    statements = [("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params) for sql, params in pair]
+    times: list[list[float]] = [[], []]
     with connection.cursor() as cursor:
-        if prepared:
-            cursor.execute("SET plan_cache_mode = force_generic_plan")
-        try:
-            for index, (sql, params) in enumerate(pair):
-                if prepared:
-                    cursor.execute(f"PREPARE bench_p3_{index} AS {numbered(sql)}")
-                    execute = f"EXECUTE bench_p3_{index}({', '.join(['%s'] * len(params))})"
-                    statements.append((f"EXPLAIN (ANALYZE, FORMAT JSON) {execute}", params))
-                else:
-                    statements.append(("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params))
-            times: list[list[float]] = [[], []]
-            for _ in range(repeat + 1):
-                for index, (statement, params) in enumerate(statements):
-                    times[index].append(_plan_ms(cursor, statement, params))
-        finally:
-            if prepared:  # only these two: psycopg keeps track of its own prepared statements
-                for index in range(len(statements)):
-                    cursor.execute(f"DEALLOCATE bench_p3_{index}")
-                cursor.execute("RESET plan_cache_mode")
+        for _ in range(repeat + 1):
+            for index, (statement, params) in enumerate(statements):
+                times[index].append(_plan_ms(cursor, statement, params))
     return statistics.median(times[0][1:]), statistics.median(times[1][1:])
 
 
 def filter_cost(pages: dict[str, list[dict[str, str]]], repeat: int = 15, sample: int = 20) -> dict[str, dict]:
-    """Time the first-page feed query with the access filters and the same query without them."""
+    """Time the first-page query of a list with the access filters and the same query without them."""
     from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Exists, OuterRef, Q
 
@@ -501,59 +482,53 @@ def filter_cost(pages: dict[str, list[dict[str, str]]], repeat: int = 15, sample
     from folja.access import policy
     from folja.accounts.models import User
     from folja.accounts.roles import Role, Viewer
-    from folja.core.precompiled import padded
     from folja.learninglog.models import Post, PostChild, PostStatus
 
     def person_of(session_key: str):  # noqa: ANN202
         data = SessionStore(session_key=session_key).load()
         return User.objects.select_related("person").get(pk=data["_auth_user_id"]).person
 
+    def first_page(viewer: Viewer, posts) -> tuple:  # noqa: ANN001
+        return page_listing.listing_queryset(viewer, page_listing.after(posts, None))[:21].query.sql_with_params()
+
     cases: dict[str, list[tuple]] = {"guardian timeline (P1)": [], "staff feed (P2)": []}
     for item in pages["P1"][:sample]:
         guardian = person_of(item["session"])
         viewer = Viewer(person=guardian, role=Role.GUARDIAN)
         child = policy.get_child_for(viewer, item["path"].split("/")[2])
-        # The query the timeline page runs (listing.post_page), against published posts naming
-        # the child with the same columns and order.
-        children = padded(tuple(policy.visible_children_ref(viewer)))
-        page_args = (*policy.post_source(viewer, child=child), viewer.role, children, (None, None, None), None)
-        with_filters = page_listing._page_query(21, page_args).query.sql_with_params()
+        # The query the timeline page runs, against published posts naming the child with the
+        # same columns and order.
         plain = (
             Post.objects.live()
             .filter(status=PostStatus.PUBLISHED)
             .filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
         )
-        without = page_listing._listing_values(page_listing.after(plain, None), viewer.role, children)[:21]
-        cases["guardian timeline (P1)"].append((with_filters, without.query.sql_with_params()))
+        pair = (first_page(viewer, policy.timeline_posts(viewer, child)), first_page(viewer, plain))
+        cases["guardian timeline (P1)"].append(pair)
     for item in pages["P2feed"][:sample]:
         staff = person_of(item["session"])
         viewer = Viewer(person=staff, role=Role.STAFF)
-        # The query the feed page runs (listing.post_page): its candidates are the posts naming a
-        # connected child, newest first, tested against the staff rules (R1 per unit, R8).
-        children = padded(tuple(policy.visible_children_ref(viewer)))
-        source = policy.post_source(viewer, include_drafts=True)
-        page_args = (*source, viewer.role, children, (None, None, None), None)
-        with_filters = page_listing._page_query(21, page_args).query.sql_with_params()
-        # Without the rules: the same candidates (posts naming a current member of the staff
-        # member's groups), published or the viewer's own drafts, with the same columns.
-        plain = Post.objects.live().filter(Q(status=PostStatus.PUBLISHED) | Q(status=PostStatus.DRAFT, author=staff))
-        without = page_listing._listing_values(page_listing.driven_by_children(plain, children), viewer.role, children)
-        without = without[:21]
-        cases["staff feed (P2)"].append((with_filters, without.query.sql_with_params()))
+        # The query the feed page runs, against the same candidates (posts naming a child the
+        # staff member is connected to), published or the viewer's own drafts, without the rules.
+        children = tuple(policy.visible_children_ref(viewer))
+        plain = (
+            Post.objects.live()
+            .filter(Q(status=PostStatus.PUBLISHED) | Q(status=PostStatus.DRAFT, author=staff))
+            .filter(pk__in=PostChild.objects.filter(child__in=children).values("post"))
+        )
+        pair = (first_page(viewer, policy.visible_posts(viewer, include_drafts=True)), first_page(viewer, plain))
+        cases["staff feed (P2)"].append(pair)
     results = {}
     for name, pairs in cases.items():
-        results[name] = {"personas": len(pairs)}
-        for prefix, prepared in (("", True), ("custom_", False)):
-            timed = [_pair_ms(pair, repeat, prepared=prepared) for pair in pairs]
-            with_ms, without_ms = [a for a, _ in timed], [b for _, b in timed]
-            results[name].update(
-                {
-                    f"{prefix}with_ms_median": round(statistics.median(with_ms), 3),
-                    f"{prefix}without_ms_median": round(statistics.median(without_ms), 3),
-                    f"{prefix}with_ms_p90": round(sorted(with_ms)[int(0.9 * (len(with_ms) - 1))], 3),
-                    f"{prefix}ratio": round(sum(with_ms) / sum(without_ms), 2),
-                }
-            )
+        timed = [_pair_ms(pair, repeat) for pair in pairs]
+        with_ms, without_ms = [a for a, _ in timed], [b for _, b in timed]
+        results[name] = {
+            "personas": len(pairs),
+            "with_ms_median": round(statistics.median(with_ms), 3),
+            "without_ms_median": round(statistics.median(without_ms), 3),
+            "with_ms_p90": round(sorted(with_ms)[int(0.9 * (len(with_ms) - 1))], 3),
+            "ratio": round(sum(with_ms) / sum(without_ms), 2),
+        }
     return results
 
 
@@ -832,12 +807,8 @@ def render_table(results, r_rps, p3, p6, p5, args, profiles) -> str:  # noqa: AN
     for name, data in p3.items():
         lines.append(
             f"P3 {name:<28} with filters {data['with_ms_median']:.2f} ms, without {data['without_ms_median']:.2f} ms"
-            f" (median in PostgreSQL, prepared)  ratio {data['ratio']:.2f}  target ≤ 1.3"
+            f" (median in PostgreSQL)  ratio {data['ratio']:.2f}  target ≤ 1.3"
             f"  {'yes' if data['ratio'] <= 1.3 else 'no'}"
-        )
-        lines.append(
-            f"   {'':<28} planned with the values each time: {data['custom_with_ms_median']:.2f} ms"
-            f" against {data['custom_without_ms_median']:.2f} ms, ratio {data['custom_ratio']:.2f}"
         )
     if p6.get("cpu_s") is not None:
         cpu = p6["cpu_s"]

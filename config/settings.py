@@ -113,24 +113,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     _db["CONN_MAX_AGE"] = 0
-# The queries compiled once per shape (folja/core/precompiled.py: the list pages, the session's
-# user, a thumbnail's check) and the policy's relationship queries as prepared statements: parsed
-# and planned once per connection, with PostgreSQL's generic plan (plan_cache_mode
-# force_generic_plan; under "auto" it kept planning the staff pages anew on every request, 1.9 ms
-# of the feed's 3.1 ms). Shapes with long id lists (a principal's feed) are not prepared, because
-# their generic plan can be far worse (precompiled.PREPARED_PARAMS_MAX). Django's own queries are
-# never prepared, so the setting does not touch them. Off behind a connection pooler that cannot
-# keep prepared statements (PgBouncer before 1.21, or max_prepared_statements 0).
-FOLJA_DB_PREPARED = env.bool("FOLJA_DB_PREPARED", default=True)
 if _db["ENGINE"] == "django.db.backends.postgresql":
     # JIT compiles the access filters' many subplans anew for every query: seconds each on pages
     # that otherwise take milliseconds (bench/README.md). Short queries gain nothing from it.
-    _options = "-c jit=off -c plan_cache_mode=force_generic_plan" if FOLJA_DB_PREPARED else "-c jit=off"
-    _db.setdefault("OPTIONS", {}).setdefault("options", _options)
-    if FOLJA_DB_PREPARED:
-        # Django turns psycopg's prepared statements off (None). A threshold no statement reaches
-        # turns them on for what asks for them (precompiled's cursor, prepare=True) and nothing else.
-        _db["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
+    _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 _db["CONN_HEALTH_CHECKS"] = True
 _db.setdefault("TEST", {})
 DATABASES = {"default": _db}

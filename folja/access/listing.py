@@ -1,50 +1,36 @@
-"""Lists of posts as a page shows them: one query per page, plain objects, rendered fragments cached.
+"""Lists of posts as a page shows them: one query per page, plain rows, each card rendered.
 
 A list page (feed, timeline, group log, transition preview) asks the policy which posts the
-viewer may read, then `post_listing` fetches one page of them in a single query: the columns a
-list shows, the comment count this viewer may read (R2), and the goals, media and the named
-children this viewer may see named (R1/R8 for staff, R2/R3 for families) folded into JSON arrays.
-No model objects are built. Each post's HTML is then cached under a digest of exactly the values
-it is rendered from (and the language), so an edit, a new photo, a new comment or another
-viewer's different view of the same post is simply another key: nothing needs invalidating and
-no viewer can be served HTML built from data it may not see.
+viewer may read, then `post_page` fetches one page of them in a single query: the columns a list
+shows, the comment count this viewer may read (R2, R8), and the goals, media and the named
+children this viewer may see named (R1/R8 per child for staff, R2/R3 for families) folded into
+JSON arrays. No model objects are built, and nothing is kept after the request: each card is
+rendered from its row (`render_fragments`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
-import threading
 import time
 import uuid as uuid_module
-from collections import OrderedDict
 from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
 import orjson
-from django.core.cache import cache
 from django.db.models import (
     CharField,
-    DateField,
     Expression,
-    IntegerField,
-    Max,
-    OrderBy,
     OuterRef,
     QuerySet,
     Subquery,
 )
 from django.db.models.functions import JSONArray, JSONObject
-from django.db.models.sql.datastructures import BaseTable
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 
 from folja.accounts.roles import Viewer
 from folja.core.db import JSONList, RawJSONField
-from folja.core.precompiled import precompiled_column, precompiled_rows
 from folja.curriculum.models import Goal
 from folja.learninglog.models import Post, PostChild, PostGoal, PostState
 from folja.media.models import Media
@@ -157,33 +143,6 @@ class PostListing(PostState):
         """The ids of the children this viewer sees named on the post (for the audit log)."""
         return [n["id"] for n in self._named]
 
-    def digest(self, prefix: str) -> str:
-        """Return a key for the fragment: a hash of every value it is rendered from (after `prefix`).
-
-        The row's values as they came from the database: the same values give the same key. Two
-        keys for the same card (the database wrote an array in another order) only cost a render.
-        """
-        row = self._row
-        parts = [
-            prefix,
-            str(self.uuid),
-            row["title"],
-            row["body_html"],
-            row["status"],
-            row["kind"],
-            str(row["version"]),
-            str(row["activity_date"]),
-            row["unit_name"] or "",
-            "\x00" if row["group_name"] is None else row["group_name"],
-            _raw(row["author_name"]),
-            str(row["visible_comment_count"] or 0),
-            _raw(row["goals_json"]),
-            _raw(row["media_json"]),
-            _raw(row["named_json"]),
-            str(self.shared_by_transition),
-        ]
-        return "post-fragment:" + hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
-
 
 def _decoded(value: object) -> Any:
     """A JSON column of the list query: as the database wrote it (text), or already decoded."""
@@ -192,38 +151,17 @@ def _decoded(value: object) -> Any:
     return value
 
 
-def _raw(value: object) -> str:
-    """A JSON column's value as text for a digest (as the database wrote it when it is text)."""
-    if value is None:
-        return "\x00"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        return value.decode()
-    return orjson.dumps(value).decode()
-
-
 _goals: dict[int, tuple[int, int, str, str]] = {}
 _goals_loaded_at = 0.0
-_goals_version = ""
 GOALS_TTL = 300.0
 
 
 def _load_goals() -> None:
-    global _goals_loaded_at, _goals_version
+    global _goals_loaded_at
     loaded = {g.pk: (g.area.seq, g.seq, g.area.code, g.text) for g in Goal.objects.select_related("area").order_by()}
     _goals.clear()
     _goals.update(loaded)
     _goals_loaded_at = time.monotonic()
-    _goals_version = hashlib.blake2b(repr(sorted(loaded.items())).encode(), digest_size=8).hexdigest()
-
-
-def goals_version() -> str:
-    """Return a digest of the per-process goal table (reloaded when older than five minutes):
-    part of every card's key, as the cards show the goals' texts from it."""
-    if time.monotonic() - _goals_loaded_at > GOALS_TTL:
-        _load_goals()
-    return _goals_version
 
 
 def goal_labels(ids: list[int]) -> list[dict[str, str]]:
@@ -240,24 +178,20 @@ def goal_labels(ids: list[int]) -> list[dict[str, str]]:
 
 
 def _shared_columns() -> dict[str, Expression]:
-    """Return the columns that are the same for every viewer (compiled once per process): the
-    unit, group and author names, and the goals and media as JSON arrays.
+    """Return the columns that are the same for every viewer: the unit, group and author names,
+    and the goals and media as JSON arrays.
 
     The names are scalar subqueries rather than joins: PostgreSQL plans a join for every candidate
-    row order (0.6 ms of the guardian timeline's 0.85 ms of planning) and joins before sorting,
-    while a subquery in the select list is looked up for the page's rows only (bench/README.md).
+    row order and joins before sorting, while a subquery in the select list is looked up for the
+    page's rows only (bench/README.md).
     """
-    columns = {
-        name: precompiled_column(Post, f"listing-{name}", _name_of, (model_name, fk, column), CharField())
-        for name, model_name, fk, column in (
-            ("unit_name", "organisation", "school_unit_id", "display_name"),
-            ("group_name", "group", "group_id", "display_name"),
-        )
+    return {
+        "unit_name": _name_of(("organisation", "school_unit_id", "display_name")),
+        "group_name": _name_of(("group", "group_id", "display_name")),
+        "author_name": _author_name(()),
+        "goals_json": _goals_json(()),
+        "media_json": _media_json(()),
     }
-    columns["author_name"] = precompiled_column(Post, "listing-author", _author_name, (), RawJSONField())
-    columns["goals_json"] = precompiled_column(Post, "listing-goals", _goals_json, (), RawJSONField())
-    columns["media_json"] = precompiled_column(Post, "listing-media", _media_json, (), RawJSONField())
-    return columns
 
 
 def _name_of(args: tuple[str, str, str]) -> Subquery:
@@ -302,27 +236,18 @@ def listing_queryset(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None =
     """Return `posts` (already access-filtered and ordered) as rows with everything a list shows."""
     from folja.access import policy
 
-    return _listing_values(posts, policy.naming_scope(viewer, on))
-
-
-def _listing_values(posts: QuerySet[Post], scope: tuple) -> QuerySet:
-    from folja.access import policy
-
-    if isinstance(scope[1], tuple):
-        # The viewer's part of the columns is compiled once per shape of its naming scope.
-        comments = precompiled_column(Post, "listing-comments", policy.visible_comment_count, scope, IntegerField())
-        named = precompiled_column(Post, "listing-named", _visible_named, scope, RawJSONField())
-    else:
-        comments, named = policy.visible_comment_count(scope), _visible_named(scope)
-    return posts.values(*_COLUMNS, **_shared_columns(), visible_comment_count=comments, named_json=named)
+    scope = policy.naming_scope(viewer, on)
+    return posts.values(
+        *_COLUMNS,
+        **_shared_columns(),
+        visible_comment_count=policy.visible_comment_count(scope),
+        named_json=_visible_named(scope),
+    )
 
 
 def post_listing(viewer: Viewer, posts: QuerySet[Post], *, limit: int, on: dt.date | None = None) -> list[PostListing]:
     """Return the first `limit` of `posts` (access-filtered, ordered) as `PostListing`s, in one query."""
     return [PostListing(row) for row in listing_queryset(viewer, posts, on)[:limit]]
-
-
-# -- one page of a list, the whole query compiled once per shape --------------------------------
 
 
 def filtered(
@@ -358,167 +283,23 @@ def _dated(
     return rows
 
 
-class _DrivenBy(BaseTable):
-    """The post table of a page query, joined to the ids of the posts that can be on the page,
-    newest first: `FROM (candidates) AS "page_candidates" JOIN "learninglog_post" ON id = post`.
-
-    Without it PostgreSQL tests the access filters on every post of the viewer's children (340 for
-    a group of 22) and then sorts; starting from the candidates in page order, it tests posts
-    until the page is full and stops (bench/README.md: the staff feed's main query 3.3 → 1.1 ms).
-    The candidates only narrow: every filter of the query still applies.
-    """
-
-    ALIAS = "page_candidates"
-
-    def __init__(self, table_name: str, alias: str, candidates: QuerySet) -> None:
-        super().__init__(table_name, alias)
-        self.candidates = candidates
-
-    def as_sql(self, compiler, connection):  # noqa: ANN001, ANN201
-        table, params = super().as_sql(compiler, connection)
-        sql, candidate_params = self.candidates.query.get_compiler(connection=connection).as_sql()
-        qn = connection.ops.quote_name
-        name, driving = compiler.quote_name_unless_alias(self.table_alias), qn(self.ALIAS)
-        join = f"({sql}) {driving} INNER JOIN {table} ON ({name}.{qn('id')} = {driving}.{qn('post')})"
-        return join, [*candidate_params, *params]
-
-    def relabeled_clone(self, change_map):  # noqa: ANN001, ANN201
-        return self.__class__(self.table_name, change_map.get(self.table_alias, self.table_alias), self.candidates)
-
-    @property
-    def identity(self):  # noqa: ANN201
-        return self.__class__, self.table_name, self.table_alias, id(self.candidates)
-
-
-def driven_by_children(
-    posts: QuerySet[Post],
-    children: tuple[int, ...],
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    anchor: tuple[dt.date, int] | None = None,
-) -> QuerySet[Post]:
-    """Return `posts` (a top-level query, not a subquery) newest first, read from the posts naming
-    one of `children` in page order (see _DrivenBy). Only for posts that must name one of them:
-    the candidates are the posts a page can hold, never more.
-
-    The order is PostChild's copy of the activity date (the same as the post's: actions keep them
-    equal), then the post id: the list's keyset order.
-    """
-    links = _dated(PostChild.objects.filter(child__in=children), date_from, date_to, anchor, "post_id")
-    candidates = links.values("post").annotate(day=Max("activity_date")).order_by("-day", "-post")
-    posts = posts.all()
-    query = posts.query
-    alias = query.get_initial_alias()
-    query.alias_map[alias] = _DrivenBy(query.alias_map[alias].table_name, alias, candidates)
-    return posts.order_by(
-        OrderBy(_DrivingColumn("day", DateField()), descending=True),
-        OrderBy(_DrivingColumn("post", IntegerField()), descending=True),
-    )
-
-
-class _DrivingColumn(Expression):
-    """A column of the candidates a page query is driven by (_DrivenBy), for its ORDER BY."""
-
-    def __init__(self, name: str, output_field: Any) -> None:
-        super().__init__(output_field=output_field)
-        self.name = name
-
-    def as_sql(self, compiler, connection):  # noqa: ANN001, ANN201
-        return f"{connection.ops.quote_name(_DrivenBy.ALIAS)}.{connection.ops.quote_name(self.name)}", []
-
-    def get_group_by_cols(self):  # noqa: ANN201
-        return []
-
-
-def _page_query(limit: int, args: tuple) -> QuerySet:
-    """The query of one list page from plain values (see post_page): pure, compiled once per shape."""
-    from folja.access.policy import driven_source, source_posts
-
-    source, values, scope, (goal, date_from, date_to), anchor = args
-    driven = driven_source((source, values))
-    posts = source_posts((source, values)) if driven is None else driven[0]
-    posts = after(filtered(posts, goal, date_from, date_to), anchor)
-    if driven is not None:
-        posts = driven_by_children(posts, driven[1], date_from, date_to, anchor)
-    return _listing_values(posts, scope)[:limit]
-
-
-@functools.cache
-def _page_builder(limit: int) -> functools.partial:
-    return functools.partial(_page_query, limit)  # one builder (and so one compiled shape) per limit
-
-
 def post_page(
     viewer: Viewer,
-    source: tuple[str, tuple],
+    posts: QuerySet[Post],
     *,
     filters: tuple[str | None, dt.date | None, dt.date | None],
     anchor: tuple[dt.date, int] | None,
     limit: int,
     on: dt.date | None = None,
 ) -> list[PostListing]:
-    """Return one page of the posts of `source` (policy.post_source: the posts the viewer may read)
-    as `PostListing`s, narrowed by `filters` (goal key, from, to), after `anchor`.
-
-    The same rows as `post_listing(viewer, after(filtered(posts, *filters), anchor), limit=limit)`,
-    from one query that is built and compiled once per shape of its values and then only executed
-    (building and compiling it cost three times as much as running it in PostgreSQL).
-    """
-    from folja.access import policy
-
-    # Guardians' and staff's: plain values, never a query; id lists padded to a few lengths (precompiled.padded).
-    name, values = source
-    args = (name, values, policy.naming_scope(viewer, on), filters, anchor)
-    rows = precompiled_rows(f"post-page:{limit}", _page_builder(limit), args)
-    return [PostListing(row) for row in rows]
-
-
-@functools.cache
-def _template_version() -> str:
-    """Return a digest of the fragment template, so a deployed change never meets old fragments."""
-    return hashlib.blake2b(get_template(FRAGMENT_TEMPLATE).template.source.encode(), digest_size=8).hexdigest()
-
-
-# The fragments this process used last: a key names exactly the values its HTML was rendered
-# from, so a copy in memory can never be stale. Spares the shared cache's round trip for the
-# cards a worker shows again and again (the newest posts). About 2 KB a card.
-LOCAL_FRAGMENTS = 4096
-_local: OrderedDict[str, str] = OrderedDict()
-_local_lock = threading.Lock()
+    """Return one page of `posts` (the posts the viewer may read: policy.visible_posts and its
+    kin) as `PostListing`s, narrowed by `filters` (goal key, from, to), newest first after `anchor`."""
+    return post_listing(viewer, after(filtered(posts, *filters), anchor), limit=limit, on=on)
 
 
 def render_fragments(posts: Iterable[PostListing]) -> None:
-    """Set `post.html` on each post, from this process's memory or the shared cache where the same
-    values were rendered before, else by rendering it.
-
-    The template sees the post and nothing else, so the digest covers everything it shows."""
-    posts = list(posts)
-    if not posts:
-        return
-    prefix = f"{_template_version()}:{goals_version()}:{get_language() or ''}"
-    keys = {post.digest(prefix): post for post in posts}
-    found: dict[str, str] = {}
-    with _local_lock:
-        for key in keys:
-            html = _local.get(key)
-            if html is not None:
-                _local.move_to_end(key)
-                found[key] = html
-    wanted = [key for key in keys if key not in found]
-    shared = cache.get_many(wanted) if wanted else {}
-    missing = {}
-    template = None
-    for key, post in keys.items():
-        html = found.get(key) or shared.get(key)
-        if html is None:
-            template = template or get_template(FRAGMENT_TEMPLATE)
-            html = missing[key] = template.render({"post": post})
-        post.html = mark_safe(html)  # our own template's output, escaped when rendered
-    if missing:
-        cache.set_many(missing, FRAGMENT_TTL)
-    if wanted:
-        with _local_lock:
-            for key in wanted:
-                _local[key] = keys[key].html
-            while len(_local) > LOCAL_FRAGMENTS:
-                _local.popitem(last=False)
+    """Set `post.html` on each post: its card rendered from its own row. The template sees the
+    post and nothing else."""
+    template = get_template(FRAGMENT_TEMPLATE)
+    for post in posts:
+        post.html = mark_safe(template.render({"post": post}))  # our own template's output, escaped when rendered

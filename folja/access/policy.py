@@ -16,21 +16,12 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Exists, Expression, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from folja.access import memo, transitions
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
-from folja.core.precompiled import (
-    converted,
-    field_names,
-    instance,
-    padded,
-    precompiled_filter,
-    precompiled_rows,
-    prepared_cursor,
-)
 from folja.directory.models import (
     UNIT_WIDE_DUTY_ROLES,
     Duty,
@@ -45,7 +36,7 @@ from folja.directory.models import (
     RelationType,
 )
 from folja.learninglog.models import Comment, Post, PostChild, PostStatus
-from folja.media.models import RENDITION_NAMES, Media, Rendition
+from folja.media.models import Media, Rendition
 from folja.transitions.models import TransitionConsent
 
 # ---------------------------------------------------------------------------------------------
@@ -114,7 +105,7 @@ def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnecti
     def compute() -> StaffConnections:
         # Written in SQL: it runs on every request of a staff member, and building it with the
         # ORM cost several times PostgreSQL's work (bench/README.md).
-        with prepared_cursor(connection) as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_staff_connections_sql(), _staff_connections_params(staff, day))
             rows = cursor.fetchall()
         duties: dict[int, dict] = {}
@@ -379,119 +370,28 @@ def staff_for_sso(organisation: Organisation, *, civic_number: str = "", school_
 def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tuple[Person, bool]]:
     """Return the guardian's children on the platform (R1, R5, R6), each with whether R9 lets the
     guardian see it: one query per request (access/memo.py), shared by the session check, the
-    child getter and every filter that names the guardian's visible children. Nothing of it
-    outlives the request."""
+    child getter and every filter that names the guardian's visible children."""
     day = _day(on)
 
     def compute() -> list[tuple[Person, bool]]:
-        # Written in SQL: it runs on every request of a guardian (pages and each thumbnail), and
-        # building it with the ORM cost more than PostgreSQL's work. One row per child and
-        # placement that has not ended, with the guardian's latest decision on the terms that
-        # apply at the placement's organisation (R9) folded in: no second query.
-        terms_column, terms_params = _accepted_terms_column(guardian)
-        names, _columns, converters = _person_columns()
-
-        params = [*terms_params, guardian.pk, RelationType.GUARDIAN.value, connection.ops.adapt_datefield_value(day)]
-        with prepared_cursor(connection) as cursor:
-            cursor.execute(_guardian_children_sql(terms_column), params)
-            rows = cursor.fetchall()
-        children: dict[int, Person] = {}
-        allowed: dict[int, bool] = {}
-        width = len(names)
-        for row in rows:
-            pk, accepted = row[0], row[width]
-            if pk not in children:
-                children[pk] = Person.from_db(connection.alias, names, converted(row[:width], converters, connection))
-            # R9: the guardian accepted the current terms wherever the child is placed; a
-            # placement whose organisation has no terms (and no platform default) needs none.
-            allowed[pk] = allowed.get(pk, True) and accepted in (None, True, 1)
-        return [(child, allowed[pk]) for pk, child in children.items()]
-
-    return memo.memoised(("guardian_children", guardian.pk, day), compute)
-
-
-def _guardian_children_sql(terms_column: str) -> str:
-    """The statement of `_guardian_children`, with the terms column of `_accepted_terms_column`."""
-    q = connection.ops.quote_name
-    person, guardianship, placement = (q(model._meta.db_table) for model in (Person, Guardianship, Placement))
-    _names, columns, _converters = _person_columns()
-    return (
-        f"SELECT {columns}, {terms_column} AS folja_accepted"  # noqa: S608 - names only
-        f" FROM {person} p"
-        f" JOIN {guardianship} g ON g.{q('child_id')} = p.{q('id')}"
-        f" JOIN {placement} pl ON pl.{q('child_id')} = p.{q('id')}"
-        # Guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
-        f" WHERE g.{q('responsible_id')} = %s AND g.{q('relation_type')} = %s"
-        f" AND p.{q('sealed_at')} IS NULL"  # R5: a sealed child is invisible to every query
         # R6: on the platform while placed anywhere, in any organisation, until the placement
         # ends; one that starts later counts, so a summer between preschool and school is no gap.
-        f" AND (pl.{q('end_date')} IS NULL OR pl.{q('end_date')} >= %s)"
-        f" ORDER BY p.{q('given_name')}, p.{q('family_name')}, p.{q('id')}"
-    )
+        placements = Placement.objects.filter(child=OuterRef("pk")).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=day)
+        )
+        children = Person.objects.filter(
+            Exists(
+                # Guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
+                Guardianship.objects.filter(
+                    child=OuterRef("pk"), responsible=guardian, relation_type=RelationType.GUARDIAN
+                )
+            ),
+            Exists(placements),
+            sealed_at__isnull=True,  # R5: a sealed child is invisible to every query
+        ).annotate(terms_pending=Exists(transitions.placements_with_terms_pending(placements, guardian)))  # R9
+        return [(child, not child.terms_pending) for child in children.order_by("given_name", "family_name", "pk")]
 
-
-def _person_columns() -> tuple[list[str], str, list[tuple[int, list, Expression]]]:
-    """Return Person's field names (id first), its columns as `p.<column>` and the database's
-    converters of their values (UUIDs and dates on SQLite), for Person.from_db."""
-    key = connection.vendor
-    if key not in _PERSON_COLUMNS:
-        from django.db.models.expressions import Col
-
-        fields = Person._meta.concrete_fields
-        q = connection.ops.quote_name
-        converters = []
-        for position, field in enumerate(fields):
-            column = Col("p", field)
-            functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-            if functions:
-                converters.append((position, functions, column))
-        names = list(field_names(Person))
-        assert names[0] == "id"  # the rows are keyed by their first value
-        _PERSON_COLUMNS[key] = (names, ", ".join(f"p.{q(field.column)}" for field in fields), converters)
-    return _PERSON_COLUMNS[key]
-
-
-_PERSON_COLUMNS: dict[str, tuple[list[str], str, list]] = {}
-
-
-def _accepted_terms_column(guardian: Person) -> tuple[str, list]:
-    """Return SQL for one column of the children query, per placement row: NULL where no terms
-    apply at the placement's organisation, else whether the guardian's latest decision on those
-    terms (the organisation's own, or the platform default) is an acceptance (R9).
-
-    The current terms come from the cache (transitions.current_terms_by_organisation); the
-    decision is the same "latest decision wins" as transitions.organisations_with_accepted_terms.
-    """
-    current = transitions.current_terms_by_organisation()
-    if not current:
-        return "NULL", []  # no terms published anywhere: nothing to accept
-    own = tuple(sorted((org, terms) for org, terms in current.items() if org is not None))
-    column = _accepted_terms_sql(connection.vendor, len(own))
-    terms = [*(value for pair in own for value in pair), current.get(None)]
-    return column, [*terms, guardian.pk, *terms]
-
-
-@functools.lru_cache(maxsize=64)
-def _accepted_terms_sql(vendor: str, organisations: int) -> str:
-    """The column of `_accepted_terms_column` for this many organisations with terms of their own
-    (built once per number: every guardian request asks for it)."""
-    from folja.transitions.models import TermsDecision
-
-    q = connection.ops.quote_name
-    # Which terms apply at the placement's organisation: its own, else the platform default.
-    # Typed, so that no parameter's type has to be guessed (a NULL default included).
-    cases = " ".join("WHEN %s THEN CAST(%s AS BIGINT)" for _ in range(organisations))
-    terms_sql = (
-        f"CASE pl.{q('organisation_id')} {cases} ELSE CAST(%s AS BIGINT) END" if organisations else "CAST(%s AS BIGINT)"
-    )
-    decisions = q(TermsDecision._meta.db_table)
-    latest = (
-        f"SELECT d.{q('accepted')} FROM {decisions} d"  # noqa: S608 - names only
-        f" WHERE d.{q('guardian_id')} = %s AND d.{q('terms_id')} = ({terms_sql})"
-        f" ORDER BY d.{q('decided_at')} DESC, d.{q('id')} DESC LIMIT 1"
-    )
-    # No decision yet: not accepted (FALSE); no terms apply: NULL.
-    return f"CASE WHEN ({terms_sql}) IS NULL THEN NULL ELSE COALESCE(({latest}), FALSE) END"
+    return memo.memoised(("guardian_children", guardian.pk, day), compute)
 
 
 def guardian_has_pending_terms(guardian: Person) -> bool:
@@ -567,15 +467,14 @@ def _family_posts(children: tuple[int, ...] | QuerySet[Person]) -> Q:
 
 
 def _staff_posts(args: tuple) -> Q:
-    """The staff filter on Post from plain values (see _staff_args): compiled once per shape.
+    """The staff filter on Post from the request's connections (see _staff_args).
 
     args = (own drafts' author id or None, connected child ids, ((unit, child ids), …),
             None or (R8 placement ids, R8 child ids, (earliest, latest))).
     """
     # Not a rule of its own: R1 and R8 both need a named child the staff member is connected to
     # now, so this only repeats what they imply. It lets PostgreSQL start from those children's
-    # posts instead of testing the rules on every post of the platform, newest first (bench/README.md).
-    # A list page starts from them in its own way (driven_source).
+    # posts instead of testing the rules on every post of the platform (bench/README.md).
     connected_child_posts = PostChild.objects.filter(child__in=args[1]).values("post")
     return Q(pk__in=connected_child_posts) & _staff_rules(args)
 
@@ -636,42 +535,17 @@ def _staff_rules(args: tuple) -> Q:
 
 
 def _staff_args(staff: Person, on: dt.date | None, include_drafts: bool) -> tuple:
-    """Return the plain values the staff filter is built from (see _staff_posts)."""
+    """Return the plain values the staff filters are built from (see _staff_posts)."""
     connections = staff_connections(staff, on)
     r8_args = None
     if connections.r8_dates is not None:
-        r8_args = (
-            padded(tuple(connections.r8_placement_ids)),
-            padded(tuple(connections.r8_child_ids)),
-            connections.r8_dates,
-        )
-    # The id lists padded to a few lengths: staff members with nearby numbers of children share
-    # one compiled query and one prepared statement (precompiled.padded).
+        r8_args = (tuple(connections.r8_placement_ids), tuple(connections.r8_child_ids), connections.r8_dates)
     return (
         staff.pk if include_drafts else None,
-        padded(tuple(connections.child_ids)),
-        tuple((unit, padded(tuple(children))) for unit, children in sorted(connections.children_by_unit.items())),
+        tuple(connections.child_ids),
+        tuple((unit, tuple(children)) for unit, children in sorted(connections.children_by_unit.items())),
         r8_args,
     )
-
-
-# The sets of posts a viewer may read, as pure functions of plain values: `visible_posts` and
-# `timeline_posts` build their querysets from them, and list pages compile a whole page query
-# once per shape of the values (listing.post_page). One definition serves both.
-
-
-def _family_source(children: tuple[int, ...]) -> QuerySet[Post]:
-    return Post.objects.filter(precompiled_filter(Post, "family-posts", _family_posts, children))  # R1
-
-
-def _staff_source(args: tuple) -> QuerySet[Post]:
-    return Post.objects.filter(precompiled_filter(Post, "staff-posts", _staff_posts, args))  # R1, R8
-
-
-def _staff_rule_posts(args: tuple) -> QuerySet[Post]:
-    """The posts the staff rules let through, without their narrowing to the posts of every
-    connected child (_staff_posts): for sources that narrow in their own, tighter way."""
-    return Post.objects.filter(precompiled_filter(Post, "staff-rules", _staff_rules, args))  # R1, R8
 
 
 def _staff_child_posts(args: tuple) -> Q:
@@ -683,85 +557,19 @@ def _staff_child_posts(args: tuple) -> Q:
     return _staff_post_state(staff_args[0]) & Q(Exists(through_child))
 
 
-def _staff_child_source(args: tuple) -> QuerySet[Post]:
-    return Post.objects.filter(precompiled_filter(Post, "staff-child-posts", _staff_child_posts, args))  # R1, R8
-
-
-def _group_source(args: tuple) -> QuerySet[Post]:
-    name, values, group_id = args
-    return source_posts((name, values)).filter(group=group_id)
-
-
-POST_SOURCES = {
-    "family": _family_source,
-    "staff": _staff_source,
-    "staff-child": _staff_child_source,
-    "group": _group_source,
-}
-
-
-def source_posts(source: tuple[str, tuple]) -> QuerySet[Post]:
-    """Return the queryset of a post source (see post_source)."""
-    name, values = source
-    return POST_SOURCES[name](values)
-
-
-def driven_source(source: tuple[str, tuple]) -> tuple[QuerySet[Post], tuple[int, ...]] | None:
-    """Return, for a list page, the source's posts without their narrowing to the posts naming a
-    connected child, and those children; None where a page keeps the source as it is.
-
-    Staff see only posts naming a child they are connected to now (R1 and R8 both require one):
-    the page starts from those children's posts newest first (listing.driven_by_children), which
-    narrows exactly as `_staff_posts` does. The staff feed only: a child's timeline and a family's
-    lists name one or two children, where PostgreSQL needs no such help (measured: no faster,
-    longer to plan).
-    """
-    name, values = source
-    if name == "staff" and values[1]:
-        return _staff_rule_posts(values), values[1]
-    return None
-
-
-def post_source(
-    viewer: Viewer,
-    on: dt.date | None = None,
-    *,
-    include_drafts: bool = False,
-    child: Person | None = None,
-    group: Group | None = None,
-) -> tuple[str, tuple] | None:
-    """Return (source, values) of the posts the viewer may read (of one child's timeline when
-    `child` is given, of a group's log when `group` is): `source_posts((source, values))` is that
-    queryset. None for a child's own view and for roles that see nothing (those lists are built
-    the ordinary way)."""
-    if group is not None:
-        source = post_source(viewer, on, include_drafts=include_drafts)
-        return None if source is None else ("group", (*source, group.pk))
-    if viewer.role == Role.GUARDIAN:
-        if child is not None and child.pk in visible_children_ref(viewer, on):
-            # R1 for a child the guardian may see: every published post naming it. This is what
-            # visible_posts(viewer).filter(names the child) says, without its second condition.
-            return "family", (child.pk,)
-        if child is None:
-            return "family", tuple(visible_children_ref(viewer, on))
-        return None
-    if viewer.role == Role.STAFF:
-        staff_args = _staff_args(viewer.person, on, include_drafts)
-        return ("staff", staff_args) if child is None else ("staff-child", (staff_args, child.pk))
-    return None
-
-
 def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: bool = False) -> QuerySet[Post]:
     """Return the posts the viewer may read, filtered in SQL.
 
     Guardians and children see published posts naming the child; staff see published posts
-    naming a child they are connected to at the post's unit, and (with include_drafts) their own
-    drafts under the same condition. A deleted post is visible to no one.
+    naming a child they are connected to at the post's unit, or that R8 shares through a child
+    (and, with include_drafts, their own drafts under the same condition). A deleted post is
+    visible to no one.
     """
-    if viewer.role == Role.CHILD:
-        return Post.objects.filter(_family_posts(visible_children(viewer, on)))  # R1
-    source = post_source(viewer, on, include_drafts=include_drafts)
-    return Post.objects.none() if source is None else source_posts(source)  # R12 when None
+    if viewer.role in (Role.GUARDIAN, Role.CHILD):
+        return Post.objects.filter(_family_posts(visible_children_ref(viewer, on)))  # R1, R9
+    if viewer.role == Role.STAFF:
+        return Post.objects.filter(_staff_posts(_staff_args(viewer.person, on, include_drafts)))  # R1, R8
+    return Post.objects.none()  # R12
 
 
 def get_post_for(
@@ -775,11 +583,16 @@ def get_post_for(
 
 
 def timeline_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> QuerySet[Post]:
-    """Return the posts of a child's timeline the viewer may read: individual and group posts naming the child."""
-    source = post_source(viewer, on, child=child)
-    if source is not None:
-        return source_posts(source)
-    return visible_posts(viewer, on).filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
+    """Return the posts of a child's timeline the viewer may read: individual and group posts
+    naming the child, for staff those they see through this child (R8 per child)."""
+    if viewer.role == Role.STAFF:
+        return Post.objects.filter(_staff_child_posts((_staff_args(viewer.person, on, False), child.pk)))
+    return visible_posts(viewer, on).filter(_posts_naming([child.pk]))
+
+
+def group_posts(viewer: Viewer, group: Group, on: dt.date | None = None) -> QuerySet[Post]:
+    """Return the group's log as the viewer may read it: group posts of the group that are visible."""
+    return visible_posts(viewer, on).filter(group=group)
 
 
 def transition_preview_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> QuerySet[Post]:
@@ -838,7 +651,7 @@ def naming_scope(viewer: Viewer, on: dt.date | None = None) -> tuple[str, tuple 
     if viewer.role == Role.STAFF:
         return "staff", _staff_args(viewer.person, on, include_drafts=False)
     if viewer.role == Role.GUARDIAN:
-        return "family", padded(tuple(visible_children_ref(viewer, on)))
+        return "family", tuple(visible_children_ref(viewer, on))
     if viewer.role == Role.CHILD:
         return "family", visible_children(viewer, on)
     return "none", ()
@@ -950,54 +763,15 @@ def get_media_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, on: dt.dat
 
 
 def get_rendition_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, name: str) -> Rendition:
-    """Return a rendition of a media file the viewer may open (with its media, and its post's id
-    and unit id), else raise Http404.
-
-    Every thumbnail of a list is one such request, so for guardians and staff the query is
-    compiled once per shape (folja/core/precompiled.py) and the objects made from its one row.
-    """
+    """Return a rendition of a media file the viewer may open (with its media and post), else raise Http404."""
     try:
-        media_uuid = media_uuid if isinstance(media_uuid, uuid_module.UUID) else uuid_module.UUID(str(media_uuid))
-    except ValueError:
+        return (
+            Rendition.objects.filter(media__in=visible_media(viewer))  # R10: media follow their post
+            .select_related("media__post")
+            .get(media__uuid=media_uuid, name=name)
+        )
+    except (Rendition.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
-    source = post_source(viewer, include_drafts=_media_of_drafts(viewer))  # as visible_media
-    # A name no rendition is made under takes the ordinary path (and finds nothing): names are
-    # part of a compiled query's shape, and the URL can carry any.
-    if source is None or name not in RENDITION_NAMES:
-        try:
-            return (
-                Rendition.objects.filter(media__in=visible_media(viewer))  # R10: media follow their post
-                .select_related("media__post__school_unit")
-                .get(media__uuid=media_uuid, name=name)
-            )
-        except Rendition.DoesNotExist:
-            raise Http404 from None
-    rows = precompiled_rows("rendition", _rendition_query, (*source, media_uuid, name))
-    if not rows:
-        raise Http404
-    return _rendition_from_row(rows[0])
-
-
-def _rendition_query(args: tuple) -> QuerySet:
-    """A rendition by its media's uuid and its name, among the media of the source's posts (R10)."""
-    source, values, media_uuid, name = args
-    media = Media.objects.filter(post__in=source_posts((source, values)))  # R10: media follow their post
-    return Rendition.objects.filter(media__in=media, media__uuid=media_uuid, name=name).values(
-        *field_names(Rendition), *(f"media__{f}" for f in field_names(Media)), "media__post__school_unit_id"
-    )
-
-
-def _rendition_from_row(row: dict) -> Rendition:
-    from django.db import DEFAULT_DB_ALIAS
-
-    rendition, media = instance(Rendition, row), instance(Media, row, "media__")
-    # The post and its unit as far as the audit of a read needs them (ids; anything else loads on use).
-    post = Post.from_db(DEFAULT_DB_ALIAS, ["id", "school_unit_id"], [media.post_id, row["media__post__school_unit_id"]])
-    unit = Organisation.from_db(DEFAULT_DB_ALIAS, ["id"], [post.school_unit_id])
-    Post.school_unit.field.set_cached_value(post, unit)
-    Media.post.field.set_cached_value(media, post)
-    Rendition.media.field.set_cached_value(rendition, media)
-    return rendition
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1107,9 +881,3 @@ def with_listing_data(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None 
             ),
         )
     )
-
-
-def group_posts(viewer: Viewer, group: Group, on: dt.date | None = None) -> QuerySet[Post]:
-    """Return the group's log as the viewer may read it: group posts of the group that are visible."""
-    source = post_source(viewer, on, group=group)
-    return visible_posts(viewer, on).filter(group=group) if source is None else source_posts(source)

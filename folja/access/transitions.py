@@ -14,8 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
-from django.db.models import DateField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    DateField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from folja.access import memo
@@ -180,41 +192,29 @@ def forget_accepted_terms(guardian: Person) -> None:
     memo.forget()
 
 
-def organisations_with_accepted_terms(guardian: Person) -> tuple[list[int], bool]:
-    """Return (organisation ids whose current terms the guardian accepted, default accepted?).
+def applicable_terms(current: dict[int | None, int]) -> Case | Value:
+    """Return, for a row with an `organisation` column, the id of the terms that apply there: the
+    organisation's own current terms, else the platform default; NULL where none apply (R9)."""
+    default = Value(current.get(None), output_field=BigIntegerField())
+    own = [When(organisation_id=org, then=Value(terms)) for org, terms in current.items() if org is not None]
+    return Case(*own, default=default, output_field=BigIntegerField()) if own else default
 
-    Memoised for the request (access/memo.py), keyed by the current terms: a new version of any
-    terms is a new key, and a decision by the guardian drops the memo.
-    """
+
+def placements_with_terms_pending(placements: QuerySet[Placement], guardian: Person) -> QuerySet[Placement]:
+    """Return those of `placements` whose organisation's current terms the guardian has not
+    accepted: the latest decision wins, no decision is no (R9). Empty while no terms apply."""
     current = current_terms_by_organisation()
     if not current:
-        return [], True
-    key = tuple(sorted(current.items(), key=lambda item: (item[0] is not None, item[0] or 0)))
-    return memo.memoised(
-        ("accepted_terms", guardian.pk, key), lambda: _organisations_with_accepted_terms(guardian, current)
+        return placements.none()
+    latest = TermsDecision.objects.filter(guardian=guardian, terms=OuterRef("applicable_terms")).order_by(
+        "-decided_at", "-id"
     )
-
-
-def _organisations_with_accepted_terms(guardian: Person, current: dict[int | None, int]) -> tuple[list[int], bool]:
-    decided = {}
-    # Plain SQL: every request of a guardian asks this, and building it with the ORM cost more
-    # than PostgreSQL's work.
-    q = connection.ops.quote_name
-    terms_ids = sorted(set(current.values()))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {q('terms_id')}, {q('accepted')} FROM {q(TermsDecision._meta.db_table)}"  # noqa: S608 - names only
-            f" WHERE {q('guardian_id')} = %s AND {q('terms_id')} IN ({', '.join(['%s'] * len(terms_ids))})"
-            f" ORDER BY {q('decided_at')}, {q('id')}",
-            [guardian.pk, *terms_ids],
-        )
-        for terms_id, accepted in cursor.fetchall():
-            decided[terms_id] = bool(accepted)  # the latest decision wins
-    accepted_ids = {t for t, ok in decided.items() if ok}
-    default = current.get(None)
-    default_accepted = default is None or default in accepted_ids
-    orgs = [org for org, terms_id in current.items() if org is not None and terms_id in accepted_ids]
-    return orgs, default_accepted
+    return (
+        placements.annotate(applicable_terms=applicable_terms(current))
+        .filter(applicable_terms__isnull=False)
+        .annotate(accepted=Subquery(latest.values("accepted")[:1]))
+        .filter(Q(accepted__isnull=True) | Q(accepted=False))
+    )
 
 
 def terms_pending_for(guardian: Person, children: QuerySet[Person]) -> list[TermsOfUse]:
@@ -222,14 +222,8 @@ def terms_pending_for(guardian: Person, children: QuerySet[Person]) -> list[Term
     current = current_terms_by_organisation()
     if not current:
         return []
-    orgs = set(
-        Placement.objects.filter(child__in=children)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate()))
-        .values_list("organisation_id", flat=True)
+    placements = Placement.objects.filter(child__in=children).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate())
     )
-    needed = {current[org] if org in current else current.get(None) for org in orgs} - {None}
-    accepted_orgs, default_accepted = organisations_with_accepted_terms(guardian)
-    accepted = {current[o] for o in accepted_orgs} | (
-        {current[None]} if None in current and default_accepted else set()
-    )
-    return list(TermsOfUse.objects.filter(pk__in=needed - accepted).select_related("organisation"))
+    pending = placements_with_terms_pending(placements, guardian).values("applicable_terms")
+    return list(TermsOfUse.objects.filter(pk__in=pending).select_related("organisation").order_by("-published_at"))

@@ -132,20 +132,9 @@ class FilterForm(forms.Form):
         )
 
 
-_unbound_filter_form: FilterForm | None = None
-
-
 def filter_form(query: QueryDict) -> FilterForm:
-    """Return the list pages' filter form: bound to the query string when there is one, else one
-    unbound form shared by the process. An unbound form is only asked whether it is bound and
-    drawn empty (and the empty box is cached); making a new one copies its fields, about a
-    twentieth of a list page's CPU."""
-    global _unbound_filter_form
-    if query:
-        return FilterForm(query)
-    if _unbound_filter_form is None:
-        _unbound_filter_form = FilterForm()
-    return _unbound_filter_form
+    """Return the list pages' filter form, bound to the query string when there is one."""
+    return FilterForm(query) if query else FilterForm()
 
 
 class PhotoConsentForm(forms.Form):

@@ -45,32 +45,18 @@ def _filters(form: FilterForm) -> tuple[str | None, dt.date | None, dt.date | No
     return data.get("goal") or None, data.get("date_from") or None, data.get("date_to") or None
 
 
-def _page(
-    request: HttpRequest,
-    form: FilterForm,
-    *,
-    source: tuple[str, tuple] | None = None,
-    posts: QuerySet | None = None,
-) -> tuple[list[listing.PostListing], str | None]:
-    """Return one page of posts as list rows and the cursor for the next page (the last post's uuid).
-
-    The posts are `source` (policy.post_source: the page's query is then compiled once per shape)
-    or, where a list has no source, the access-filtered queryset `posts`.
-    """
+def _page(request: HttpRequest, form: FilterForm, posts: QuerySet) -> tuple[list[listing.PostListing], str | None]:
+    """Return one page of `posts` (access-filtered) as list rows and the cursor for the next page
+    (the last post's uuid)."""
     filters = _filters(form)
     anchor = None
     cursor = request.GET.get("after")
     if cursor and _is_uuid(cursor):
         # The cursor is looked up in the same access-filtered, filtered posts, so it reveals nothing.
-        base = policy.source_posts(source) if source is not None else posts
-        found = listing.filtered(base, *filters).filter(uuid=cursor).values("activity_date", "id").first()
+        found = listing.filtered(posts, *filters).filter(uuid=cursor).values("activity_date", "id").first()
         if found is not None:
             anchor = (found["activity_date"], found["id"])
-    if source is not None:
-        page = listing.post_page(request.viewer, source, filters=filters, anchor=anchor, limit=PAGE_SIZE + 1)
-    else:
-        ordered = listing.after(listing.filtered(posts, *filters), anchor)
-        page = listing.post_listing(request.viewer, ordered, limit=PAGE_SIZE + 1)
+    page = listing.post_page(request.viewer, posts, filters=filters, anchor=anchor, limit=PAGE_SIZE + 1)
     next_cursor = str(page[PAGE_SIZE - 1].uuid) if len(page) > PAGE_SIZE else None
     return page[:PAGE_SIZE], next_cursor
 
@@ -104,7 +90,7 @@ def feed(request: HttpRequest) -> HttpResponse:
     """Render the staff feed: posts (and own drafts) about the children of the viewer's groups."""
     viewer = request.viewer
     form = filter_form(request.GET)
-    page, cursor = _page(request, form, source=policy.post_source(viewer, include_drafts=True))
+    page, cursor = _page(request, form, policy.visible_posts(viewer, include_drafts=True))
     _record_list_reads(request, page, AuditAction.READ_FEED)
     listing.render_fragments(page)
     return render(
@@ -120,8 +106,7 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
     viewer = request.viewer
     child = policy.get_child_for(viewer, child_uuid)
     form = filter_form(request.GET)
-    source = policy.post_source(viewer, child=child)
-    page, cursor = _page(request, form, source=source, posts=None if source else policy.timeline_posts(viewer, child))
+    page, cursor = _page(request, form, policy.timeline_posts(viewer, child))
     if viewer.is_staff:
         # R8: mark what reaches a receiving unit from the child's earlier units, with consent.
         own_units = policy.connected_units_of(viewer.person, child)
@@ -142,8 +127,7 @@ def group_log(request: HttpRequest, group_uuid: str) -> HttpResponse:
     viewer = request.viewer
     group = policy.get_group_for(viewer, group_uuid)
     form = filter_form(request.GET)
-    source = policy.post_source(viewer, group=group)
-    page, cursor = _page(request, form, source=source, posts=None if source else policy.group_posts(viewer, group))
+    page, cursor = _page(request, form, policy.group_posts(viewer, group))
     _record_list_reads(request, page, AuditAction.READ_GROUP_LOG, school_unit=group.school_unit)
     listing.render_fragments(page)
     return render(

@@ -93,7 +93,7 @@ def learning_log_cells() -> list[Cell]:
     return [
         # Timeline of C.
         c("timeline/read", "learninglog:timeline", "GET", family_and_staff, ("child:alva",)),
-        # Its next page and its filter box (the page query compiled once per shape, listing.post_page).
+        # Its next page and its filter box.
         c(
             "timeline/next page",
             "learninglog:timeline",

@@ -164,9 +164,7 @@ def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 def _get(world: dict, server: int, who: str, path: str) -> tuple[int, str]:
     cookie = f"{settings.SESSION_COOKIE_NAME}={world['sessions'][who]}"
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{world['ports'][server]}{path}", headers={"Cookie": cookie}
-    )
+    request = urllib.request.Request(f"http://127.0.0.1:{world['ports'][server]}{path}", headers={"Cookie": cookie})
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         with opener.open(request, timeout=20) as response:

@@ -49,16 +49,16 @@ class F1ConsentOfOneChildSharesOnlyThatChild(MixedTransitionTestCase):
 
     def test_f1_the_child_without_consent_gets_no_shared_post_on_its_timeline(self) -> None:
         assert not policy.timeline_posts(self.receiving, self.cast.viggo).filter(pk=self.post.pk).exists()
-        # The list page reads its own query (listing.post_page): the same answer.
-        source = policy.post_source(self.receiving, child=self.cast.viggo)
-        page = listing.post_page(self.receiving, source, filters=(None, None, None), anchor=None, limit=50)
+        # The list page's own query (listing.post_page): the same answer.
+        posts = policy.timeline_posts(self.receiving, self.cast.viggo)
+        page = listing.post_page(self.receiving, posts, filters=(None, None, None), anchor=None, limit=50)
         assert self.post.pk not in {p.id for p in page}
 
     def test_f1_only_the_consenting_child_is_named_to_the_receiving_teacher(self) -> None:
         named = set(policy.named_children_visible_on_post(self.receiving, self.post))
         assert named == {self.cast.tyra}
-        source = policy.post_source(self.receiving, child=self.cast.tyra)
-        page = listing.post_page(self.receiving, source, filters=(None, None, None), anchor=None, limit=50)
+        posts = policy.timeline_posts(self.receiving, self.cast.tyra)
+        page = listing.post_page(self.receiving, posts, filters=(None, None, None), anchor=None, limit=50)
         (card,) = [p for p in page if p.id == self.post.pk]
         assert [n.child_id for n in card.visible_named] == [self.cast.tyra.pk]
         listed = policy.with_listing_data(self.receiving, policy.visible_posts(self.receiving).filter(pk=self.post.pk))
