@@ -145,7 +145,8 @@ def fix_mmap_threshold() -> bool:
     heap, fragmented by the small objects made in between, grew with every page and was never given
     back (measured at 150,000 children: 295 MB at the end of the fetch, 177 MB with the threshold
     fixed at 1 MB; 188 and 126 MB at 50,000). Setting the threshold turns the raising off for the
-    whole process, which costs a few page faults per large block. Returns whether it was set.
+    whole process, which costs a few page faults per large block: call it only in a process of the
+    import's own (see `run_sync`'s `own_process`). Returns whether it was set.
     """
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter is linked with
@@ -159,7 +160,8 @@ def _no_cyclic_gc():
     """Pause the cyclic garbage collector (reference counting still frees everything).
 
     The apply holds hundreds of thousands of staged tuples; every full collection walks all of
-    them. The staged records hold no reference cycles.
+    them. The staged records hold no reference cycles. The collector is the whole process's: used
+    only in a process of the import's own (see `run_sync`'s `own_process`).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -234,12 +236,19 @@ def run_sync(
     since: dt.datetime | None = None,
     overlap: dt.timedelta = DEFAULT_OVERLAP,
     progress: Callable[[str], None] | None = None,
+    own_process: bool = True,
 ) -> SyncResult:
     """Import from the SIS into the organisation's directory and record a SyncRun report.
 
     `since` is the SIS's own time at the start of the last successful run (from the connection
     when not given); a delta asks for changes after `since - overlap`, so clock skew and
     late commits on the SIS side cannot make us miss a change. No `since` means a full run.
+
+    `own_process`: the process runs nothing but this import (`manage.py sis_sync`, the task's
+    child process in `folja.sis.process`, the benchmark), so the import may tune it as a whole:
+    glibc's mmap threshold is fixed for good and the cyclic garbage collector is paused while it
+    runs. Pass False anywhere else (a process that serves other work): the import then runs
+    without either, using more memory and time.
     """
     if since is None and connection is not None and not full:
         since = connection.last_delta_at
@@ -257,11 +266,12 @@ def run_sync(
             progress(message)
 
     staging: Staging | None = None
-    fix_mmap_threshold()
+    if own_process:
+        fix_mmap_threshold()
     try:
         day = local_today()
         after = since - overlap if mode == RunMode.DELTA and since is not None else None
-        with _no_cyclic_gc():
+        with _no_cyclic_gc() if own_process else contextlib.nullcontext():
             # Paused while fetching too: decoding a page makes tens of thousands of containers, and
             # the collections they set off would walk every page in flight and the whole heap,
             # over and over (3-14 times the decoding itself). The client keeps no body in httpx's

@@ -11,12 +11,19 @@ from django_tasks import task
 from folja.sis.auth import ApiKeyAuth, OAuth2ClientCredentials, mtls_context, resolve_secret
 from folja.sis.client import SisClient
 from folja.sis.models import AuthKind, RunStatus, SisConnection, SyncRun
+from folja.sis.process import OwnProcessFailed, sync_connection_in_own_process, unavailable_reason
 from folja.sis.sync import run_sync
 
 logger = logging.getLogger(__name__)
 
-# A run older than this is assumed dead (worker killed); a new one may start.
-STALE_RUN = dt.timedelta(hours=2)
+# An import that has not finished after this long is killed and its run marked failed.
+TIME_LIMIT = dt.timedelta(hours=2)
+# A run older than this is assumed dead (its worker killed before it could say so); a new one may start.
+STALE_RUN = TIME_LIMIT + dt.timedelta(minutes=5)
+
+
+class SisSyncFailed(Exception):
+    """A task's import failed; the message is the run's error (codes and paths, never personal data)."""
 
 
 def client_for(connection: SisConnection) -> SisClient:
@@ -38,7 +45,14 @@ def client_for(connection: SisConnection) -> SisClient:
 
 @task()
 def sis_sync_connection(connection_id: int, full: bool = False) -> str:
-    """Import from one connection's SIS; skip when another run of it is still going."""
+    """Import from one connection's SIS; skip when another run of it is still going.
+
+    The import runs in a process of its own (`folja.sis.process`): its process-wide tweaks (glibc's
+    mmap threshold, the cyclic garbage collector paused) never reach the worker, which runs other
+    tasks too. Only where a child could not reach the caller's data (the caller is inside a
+    transaction, or the database is in memory: the tests) does it run here, without the tweaks.
+    A run that does not succeed fails the task.
+    """
     connection = SisConnection.objects.select_related("organisation").filter(pk=connection_id, enabled=True).first()
     if connection is None:
         return "skipped: no enabled connection"
@@ -47,9 +61,28 @@ def sis_sync_connection(connection_id: int, full: bool = False) -> str:
     )
     if running.exists():
         return "skipped: a run is in progress"
-    with client_for(connection) as client:
-        result = run_sync(organisation=connection.organisation, client=client, full=full, connection=connection)
-    return str(result.status)
+    reason = unavailable_reason()
+    if reason is None:
+        try:
+            report = sync_connection_in_own_process(connection.pk, full=full, time_limit=TIME_LIMIT.total_seconds())
+        except OwnProcessFailed as exc:
+            logger.error("SIS sync of connection %d failed: %s", connection.pk, exc)
+            raise SisSyncFailed(str(exc)) from None
+        status, error = report["status"], report["error"]
+        logger.info("SIS sync of connection %d ran in process %d: %s", connection.pk, report["pid"], status)
+    else:
+        logger.info(
+            "SIS sync of connection %d runs in the worker, without the import's tweaks: %s", connection.pk, reason
+        )
+        with client_for(connection) as client:
+            result = run_sync(
+                organisation=connection.organisation, client=client, full=full, connection=connection, own_process=False
+            )
+        status, error = result.status, result.error
+    if status != RunStatus.SUCCEEDED:
+        logger.error("SIS sync of connection %d failed: %s", connection.pk, error)
+        raise SisSyncFailed(error or str(status))
+    return str(status)
 
 
 @task()

@@ -58,6 +58,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 connection=connection,
                 progress=None if options["json"] else lambda message: self.stderr.write(f"… {message}"),
+                own_process=True,  # a process of its own: the import may tune it (glibc, the collector)
             )
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
