@@ -115,8 +115,9 @@ def make_session(person, role: str) -> str:  # noqa: ANN001
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
+    from folja.access.policy import staff_organisations
     from folja.accounts.models import User
-    from folja.accounts.session import LAST_SEEN_KEY, ROLE_KEY, STARTED_KEY
+    from folja.accounts.session import LAST_SEEN_KEY, ORGANISATION_KEY, ROLE_KEY, STARTED_KEY
 
     user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
     session = import_module(settings.SESSION_ENGINE).SessionStore()  # the configured store, as login() uses
@@ -125,6 +126,8 @@ def make_session(person, role: str) -> str:  # noqa: ANN001
     session[BACKEND_SESSION_KEY] = "folja.accounts.backends.PersonModelBackend"  # as start_session
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[ROLE_KEY] = role
+    if role == "staff":  # a staff session belongs to an organisation: the first one the person works in
+        session[ORGANISATION_KEY] = staff_organisations(person).order_by("pk").values_list("pk", flat=True).first()
     session[LAST_SEEN_KEY] = now
     session[STARTED_KEY] = now
     session.create()
@@ -198,7 +201,7 @@ def pick_personas(count: int) -> dict[str, list[dict[str, str]]]:
             continue
         # The group's child with the most posts, so the timeline has a full page when one exists.
         child = (
-            policy.connected_children(staff, today)
+            policy.connected_children(viewer, today)
             .filter(group_memberships__group=group)
             .annotate(n=Count("post_links"))
             .order_by("-n", "pk")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 
-from folja.access.policy import active_duties, connected_children, connected_placements
+from folja.access.policy import active_duties, connected_children, connected_units_of, staff_connections
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
 from folja.curriculum.models import CoverageSettings
@@ -64,7 +64,9 @@ def _published_at_unit(viewer: Viewer, unit_id: int, on: dt.date | None) -> Quer
     """
     if viewer.role != Role.STAFF:
         return Post.objects.none()  # R12
-    connected_here = connected_placements(viewer.person, on).filter(school_unit=unit_id).values("child")  # R1, R5
+    connected_here = staff_connections(viewer, on).children_by_unit.get(
+        unit_id, []
+    )  # R1, R5: this request's connections
     return (
         Post.objects.live()  # a deleted post counts nowhere
         .filter(status=PostStatus.PUBLISHED)  # drafts are not documentation yet
@@ -86,7 +88,7 @@ def child_posts_scope(viewer: Viewer, child: Person, on: dt.date | None = None) 
     if viewer.role != Role.STAFF:
         return Post.objects.none()  # R12
     # R1: connected staff see what was documented at the unit(s) where they are connected to the child.
-    units = connected_placements(viewer.person, on).filter(child=child).values("school_unit")
+    units = sorted(connected_units_of(viewer, child, on))
     return (
         Post.objects.live()
         .filter(status=PostStatus.PUBLISHED)
@@ -109,7 +111,7 @@ def overview_units(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Organi
     """
     if viewer.role != Role.STAFF:
         return Organisation.objects.none()  # R12
-    duties = active_duties(viewer.person, on).filter(
+    duties = active_duties(viewer, on).filter(
         Q(duty_role__in=UNIT_WIDE_DUTY_ROLES) | Q(school_unit__all_staff_see_all_children=True)
     )
     return Organisation.objects.filter(pk__in=duties.values("school_unit"))
@@ -183,7 +185,7 @@ def rarely_documented_children(
     )
     members = GroupMembership.objects.active(day).filter(group=group).values("person")
     return (
-        connected_children(viewer.person, day)  # R1, R5: only children the viewer may see
+        connected_children(viewer, day)  # R1, R5: only children the viewer may see
         .filter(pk__in=members)
         .annotate(
             recent_posts=Count(
@@ -221,7 +223,7 @@ def group_comparison(
     day = on or today()
     groups = list(Group.objects.active(day).filter(school_unit=unit).order_by("display_name"))
     posts = unit_posts_scope(viewer, unit, day).filter(activity_date__gte=period.start, activity_date__lte=period.end)
-    visible_kids = connected_children(viewer.person, day).values("pk")
+    visible_kids = connected_children(viewer, day).values("pk")
     memberships = GroupMembership.objects.active(day).filter(group__in=groups, person__in=visible_kids)
     # The access-filtered post ids are fetched once; the three aggregates below then join plain
     # rows instead of re-running the access subqueries per joined row (46 s → well under a second
@@ -262,7 +264,7 @@ def group_comparison(
     since = day - dt.timedelta(weeks=settings.weeks)
     recent = unit_posts_scope(viewer, unit, day).filter(activity_date__gte=since, activity_date__lte=day)
     rare_children = (
-        connected_children(viewer.person, day)
+        connected_children(viewer, day)
         .annotate(n=Count("post_links", filter=Q(post_links__post__in=recent.values("pk")), distinct=True))
         .filter(n__lt=settings.rarely_documented_threshold)
         .values("pk")

@@ -15,7 +15,6 @@ import uuid as uuid_module
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -63,25 +62,57 @@ def children_of_guardian(guardian: Person, on: dt.date | None = None) -> QuerySe
     return Person.objects.filter(pk__in=[child.pk for child, _ok in _guardian_children(guardian, on)])
 
 
-def active_duties(staff: Person, on: dt.date | None = None) -> QuerySet[Duty]:
-    """Return the staff member's duties that hold on the day, at units that exist."""
-    return Duty.objects.active(_day(on)).filter(person=staff)
+def unit_wide() -> Q:
+    """Return the filter on Duty for a unit-wide duty: principal, special needs staff, or any duty
+    at a unit whose setting "all staff see all children" is on (connected staff, access-rules.md)."""
+    return Q(duty_role__in=UNIT_WIDE_DUTY_ROLES) | Q(school_unit__all_staff_see_all_children=True)
+
+
+def active_duties(staff: Viewer, on: dt.date | None = None) -> QuerySet[Duty]:
+    """Return the staff member's duties that hold on the day, inside the session's organisation:
+    a staff session belongs to the organisation whose sign-in vouched for it, and connections
+    count only there (access-rules.md). Every staff rule starts here."""
+    duties = Duty.objects.active(_day(on)).filter(person=staff.person)
+    if staff.organisation_id is not None:
+        duties = duties.filter(organisation_id=staff.organisation_id)
+    return duties
+
+
+def connected_placements(staff: Viewer, on: dt.date | None = None) -> QuerySet[Placement]:
+    """Return the active placements through which the staff member is connected to a child (R1).
+
+    Connected staff (access-rules.md): S has an active duty at a unit where C has an active
+    placement, and either S's duty there is unit-wide, or S is assigned to a group C is a member
+    of at that unit. Sealed children are connected to no one (R5).
+    """
+    day = _day(on)
+    duties = active_duties(staff, day)
+    assigned_groups = DutyAssignment.objects.active(day).filter(duty__in=duties).values("group")
+    member_of_an_assigned_group_here = GroupMembership.objects.active(day).filter(
+        person=OuterRef("child"), group__in=assigned_groups, group__school_unit=OuterRef("school_unit")
+    )
+    return (
+        Placement.objects.active(day)
+        .filter(child__sealed_at__isnull=True)  # R5
+        .filter(
+            Q(school_unit__in=duties.filter(unit_wide()).values("school_unit"))
+            | (Q(school_unit__in=duties.values("school_unit")) & Q(Exists(member_of_an_assigned_group_here)))
+        )
+    )
 
 
 class StaffConnections:
-    """A staff member's active duties and connected placements on one day (see connected_placements)."""
+    """A staff member's connected placements on one day, as the request's filters name them."""
 
-    def __init__(self, duties: list[dict], placements: list[tuple[int, int, int, dt.date, bool]]) -> None:
-        self.duties = duties
+    def __init__(self, placements: list[tuple[int, int, int, dt.date, bool]]) -> None:
         self.placement_ids = [p for p, _child, _unit, _first, _yes in placements]
         self.child_ids = sorted({child for _p, child, _unit, _first, _yes in placements})
         self.children_by_unit: dict[int, list[int]] = {}
         for _p, child, unit, _first, _yes in placements:
             self.children_by_unit.setdefault(unit, []).append(child)
-        # What R8 can reach at all, as necessary conditions only (the rule itself stays in SQL):
+        # What R8 can reach at all, as necessary conditions only (the rule itself is _staff_r8_named):
         # children with a current yes to sharing (every consent rule needs one, R7), and dates from
         # the earliest window start to the latest first start of such a placement at its unit.
-        # PostgreSQL then skips the consent and window test for everything else.
         with_yes = [(p, child, first) for p, child, _unit, first, yes in placements if yes and first is not None]
         self.r8_placement_ids = [p for p, _child, _first in with_yes]
         self.r8_child_ids = sorted({child for _p, child, _first in with_yes})
@@ -89,123 +120,30 @@ class StaffConnections:
         self.r8_dates = (transitions.twelve_months_before(min(firsts)), max(firsts)) if firsts else None
 
 
-def staff_connections(staff: Person, on: dt.date | None = None) -> StaffConnections:
-    """Return the staff member's duties and connected placements, looked up once per request.
-
-    Connected staff (access-rules.md): S has an active duty at a unit where C has an active
-    placement, and either S is assigned to a group C belongs to at that unit, or S's duty there
-    is unit-wide (principal, special needs staff, or any duty when the unit's setting
-    "all staff see all children" is on). One statement: the duties with their group
-    assignments, and the placements reached from the unit-wide units and the assigned groups'
-    members (a second round trip cost more under load than the query itself; bench/README.md).
-    Nothing of it outlives the request (access/memo.py).
-    """
+def staff_connections(staff: Viewer, on: dt.date | None = None) -> StaffConnections:
+    """Return the staff member's connected placements (connected_placements), each with its
+    child's first start at its unit (R8) and whether the child has a current yes (R7): one query,
+    looked up once per request (access/memo.py) and never kept longer."""
     day = _day(on)
 
     def compute() -> StaffConnections:
-        # Written in SQL: it runs on every request of a staff member, and building it with the
-        # ORM cost several times PostgreSQL's work (bench/README.md).
-        with connection.cursor() as cursor:
-            cursor.execute(_staff_connections_sql(), _staff_connections_params(staff, day))
-            rows = cursor.fetchall()
-        duties: dict[int, dict] = {}
-        placements = []
-        for kind, pk, first, second, wide, group_id, group_unit_id, first_start, yes in rows:
-            if kind == 1:  # a duty (with one of its active group assignments, if any)
-                duty = duties.setdefault(
-                    pk,
-                    {"id": pk, "organisation_id": first, "school_unit_id": second, "wide": bool(wide), "groups": []},
-                )
-                if group_id is not None:
-                    duty["groups"].append((group_id, group_unit_id))
-            else:  # a connected placement: (placement, child, unit, first start at the unit, a yes)
-                first_start = dt.date.fromisoformat(first_start) if isinstance(first_start, str) else first_start
-                placements.append((pk, first, second, first_start, bool(yes)))
-        return StaffConnections(list(duties.values()), placements)
+        first_start = (
+            Placement.objects.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit"))
+            .order_by("start_date")
+            .values("start_date")[:1]
+        )
+        some_yes = TransitionConsent.objects.filter(child=OuterRef("child"), is_current=True, allowed=True)
+        rows = (
+            connected_placements(staff, day)
+            .annotate(first_start=Subquery(first_start), some_yes=Exists(some_yes))
+            .values_list("pk", "child_id", "school_unit_id", "first_start", "some_yes")
+        )
+        return StaffConnections(list(rows))
 
-    return memo.memoised(("staff_connections", staff.pk, day), compute)
+    return memo.memoised(("staff_connections", staff.person.pk, staff.organisation_id, day), compute)
 
 
-@functools.cache
-def _staff_connections_sql_for(vendor: str) -> str:
-    """The statement of staff_connections (one text per database vendor; see its docstring).
-
-    A duty is unit-wide when its role is (principal, special needs staff) or its unit lets all
-    staff see all children: decided here once, and returned with each duty for `_duty_scope`. A
-    group counts where the staff member is assigned to it at a unit where they have a duty and no
-    unit-wide one.
-    """
-    q = connection.ops.quote_name
-    t = {
-        model: q(model._meta.db_table)
-        for model in (Duty, DutyAssignment, Group, Organisation, Placement, Person, GroupMembership, TransitionConsent)
-    }
-    wide_roles = ", ".join(["%s"] * len(UNIT_WIDE_DUTY_ROLES))
-    return (
-        f"WITH d AS (SELECT d.{q('id')} AS id, d.{q('organisation_id')} AS organisation_id,"  # noqa: S608 - names only
-        f" d.{q('school_unit_id')} AS unit,"
-        f" (d.{q('duty_role')} IN ({wide_roles}) OR u.{q('all_staff_see_all_children')}) AS wide,"
-        f" a.{q('group_id')} AS group_id,"
-        f" g.{q('school_unit_id')} AS group_unit"
-        f" FROM {t[Duty]} d JOIN {t[Organisation]} u ON u.{q('id')} = d.{q('school_unit_id')}"
-        f" LEFT JOIN {t[DutyAssignment]} a ON a.{q('duty_id')} = d.{q('id')} AND {_holds_on('a')}"
-        f" LEFT JOIN {t[Group]} g ON g.{q('id')} = a.{q('group_id')}"
-        f" WHERE d.{q('person_id')} = %s AND {_holds_on('d')}),"
-        f" wide AS (SELECT DISTINCT unit FROM d WHERE wide),"
-        f" assigned AS (SELECT DISTINCT group_id, group_unit FROM d WHERE group_id IS NOT NULL"
-        f" AND group_unit IN (SELECT unit FROM d) AND group_unit NOT IN (SELECT unit FROM wide)),"
-        # The placements reached: at a unit-wide unit, or of a current member of an assigned group
-        # at the group's unit. Each is then looked at on its own (scalar subqueries): a join would
-        # be planned for the thousands of rows a unit-wide duty may reach, as a scan of the table.
-        f" reach AS (SELECT p.{q('id')} AS id, p.{q('child_id')} AS child, p.{q('school_unit_id')} AS unit"
-        f" FROM wide w JOIN {t[Placement]} p ON p.{q('school_unit_id')} = w.unit WHERE {_holds_on('p')}"
-        f" UNION SELECT p.{q('id')}, p.{q('child_id')}, p.{q('school_unit_id')} FROM assigned s"
-        f" JOIN {t[GroupMembership]} m ON m.{q('group_id')} = s.group_id AND {_holds_on('m')}"
-        f" JOIN {t[Placement]} p ON p.{q('child_id')} = m.{q('person_id')} AND p.{q('school_unit_id')} = s.group_unit"
-        f" WHERE {_holds_on('p')})"
-        f" SELECT 1, id, organisation_id, unit, wide, group_id, group_unit, NULL, NULL FROM d"
-        f" UNION ALL SELECT 2, r.id, r.child, r.unit, NULL, NULL, NULL,"
-        # R8: the child's first placement at this unit starts the receiving unit's window.
-        f" (SELECT MIN(f.{q('start_date')}) FROM {t[Placement]} f"
-        f" WHERE f.{q('child_id')} = r.child AND f.{q('school_unit_id')} = r.unit),"
-        # R7: a current yes from someone, which every consent rule needs.
-        f" EXISTS (SELECT 1 FROM {t[TransitionConsent]} c WHERE c.{q('child_id')} = r.child"
-        f" AND c.{q('is_current')} AND c.{q('allowed')})"
-        # R5: no sealed child.
-        f" FROM reach r WHERE (SELECT ch.{q('sealed_at')} FROM {t[Person]} ch WHERE ch.{q('id')} = r.child) IS NULL"
-        f" ORDER BY 1, 2"
-    )
-
-
-def _staff_connections_sql() -> str:
-    return _staff_connections_sql_for(connection.vendor)
-
-
-def _staff_connections_params(staff: Person, day: dt.date) -> list:
-    on_day = connection.ops.adapt_datefield_value(day)
-    return [
-        *sorted(role.value for role in UNIT_WIDE_DUTY_ROLES),  # d (duty): unit-wide roles
-        *(on_day, on_day),  # a (assignment)
-        staff.pk,
-        *(on_day, on_day),  # d (duty)
-        *(on_day, on_day),  # p (placement at a unit-wide unit)
-        *(on_day, on_day),  # m (membership)
-        *(on_day, on_day),  # p (placement of a member)
-    ]
-
-
-def _holds_on(alias: str) -> str:
-    """Return SQL for "the dated row holds on the day" (DatedQuerySet.active), with two %s for the day."""
-    q = connection.ops.quote_name
-    return f"{alias}.{q('start_date')} <= %s AND ({alias}.{q('end_date')} IS NULL OR {alias}.{q('end_date')} >= %s)"
-
-
-def connected_placements(staff: Person, on: dt.date | None = None) -> QuerySet[Placement]:
-    """Return the active placements through which the staff member is connected to a child (R1)."""
-    return Placement.objects.filter(pk__in=staff_connections(staff, on).placement_ids)
-
-
-def connected_children(staff: Person, on: dt.date | None = None) -> QuerySet[Person]:
+def connected_children(staff: Viewer, on: dt.date | None = None) -> QuerySet[Person]:
     """Return the children the staff member is connected to on the day."""
     return Person.objects.filter(pk__in=staff_connections(staff, on).child_ids)
 
@@ -214,7 +152,7 @@ def reading_units(viewer: Viewer, child_ids: Iterable[int], post_unit_id: int, o
     """Return {unit id: child ids} for a staff member's read of a post naming these children: the
     post's own unit for a child they are connected to there (R1), else the unit where they are
     connected to the child (the receiving unit of R8). No query: the request's connections."""
-    by_unit = staff_connections(viewer.person, on).children_by_unit
+    by_unit = staff_connections(viewer, on).children_by_unit
     units: dict[int | None, list[int]] = {}
     for child_id in child_ids:
         if child_id in by_unit.get(post_unit_id, ()):
@@ -225,7 +163,7 @@ def reading_units(viewer: Viewer, child_ids: Iterable[int], post_unit_id: int, o
     return units
 
 
-def connected_units_of(staff: Person, child: Person, on: dt.date | None = None) -> set[int]:
+def connected_units_of(staff: Viewer, child: Person, on: dt.date | None = None) -> set[int]:
     """Return the units where the staff member is connected to the child (R8 marks posts from elsewhere)."""
     return {unit for unit, children in staff_connections(staff, on).children_by_unit.items() if child.pk in children}
 
@@ -282,52 +220,50 @@ def guardians_without_accepted_terms(children: QuerySet[Person]) -> list[tuple[P
     return rows
 
 
-def staff_units(staff: Person, on: dt.date | None = None) -> QuerySet[Organisation]:
+def staff_units(staff: Viewer, on: dt.date | None = None) -> QuerySet[Organisation]:
     """Return the school units where the staff member has an active duty."""
     return Organisation.objects.filter(pk__in=active_duties(staff, on).values("school_unit"))
 
 
-def _duty_scope(duties: list[dict]) -> tuple[set[int], set[int], set[int]]:
-    """Return (units where the staff member has a duty, units where a duty of theirs is unit-wide,
-    groups they are assigned to) from their duties as staff_connections reads them."""
-    units = {duty["school_unit_id"] for duty in duties}
-    unit_wide = {duty["school_unit_id"] for duty in duties if duty["wide"]}
-    return units, unit_wide, {group for duty in duties for group, _unit in duty["groups"]}
-
-
-def staff_groups(staff: Person, on: dt.date | None = None) -> QuerySet[Group]:
+def staff_groups(staff: Viewer, on: dt.date | None = None) -> QuerySet[Group]:
     """Return the active groups the staff member works with: at a unit where they have a duty,
-    assigned, or unit-wide at the unit (the same rule as staff_opens_group)."""
+    assigned to them, or all groups of a unit where their duty is unit-wide."""
     day = _day(on)
-    units, unit_wide, assigned = _duty_scope(staff_connections(staff, day).duties)
+    duties = active_duties(staff, day)
+    assigned = DutyAssignment.objects.active(day).filter(duty__in=duties).values("group")
     return (
         Group.objects.active(day)
-        .filter(school_unit__in=sorted(units))
-        .filter(Q(pk__in=sorted(assigned)) | Q(school_unit__in=sorted(unit_wide)))
+        .filter(school_unit__in=duties.values("school_unit"))
+        .filter(Q(pk__in=assigned) | Q(school_unit__in=duties.filter(unit_wide()).values("school_unit")))
     )
 
 
-def has_duty_in(person: Person, organisation_id: int | None, on: dt.date | None = None) -> bool:
-    """Return whether the person has an active duty in the organisation (True when none is named)."""
-    if organisation_id is None:
-        return True
-    return any(duty["organisation_id"] == organisation_id for duty in staff_connections(person, on).duties)
+def staff_organisations(person: Person, on: dt.date | None = None) -> QuerySet[Organisation]:
+    """Return the organisations (huvudmän) in which the person has an active duty: those a staff
+    session may belong to (access-rules.md, "The session's organisation")."""
+    return Organisation.objects.filter(pk__in=active_duties(Viewer(person, Role.STAFF), on).values("organisation"))
 
 
-def may_sign_in_as(person: Person, role: Role, on: dt.date | None = None) -> bool:
-    """Return whether the person may hold a session in the role (checked at sign-in and per request)."""
+def may_sign_in_as(
+    person: Person, role: Role, on: dt.date | None = None, *, organisation_id: int | None = None
+) -> bool:
+    """Return whether the person may hold a session in the role (checked at sign-in and per
+    request); a staff session only while the person has a duty in the session's organisation."""
     if person.sealed_at is not None:  # R5: a sealed person has no session
         return False
     if role == Role.GUARDIAN:
         return bool(_guardian_children(person, on))
     if role == Role.STAFF:
-        return bool(staff_connections(person, on).duties)
+        staff = Viewer(person, role, organisation_id)
+        # A connection needs an active duty (connected_placements), and the request looks its
+        # connections up anyway: only a staff member connected to no child costs a query more.
+        return bool(staff_connections(staff, on).placement_ids) or active_duties(staff, on).exists()
     if role == Role.CHILD:
         return Person.objects.filter(pk=person.pk).filter(has_placement_on_platform(on)).exists()
     return False
 
 
-def person_for_sign_in(*, civic_number: str = "", person_uuid: str = "") -> Person | None:
+def person_for_sign_in(*, civic_number: str = "", person_uuid: str = "", person_pk: int | None = None) -> Person | None:
     """Return the unsealed person a verified identity (or a demo persona) binds to, or None.
 
     The caller still checks `may_sign_in_as` for the role; this only finds the person (R5 first).
@@ -338,6 +274,8 @@ def person_for_sign_in(*, civic_number: str = "", person_uuid: str = "") -> Pers
             return persons.filter(civic_number=civic_number).first()
         if person_uuid:
             return persons.filter(uuid=person_uuid).first()
+        if person_pk is not None:
+            return persons.filter(pk=person_pk).first()
     except (ValueError, ValidationError):
         return None
     return None
@@ -407,7 +345,7 @@ def visible_children(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Pers
     if viewer.role == Role.CHILD:
         return Person.objects.unsealed().filter(pk=viewer.person.pk).filter(has_placement_on_platform(on))  # R1
     if viewer.role == Role.STAFF:
-        return connected_children(viewer.person, on)  # R1: staff connected now
+        return connected_children(viewer, on)  # R1: staff connected now
     return Person.objects.none()  # R12: deny by default
 
 
@@ -418,7 +356,7 @@ def visible_children_ref(viewer: Viewer, on: dt.date | None = None) -> list[int]
     if viewer.role == Role.GUARDIAN:
         return [child.pk for child, ok in _guardian_children(viewer.person, on) if ok]  # R1, R5, R6, R9
     if viewer.role == Role.STAFF:
-        return staff_connections(viewer.person, on).child_ids  # R1: staff connected now
+        return staff_connections(viewer, on).child_ids  # R1: staff connected now
     return visible_children(viewer, on)
 
 
@@ -534,14 +472,14 @@ def _staff_rules(args: tuple) -> Q:
     return _staff_post_state(args[0]) & Q(Exists(named))
 
 
-def _staff_args(staff: Person, on: dt.date | None, include_drafts: bool) -> tuple:
+def _staff_args(staff: Viewer, on: dt.date | None, include_drafts: bool) -> tuple:
     """Return the plain values the staff filters are built from (see _staff_posts)."""
     connections = staff_connections(staff, on)
     r8_args = None
     if connections.r8_dates is not None:
         r8_args = (tuple(connections.r8_placement_ids), tuple(connections.r8_child_ids), connections.r8_dates)
     return (
-        staff.pk if include_drafts else None,
+        staff.person.pk if include_drafts else None,
         tuple(connections.child_ids),
         tuple((unit, tuple(children)) for unit, children in sorted(connections.children_by_unit.items())),
         r8_args,
@@ -568,7 +506,7 @@ def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: 
     if viewer.role in (Role.GUARDIAN, Role.CHILD):
         return Post.objects.filter(_family_posts(visible_children_ref(viewer, on)))  # R1, R9
     if viewer.role == Role.STAFF:
-        return Post.objects.filter(_staff_posts(_staff_args(viewer.person, on, include_drafts)))  # R1, R8
+        return Post.objects.filter(_staff_posts(_staff_args(viewer, on, include_drafts)))  # R1, R8
     return Post.objects.none()  # R12
 
 
@@ -586,7 +524,7 @@ def timeline_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> 
     """Return the posts of a child's timeline the viewer may read: individual and group posts
     naming the child, for staff those they see through this child (R8 per child)."""
     if viewer.role == Role.STAFF:
-        return Post.objects.filter(_staff_child_posts((_staff_args(viewer.person, on, False), child.pk)))
+        return Post.objects.filter(_staff_child_posts((_staff_args(viewer, on, False), child.pk)))
     return visible_posts(viewer, on).filter(_posts_naming([child.pk]))
 
 
@@ -634,7 +572,7 @@ def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool
     its author. What R8 shares with a receiving unit is read-only there."""
     if viewer.role != Role.STAFF:
         return False
-    args = _staff_args(viewer.person, on, include_drafts=True)
+    args = _staff_args(viewer, on, include_drafts=True)
     at_own_unit = PostChild.objects.filter(post=OuterRef("pk")).filter(_staff_r1_named(args[2]))  # R1, R8
     return Post.objects.filter(pk=post.pk).filter(_staff_post_state(args[0]), Exists(at_own_unit)).exists()
 
@@ -649,7 +587,7 @@ def naming_scope(viewer: Viewer, on: dt.date | None = None) -> tuple[str, tuple 
     plain values: ("family", the viewer's visible children) or ("staff", the staff filter's
     values, _staff_args); ("none", ()) for roles that see nothing (R12)."""
     if viewer.role == Role.STAFF:
-        return "staff", _staff_args(viewer.person, on, include_drafts=False)
+        return "staff", _staff_args(viewer, on, include_drafts=False)
     if viewer.role == Role.GUARDIAN:
         return "family", tuple(visible_children_ref(viewer, on))
     if viewer.role == Role.CHILD:
@@ -808,20 +746,13 @@ def visible_groups(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Group]
     """Return the groups whose page the viewer may open."""
     day = _day(on)
     if viewer.role == Role.STAFF:
-        return staff_groups(viewer.person, day)
+        return staff_groups(viewer, day)
     if viewer.role in (Role.GUARDIAN, Role.CHILD):
         children = visible_children(viewer, day)
         return Group.objects.active(day).filter(
             Exists(GroupMembership.objects.active(day).filter(group=OuterRef("pk"), person__in=children))
         )
     return Group.objects.none()  # R12
-
-
-def staff_opens_group(staff: Person, group: Group, on: dt.date | None = None) -> bool:
-    """Return whether `group` (active on the day) is one of `staff_groups`, from the staff member's
-    duties as the request already holds them (staff_connections): no query."""
-    units, unit_wide, assigned = _duty_scope(staff_connections(staff, on).duties)
-    return group.school_unit_id in units and (group.school_unit_id in unit_wide or group.pk in assigned)
 
 
 def get_group_for(viewer: Viewer, group_uuid: uuid_module.UUID | str, on: dt.date | None = None) -> Group:
@@ -841,11 +772,7 @@ def group_members_for(viewer: Viewer, group: Group, on: dt.date | None = None) -
         Exists(GroupMembership.objects.active(day).filter(group=group, person=OuterRef("pk")))
     )
     if viewer.role == Role.STAFF:
-        if not (
-            Group.objects.active(day).filter(pk=group.pk).exists() and staff_opens_group(viewer.person, group, day)
-        ):
-            return Person.objects.none()
-        return members
+        return members.filter(Exists(staff_groups(viewer, day).filter(pk=group.pk)))
     if viewer.role in (Role.GUARDIAN, Role.CHILD):
         own = visible_children(viewer, day)
         if not members.filter(pk__in=own.values("pk")).exists():

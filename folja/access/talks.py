@@ -40,7 +40,7 @@ def _day(on: dt.date | None) -> dt.date:
 # ---------------------------------------------------------------------------------------------
 
 
-def staff_talk_filter(staff: Person, on: dt.date | None = None) -> Q:
+def staff_talk_filter(staff: Viewer, on: dt.date | None = None) -> Q:
     """Return the filter on Talk for talks a staff member may read (R1, R8).
 
     Mirrors `policy._staff_posts`: a talk records the unit where it is held, and connected
@@ -54,7 +54,7 @@ def staff_talk_filter(staff: Person, on: dt.date | None = None) -> Q:
     return staff_talk_at_own_unit(staff, on) | (Q(child__sealed_at__isnull=True) & r8)
 
 
-def staff_talk_at_own_unit(staff: Person, on: dt.date | None = None) -> Q:
+def staff_talk_at_own_unit(staff: Viewer, on: dt.date | None = None) -> Q:
     """Return the filter on Talk for talks held at a unit where the staff member is connected to
     the talk's child now (R1, R6: staff of a unit the child left see nothing)."""
     placements = policy.connected_placements(staff, on)  # R5: sealed children are never connected
@@ -71,7 +71,7 @@ def visible_talks(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Talk]:
     if viewer.role in (Role.GUARDIAN, Role.CHILD):
         return Talk.objects.filter(child__in=policy.visible_children(viewer, on))  # R1, R5, R6
     if viewer.role == Role.STAFF:
-        return Talk.objects.filter(staff_talk_filter(viewer.person, on))  # R1
+        return Talk.objects.filter(staff_talk_filter(viewer, on))  # R1
     return Talk.objects.none()  # R12: deny by default
 
 
@@ -100,7 +100,7 @@ def may_edit_talk(viewer: Viewer, talk: Talk, on: dt.date | None = None) -> bool
     child at the talk's own unit (R1). What R8 shares with a receiving unit is read-only there."""
     if viewer.role != Role.STAFF:
         return False
-    return Talk.objects.filter(pk=talk.pk).filter(staff_talk_at_own_unit(viewer.person, on)).exists()
+    return Talk.objects.filter(pk=talk.pk).filter(staff_talk_at_own_unit(viewer, on)).exists()
 
 
 def talk_guardians(talk: Talk, on: dt.date | None = None) -> QuerySet[Person]:
@@ -216,8 +216,8 @@ def visible_slots(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Booking
     day = _day(on)
     slots = BookingSlot.objects.open()
     if viewer.role == Role.STAFF:
-        placements = policy.connected_placements(viewer.person, day)
-        for_my_group = Q(child__isnull=True, group__in=policy.staff_groups(viewer.person, day))  # R1
+        placements = policy.connected_placements(viewer, day)
+        for_my_group = Q(child__isnull=True, group__in=policy.staff_groups(viewer, day))  # R1
         for_my_child = Q(  # R1: reserved for a child connected to this staff member at the slot's unit
             Exists(placements.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit")))
         )
@@ -292,7 +292,7 @@ def usable_template_versions(viewer: Viewer, on: dt.date | None = None) -> Query
     """Return the newest version of each active template staff may plan talks with at their units."""
     if viewer.role != Role.STAFF:
         return TalkTemplateVersion.objects.none()
-    units = policy.staff_units(viewer.person, on)
+    units = policy.staff_units(viewer, on)
     templates = TalkTemplate.objects.filter(archived_at__isnull=True).filter(
         Q(school_unit__in=units) | Q(school_unit__isnull=True, organisation__in=units.values("organisation"))
     )

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from folja.access import memo
-from folja.access.policy import has_duty_in, may_sign_in_as
+from folja.access.policy import may_sign_in_as
 from folja.accounts.roles import Role, Viewer
 from folja.accounts.session import LAST_SEEN_KEY, ORGANISATION_KEY, ROLE_KEY, STARTED_KEY, end_session
 
@@ -43,14 +43,19 @@ class ViewerMiddleware:
             elif now - last_seen > settings.FOLJA_SESSION_IDLE_SECONDS:
                 logger.info("session ended after idle timeout", extra={"user_id": user.pk})
                 end_session(request)
-            elif not may_sign_in_as(user.person, Role(role_value)) or not has_duty_in(
-                user.person, request.session.get(ORGANISATION_KEY)
+            elif role_value == Role.STAFF and request.session.get(ORGANISATION_KEY) is None:
+                # Every staff session belongs to the organisation whose sign-in vouched for it.
+                logger.info("session ended: staff session without organisation", extra={"user_id": user.pk})
+                end_session(request)
+            elif not may_sign_in_as(
+                user.person, Role(role_value), organisation_id=request.session.get(ORGANISATION_KEY)
             ):
                 # The relationship that allowed the session (guardianship, duty, placement) has ended.
                 logger.info("session ended: role no longer held", extra={"user_id": user.pk, "role": role_value})
                 end_session(request)
             else:
-                request.viewer = Viewer(person=user.person, role=Role(role_value))
+                organisation_id = request.session.get(ORGANISATION_KEY) if role_value == Role.STAFF else None
+                request.viewer = Viewer(person=user.person, role=Role(role_value), organisation_id=organisation_id)
                 if now - last_seen > 60:  # avoid a session write on every request
                     request.session[LAST_SEEN_KEY] = now
         response = self.get_response(request)

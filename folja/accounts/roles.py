@@ -22,6 +22,11 @@ class Viewer:
 
     person: Person
     role: Role
+    # A staff session's organisation: the one whose sign-in vouched for it (an organisation's own
+    # SSO, or the one the person chose after a national e-ID). Connections count only inside it
+    # (access-rules.md, "The session's organisation"). None outside a session (tasks, commands,
+    # tests asking about a person in all their organisations); every staff session has one.
+    organisation_id: int | None = None
 
     @property
     def is_guardian(self) -> bool:

@@ -14,7 +14,8 @@ from folja.directory.models import Person
 ROLE_KEY = "folja_role"
 METHOD_KEY = "folja_method"
 LOA_KEY = "folja_loa"
-ORGANISATION_KEY = "folja_sso_organisation"
+# A staff session's organisation (access-rules.md, "The session's organisation").
+ORGANISATION_KEY = "folja_organisation"
 LAST_SEEN_KEY = "folja_last_seen"
 STARTED_KEY = "folja_started"
 
@@ -24,9 +25,12 @@ def start_session(
 ) -> User:
     """Sign the person in acting as `role`; login() rotates the session key.
 
-    With `organisation_id` (an organisation's own SSO) the session holds only while the person has
-    an active duty in that organisation: its IdP vouched for nothing else.
+    A staff session needs `organisation_id`: the organisation whose sign-in vouched for it (its
+    own SSO, or the one the person chose after a national e-ID). It holds only while the person has
+    an active duty there, and connections count only there.
     """
+    if role == Role.STAFF and organisation_id is None:
+        raise ValueError("a staff session belongs to an organisation")
     user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
     login(request, user, backend="folja.accounts.backends.PersonModelBackend")
     request.session[ROLE_KEY] = str(role)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.crypto import salted_hmac
 
-from folja.access.policy import may_sign_in_as, person_for_sign_in, staff_for_sso
+from folja.access.policy import may_sign_in_as, person_for_sign_in, staff_for_sso, staff_organisations
 from folja.accounts.models import SignInAttempt, SignInOutcome
 from folja.accounts.roles import Role
 from folja.accounts.session import end_session, start_session
@@ -160,7 +161,9 @@ def complete_sign_in(
         )
     else:
         person = person_for_sign_in(civic_number=number) if number else None
-    if person is None or not may_sign_in_as(person, role):
+    if person is None or not may_sign_in_as(
+        person, role, organisation_id=organisation.pk if organisation is not None else None
+    ):
         audit(
             request,
             method=identity.method,
@@ -175,13 +178,20 @@ def complete_sign_in(
             end_session(request)
         request.session[NOT_FOUND_ROLE_KEY] = str(role)
         return redirect("accounts:not_found")
+    if role == Role.STAFF and organisation is None:
+        # A national e-ID vouches for the person, not for an organisation: with duties in more
+        # than one, the person chooses which the session belongs to (access-rules.md).
+        organisations = list(staff_organisations(person))
+        if len(organisations) > 1:
+            return ask_for_organisation(request, person, method=identity.method, loa=identity.loa)
+        organisation = organisations[0]
     start_session(
         request,
         person,
         role,
         method=identity.method,
         loa=identity.loa,
-        organisation_id=organisation.pk if organisation is not None else None,
+        organisation_id=organisation.pk if role == Role.STAFF else None,
     )
     audit(
         request,
@@ -194,3 +204,40 @@ def complete_sign_in(
     )
     logger.info("signed in", extra={"method": identity.method, "role": str(role)})
     return redirect("core:home")
+
+
+# A verified staff identity waiting for the person to choose an organisation: in the signed-out
+# session, for a few minutes, never with the civic number.
+PENDING_STAFF_KEY = "folja_pending_staff"
+PENDING_SECONDS = 300
+
+
+def ask_for_organisation(request: HttpRequest, person: Person, *, method: str, loa: str) -> HttpResponse:
+    """Keep the verified identity in the signed-out session and ask which organisation to act in."""
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        end_session(request)  # whoever was signed in before in this browser is signed out
+    request.session[PENDING_STAFF_KEY] = {"person": person.pk, "method": method, "loa": loa, "at": int(time.time())}
+    return redirect("accounts:choose_organisation")
+
+
+def pending_staff(request: HttpRequest) -> tuple[Person, dict] | None:
+    """Return the person waiting to choose an organisation and the pending sign-in, or None."""
+    pending = request.session.get(PENDING_STAFF_KEY)
+    if not isinstance(pending, dict) or int(time.time()) - pending.get("at", 0) > PENDING_SECONDS:
+        request.session.pop(PENDING_STAFF_KEY, None)
+        return None
+    person = person_for_sign_in(person_pk=pending["person"])
+    if person is None:
+        request.session.pop(PENDING_STAFF_KEY, None)
+        return None
+    return person, pending
+
+
+def finish_with_organisation(request: HttpRequest, person: Person, pending: dict, organisation: Organisation) -> None:
+    """Start the staff session in the chosen organisation (one the person has a duty in)."""
+    request.session.pop(PENDING_STAFF_KEY, None)
+    start_session(
+        request, person, Role.STAFF, method=pending["method"], loa=pending["loa"], organisation_id=organisation.pk
+    )
+    audit(request, method=pending["method"], role=Role.STAFF, outcome=SignInOutcome.SUCCESS, person=person)
+    logger.info("signed in", extra={"method": pending["method"], "role": str(Role.STAFF)})

@@ -11,6 +11,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.login_page, name="login"),
     path("login/not-found/", views.not_found, name="not_found"),
+    path("login/organisation/", views.choose_organisation, name="choose_organisation"),
     path("login/bankid/", bankid.wait, name="bankid_wait"),
     path("login/bankid/status/", bankid.status, name="bankid_status"),
     path("login/bankid/cancel/", bankid.cancel, name="bankid_cancel"),

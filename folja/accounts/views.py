@@ -14,11 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from folja.access.policy import may_sign_in_as, person_for_sign_in
+from folja.access.policy import may_sign_in_as, person_for_sign_in, staff_organisations
 from folja.accounts.methods import methods_for
 from folja.accounts.roles import Role
 from folja.accounts.session import end_session, start_session
-from folja.accounts.signin import NOT_FOUND_ROLE_KEY, rate_limited
+from folja.accounts.signin import (
+    NOT_FOUND_ROLE_KEY,
+    ask_for_organisation,
+    finish_with_organisation,
+    pending_staff,
+    rate_limited,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +88,41 @@ def demo_login(request: HttpRequest) -> HttpResponse:
         if person is None or role_value not in Role.values or not may_sign_in_as(person, Role(role_value)):
             messages.error(request, _("Personen finns inte i den rollen. Välj en annan."))
             return redirect("accounts:demo_login")
+        if role_value == Role.STAFF:
+            organisations = list(staff_organisations(person))
+            if len(organisations) > 1:
+                return ask_for_organisation(request, person, method="demo", loa="none")
+            start_session(request, person, Role.STAFF, method="demo", loa="none", organisation_id=organisations[0].pk)
+            return redirect("core:home")
         start_session(request, person, Role(role_value), method="demo", loa="none")
         logger.info("demo sign-in", extra={"role": role_value})
         return redirect("core:home")
     return render(request, "accounts/demo_login.html", {"personas": demo_personas()})
+
+
+@never_cache
+def choose_organisation(request: HttpRequest) -> HttpResponse:
+    """Step 3 of a staff sign-in with a national e-ID, for a person with duties in several
+    organisations: choose which one this session acts in (access-rules.md)."""
+    found = pending_staff(request)
+    if found is None:
+        messages.error(request, _("Inloggningen tog för lång tid. Logga in igen."))
+        return redirect("accounts:login")
+    person, pending = found
+    organisations = staff_organisations(person).order_by("display_name")
+    if request.method == "POST":
+        organisation = organisations.filter(uuid=_uuid_or_none(request.POST.get("organisation", ""))).first()
+        if organisation is not None:
+            finish_with_organisation(request, person, pending, organisation)
+            return redirect("core:home")
+        messages.error(request, _("Välj en av organisationerna i listan."))
+    return render(request, "accounts/choose_organisation.html", {"organisations": organisations, "person": person})
+
+
+def _uuid_or_none(value: str) -> str | None:
+    import uuid
+
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None

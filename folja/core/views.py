@@ -21,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return gate
     if viewer.is_staff:
         groups = (
-            policy.staff_groups(viewer.person)
+            policy.staff_groups(viewer)
             .select_related("school_unit")
             .order_by("school_unit__display_name", "display_name")
         )
@@ -29,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
         for group in groups:
             entry = units.setdefault(group.school_unit_id, {"unit": group.school_unit, "groups": []})
             entry["groups"].append(group)
-        duties = policy.active_duties(viewer.person).select_related("school_unit").order_by("school_unit__display_name")
+        duties = policy.active_duties(viewer).select_related("school_unit").order_by("school_unit__display_name")
         return render(request, "core/home_staff.html", {"units": list(units.values()), "duties": duties})
     children = policy.family_children_with_placements(viewer).order_by("birth_date", "given_name")
     return render(request, "core/home_family.html", {"children": children})

@@ -69,9 +69,7 @@ def coverage_home(request: HttpRequest) -> HttpResponse:
     """Render the coverage start page: the viewer's groups and the units they have an overview of."""
     viewer = request.viewer
     groups = (
-        policy.staff_groups(viewer.person)
-        .select_related("school_unit")
-        .order_by("school_unit__display_name", "display_name")
+        policy.staff_groups(viewer).select_related("school_unit").order_by("school_unit__display_name", "display_name")
     )
     units = coverage.overview_units(viewer).order_by("display_name")
     return render(request, "curriculum/coverage_home.html", {"groups": groups, "units": units})
@@ -120,9 +118,7 @@ def child_coverage(request: HttpRequest, child_uuid: str) -> HttpResponse:
     """Render (or download as CSV) one child's coverage heatmap."""
     viewer = request.viewer
     child = policy.get_child_for(viewer, child_uuid)
-    school_types = list(
-        policy.connected_placements(viewer.person).filter(child=child).values_list("school_type", flat=True)
-    )
+    school_types = list(policy.connected_placements(viewer).filter(child=child).values_list("school_type", flat=True))
     form, data = _heatmap(request, coverage.child_posts_scope(viewer, child), school_types)
     record_reads(viewer, AuditAction.READ_TIMELINE, [child.pk], object_type="coverage", object_uuid=child.uuid)
     if _wants_csv(request):

@@ -91,7 +91,7 @@ def _check_children(
     if group is not None and group.school_unit_id != school_unit.pk:
         raise PermissionDenied
     connected = set(
-        policy.connected_placements(actor.person, on).filter(school_unit=school_unit).values_list("child_id", flat=True)
+        policy.connected_placements(actor, on).filter(school_unit=school_unit).values_list("child_id", flat=True)
     )
     if not {c.pk for c in children} <= connected:
         # Staff can only document children they are connected to at this unit (R1).
@@ -104,7 +104,7 @@ def _goals(goal_ids: Iterable[int]) -> list[Goal]:
 
 def children_for_post(actor: Viewer, *, group: Group | None, child_uuids: Iterable[str], on: dt.date) -> list[Person]:
     """Return the chosen children, only among those the actor is connected to (unknown uuids are dropped)."""
-    chosen = policy.connected_children(actor.person, on).filter(uuid__in=list(child_uuids))
+    chosen = policy.connected_children(actor, on).filter(uuid__in=list(child_uuids))
     if group is not None:
         chosen = chosen.filter(group_memberships__group=group).distinct()
     return list(chosen.order_by("given_name", "family_name"))

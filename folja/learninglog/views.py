@@ -109,7 +109,7 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
     page, cursor = _page(request, form, policy.timeline_posts(viewer, child))
     if viewer.is_staff:
         # R8: mark what reaches a receiving unit from the child's earlier units, with consent.
-        own_units = policy.connected_units_of(viewer.person, child)
+        own_units = policy.connected_units_of(viewer, child)
         for post in page:
             post.shared_by_transition = post.school_unit_id not in own_units
     listing.render_fragments(page)
@@ -255,7 +255,7 @@ def _compose_context(request: HttpRequest, form: PostForm, **extra: object) -> d
 def compose(request: HttpRequest) -> HttpResponse:
     """Render and handle the one-page compose form: children, text, date, goals, photos, publish."""
     viewer = request.viewer
-    groups = policy.staff_groups(viewer.person).select_related("school_unit").order_by("display_name")
+    groups = policy.staff_groups(viewer).select_related("school_unit").order_by("display_name")
     group = None
     group_uuid = request.POST.get("group") or request.GET.get("group")
     if group_uuid:
@@ -266,9 +266,9 @@ def compose(request: HttpRequest) -> HttpResponse:
     elif len(groups) == 1:
         group = groups[0]
     members = (
-        policy.group_members_for(viewer, group).filter(pk__in=policy.connected_children(viewer.person).values("pk"))
+        policy.group_members_for(viewer, group).filter(pk__in=policy.connected_children(viewer).values("pk"))
         if group is not None
-        else policy.connected_children(viewer.person).none()
+        else policy.connected_children(viewer).none()
     )
     members = list(members.order_by("given_name", "family_name"))
     if request.method != "POST":
@@ -348,14 +348,12 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
     if group is not None:
         members = list(
             policy.group_members_for(viewer, group)
-            .filter(pk__in=policy.connected_children(viewer.person).values("pk"))
+            .filter(pk__in=policy.connected_children(viewer).values("pk"))
             .order_by("given_name", "family_name")
         )
     else:
         members = list(policy.named_children_visible_on_post(viewer, post))
-    groups = (
-        policy.staff_groups(viewer.person).filter(pk=group.pk) if group else policy.staff_groups(viewer.person).none()
-    )
+    groups = policy.staff_groups(viewer).filter(pk=group.pk) if group else policy.staff_groups(viewer).none()
     current_children = [str(u) for u in post.post_children.values_list("child__uuid", flat=True)]
     if request.method != "POST":
         form = PostForm(

@@ -128,7 +128,7 @@ def talks_plan(
         raise PermissionDenied
     period_start = term_start(period_start)
     unit = group.school_unit
-    connected = policy.connected_placements(actor.person).filter(school_unit=unit).values("child")
+    connected = policy.connected_placements(actor).filter(school_unit=unit).values("child")
     members = GroupMembership.objects.active().filter(group=group, person__in=connected).values("person")
     candidates = Person.objects.unsealed().filter(pk__in=members)
     if children is not None:
@@ -385,13 +385,13 @@ def slots_publish(
         raise ValidationError(_("Tiderna måste ligga i framtiden."), code="past")
     if group is not None:
         # R1: only for a group the actor works with, at that group's unit.
-        if group.school_unit_id != school_unit.pk or not policy.staff_groups(actor.person).filter(pk=group.pk).exists():
+        if group.school_unit_id != school_unit.pk or not policy.staff_groups(actor).filter(pk=group.pk).exists():
             raise PermissionDenied
         children = Person.objects.unsealed().filter(
             pk__in=GroupMembership.objects.active().filter(group=group).values("person")
         )
     else:
-        connected = policy.connected_placements(actor.person).filter(school_unit=school_unit, child=child)
+        connected = policy.connected_placements(actor).filter(school_unit=school_unit, child=child)
         if not connected.exists():
             raise PermissionDenied  # R1
         children = Person.objects.filter(pk=child.pk)

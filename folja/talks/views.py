@@ -165,7 +165,7 @@ def talk_calendar(request: HttpRequest, talk_uuid: str) -> HttpResponse:
 def plan(request: HttpRequest) -> HttpResponse:
     """Plan this period's talks for a group: one planned talk per child, with a template version."""
     viewer = request.viewer
-    groups = list(policy.staff_groups(viewer.person).select_related("school_unit").order_by("display_name"))
+    groups = list(policy.staff_groups(viewer).select_related("school_unit").order_by("display_name"))
     versions = list(talk_policy.usable_template_versions(viewer))
     if request.method == "POST" and request.POST.get("group") not in {str(g.uuid) for g in groups}:
         raise Http404  # not a group this staff member works with: the same answer as a missing one
@@ -188,8 +188,8 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 
 def _slot_targets(viewer: object) -> list[tuple[str, str]]:
-    groups = policy.staff_groups(viewer.person).select_related("school_unit").order_by("display_name")
-    children = policy.connected_children(viewer.person).order_by("given_name", "family_name")
+    groups = policy.staff_groups(viewer).select_related("school_unit").order_by("display_name")
+    children = policy.connected_children(viewer).order_by("given_name", "family_name")
     return [(f"group:{g.uuid}", _("Alla i %(group)s") % {"group": g.display_name}) for g in groups] + [
         (f"child:{c.uuid}", _("Bara %(name)s") % {"name": c.full_name}) for c in children
     ]
@@ -211,7 +211,7 @@ def slots(request: HttpRequest) -> HttpResponse:
             unit = group.school_unit
         else:
             child = policy.get_child_for(viewer, target_uuid)
-            placement = policy.connected_placements(viewer.person).filter(child=child).select_related("school_unit")
+            placement = policy.connected_placements(viewer).filter(child=child).select_related("school_unit")
             unit = placement.first().school_unit
         try:
             created = actions.slots_publish(

@@ -390,3 +390,22 @@ def build_mixed_transition(cast: Cast) -> dict[str, Person | Post | Comment]:
         cast.comments[key] = comment
         made[key] = comment
     return made
+
+
+def build_two_organisations(cast: Cast) -> Person:
+    """Add a teacher with duties in both organisations of the cast: Förskollärare in Blåbären at
+    Solrosen (organisation A) and in Humlan at Lärkan (organisation B). A staff session belongs to
+    one organisation, and connections count only there (access-rules.md)."""
+    teacher = _person(cast, "teacher_two_orgs", "Tora", "Tvåhuvud", cast.day - dt.timedelta(days=365 * 38))
+    for unit, group in ((cast.solrosen, cast.blue), (cast.larkan, cast.humlan)):
+        duty = Duty.objects.create(
+            organisation=unit.organisation,
+            person=teacher,
+            school_unit=unit,
+            duty_role="Förskollärare",
+            start_date=cast.day - dt.timedelta(days=600),
+        )
+        DutyAssignment.objects.create(
+            duty=duty, group=group, assignment_role_type="Förskollärare", start_date=cast.day - dt.timedelta(days=600)
+        )
+    return teacher

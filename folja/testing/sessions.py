@@ -6,22 +6,33 @@ import time
 
 from django.test import Client
 
+from folja.access.policy import staff_organisations
 from folja.accounts.models import User
 from folja.accounts.roles import Role
-from folja.accounts.session import LAST_SEEN_KEY, LOA_KEY, METHOD_KEY, ROLE_KEY
-from folja.directory.models import Person
+from folja.accounts.session import LAST_SEEN_KEY, LOA_KEY, METHOD_KEY, ORGANISATION_KEY, ROLE_KEY
+from folja.directory.models import Organisation, Person
 
 
-def sign_in(client: Client, person: Person, role: Role) -> Client:
-    """Sign `client` in as the person acting in the role (test method and level) and return it."""
+def sign_in(client: Client, person: Person, role: Role, organisation: Organisation | None = None) -> Client:
+    """Sign `client` in as the person acting in the role (test method and level) and return it.
+
+    A staff session belongs to an organisation: `organisation`, or the only one the person has a
+    duty in (a person with duties in several must name one, as the sign-in makes them choose)."""
     user, _ = User.objects.get_or_create(person=person, defaults={"username": f"p-{person.uuid}"})
     client.force_login(user)
     session = client.session
     session.update({ROLE_KEY: str(role), METHOD_KEY: "test", LOA_KEY: "test", LAST_SEEN_KEY: int(time.time())})
+    if role == Role.STAFF:
+        if organisation is None:
+            organisations = list(staff_organisations(person))
+            assert len(organisations) <= 1, f"{person} has duties in several organisations: name one"
+            organisation = organisations[0] if organisations else None
+        if organisation is not None:
+            session[ORGANISATION_KEY] = organisation.pk
     session.save()
     return client
 
 
-def signed_in(person: Person, role: Role) -> Client:
+def signed_in(person: Person, role: Role, organisation: Organisation | None = None) -> Client:
     """Return a new client signed in as the person acting in the role."""
-    return sign_in(Client(), person, role)
+    return sign_in(Client(), person, role, organisation)

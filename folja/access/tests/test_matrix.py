@@ -42,7 +42,19 @@ ROLES: dict[str, tuple[str | None, Role | None]] = {
     "guardian_who_is_staff_elsewhere_as_staff": ("johan", Role.STAFF),
     "org_admin": ("org_admin", None),
     "anonymous": (None, None),
+    # A teacher with duties in two organisations (matrix_rows_organisations): in Blåbären at
+    # Solrosen (organisation A) and in Humlan at Lärkan (organisation B), signed in through each.
+    "two_organisations_via_a": ("teacher_two_orgs", Role.STAFF),
+    "two_organisations_via_b": ("teacher_two_orgs", Role.STAFF),
 }
+# The organisation a staff role's session belongs to, where the person has duties in several.
+SESSION_ORGANISATION = {"two_organisations_via_a": "org_a", "two_organisations_via_b": "org_b"}
+# Roles that must be answered exactly as another role on every cell that does not name them: the
+# teacher of two organisations acts in A as Blåbären's teacher (connected_staff) does and in B as
+# Humlan's (other_unit_staff) does, never as both (access-rules.md, "The session's organisation").
+TWINS = {"two_organisations_via_a": "connected_staff", "two_organisations_via_b": "other_unit_staff"}
+# Where the twin's answer comes from who wrote something, not from the rules.
+NOT_TWINS = {("draft/read", "two_organisations_via_a")}
 FAMILY_OF_C = {"guardian_of_c", "child_c"}
 STAFF_OF_C = {"connected_staff", "principal"}
 
@@ -71,6 +83,7 @@ ROW_MODULES = [
     "folja.talks.tests.matrix_rows",
     "folja.transitions.tests.matrix_rows",
     "folja.access.tests.matrix_rows_mixed_transition",
+    "folja.access.tests.matrix_rows_organisations",
 ]
 
 
@@ -333,7 +346,15 @@ class _Matrix:
         if role is None:  # an org admin's account, signed in to Django without a Följa role
             client.force_login(User.objects.get(person=person))
             return client
-        return sign_in(client, person, role)
+        organisation = getattr(self.cast, SESSION_ORGANISATION[role_key]) if role_key in SESSION_ORGANISATION else None
+        return sign_in(client, person, role, organisation)
+
+    @staticmethod
+    def allowed(cell: Cell, role_key: str) -> bool:
+        """Whether the cell allows the role: as listed, or as its twin is."""
+        if role_key in cell.allowed or role_key not in TWINS or (cell.name, role_key) in NOT_TWINS:
+            return role_key in cell.allowed
+        return TWINS[role_key] in cell.allowed
 
     def request(self, client: Client, cell: Cell):
         url = reverse(cell.url_name, args=[self.resolve(a) for a in cell.args])
@@ -351,11 +372,12 @@ class _Matrix:
         for who, text in cell.hides:
             if who in ("*", role_key):
                 assert text.encode() not in body, f"{label}: shows {text!r}"
-        if role_key in cell.allowed and response.status_code == 200:
+        allowed = self.allowed(cell, role_key)
+        if allowed and response.status_code == 200:
             for who, text in cell.shows:
                 if who in ("*", role_key):
                     assert text.encode() in body, f"{label}: does not show {text!r}"
-        if role_key in cell.allowed:
+        if allowed:
             assert response.status_code in (200, 302), f"{label}: expected allowed, got {response.status_code}"
             if response.status_code == 302:
                 assert "/login" not in response["Location"], f"{label}: sent to sign-in"

@@ -1,6 +1,7 @@
 """Random worlds: the SQL access policy equals a plainly written reference predicate.
 
-Hypothesis builds random units, groups, placements and memberships over time, guardians, staff
+Hypothesis builds random units (in one organisation or two), groups, placements and memberships
+over time, guardians, staff
 with duties and group assignments, sealed children and posts; for every person in every role
 and on several days, `visible_posts` must return exactly what the reference says, including
 the receiving unit's view (R8) under generated consent answers and the organisation's rule (R7).
@@ -29,7 +30,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from folja.access import listing, policy
+from folja.access import listing, memo, policy
 from folja.access.transitions import twelve_months_before
 from folja.accounts.roles import Role, Viewer
 from folja.directory.models import (
@@ -82,6 +83,9 @@ class WorldSpec:
     consents: list[tuple[int, int, bool]] = ()  # (adult, child, yes?): current answers
     # (post, author adult, family child or None for a staff comment to everyone, hidden?)
     comments: list[tuple[int, int, int | None, bool]] = ()
+    # Two organisations (huvudmän): the organisation of each unit, and the second one's rule.
+    unit_orgs: tuple[int, ...] = ()
+    rule_b: str = "all"
 
 
 @st.composite
@@ -160,6 +164,19 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
                 kids = tuple(sorted({0, 1, *named}))
                 posts.append((0, kids, draw(st.sampled_from(["published", "published", "draft"])), False, day, 1))
     rule = draw(st.sampled_from(["all", "any"]))
+    # Half the worlds have two organisations: units, and so duties, placements and posts, in
+    # either; a staff member with duties in both acts in one per session (access-rules.md).
+    two_organisations = n_units >= 2 and draw(st.booleans())
+    unit_orgs = (
+        tuple(draw(st.lists(st.integers(0, 1), min_size=n_units, max_size=n_units)))
+        if two_organisations
+        else (0,) * n_units
+    )
+    if two_organisations:
+        for unit in (unit_orgs.index(0) if 0 in unit_orgs else None, unit_orgs.index(1) if 1 in unit_orgs else None):
+            if unit is not None:  # adult 3 works in both (when both have a unit)
+                duties.append((3, unit, draw(st.sampled_from(STAFF_ROLES)), (DAY0 - dt.timedelta(days=900), None)))
+    rule_b = draw(st.sampled_from(["all", "any"]))
     consents = draw(
         st.lists(
             st.tuples(st.integers(0, n_adults - 1), child_i, st.booleans()),
@@ -207,6 +224,8 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
         rule,
         consents,
         comments,
+        unit_orgs,
+        rule_b,
     )
 
 
@@ -228,8 +247,17 @@ class Reference:
     R5, R6): their own visible children only, never hidden comments.
     """
 
-    def __init__(self, spec: WorldSpec, adult: int | None, child_self: int | None, role: Role, on: dt.date) -> None:
+    def __init__(
+        self,
+        spec: WorldSpec,
+        adult: int | None,
+        child_self: int | None,
+        role: Role,
+        on: dt.date,
+        org: int | None = None,
+    ) -> None:
         self.spec, self.adult, self.role, self.on = spec, adult, role, on
+        self.org = org  # a staff session's organisation (None: all, as outside a session)
         if role == Role.GUARDIAN:
             mine = {c for a, c, rel in spec.guardianships if a == adult and rel == "Vårdnadshavare"}
         elif role == Role.CHILD:
@@ -248,7 +276,11 @@ class Reference:
         for pc, pu, pd in spec.placements:
             if pc != c or pu != unit or not active(pd, on):
                 continue
-            my_duties = [(i, d) for i, d in enumerate(spec.duties) if d[0] == adult and active(d[3], on)]
+            my_duties = [
+                (i, d)
+                for i, d in enumerate(spec.duties)
+                if d[0] == adult and active(d[3], on) and (self.org is None or spec.unit_orgs[d[1]] == self.org)
+            ]
             if not any(d[1] == unit for _i, d in my_duties):
                 continue
             if any(d[1] == unit and (d[2] in UNIT_WIDE_ROLES or spec.units[unit]) for _i, d in my_duties):
@@ -264,15 +296,16 @@ class Reference:
     def connected_units(self, c: int) -> set[int]:
         return {u for u in range(len(self.spec.units)) if self.connected_at(c, u)}
 
-    def consent_ok(self, c: int) -> bool:  # R7
+    def consent_ok(self, c: int, post_unit: int) -> bool:  # R7, under the sending organisation's rule
         spec = self.spec
         guardians = {a for a, cc, rel in spec.guardianships if cc == c and rel == "Vårdnadshavare"}
         yes = {a for a, cc, ok in spec.consents if cc == c and ok} & guardians
-        return bool(yes) if spec.rule == "any" else bool(guardians) and yes == guardians
+        rule = spec.rule if spec.unit_orgs[post_unit] == 0 else spec.rule_b
+        return bool(yes) if rule == "any" else bool(guardians) and yes == guardians
 
     def received(self, c: int, post_unit: int, day: dt.date) -> bool:  # R8, for this child
         spec = self.spec
-        if spec.children[c] or not self.consent_ok(c):
+        if spec.children[c] or not self.consent_ok(c, post_unit):
             return False
         for unit in {u for pc, u, _d in spec.placements if pc == c and u != post_unit}:
             if not self.connected_at(c, unit):
@@ -355,19 +388,26 @@ class RandomWorldTests(TestCase):
     @given(spec=worlds(), day_offset=st.sampled_from([-200, -30, 0, 45]))
     def test_visible_posts_equals_the_reference_predicate(self, spec: WorldSpec, day_offset: int) -> None:
         on = DAY0 + dt.timedelta(days=day_offset)
-        org = Organisation.objects.create(
-            organisation_type="Huvudman", display_name="Huvudman", transition_consent_rule=spec.rule
-        )
+        orgs = [
+            Organisation.objects.create(
+                organisation_type="Huvudman", display_name=f"Huvudman {name}", transition_consent_rule=rule
+            )
+            for name, rule in (("A", spec.rule), ("B", spec.rule_b))
+        ]
         units = [
             Organisation.objects.create(
-                organisation=org, organisation_type="Skolenhet", display_name=f"U{i}", all_staff_see_all_children=flag
+                organisation=orgs[spec.unit_orgs[i]],
+                organisation_type="Skolenhet",
+                display_name=f"U{i}",
+                all_staff_see_all_children=flag,
             )
             for i, flag in enumerate(spec.units)
         ]
+        org = orgs[0]
         self.unit_index = {u.pk: i for i, u in enumerate(units)}
         groups = [
             Group.objects.create(
-                organisation=org,
+                organisation=units[u].organisation,
                 school_unit=units[u],
                 display_name=f"G{i}",
                 group_type="Avdelning",
@@ -387,7 +427,7 @@ class RandomWorldTests(TestCase):
         adults = [Person.objects.create(given_name=f"A{i}", family_name="Y") for i in range(5)]
         Placement.objects.bulk_create(
             Placement(
-                organisation=org,
+                organisation=units[u].organisation,
                 child=children[c],
                 school_unit=units[u],
                 school_type="FS",
@@ -397,7 +437,9 @@ class RandomWorldTests(TestCase):
             for c, u, d in spec.placements
         )
         GroupMembership.objects.bulk_create(
-            GroupMembership(organisation=org, group=groups[g], person=children[c], start_date=d[0], end_date=d[1])
+            GroupMembership(
+                organisation=groups[g].organisation, group=groups[g], person=children[c], start_date=d[0], end_date=d[1]
+            )
             for c, g, d in spec.memberships
         )
         Guardianship.objects.bulk_create(
@@ -406,7 +448,12 @@ class RandomWorldTests(TestCase):
         )
         duties = [
             Duty.objects.create(
-                organisation=org, person=adults[a], school_unit=units[u], duty_role=role, start_date=d[0], end_date=d[1]
+                organisation=units[u].organisation,
+                person=adults[a],
+                school_unit=units[u],
+                duty_role=role,
+                start_date=d[0],
+                end_date=d[1],
             )
             for a, u, role, d in spec.duties
         ]
@@ -423,7 +470,7 @@ class RandomWorldTests(TestCase):
         posts = []
         for unit, kids, status, deleted, offset, author in spec.posts:
             post = Post.objects.create(
-                organisation=org,
+                organisation=units[unit].organisation,
                 school_unit=units[unit],
                 kind="individual" if len(kids) == 1 else "group",
                 group=groups[0] if len(kids) > 1 else None,
@@ -452,32 +499,37 @@ class RandomWorldTests(TestCase):
         comment_index = {c.pk: k for k, c in enumerate(comments)}
         child_index = {c.pk: i for i, c in enumerate(children)}
 
+        # Staff sessions: in a world of two organisations one per organisation (a session belongs
+        # to one); otherwise as outside a session (all of the person's organisations, which is one).
+        two = len(set(spec.unit_orgs)) > 1
+        sessions = [(Role.GUARDIAN, None)] + ([(Role.STAFF, 0), (Role.STAFF, 1)] if two else [(Role.STAFF, None)])
         for a, adult in enumerate(adults):
-            for role in (Role.GUARDIAN, Role.STAFF):
-                viewer = Viewer(adult, role)
-                ref = Reference(spec, a, None, role, on)
-                label = f"{role} A{a} on {on}"
-                for include_drafts in (False, True):
-                    got = {index[p.pk] for p in policy.visible_posts(viewer, on, include_drafts=include_drafts)}
-                    want = ref.posts(include_drafts)
-                    assert got == want, f"{label} drafts={include_drafts}: got {got}, want {want}"
-                    # A list page of the feed (the staff feed reads its candidates its own way:
-                    # listing.driven_by_children) holds the same posts, newest first, each with
-                    # the named children and the comment count this viewer may see.
-                    posts_qs = policy.visible_posts(viewer, on, include_drafts=include_drafts)
-                    self.assert_page(viewer, posts_qs, on, want, ref, index, child_index, f"page of {label}")
-                self.assert_named_and_comments(viewer, on, ref, posts, index, child_index, comment_index, label)
-                # Each visible child's timeline: the posts seen *through that child* (R8 per child).
-                got_children = {child_index[c.pk] for c in policy.visible_children(viewer, on)}
-                assert got_children == ref.children(), f"{label}: children {got_children} != {ref.children()}"
-                for c in sorted(got_children):
-                    want = ref.timeline(c)
-                    got = {index[p.pk] for p in policy.timeline_posts(viewer, children[c], on)}
-                    assert got == want, f"{label}: timeline of C{c}: got {got}, want {want}"
-                    timeline = policy.timeline_posts(viewer, children[c], on)
-                    self.assert_page(viewer, timeline, on, want, ref, index, child_index, f"{label} timeline C{c}")
-                if role == Role.STAFF:
-                    self.assert_staff_writes(viewer, on, ref, posts, comments, children, label)
+            for role, org in sessions:
+                viewer = Viewer(adult, role, None if org is None else orgs[org].pk)
+                ref = Reference(spec, a, None, role, on, org)
+                label = f"{role} A{a} on {on}" + ("" if org is None else f" in organisation {'AB'[org]}")
+                # One request's worth of questions: relationships looked up once (access/memo.py).
+                with memo.request_scope():
+                    for include_drafts in (False, True):
+                        got = {index[p.pk] for p in policy.visible_posts(viewer, on, include_drafts=include_drafts)}
+                        want = ref.posts(include_drafts)
+                        assert got == want, f"{label} drafts={include_drafts}: got {got}, want {want}"
+                        # A list page of the feed holds the same posts, newest first, each with the
+                        # named children and the comment count this viewer may see.
+                        posts_qs = policy.visible_posts(viewer, on, include_drafts=include_drafts)
+                        self.assert_page(viewer, posts_qs, on, want, ref, index, child_index, f"page of {label}")
+                    self.assert_named_and_comments(viewer, on, ref, posts, index, child_index, comment_index, label)
+                    # Each visible child's timeline: the posts seen *through that child* (R8 per child).
+                    got_children = {child_index[c.pk] for c in policy.visible_children(viewer, on)}
+                    assert got_children == ref.children(), f"{label}: children {got_children} != {ref.children()}"
+                    for c in sorted(got_children):
+                        want = ref.timeline(c)
+                        got = {index[p.pk] for p in policy.timeline_posts(viewer, children[c], on)}
+                        assert got == want, f"{label}: timeline of C{c}: got {got}, want {want}"
+                        timeline = policy.timeline_posts(viewer, children[c], on)
+                        self.assert_page(viewer, timeline, on, want, ref, index, child_index, f"{label} timeline C{c}")
+                    if role == Role.STAFF:
+                        self.assert_staff_writes(viewer, on, ref, posts, comments, children, label)
         for c, child in enumerate(children):
             got = {index[p.pk] for p in policy.visible_posts(Viewer(child, Role.CHILD), on)}
             assert got == reference_visible(spec, None, c, Role.CHILD, on, False), f"child C{c} on {on}"
