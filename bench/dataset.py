@@ -5,9 +5,9 @@
 Stages, each recorded in the table `bench_dataset` so a later run reuses what is there:
 
 1. create the database when missing, migrate, load the curriculum;
-2. the directory with `folja.directory.demo.builder.build_world` (150,000 × scale children,
+2. the directory with `folja.demo.builder.build_world` (150,000 × scale children,
    guardians and staff), the published default terms with 85 % of guardians accepting them
-   (`folja.transitions.demo`), and a transition consent from every guardian of 20 % of the children;
+   (`folja.demo.transitions`), and a transition consent from every guardian of 20 % of the children;
 3. the learning log, generated here and written with COPY: 1,000,000 × scale posts over the last
    two years, ≈1.5 links to children per post (92 % individual posts, 8 % group posts naming 3–12
    members of the group), ≈2 goal links per post, photos with two renditions on about a third of
@@ -95,8 +95,8 @@ def mark_done(cursor, stage: str, scale: float) -> None:  # noqa: ANN001
 def build_directory(scale: float) -> None:
     from django.db import connection, transaction
 
-    from folja.directory.demo.builder import build_world
-    from folja.transitions.demo import build_demo_transitions
+    from folja.demo.builder import build_world
+    from folja.demo.transitions import build_demo_transitions
 
     children = max(200, round(FULL_CHILDREN * scale))
     started = time.monotonic()
@@ -154,7 +154,7 @@ def _next_ids(cursor, table: str) -> int:  # noqa: ANN001
 
 
 def _texts() -> tuple[list[tuple[str, str]], list[str], list[str]]:
-    from folja.learninglog import demo
+    from folja.demo import learninglog as demo
 
     def html(body: str) -> str:
         return "".join(f"<p>{part}</p>" for part in body.split("\n\n"))

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "folja.sis",
     "folja.talks",
     "folja.notifications",
+    "folja.demo",
 ]
 # The benchmarks' reference page (bench/README.md): never installed unless asked for.
 FOLJA_BENCH_PAGES = env.bool("FOLJA_BENCH_PAGES", default=False)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("folja.curriculum.urls")),
     path("", include("folja.talks.urls")),
     path("", include("folja.transitions.urls")),
+    path("", include("folja.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin's own login view behind the sign-in rate limits (per username and per address).
     path("admin/login/", admin_login),

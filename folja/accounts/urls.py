@@ -26,5 +26,4 @@ urlpatterns = [
     path("login/<str:role>/test-e-id/", test_eid.sign_in, name="test_eid"),
     path("login/<str:role>/oidc/<str:method>/", oidc.start, name="oidc_start"),
     path("logout/", views.logout_view, name="logout"),
-    path("dev/personas/", views.demo_login, name="demo_login"),
 ]

@@ -14,13 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from folja.access.policy import may_sign_in_as, person_for_sign_in, staff_organisations
+from folja.access.policy import staff_organisations
 from folja.accounts.methods import methods_for
 from folja.accounts.roles import Role
-from folja.accounts.session import end_session, start_session
+from folja.accounts.session import end_session
 from folja.accounts.signin import (
     NOT_FOUND_ROLE_KEY,
-    ask_for_organisation,
     finish_with_organisation,
     pending_staff,
     rate_limited,
@@ -74,30 +73,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         return redirect(broker_url)
     messages.info(request, _("Du är utloggad."))
     return redirect("core:home")
-
-
-def demo_login(request: HttpRequest) -> HttpResponse:
-    """Let a developer act as a demo persona. Refused unless DEBUG and FOLJA_DEMO_LOGIN are on."""
-    if not settings.FOLJA_DEMO_LOGIN:
-        raise Http404
-    from folja.directory.demo.personas import demo_personas
-
-    if request.method == "POST":
-        role_value = request.POST.get("role", "")
-        person = person_for_sign_in(person_uuid=request.POST.get("person", ""))
-        if person is None or role_value not in Role.values or not may_sign_in_as(person, Role(role_value)):
-            messages.error(request, _("Personen finns inte i den rollen. Välj en annan."))
-            return redirect("accounts:demo_login")
-        if role_value == Role.STAFF:
-            organisations = list(staff_organisations(person))
-            if len(organisations) > 1:
-                return ask_for_organisation(request, person, method="demo", loa="none")
-            start_session(request, person, Role.STAFF, method="demo", loa="none", organisation_id=organisations[0].pk)
-            return redirect("core:home")
-        start_session(request, person, Role(role_value), method="demo", loa="none")
-        logger.info("demo sign-in", extra={"role": role_value})
-        return redirect("core:home")
-    return render(request, "accounts/demo_login.html", {"personas": demo_personas()})
 
 
 @never_cache

@@ -18,10 +18,10 @@ from folja.access import talks as talk_policy
 from folja.access.models import AuditAction, AuditRecord
 from folja.accounts.roles import Role
 from folja.core.dates import term_start
+from folja.demo.talks import build_talks
 from folja.notifications.api import deliver
 from folja.notifications.models import Notice, Preference
 from folja.talks import actions
-from folja.talks.demo import build_talks
 from folja.talks.ics import calendar_event
 from folja.talks.models import Booking, BookingSlot, Part, Talk, TalkStatus
 from folja.talks.templates import default_content

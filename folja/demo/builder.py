@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from django.db import connection, models
 
 from folja.core.dates import today
+from folja.demo import names
 from folja.directory import civic
-from folja.directory.demo import names
 from folja.directory.models import (
     Address,
     AddressType,

@@ -8,13 +8,13 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from folja.directory.demo.builder import MIN_CHILDREN, NOTES, build_world
-from folja.directory.demo.personas import persona_rows
-from folja.directory.demo.reset import reset_world
+from folja.demo.builder import MIN_CHILDREN, NOTES, build_world
+from folja.demo.learninglog import build_learning_log
+from folja.demo.personas import persona_rows
+from folja.demo.reset import reset_world
+from folja.demo.talks import build_demo_talks
+from folja.demo.transitions import build_demo_transitions
 from folja.directory.models import Person
-from folja.learninglog.demo import build_learning_log
-from folja.talks.demo import build_demo_talks
-from folja.transitions.demo import build_demo_transitions
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.conf import settings
 
-from folja.directory.demo.builder import build_world
-from folja.learninglog.demo import GROUP_ACTIVITIES, INDIVIDUAL_ACTIVITIES, build_learning_log
+from folja.demo.builder import build_world
+from folja.demo.learninglog import GROUP_ACTIVITIES, INDIVIDUAL_ACTIVITIES, build_learning_log
 from folja.learninglog.models import Comment, Post, PostGoal
 from folja.media.models import Media, Rendition
 

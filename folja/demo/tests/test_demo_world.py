@@ -15,10 +15,10 @@ from folja.access import policy
 from folja.access.models import AuditAction, AuditRecord
 from folja.accounts.roles import Role, Viewer
 from folja.core.dates import today
+from folja.demo.builder import build_world, school_year_start
+from folja.demo.personas import PERSONA_KEYS, demo_personas
+from folja.demo.reset import reset_world
 from folja.directory import civic
-from folja.directory.demo.builder import build_world, school_year_start
-from folja.directory.demo.personas import PERSONA_KEYS, demo_personas
-from folja.directory.demo.reset import reset_world
 from folja.directory.models import (
     Address,
     Duty,
