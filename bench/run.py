@@ -140,7 +140,7 @@ def pick_personas(count: int) -> dict[str, list[dict[str, str]]]:
     from django.db.models import Count
 
     from folja.access import policy
-    from folja.accounts.roles import Role, Viewer
+    from folja.access.roles import Role, Viewer
     from folja.directory.models import Group, Person
 
     today = dt.date.today()
@@ -483,8 +483,8 @@ def filter_cost(pages: dict[str, list[dict[str, str]]], repeat: int = 15, sample
 
     from folja.access import listing as page_listing
     from folja.access import policy
+    from folja.access.roles import Role, Viewer
     from folja.accounts.models import User
-    from folja.accounts.roles import Role, Viewer
     from folja.learninglog.models import Post, PostChild, PostStatus
 
     def person_of(session_key: str):  # noqa: ANN202

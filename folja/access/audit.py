@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from folja.access.models import AuditAction, AuditRecord
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.directory.models import Organisation, Person
 
 

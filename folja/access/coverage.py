@@ -16,7 +16,7 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Que
 from django.db.models.functions import TruncMonth
 
 from folja.access.policy import active_duties, connected_children, connected_units_of, staff_connections
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.core.dates import today
 from folja.curriculum.models import CoverageSettings
 from folja.directory.models import UNIT_WIDE_DUTY_ROLES, Group, GroupMembership, Organisation, Person

@@ -29,7 +29,7 @@ from django.db.models.functions import JSONArray, JSONObject
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
-from folja.accounts.roles import Viewer
+from folja.access.roles import Viewer
 from folja.core.db import JSONList, RawJSONField
 from folja.curriculum.models import Goal
 from folja.learninglog.models import Post, PostChild, PostGoal, PostState

@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.http import Http404
 
 from folja.access import memo, transitions
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.core.dates import today
 from folja.directory.models import (
     UNIT_WIDE_DUTY_ROLES,

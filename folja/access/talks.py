@@ -15,7 +15,7 @@ from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, Subqu
 from django.http import Http404
 
 from folja.access import policy, transitions
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.core.dates import today
 from folja.directory.models import GroupMembership, Guardianship, Person, RelationType
 from folja.learninglog.models import Post

@@ -9,7 +9,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from folja.accounts.roles import Role
+from folja.access.roles import Role
+from folja.accounts.gate import terms_redirect
 
 View = Callable[..., HttpResponse]
 
@@ -24,8 +25,6 @@ def _require(*roles: Role, terms_exempt: bool = False) -> Callable[[View], View]
             if viewer.role not in roles:
                 raise PermissionDenied
             if not terms_exempt:
-                from folja.transitions.gate import terms_redirect
-
                 # R9: a guardian with current terms to accept sees them first (the policy hides data too).
                 gate = terms_redirect(request)
                 if gate is not None:

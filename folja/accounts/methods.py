@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 
 from folja.access import memo
 from folja.access.policy import may_sign_in_as
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.accounts.session import LAST_SEEN_KEY, ORGANISATION_KEY, ROLE_KEY, STARTED_KEY, end_session
 
 logger = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ import time
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
 
+from folja.access.roles import Role
 from folja.accounts.models import User
-from folja.accounts.roles import Role
 from folja.directory.models import Person
 
 ROLE_KEY = "folja_role"

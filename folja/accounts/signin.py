@@ -19,8 +19,8 @@ from django.shortcuts import redirect
 from django.utils.crypto import salted_hmac
 
 from folja.access.policy import may_sign_in_as, person_for_sign_in, staff_for_sso, staff_organisations
+from folja.access.roles import Role
 from folja.accounts.models import SignInAttempt, SignInOutcome
-from folja.accounts.roles import Role
 from folja.accounts.session import end_session, start_session
 from folja.directory import civic
 from folja.directory.models import Organisation, Person

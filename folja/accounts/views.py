@@ -15,8 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from folja.access.policy import staff_organisations
+from folja.access.roles import Role
 from folja.accounts.methods import methods_for
-from folja.accounts.roles import Role
 from folja.accounts.session import end_session
 from folja.accounts.signin import (
     NOT_FOUND_ROLE_KEY,

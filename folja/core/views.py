@@ -14,7 +14,7 @@ def home(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer
     if viewer is None:
         return render(request, "core/welcome.html")
-    from folja.transitions.gate import terms_redirect
+    from folja.accounts.gate import terms_redirect
 
     gate = terms_redirect(request)
     if gate is not None:

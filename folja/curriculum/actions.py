@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from folja.access.coverage import overview_units
-from folja.accounts.roles import Viewer
+from folja.access.roles import Viewer
 from folja.curriculum.models import CoverageSettings
 from folja.directory.models import Organisation
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from folja.access.policy import may_sign_in_as, person_for_sign_in, staff_organisations
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 from folja.accounts.session import start_session
 from folja.accounts.signin import ask_for_organisation
 from folja.demo.personas import demo_personas

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from folja.access import policy
 from folja.access.audit import record_action
 from folja.access.models import AuditAction
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.curriculum.models import Goal
 from folja.directory.models import Group, Organisation, Person
 from folja.learninglog.models import (

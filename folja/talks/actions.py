@@ -21,7 +21,7 @@ from folja.access import policy
 from folja.access import talks as talk_policy
 from folja.access.audit import record_action
 from folja.access.models import AuditAction
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.core.dates import term_start
 from folja.curriculum.models import Goal
 from folja.directory.models import Group, GroupMembership, Organisation, Person

@@ -17,8 +17,8 @@ from folja.access import policy
 from folja.access import talks as talk_policy
 from folja.access.audit import record_reads
 from folja.access.models import AuditAction
+from folja.access.roles import Viewer
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
-from folja.accounts.roles import Viewer
 from folja.core.dates import term_start, today
 from folja.curriculum.models import Goal
 from folja.talks import actions

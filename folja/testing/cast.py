@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.core.dates import today
 from folja.curriculum.loader import load_lpfo18
 from folja.curriculum.models import Goal

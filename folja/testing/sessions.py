@@ -7,8 +7,8 @@ import time
 from django.test import Client
 
 from folja.access.policy import staff_organisations
+from folja.access.roles import Role
 from folja.accounts.models import User
-from folja.accounts.roles import Role
 from folja.accounts.session import LAST_SEEN_KEY, LOA_KEY, METHOD_KEY, ORGANISATION_KEY, ROLE_KEY
 from folja.directory.models import Organisation, Person
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from folja.access import policy
 from folja.access.audit import record_action
 from folja.access.models import AuditAction
+from folja.access.roles import Role, Viewer
 from folja.access.transitions import forget_accepted_terms, forget_current_terms
-from folja.accounts.roles import Role, Viewer
 from folja.directory.models import Organisation, Person
 from folja.transitions.models import TermsDecision, TermsOfUse, TransitionConsent
 

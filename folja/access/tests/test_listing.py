@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from folja.access import listing, memo, policy
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.learninglog.models import Post, PostChild, PostGoal, PostKind, PostStatus
 from folja.learninglog.tests.test_pages import signed_in
 from folja.testing.cast import build_cast

@@ -19,8 +19,8 @@ from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
+from folja.access.roles import Role
 from folja.accounts.models import User
-from folja.accounts.roles import Role
 from folja.media.models import Media, MediaKind, MediaStatus, Rendition
 from folja.testing.cast import Cast, build_cast
 from folja.testing.sessions import sign_in

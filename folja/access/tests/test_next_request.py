@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SETUP = """
 import json
 from django.test import Client
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 from folja.testing.cast import build_cast, build_mixed_transition
 from folja.testing.sessions import sign_in
 
@@ -47,7 +47,7 @@ print("RESULT" + json.dumps({"sessions": sessions, "children": children}))
 
 CHANGES = {
     "consent withdrawn": """
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.directory.models import Person
 from folja.transitions.actions import consent_set
 kerstin = Person.objects.get(given_name="Kerstin")

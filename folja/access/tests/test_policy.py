@@ -10,7 +10,7 @@ from django.test import TestCase
 
 from folja.access import policy
 from folja.access.models import AuditAction, AuditRecord
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.directory.models import Organisation
 from folja.testing.cast import build_cast
 
@@ -328,7 +328,7 @@ def test_a_staff_member_gets_exactly_the_children_of_visible_children() -> None:
     """`get_child_for` for staff (the request's connections) against `visible_children` (the
     queryset), for every staff member and person of the cast, on days around the duties' starts."""
     from folja.access import memo
-    from folja.accounts.roles import Viewer
+    from folja.access.roles import Viewer
     from folja.directory.models import Duty, Person
 
     build_cast()

@@ -21,7 +21,7 @@ from PIL import Image
 from folja.access import coverage, listing, policy
 from folja.access import talks as talk_policy
 from folja.access.audit import reads_of_child
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 from folja.learninglog import actions
 from folja.media.models import Media, MediaKind, MediaStatus, Rendition
 from folja.talks.models import Talk

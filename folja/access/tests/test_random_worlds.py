@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from folja.access import listing, memo, policy
+from folja.access.roles import Role, Viewer
 from folja.access.transitions import twelve_months_before
-from folja.accounts.roles import Role, Viewer
 from folja.directory.models import (
     Duty,
     DutyAssignment,

@@ -22,12 +22,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from folja.access.roles import Role
 from folja.accounts.bankid.client import BankIDError, get_client
 from folja.accounts.bankid.messages import RFA, message_for
 from folja.accounts.bankid.qr import qr_data, qr_svg
 from folja.accounts.methods import methods_for
 from folja.accounts.models import SignInOutcome
-from folja.accounts.roles import Role
 from folja.accounts.signin import VerifiedIdentity, audit, client_ip, complete_sign_in, rate_limited
 
 logger = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from joserfc.errors import JoseError
 
+from folja.access.roles import Role
 from folja.accounts.methods import oidc_methods
 from folja.accounts.models import SignInOutcome
-from folja.accounts.roles import Role
 from folja.accounts.session import METHOD_KEY
 from folja.accounts.signin import VerifiedIdentity, audit, complete_sign_in, rate_limited
 

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from folja.access.roles import Role
 from folja.accounts.models import SSOKind
-from folja.accounts.roles import Role
 from folja.accounts.saml import sp
 from folja.accounts.signin import complete_sign_in
 from folja.accounts.sso.views import enabled_sso, forget_pending, identity_from, pending_for, refuse

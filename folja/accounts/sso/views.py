@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from joserfc.errors import JoseError
 
+from folja.access.roles import Role
 from folja.accounts.models import OrganisationSSO, SignInOutcome, SSOKind, StaffMatch
-from folja.accounts.roles import Role
 from folja.accounts.saml import sp
 from folja.accounts.signin import VerifiedIdentity, audit, complete_sign_in, rate_limited
 from folja.accounts.sso import oidc

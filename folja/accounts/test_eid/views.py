@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 from folja.accounts.signin import VerifiedIdentity, complete_sign_in, rate_limited
 from folja.directory import civic
 

@@ -8,8 +8,8 @@ from django.test import Client, TestCase
 from django.urls import reverse
 
 from folja.access import policy
+from folja.access.roles import Role, Viewer
 from folja.accounts.models import SignInAttempt, SignInOutcome
-from folja.accounts.roles import Role, Viewer
 from folja.accounts.session import ORGANISATION_KEY, ROLE_KEY
 from folja.accounts.signin import PENDING_STAFF_KEY
 from folja.testing.cast import build_cast, build_two_organisations

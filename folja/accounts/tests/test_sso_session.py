@@ -8,8 +8,8 @@ import time
 from django.test import Client, TestCase
 from django.urls import reverse
 
+from folja.access.roles import Role
 from folja.accounts.models import User
-from folja.accounts.roles import Role
 from folja.accounts.session import LAST_SEEN_KEY, LOA_KEY, METHOD_KEY, ORGANISATION_KEY, ROLE_KEY, STARTED_KEY
 from folja.core.dates import today
 from folja.directory.models import Duty

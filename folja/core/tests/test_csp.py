@@ -20,7 +20,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 from folja.testing import sessions
 from folja.testing.cast import build_cast
 

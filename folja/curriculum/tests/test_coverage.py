@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from folja.access import coverage
 from folja.access.models import AuditRecord
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 from folja.curriculum import heatmap
 from folja.curriculum.models import CoverageSettings, Curriculum, Goal, GoalArea
 from folja.directory.models import GroupMembership, Person, Placement

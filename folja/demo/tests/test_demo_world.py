@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from folja.access import policy
 from folja.access.models import AuditAction, AuditRecord
-from folja.accounts.roles import Role, Viewer
+from folja.access.roles import Role, Viewer
 from folja.core.dates import today
 from folja.demo.builder import build_world, school_year_start
 from folja.demo.personas import PERSONA_KEYS, demo_personas

@@ -8,7 +8,7 @@ from django.test import Client, TestCase
 from django.urls import reverse
 
 from folja.access.models import AuditAction, AuditRecord
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 from folja.learninglog.models import Comment, Post, PostChild, PostGoal, PostKind, PostStatus, PostVersion
 from folja.testing import sessions
 from folja.testing.cast import Cast, build_cast
@@ -87,7 +87,7 @@ class QueryCountTests(TestCase):
 
     def test_guardian_timeline_takes_five_queries_with_terms_in_force(self) -> None:
         """P1 of the benchmarks (≤ 6): the guardian's timeline in 5 queries whatever the data size."""
-        from folja.accounts.roles import Viewer
+        from folja.access.roles import Viewer
         from folja.transitions.actions import terms_decide, terms_publish
 
         cast = self.cast

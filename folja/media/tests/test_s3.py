@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from moto.server import ThreadedMotoServer
 
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 from folja.media.models import MediaStatus
 from folja.media.tests import samples
 from folja.testing.sessions import sign_in

@@ -7,7 +7,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from folja.access.models import AuditAction, AuditRecord
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 from folja.media.tests import samples
 from folja.testing.sessions import sign_in
 

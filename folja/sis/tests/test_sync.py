@@ -12,7 +12,7 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
 from folja.access.policy import children_of_guardian, may_sign_in_as
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 from folja.core.dates import today
 from folja.directory.models import (
     Duty,

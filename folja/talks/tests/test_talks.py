@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from folja.access import talks as talk_policy
 from folja.access.models import AuditAction, AuditRecord
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 from folja.core.dates import term_start
 from folja.demo.talks import build_talks
 from folja.notifications.api import deliver

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from folja.access import policy
+from folja.access.roles import Role, Viewer
 from folja.access.transitions import twelve_months_before
-from folja.accounts.roles import Role, Viewer
 from folja.directory.models import (
     Duty,
     DutyAssignment,

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from folja.access.policy import guardian_has_pending_terms
-from folja.accounts.roles import Role
+from folja.access.roles import Role
 
 
 def terms_redirect(request: HttpRequest) -> HttpResponse | None:
