@@ -142,6 +142,7 @@ def pick_personas(count: int) -> dict[str, list[dict[str, str]]]:
     from folja.access import policy
     from folja.access.roles import Role, Viewer
     from folja.directory.models import Group, Person
+    from folja.media import access as media_policy
 
     today = dt.date.today()
     pages: dict[str, list[dict[str, str]]] = {k: [] for k in ("P1", "P2feed", "P2group", "P2timeline", "P4")}
@@ -184,7 +185,7 @@ def pick_personas(count: int) -> dict[str, list[dict[str, str]]]:
         session = make_session(guardian, Role.GUARDIAN)
         pages["P1"].append({"path": f"/children/{child.uuid}/", "session": session})
         media = (
-            policy.visible_media(viewer)
+            media_policy.visible_media(viewer)
             .filter(post__post_children__child=child, renditions__name="320")
             .values_list("uuid", flat=True)
             .first()
@@ -481,11 +482,12 @@ def filter_cost(pages: dict[str, list[dict[str, str]]], repeat: int = 15, sample
     from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Exists, OuterRef, Q
 
-    from folja.access import listing as page_listing
     from folja.access import policy
     from folja.access.roles import Role, Viewer
     from folja.accounts.models import User
+    from folja.learninglog import access as post_policy
     from folja.learninglog.models import Post, PostChild, PostStatus
+    from folja.pages import listing as page_listing
 
     def person_of(session_key: str):  # noqa: ANN202
         data = SessionStore(session_key=session_key).load()
@@ -506,7 +508,7 @@ def filter_cost(pages: dict[str, list[dict[str, str]]], repeat: int = 15, sample
             .filter(status=PostStatus.PUBLISHED)
             .filter(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child)))
         )
-        pair = (first_page(viewer, policy.timeline_posts(viewer, child)), first_page(viewer, plain))
+        pair = (first_page(viewer, post_policy.timeline_posts(viewer, child)), first_page(viewer, plain))
         cases["guardian timeline (P1)"].append(pair)
     for item in pages["P2feed"][:sample]:
         staff = person_of(item["session"])
@@ -519,7 +521,7 @@ def filter_cost(pages: dict[str, list[dict[str, str]]], repeat: int = 15, sample
             .filter(Q(status=PostStatus.PUBLISHED) | Q(status=PostStatus.DRAFT, author=staff))
             .filter(pk__in=PostChild.objects.filter(child__in=children).values("post"))
         )
-        pair = (first_page(viewer, policy.visible_posts(viewer, include_drafts=True)), first_page(viewer, plain))
+        pair = (first_page(viewer, post_policy.visible_posts(viewer, include_drafts=True)), first_page(viewer, plain))
         cases["staff feed (P2)"].append(pair)
     results = {}
     for name, pairs in cases.items():

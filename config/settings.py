@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "folja.sis",
     "folja.talks",
     "folja.notifications",
+    "folja.pages",
     "folja.demo",
 ]
 # The benchmarks' reference page (bench/README.md): never installed unless asked for.

@@ -5,13 +5,13 @@ from django.urls import include, path
 from folja.accounts.views import admin_login
 
 urlpatterns = [
-    path("", include("folja.core.urls")),
+    path("", include("folja.pages.start.urls")),
     path("", include("folja.accounts.urls")),
-    path("", include("folja.learninglog.urls")),
+    path("", include("folja.pages.learninglog.urls")),
     path("", include("folja.media.urls")),
-    path("", include("folja.curriculum.urls")),
+    path("", include("folja.pages.curriculum.urls")),
     path("", include("folja.talks.urls")),
-    path("", include("folja.transitions.urls")),
+    path("", include("folja.pages.transitions.urls")),
     path("", include("folja.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin's own login view behind the sign-in rate limits (per username and per address).

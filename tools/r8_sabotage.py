@@ -29,7 +29,7 @@ SABOTAGES: dict[str, tuple[str, str, str, str, str]] = {
     "f1-timeline": (
         "F1",
         "a child's timeline holds every post the staff member sees that names the child",
-        "folja/access/policy.py",
+        "folja/learninglog/access.py",
         """    through_child = PostChild.objects.filter(post=OuterRef("pk"), child=child_id).filter(_staff_named(staff_args))
     return _staff_post_state(staff_args[0]) & Q(Exists(through_child))""",
         """    return _staff_rules(staff_args) & Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child_id)))""",
@@ -37,14 +37,14 @@ SABOTAGES: dict[str, tuple[str, str, str, str, str]] = {
     "f1-names": (
         "F1",
         "staff see every connected child named on a post they read",
-        "folja/access/policy.py",
+        "folja/learninglog/access.py",
         """        return Q(child__sealed_at__isnull=True) & _staff_named(values)  # R5, R1, R8""",
         """        return Q(child__sealed_at__isnull=True, child__in=values[1])""",
     ),
     "f1-comments": (
         "F1",
         "staff read the family threads of every connected child",
-        "folja/access/policy.py",
+        "folja/learninglog/access.py",
         """        _author, _child_ids, by_unit, r8_args = values
         on_post = PostChild.objects.filter(post=OuterRef("post"))""",
         """        return Q(family_child__isnull=True) | Q(family_child__in=values[1])
@@ -54,7 +54,7 @@ SABOTAGES: dict[str, tuple[str, str, str, str, str]] = {
     "f2": (
         "F2",
         "staff who may read a post may edit and delete it",
-        "folja/access/policy.py",
+        "folja/learninglog/access.py",
         """    return Post.objects.filter(pk=post.pk).filter(_staff_post_state(args[0]), Exists(at_own_unit)).exists()""",
         """    return visible_posts(viewer, on, include_drafts=True).filter(pk=post.pk).exists()""",
     ),
@@ -62,7 +62,7 @@ SABOTAGES: dict[str, tuple[str, str, str, str, str]] = {
         "F3",
         "hiding a comment checks only that the post is visible",
         "folja/learninglog/actions.py",
-        """    if not policy.may_edit_post(actor, post):
+        """    if not post_policy.may_edit_post(actor, post):
         raise PermissionDenied  # R8: only staff of the post's own unit moderate it
 """,
         "",
@@ -71,7 +71,7 @@ SABOTAGES: dict[str, tuple[str, str, str, str, str]] = {
         "F3",
         "staff comment on every post they may read",
         "folja/learninglog/actions.py",
-        """        if not policy.may_edit_post(actor, post):
+        """        if not post_policy.may_edit_post(actor, post):
             raise PermissionDenied  # R8: what a receiving unit reads is read-only there
 """,
         "",
@@ -79,7 +79,7 @@ SABOTAGES: dict[str, tuple[str, str, str, str, str]] = {
     "f4-children": (
         "F4",
         "a staff read is recorded for every child the post names",
-        "folja/access/policy.py",
+        "folja/learninglog/access.py",
         """    return PostChild.objects.filter(post=post).filter(named_visible_filter(scope)).values_list("child_id", flat=True)""",
         """    return PostChild.objects.filter(post=post).values_list("child_id", flat=True)""",
     ),

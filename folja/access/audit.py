@@ -44,7 +44,7 @@ def record_post_reads(
     """Record a staff member's read of a post (or its media) for each named child the reader sees
     there, each under the unit the reader is connected to that child at: the post's own unit
     (R1), or the receiving unit that R8 shares it with. So "Vem har läst" names the reader's unit.
-    `child_ids` must be the children the reader sees named (policy.named_children_visible_on_post)."""
+    `child_ids` must be the children the reader sees named (post_policy.named_children_visible_on_post)."""
     if viewer.role != Role.STAFF:
         return
     from folja.access.policy import reading_units

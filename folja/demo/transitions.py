@@ -7,7 +7,7 @@ import random
 from django.utils import timezone
 
 from folja.directory.models import Guardianship, Placement, RelationType
-from folja.transitions.actions import terms_publish_default
+from folja.pages.transitions.actions import terms_publish_default
 from folja.transitions.models import TermsDecision, TransitionConsent
 
 

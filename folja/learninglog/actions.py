@@ -21,6 +21,7 @@ from folja.access.models import AuditAction
 from folja.access.roles import Role, Viewer
 from folja.curriculum.models import Goal
 from folja.directory.models import Group, Organisation, Person
+from folja.learninglog import access as post_policy
 from folja.learninglog.models import (
     Comment,
     CommentAuthorRole,
@@ -160,7 +161,7 @@ def photo_consent_missing(post: Post) -> list[Person]:
 def post_publish(*, actor: Viewer, post: Post, photo_consent_confirmed: bool = False) -> Post:
     """Publish a draft; photos of children without photo consent must be confirmed first (R10)."""
     _require_staff(actor)
-    if not policy.may_edit_post(actor, post):
+    if not post_policy.may_edit_post(actor, post):
         raise PermissionDenied
     if post.status == PostStatus.PUBLISHED:
         return post
@@ -187,7 +188,7 @@ def post_update(
 ) -> Post:
     """Save an edit; the text before it goes to the history, and a published post is marked as changed."""
     _require_staff(actor)
-    if not policy.may_edit_post(actor, post):
+    if not post_policy.may_edit_post(actor, post):
         raise PermissionDenied
     post = Post.objects.select_for_update().get(pk=post.pk)
     if children is not None:
@@ -237,7 +238,7 @@ def post_update(
 def post_delete(*, actor: Viewer, post: Post) -> None:
     """Delete a post softly: it disappears for everyone, stays in the database, and is audited."""
     _require_staff(actor)
-    if not policy.may_edit_post(actor, post):
+    if not post_policy.may_edit_post(actor, post):
         raise PermissionDenied
     post.deleted_at = timezone.now()
     post.deleted_by = actor.person
@@ -254,16 +255,16 @@ def comment_create(*, actor: Viewer, post: Post, body: str, family_child: Person
     if len(body) > 4000:
         raise ValidationError(_("Kommentaren är för lång (högst 4000 tecken)."), code="too_long")
     # The post must be readable by the actor (raises Http404 otherwise), and published.
-    post = policy.get_post_for(actor, post.uuid, include_drafts=False)
+    post = post_policy.get_post_for(actor, post.uuid, include_drafts=False)
     if actor.role == Role.STAFF:
-        if not policy.may_edit_post(actor, post):
+        if not post_policy.may_edit_post(actor, post):
             raise PermissionDenied  # R8: what a receiving unit reads is read-only there
-        named = policy.named_children_visible_on_post(actor, post)
+        named = post_policy.named_children_visible_on_post(actor, post)
         if family_child is not None and not named.filter(pk=family_child.pk).exists():
             raise PermissionDenied
         role = CommentAuthorRole.STAFF
     else:
-        families = policy.comment_families_for(actor, post)
+        families = post_policy.comment_families_for(actor, post)
         if family_child is None:
             family_child = families.first()
         if family_child is None or not families.filter(pk=family_child.pk).exists():
@@ -278,8 +279,8 @@ def comment_create(*, actor: Viewer, post: Post, body: str, family_child: Person
 def comment_hide(*, actor: Viewer, comment: Comment) -> Comment:
     """Hide a comment from families (staff only); hiding is audited."""
     _require_staff(actor)
-    post = policy.get_post_for(actor, comment.post.uuid)
-    if not policy.may_edit_post(actor, post):
+    post = post_policy.get_post_for(actor, comment.post.uuid)
+    if not post_policy.may_edit_post(actor, post):
         raise PermissionDenied  # R8: only staff of the post's own unit moderate it
     if comment.hidden_at is None:
         comment.hidden_at = timezone.now()

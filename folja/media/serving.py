@@ -40,8 +40,8 @@ from django.utils.translation import gettext_lazy as _
 
 from folja.access.audit import record_post_reads
 from folja.access.models import AuditAction
-from folja.access.policy import named_child_ids_on_post
 from folja.access.roles import Role, Viewer
+from folja.learninglog.access import named_child_ids_on_post
 from folja.media.models import Media
 
 # R10: shown next to every download link and on every media page.

@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from folja.access.policy import get_media_for, get_rendition_for
 from folja.accounts.decorators import viewer_required
+from folja.media.access import get_media_for, get_rendition_for
 from folja.media.models import MediaKind
 from folja.media.serving import SPREADING_NOTICE, record_media_read, send_file
 

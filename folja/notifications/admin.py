@@ -7,6 +7,7 @@ never shown (R13: administration is not reading); its kind, channel and outcome 
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
@@ -28,7 +29,9 @@ class PreferenceAdmin(UnsealedPersonFieldsMixin, admin.ModelAdmin):
 
 def _talks_of_sealed_children() -> list[str]:
     """Return the uuids (as notices store them) of the talks of sealed children: a few at most."""
-    from folja.talks.models import Talk
+    # By app label, as a foreign key names another app's model: talks notify through this app
+    # (talks.actions imports folja.notifications), so this app does not import talks back.
+    Talk = apps.get_model("talks", "Talk")
 
     return [str(uuid) for uuid in Talk.objects.filter(child__sealed_at__isnull=False).values_list("uuid", flat=True)]
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from folja.access import policy
-from folja.access import talks as talk_policy
 from folja.access.audit import record_action
 from folja.access.models import AuditAction
 from folja.access.roles import Role, Viewer
@@ -26,6 +25,7 @@ from folja.core.dates import term_start
 from folja.curriculum.models import Goal
 from folja.directory.models import Group, GroupMembership, Organisation, Person
 from folja.notifications import notify
+from folja.talks import access as talk_policy
 from folja.talks.models import (
     Agreement,
     AnswerSet,

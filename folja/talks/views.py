@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from folja.access import policy
-from folja.access import talks as talk_policy
 from folja.access.audit import record_reads
 from folja.access.models import AuditAction
 from folja.access.roles import Viewer
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
 from folja.core.dates import term_start, today
 from folja.curriculum.models import Goal
+from folja.talks import access as talk_policy
 from folja.talks import actions
 from folja.talks.forms import AgreementForm, AnswersForm, FollowUpForm, GuardianPreparationForm, PlanForm, SlotsForm
 from folja.talks.ics import calendar_event

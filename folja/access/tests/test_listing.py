@@ -9,10 +9,12 @@ from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
 
-from folja.access import listing, memo, policy
+from folja.access import memo, policy
 from folja.access.roles import Role, Viewer
+from folja.learninglog import access as post_policy
 from folja.learninglog.models import Post, PostChild, PostGoal, PostKind, PostStatus
 from folja.learninglog.tests.test_pages import signed_in
+from folja.pages import listing
 from folja.testing.cast import build_cast
 
 
@@ -46,7 +48,7 @@ class ListingTests(TestCase):
         viewer = Viewer(person=cast.anna, role=Role.GUARDIAN)
         listing.goal_labels([g.pk for g in cast.goals])  # the per-process goal table, loaded once
         with memo.request_scope():
-            posts = policy.timeline_posts(viewer, cast.alva).order_by("-activity_date", "-id")  # relationships
+            posts = post_policy.timeline_posts(viewer, cast.alva).order_by("-activity_date", "-id")  # relationships
             with self.assertNumQueries(1):
                 rows = listing.post_listing(viewer, posts, limit=21)
         row = next(r for r in rows if r.uuid == post.uuid)
@@ -63,7 +65,7 @@ class ListingTests(TestCase):
         ordered = sorted(cast.goals[:2], key=lambda g: (g.area.seq, g.seq))
         assert [g["text"] for g in row.goals] == [g.text for g in ordered]
         staff = Viewer(person=cast.teacher_blue, role=Role.STAFF)
-        staff_rows = listing.post_listing(staff, policy.visible_posts(staff).filter(pk=post.pk), limit=1)
+        staff_rows = listing.post_listing(staff, post_policy.visible_posts(staff).filter(pk=post.pk), limit=1)
         assert sorted(n.child_id for n in staff_rows[0].visible_named) == sorted([cast.alva.pk, cast.bertil.pk])
 
     def test_a_card_shows_what_its_row_says_and_a_sealed_childs_name_is_gone_at_once(self) -> None:
@@ -71,12 +73,12 @@ class ListingTests(TestCase):
         cast = self.cast
         post = self.group_post()
         staff = Viewer(person=cast.teacher_blue, role=Role.STAFF)
-        rows = listing.post_listing(staff, policy.visible_posts(staff).filter(pk=post.pk), limit=1)
+        rows = listing.post_listing(staff, post_policy.visible_posts(staff).filter(pk=post.pk), limit=1)
         listing.render_fragments(rows)
         assert cast.bertil.full_name in rows[0].html and "Skogsdag" in rows[0].html
         cast.bertil.sealed_at = dt.datetime.now(dt.UTC)
         cast.bertil.save(update_fields=["sealed_at"])
-        rows = listing.post_listing(staff, policy.visible_posts(staff).filter(pk=post.pk), limit=1)
+        rows = listing.post_listing(staff, post_policy.visible_posts(staff).filter(pk=post.pk), limit=1)
         listing.render_fragments(rows)
         assert cast.bertil.given_name not in rows[0].html and cast.alva.full_name in rows[0].html
 

@@ -49,7 +49,7 @@ CHANGES = {
     "consent withdrawn": """
 from folja.access.roles import Role, Viewer
 from folja.directory.models import Person
-from folja.transitions.actions import consent_set
+from folja.pages.transitions.actions import consent_set
 kerstin = Person.objects.get(given_name="Kerstin")
 consent_set(actor=Viewer(kerstin, Role.GUARDIAN), child=Person.objects.get(given_name="Tyra"), allowed=False)
 """,

@@ -12,6 +12,8 @@ from folja.access import policy
 from folja.access.models import AuditAction, AuditRecord
 from folja.access.roles import Role, Viewer
 from folja.directory.models import Organisation
+from folja.learninglog import access as post_policy
+from folja.pages import listing
 from folja.testing.cast import build_cast
 
 
@@ -25,7 +27,7 @@ class PostVisibilityTests(TestCase):
         cls.cast = build_cast()
 
     def visible(self, name: str, role: str, **kwargs) -> set[str]:
-        return titles(policy.visible_posts(self.cast.viewer(name, role), **kwargs))
+        return titles(post_policy.visible_posts(self.cast.viewer(name, role), **kwargs))
 
     def test_guardian_sees_individual_and_group_posts_naming_own_child(self) -> None:
         assert self.visible("anna", Role.GUARDIAN) == {"alva_individual", "blue_group", "blue_group_without_bertil"}
@@ -101,11 +103,11 @@ class PostVisibilityTests(TestCase):
     def test_getter_raises_404_for_forbidden_and_missing_alike(self) -> None:
         viewer = self.cast.viewer("cecilia", Role.GUARDIAN)
         with pytest.raises(Http404):
-            policy.get_post_for(viewer, self.cast.posts["alva_individual"].uuid)
+            post_policy.get_post_for(viewer, self.cast.posts["alva_individual"].uuid)
         with pytest.raises(Http404):
-            policy.get_post_for(viewer, "00000000-0000-4000-8000-000000000000")
+            post_policy.get_post_for(viewer, "00000000-0000-4000-8000-000000000000")
         with pytest.raises(Http404):
-            policy.get_post_for(viewer, "not-a-uuid")
+            post_policy.get_post_for(viewer, "not-a-uuid")
 
     def test_deleted_post_is_visible_to_no_one(self) -> None:
         post = self.cast.posts["alva_individual"]
@@ -122,28 +124,30 @@ class NamedChildrenAndCommentsTests(TestCase):
 
     def test_guardian_sees_only_own_child_named_on_a_group_post(self) -> None:
         post = self.cast.posts["blue_group"]
-        named = policy.named_children_visible_on_post(self.cast.viewer("cecilia", Role.GUARDIAN), post)
+        named = post_policy.named_children_visible_on_post(self.cast.viewer("cecilia", Role.GUARDIAN), post)
         assert {p.given_name for p in named} == {"Bertil"}
 
     def test_staff_see_all_named_children_except_sealed(self) -> None:
         post = self.cast.posts["blue_group"]
-        named = policy.named_children_visible_on_post(self.cast.viewer("teacher_blue", Role.STAFF), post)
+        named = post_policy.named_children_visible_on_post(self.cast.viewer("teacher_blue", Role.STAFF), post)
         assert {p.given_name for p in named} == {"Alva", "Bertil"}
 
     def test_family_comments_on_group_post_stay_in_the_family(self) -> None:
         post = self.cast.posts["blue_group"]
-        anna = {c.body for c in policy.visible_comments(self.cast.viewer("anna", Role.GUARDIAN), post)}
-        cecilia = {c.body for c in policy.visible_comments(self.cast.viewer("cecilia", Role.GUARDIAN), post)}
+        anna = {c.body for c in post_policy.visible_comments(self.cast.viewer("anna", Role.GUARDIAN), post)}
+        cecilia = {c.body for c in post_policy.visible_comments(self.cast.viewer("cecilia", Role.GUARDIAN), post)}
         assert anna == {"Kommentar anna_on_group", "Kommentar staff_to_all"}
         assert cecilia == {"Kommentar cecilia_on_group", "Kommentar staff_to_all", "Kommentar staff_to_bertil"}
 
     def test_staff_see_every_comment(self) -> None:
         post = self.cast.posts["blue_group"]
-        assert policy.visible_comments(self.cast.viewer("teacher_blue", Role.STAFF), post).count() == 4
+        assert post_policy.visible_comments(self.cast.viewer("teacher_blue", Role.STAFF), post).count() == 4
 
     def test_listing_counts_only_comments_the_viewer_may_read(self) -> None:
         viewer = self.cast.viewer("anna", Role.GUARDIAN)
-        post = policy.with_listing_data(viewer, policy.visible_posts(viewer)).get(pk=self.cast.posts["blue_group"].pk)
+        post = listing.with_listing_data(viewer, post_policy.visible_posts(viewer)).get(
+            pk=self.cast.posts["blue_group"].pk
+        )
         assert post.visible_comment_count == 2
         assert [pc.child.given_name for pc in post.visible_named] == ["Alva"]
 

@@ -18,12 +18,13 @@ from django.test import TestCase
 from django.urls import reverse
 from PIL import Image
 
-from folja.access import coverage, listing, policy
-from folja.access import talks as talk_policy
 from folja.access.audit import reads_of_child
 from folja.access.roles import Role
-from folja.learninglog import actions
+from folja.learninglog import access as post_policy
+from folja.learninglog import actions, coverage
 from folja.media.models import Media, MediaKind, MediaStatus, Rendition
+from folja.pages import listing
+from folja.talks import access as talk_policy
 from folja.talks.models import Talk
 from folja.talks.templates import default_talk_template
 from folja.testing.cast import build_cast, build_mixed_transition
@@ -39,29 +40,31 @@ class MixedTransitionTestCase(TestCase):
         cls.receiving = cls.cast.viewer("teacher_fklass", Role.STAFF)
 
     def comments_seen(self, viewer) -> set[str]:  # noqa: ANN001
-        return {c.body.removeprefix("Kommentar ") for c in policy.visible_comments(viewer, self.post)}
+        return {c.body.removeprefix("Kommentar ") for c in post_policy.visible_comments(viewer, self.post)}
 
 
 class F1ConsentOfOneChildSharesOnlyThatChild(MixedTransitionTestCase):
     def test_f1_the_post_reaches_the_receiving_teacher_through_the_consenting_child(self) -> None:
-        assert policy.visible_posts(self.receiving).filter(pk=self.post.pk).exists()
-        assert policy.timeline_posts(self.receiving, self.cast.tyra).filter(pk=self.post.pk).exists()
+        assert post_policy.visible_posts(self.receiving).filter(pk=self.post.pk).exists()
+        assert post_policy.timeline_posts(self.receiving, self.cast.tyra).filter(pk=self.post.pk).exists()
 
     def test_f1_the_child_without_consent_gets_no_shared_post_on_its_timeline(self) -> None:
-        assert not policy.timeline_posts(self.receiving, self.cast.viggo).filter(pk=self.post.pk).exists()
+        assert not post_policy.timeline_posts(self.receiving, self.cast.viggo).filter(pk=self.post.pk).exists()
         # The list page's own query (listing.post_page): the same answer.
-        posts = policy.timeline_posts(self.receiving, self.cast.viggo)
+        posts = post_policy.timeline_posts(self.receiving, self.cast.viggo)
         page = listing.post_page(self.receiving, posts, filters=(None, None, None), anchor=None, limit=50)
         assert self.post.pk not in {p.id for p in page}
 
     def test_f1_only_the_consenting_child_is_named_to_the_receiving_teacher(self) -> None:
-        named = set(policy.named_children_visible_on_post(self.receiving, self.post))
+        named = set(post_policy.named_children_visible_on_post(self.receiving, self.post))
         assert named == {self.cast.tyra}
-        posts = policy.timeline_posts(self.receiving, self.cast.tyra)
+        posts = post_policy.timeline_posts(self.receiving, self.cast.tyra)
         page = listing.post_page(self.receiving, posts, filters=(None, None, None), anchor=None, limit=50)
         (card,) = [p for p in page if p.id == self.post.pk]
         assert [n.child_id for n in card.visible_named] == [self.cast.tyra.pk]
-        listed = policy.with_listing_data(self.receiving, policy.visible_posts(self.receiving).filter(pk=self.post.pk))
+        listed = listing.with_listing_data(
+            self.receiving, post_policy.visible_posts(self.receiving).filter(pk=self.post.pk)
+        )
         assert [pc.child_id for pc in listed.get().visible_named] == [self.cast.tyra.pk]
 
     def test_f1_the_receiving_teacher_reads_only_the_consenting_familys_comments_and_staff_comments_to_all(
@@ -70,7 +73,9 @@ class F1ConsentOfOneChildSharesOnlyThatChild(MixedTransitionTestCase):
         # Never Viggo's family's (R2: never to other families, and his family did not consent), never
         # Alva's, never a staff comment to Viggo's family, never a comment the preschool hid.
         assert self.comments_seen(self.receiving) == {"kerstin_on_mixed", "staff_to_all_on_mixed"}
-        listed = policy.with_listing_data(self.receiving, policy.visible_posts(self.receiving).filter(pk=self.post.pk))
+        listed = listing.with_listing_data(
+            self.receiving, post_policy.visible_posts(self.receiving).filter(pk=self.post.pk)
+        )
         assert listed.get().visible_comment_count == 2
 
     def test_f1_the_post_page_shows_nothing_of_the_other_children(self) -> None:
@@ -93,20 +98,20 @@ class F1ConsentOfOneChildSharesOnlyThatChild(MixedTransitionTestCase):
     def test_f1_the_preschool_keeps_seeing_only_the_child_still_there(self) -> None:
         # R6: Tyra and Viggo left Solrosen; its staff see the post through Alva alone.
         teacher = self.cast.viewer("teacher_blue", Role.STAFF)
-        assert set(policy.named_children_visible_on_post(teacher, self.post)) == {self.cast.alva}
+        assert set(post_policy.named_children_visible_on_post(teacher, self.post)) == {self.cast.alva}
         assert self.comments_seen(teacher) == {"anna_on_mixed", "staff_to_all_on_mixed"}
 
     def test_f1_withdrawing_consent_takes_the_post_away_at_once(self) -> None:
-        from folja.transitions.actions import consent_set
+        from folja.pages.transitions.actions import consent_set
 
         consent_set(actor=self.cast.viewer("kerstin", Role.GUARDIAN), child=self.cast.tyra, allowed=False)
-        assert not policy.visible_posts(self.receiving).filter(pk=self.post.pk).exists()
-        assert not policy.named_children_visible_on_post(self.receiving, self.post).exists()
+        assert not post_policy.visible_posts(self.receiving).filter(pk=self.post.pk).exists()
+        assert not post_policy.named_children_visible_on_post(self.receiving, self.post).exists()
 
 
 class F2SharedPostsAreReadOnly(MixedTransitionTestCase):
     def test_f2_receiving_staff_may_not_edit_or_delete_the_sending_units_post(self) -> None:
-        assert not policy.may_edit_post(self.receiving, self.post)
+        assert not post_policy.may_edit_post(self.receiving, self.post)
         with pytest.raises(PermissionDenied):
             actions.post_delete(actor=self.receiving, post=self.post)
         client = signed_in(self.cast.teacher_fklass, Role.STAFF)
@@ -117,7 +122,7 @@ class F2SharedPostsAreReadOnly(MixedTransitionTestCase):
         assert self.post.deleted_at is None
 
     def test_f2_staff_of_the_posts_own_unit_still_edit_it(self) -> None:
-        assert policy.may_edit_post(self.cast.viewer("teacher_blue", Role.STAFF), self.post)
+        assert post_policy.may_edit_post(self.cast.viewer("teacher_blue", Role.STAFF), self.post)
 
     def test_f2_a_talk_shared_with_the_receiving_unit_is_read_only_there(self) -> None:
         talk = Talk.objects.create(

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from folja.access import listing, memo, policy
+from folja.access import memo, policy
 from folja.access.roles import Role, Viewer
 from folja.access.transitions import twelve_months_before
 from folja.directory.models import (
@@ -43,8 +43,10 @@ from folja.directory.models import (
     Person,
     Placement,
 )
+from folja.learninglog import access as post_policy
 from folja.learninglog import actions
 from folja.learninglog.models import Comment, Post, PostChild
+from folja.pages import listing
 from folja.transitions.models import TransitionConsent
 
 DAY0 = dt.date(2026, 1, 15)
@@ -511,12 +513,14 @@ class RandomWorldTests(TestCase):
                 # One request's worth of questions: relationships looked up once (access/memo.py).
                 with memo.request_scope():
                     for include_drafts in (False, True):
-                        got = {index[p.pk] for p in policy.visible_posts(viewer, on, include_drafts=include_drafts)}
+                        got = {
+                            index[p.pk] for p in post_policy.visible_posts(viewer, on, include_drafts=include_drafts)
+                        }
                         want = ref.posts(include_drafts)
                         assert got == want, f"{label} drafts={include_drafts}: got {got}, want {want}"
                         # A list page of the feed holds the same posts, newest first, each with the
                         # named children and the comment count this viewer may see.
-                        posts_qs = policy.visible_posts(viewer, on, include_drafts=include_drafts)
+                        posts_qs = post_policy.visible_posts(viewer, on, include_drafts=include_drafts)
                         self.assert_page(viewer, posts_qs, on, want, ref, index, child_index, f"page of {label}")
                     self.assert_named_and_comments(viewer, on, ref, posts, index, child_index, comment_index, label)
                     # Each visible child's timeline: the posts seen *through that child* (R8 per child).
@@ -524,14 +528,14 @@ class RandomWorldTests(TestCase):
                     assert got_children == ref.children(), f"{label}: children {got_children} != {ref.children()}"
                     for c in sorted(got_children):
                         want = ref.timeline(c)
-                        got = {index[p.pk] for p in policy.timeline_posts(viewer, children[c], on)}
+                        got = {index[p.pk] for p in post_policy.timeline_posts(viewer, children[c], on)}
                         assert got == want, f"{label}: timeline of C{c}: got {got}, want {want}"
-                        timeline = policy.timeline_posts(viewer, children[c], on)
+                        timeline = post_policy.timeline_posts(viewer, children[c], on)
                         self.assert_page(viewer, timeline, on, want, ref, index, child_index, f"{label} timeline C{c}")
                     if role == Role.STAFF:
                         self.assert_staff_writes(viewer, on, ref, posts, comments, children, label)
         for c, child in enumerate(children):
-            got = {index[p.pk] for p in policy.visible_posts(Viewer(child, Role.CHILD), on)}
+            got = {index[p.pk] for p in post_policy.visible_posts(Viewer(child, Role.CHILD), on)}
             assert got == reference_visible(spec, None, c, Role.CHILD, on, False), f"child C{c} on {on}"
 
     def assert_page(self, viewer, posts, on, want, ref, index, child_index, label) -> None:  # noqa: ANN001
@@ -550,17 +554,17 @@ class RandomWorldTests(TestCase):
         readable = ref.posts(include_drafts=True)
         for i in sorted(readable):
             post = posts[i]
-            named = {child_index[c.pk] for c in policy.named_children_visible_on_post(viewer, post, on)}
+            named = {child_index[c.pk] for c in post_policy.named_children_visible_on_post(viewer, post, on)}
             assert named == ref.named(i), f"{label}: P{i} names {named}, want {ref.named(i)}"
-            got = {comment_index[c.pk] for c in policy.visible_comments(viewer, post, on)}
+            got = {comment_index[c.pk] for c in post_policy.visible_comments(viewer, post, on)}
             assert got == ref.comments_on(i), f"{label}: P{i} comments {got}, want {ref.comments_on(i)}"
             if viewer.role == Role.STAFF:
                 # What an audit record of the read names (R11): the children shown, each under a
                 # unit where the reader is connected to it, the post's own where R1 holds there.
-                ids = {child_index[c] for c in policy.named_child_ids_on_post(viewer, post, on)}
+                ids = {child_index[c] for c in post_policy.named_child_ids_on_post(viewer, post, on)}
                 assert ids == ref.named(i), f"{label}: P{i} audit names {ids}, want {ref.named(i)}"
                 for unit_id, child_ids in policy.reading_units(
-                    viewer, policy.named_child_ids_on_post(viewer, post, on), post.school_unit_id, on
+                    viewer, post_policy.named_child_ids_on_post(viewer, post, on), post.school_unit_id, on
                 ).items():
                     for child_id in child_ids:
                         c = child_index[child_id]
@@ -571,8 +575,8 @@ class RandomWorldTests(TestCase):
         # Every comment the viewer may open by its uuid (get_comment_for's query).
         got = {
             comment_index[c.pk]
-            for c in Comment.objects.filter(post__in=policy.visible_posts(viewer, on)).filter(
-                policy.comment_filter(viewer, on)
+            for c in Comment.objects.filter(post__in=post_policy.visible_posts(viewer, on)).filter(
+                post_policy.comment_filter(viewer, on)
             )
         }
         want = {
@@ -585,7 +589,7 @@ class RandomWorldTests(TestCase):
         noon = dt.datetime.combine(on, dt.time(12), tzinfo=dt.UTC)
         with time_machine.travel(noon, tick=False):
             for i, post in enumerate(posts):
-                assert policy.may_edit_post(viewer, post, on) == ref.may_edit(i), f"{label}: may edit P{i}"
+                assert post_policy.may_edit_post(viewer, post, on) == ref.may_edit(i), f"{label}: may edit P{i}"
                 if i not in ref.posts():
                     continue
                 allowed = ref.may_edit(i)

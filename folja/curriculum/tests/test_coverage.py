@@ -10,13 +10,13 @@ from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from folja.access import coverage
 from folja.access.models import AuditRecord
 from folja.access.roles import Role
-from folja.curriculum import heatmap
 from folja.curriculum.models import CoverageSettings, Curriculum, Goal, GoalArea
 from folja.directory.models import GroupMembership, Person, Placement
+from folja.learninglog import coverage
 from folja.learninglog.models import Post, PostChild, PostGoal, PostKind, PostStatus
+from folja.pages.curriculum import heatmap
 from folja.testing import sessions
 from folja.testing.cast import Cast, build_cast
 
@@ -85,7 +85,7 @@ class CoverageTests(TestCase):
         assert self.total_for_goal(unit) == 4
 
     def test_unit_scope_is_exactly_the_visible_posts_at_the_unit(self) -> None:
-        from folja.access.policy import visible_posts
+        from folja.learninglog.access import visible_posts
 
         for key in ("teacher_blue", "minder_yellow", "principal", "teacher_granen", "teacher_fklass", "johan"):
             viewer = self.cast.viewer(key, Role.STAFF)

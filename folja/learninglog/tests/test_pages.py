@@ -88,7 +88,7 @@ class QueryCountTests(TestCase):
     def test_guardian_timeline_takes_five_queries_with_terms_in_force(self) -> None:
         """P1 of the benchmarks (≤ 6): the guardian's timeline in 5 queries whatever the data size."""
         from folja.access.roles import Viewer
-        from folja.transitions.actions import terms_decide, terms_publish
+        from folja.pages.transitions.actions import terms_decide, terms_publish
 
         cast = self.cast
         terms = terms_publish(organisation=None, title="Villkor", body="Text")

@@ -14,13 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from folja.access import talks as talk_policy
 from folja.access.models import AuditAction, AuditRecord
 from folja.access.roles import Role
 from folja.core.dates import term_start
 from folja.demo.talks import build_talks
 from folja.notifications.api import deliver
 from folja.notifications.models import Notice, Preference
+from folja.talks import access as talk_policy
 from folja.talks import actions
 from folja.talks.ics import calendar_event
 from folja.talks.models import Booking, BookingSlot, Part, Talk, TalkStatus

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from folja.access.tests.test_matrix import Cell
+from folja.pages.transitions.actions import terms_decide, terms_publish
 from folja.testing.cast import Cast
-from folja.transitions.actions import terms_decide, terms_publish
 
 GUARDIANS = frozenset({"guardian_of_c", "guardian_other_child_same_group", "guardian_hidden_member_group"})
 

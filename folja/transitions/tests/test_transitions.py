@@ -25,9 +25,11 @@ from folja.directory.models import (
     Person,
     Placement,
 )
+from folja.learninglog import access as post_policy
 from folja.learninglog.models import Post, PostChild
+from folja.pages import listing
+from folja.pages.transitions import actions
 from folja.testing.sessions import signed_in
-from folja.transitions import actions
 from folja.transitions.models import TermsOfUse
 
 A_START, A_END = dt.date(2024, 1, 10), dt.date(2025, 6, 30)
@@ -124,7 +126,7 @@ class PathTests(TestCase):
     def seen_by(self, key: str, on: dt.date) -> set[str]:
         """Return what a unit's staff see of other units' documentation (their own is always theirs: R1)."""
         viewer = Viewer(person=self.staff[key], role=Role.STAFF)
-        return {p.title for p in policy.visible_posts(viewer, on) if not p.title.startswith(f"{key}_")}
+        return {p.title for p in post_policy.visible_posts(viewer, on) if not p.title.startswith(f"{key}_")}
 
     def answer(self, guardian: Person, allowed: bool) -> None:
         actions.consent_set(actor=Viewer(person=guardian, role=Role.GUARDIAN), child=self.child, allowed=allowed)
@@ -136,7 +138,7 @@ class PathTests(TestCase):
 
     def test_unit_staff_see_own_documentation_until_the_last_day_of_the_placement(self) -> None:
         viewer = Viewer(person=self.staff["a"], role=Role.STAFF)
-        assert {p.title for p in policy.visible_posts(viewer, A_END)} == {
+        assert {p.title for p in post_policy.visible_posts(viewer, A_END)} == {
             "a_too_old",
             "a_first_day_in_window",
             "a_last_day",
@@ -144,7 +146,7 @@ class PathTests(TestCase):
 
     def test_unit_staff_lose_access_the_day_after_the_placement_ends(self) -> None:
         viewer = Viewer(person=self.staff["a"], role=Role.STAFF)
-        assert not policy.visible_posts(viewer, A_END + dt.timedelta(days=1)).exists()
+        assert not post_policy.visible_posts(viewer, A_END + dt.timedelta(days=1)).exists()
 
     def test_receiving_unit_sees_nothing_from_before_without_consent(self) -> None:
         assert self.seen_by("b", dt.date(2025, 9, 1)) == set()
@@ -187,10 +189,10 @@ class PathTests(TestCase):
 
     def test_guardians_keep_everything_while_the_child_is_placed_anywhere(self) -> None:
         viewer = Viewer(person=self.g2, role=Role.GUARDIAN)
-        assert {p.title for p in policy.visible_posts(viewer, dt.date(2026, 9, 2))} == set(self.posts)
+        assert {p.title for p in post_policy.visible_posts(viewer, dt.date(2026, 9, 2))} == set(self.posts)
 
     def test_talks_follow_the_same_window_and_consent(self) -> None:
-        from folja.access.talks import visible_talks
+        from folja.talks.access import visible_talks
         from folja.talks.models import Talk
         from folja.talks.templates import default_talk_template
 
@@ -220,7 +222,7 @@ class PathTests(TestCase):
     def test_the_preview_shows_exactly_what_the_receiving_school_sees_with_consent(self) -> None:
         viewer = Viewer(person=self.g1, role=Role.GUARDIAN)
         on = dt.date(2026, 9, 2)
-        preview = {p.title for p in policy.transition_preview_posts(viewer, self.child, on)}
+        preview = {p.title for p in post_policy.transition_preview_posts(viewer, self.child, on)}
         self.answer(self.g1, True)
         self.answer(self.g2, True)
         received = self.seen_by("s", on)
@@ -239,7 +241,7 @@ class TermsTests(TestCase):
 
     def test_guardian_without_accepted_terms_sees_no_documentation(self) -> None:
         viewer = self.cast.viewer("cecilia", Role.GUARDIAN)
-        assert not policy.visible_posts(viewer).exists()
+        assert not post_policy.visible_posts(viewer).exists()
         response = signed_in(self.cast.cecilia, Role.GUARDIAN).get(
             reverse("learninglog:timeline", args=[self.cast.bertil.uuid])
         )
@@ -248,7 +250,7 @@ class TermsTests(TestCase):
     def test_accepting_opens_the_documentation_and_is_recorded(self) -> None:
         client = signed_in(self.cast.cecilia, Role.GUARDIAN)
         client.post(reverse("transitions:terms_decide", args=[self.terms.uuid]), {"decision": "accept"})
-        assert policy.visible_posts(self.cast.viewer("cecilia", Role.GUARDIAN)).exists()
+        assert post_policy.visible_posts(self.cast.viewer("cecilia", Role.GUARDIAN)).exists()
         assert self.terms.decisions.get().accepted
 
     def test_declining_shows_how_to_get_the_information_from_the_preschool(self) -> None:
@@ -257,22 +259,22 @@ class TermsTests(TestCase):
             reverse("transitions:terms_decide", args=[self.terms.uuid]), {"decision": "decline"}, follow=True
         )
         assert "Solrosens förskola" in response.content.decode()
-        assert not policy.visible_posts(self.cast.viewer("cecilia", Role.GUARDIAN)).exists()
+        assert not post_policy.visible_posts(self.cast.viewer("cecilia", Role.GUARDIAN)).exists()
 
     def test_a_new_version_must_be_accepted_again(self) -> None:
         viewer = self.cast.viewer("cecilia", Role.GUARDIAN)
         actions.terms_decide(actor=viewer, terms=self.terms, accepted=True)
         actions.terms_publish(organisation=None, title="Villkor", body="Ny text")
-        assert not policy.visible_posts(viewer).exists()
+        assert not post_policy.visible_posts(viewer).exists()
 
     def test_organisation_terms_apply_to_its_children_only(self) -> None:
         viewer = self.cast.viewer("pia", Role.GUARDIAN)  # Olle is in organisation B
         actions.terms_decide(actor=viewer, terms=self.terms, accepted=True)
-        assert policy.visible_posts(viewer).exists()
+        assert post_policy.visible_posts(viewer).exists()
         own = actions.terms_publish(organisation=self.cast.org_b, title="Lärkans villkor", body="Text")
-        assert not policy.visible_posts(viewer).exists()
+        assert not post_policy.visible_posts(viewer).exists()
         actions.terms_decide(actor=viewer, terms=own, accepted=True)
-        assert policy.visible_posts(viewer).exists()
+        assert post_policy.visible_posts(viewer).exists()
 
     def test_staff_list_the_guardians_who_have_not_accepted(self) -> None:
         actions.terms_decide(actor=self.cast.viewer("anna", Role.GUARDIAN), terms=self.terms, accepted=True)
@@ -287,16 +289,16 @@ class TermsTests(TestCase):
         actions.terms_decide(actor=viewer, terms=self.terms, accepted=True)
         assert policy.visible_children(viewer).filter(pk=self.cast.bertil.pk).exists()
         actions.terms_decide(actor=viewer, terms=self.terms, accepted=False)
-        assert not policy.visible_children(viewer).exists() and not policy.visible_posts(viewer).exists()
+        assert not policy.visible_children(viewer).exists() and not post_policy.visible_posts(viewer).exists()
         actions.terms_decide(actor=viewer, terms=self.terms, accepted=True)
-        assert policy.visible_posts(viewer).exists()
+        assert post_policy.visible_posts(viewer).exists()
 
     def test_an_organisations_own_terms_replace_the_default_there(self) -> None:
         viewer = self.cast.viewer("pia", Role.GUARDIAN)  # Olle is in organisation B only
         own = actions.terms_publish(organisation=self.cast.org_b, title="Lärkans villkor", body="Text")
         actions.terms_decide(actor=viewer, terms=own, accepted=True)  # the default stays undecided
         assert list(policy.visible_children(viewer)) == [self.cast.olle]
-        assert policy.visible_posts(viewer).exists()
+        assert post_policy.visible_posts(viewer).exists()
 
     def test_a_child_placed_in_two_organisations_needs_the_terms_of_both(self) -> None:
         cast = self.cast
@@ -316,15 +318,15 @@ class TermsTests(TestCase):
         assert list(policy.visible_children(viewer)) == [cast.olle]
 
     def test_terms_do_not_stop_staff_or_children(self) -> None:
-        assert policy.visible_posts(self.cast.viewer("teacher_blue", Role.STAFF)).exists()
-        assert policy.visible_posts(self.cast.viewer("alva", Role.CHILD)).exists()
+        assert post_policy.visible_posts(self.cast.viewer("teacher_blue", Role.STAFF)).exists()
+        assert post_policy.visible_posts(self.cast.viewer("alva", Role.CHILD)).exists()
 
     def test_without_published_terms_nothing_is_gated(self) -> None:
         TermsOfUse.objects.all().update(published_at=timezone.now() + dt.timedelta(days=1))
         from folja.access.transitions import forget_current_terms
 
         forget_current_terms()
-        assert policy.visible_posts(self.cast.viewer("cecilia", Role.GUARDIAN)).exists()
+        assert post_policy.visible_posts(self.cast.viewer("cecilia", Role.GUARDIAN)).exists()
 
 
 class BoundarySqlTests(TestCase):
@@ -391,13 +393,13 @@ class SharedGroupPostTests(TestCase):
 
     def test_receiving_teacher_sees_the_post_with_only_the_child_it_is_connected_to(self) -> None:
         viewer = self.cast.viewer("teacher_fklass", Role.STAFF)
-        post = policy.with_listing_data(viewer, policy.visible_posts(viewer)).get(pk=self.post.pk)
+        post = listing.with_listing_data(viewer, post_policy.visible_posts(viewer)).get(pk=self.post.pk)
         assert [pc.child.given_name for pc in post.visible_named] == ["Maja"]
-        assert [p.given_name for p in policy.named_children_visible_on_post(viewer, self.post)] == ["Maja"]
+        assert [p.given_name for p in post_policy.named_children_visible_on_post(viewer, self.post)] == ["Maja"]
 
     def test_receiving_teacher_reads_only_that_child_s_family_comments(self) -> None:
         viewer = self.cast.viewer("teacher_fklass", Role.STAFF)
-        assert [c.body for c in policy.visible_comments(viewer, self.post)] == ["Majas familj"]
+        assert [c.body for c in post_policy.visible_comments(viewer, self.post)] == ["Majas familj"]
 
     def test_the_page_names_no_other_child(self) -> None:
         response = signed_in(self.cast.teacher_fklass, Role.STAFF).get(

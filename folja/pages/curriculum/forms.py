@@ -7,9 +7,9 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from folja.access.coverage import Period
 from folja.core.dates import term_start, today
 from folja.curriculum.models import CoverageSettings
+from folja.learninglog.coverage import Period
 
 # A longer period makes the heatmap unreadable on a phone; two school years is enough to compare.
 MAX_MONTHS = 24

@@ -18,6 +18,7 @@ from folja.access import policy, transitions
 from folja.access.roles import Role, Viewer
 from folja.core.dates import today
 from folja.directory.models import GroupMembership, Guardianship, Person, RelationType
+from folja.learninglog import access as post_policy
 from folja.learninglog.models import Post
 from folja.talks.models import (
     Agreement,
@@ -43,7 +44,7 @@ def _day(on: dt.date | None) -> dt.date:
 def staff_talk_filter(staff: Viewer, on: dt.date | None = None) -> Q:
     """Return the filter on Talk for talks a staff member may read (R1, R8).
 
-    Mirrors `policy._staff_posts`: a talk records the unit where it is held, and connected
+    Mirrors `post_policy._staff_posts`: a talk records the unit where it is held, and connected
     staff see talks held at the unit where they are connected to the child now.
     """
     placements = policy.connected_placements(staff, on)  # R5: sealed children are never connected
@@ -181,7 +182,7 @@ def linkable_posts(viewer: Viewer, talk: Talk) -> QuerySet[Post]:
     timeline as the viewer reads it (R1, R8 per child)."""
     if viewer.role != Role.STAFF:
         return Post.objects.none()
-    return policy.timeline_posts(viewer, talk.child).order_by("-activity_date", "-id")
+    return post_policy.timeline_posts(viewer, talk.child).order_by("-activity_date", "-id")
 
 
 def visible_linked_posts(viewer: Viewer, talk: Talk) -> QuerySet[Post]:
@@ -189,7 +190,7 @@ def visible_linked_posts(viewer: Viewer, talk: Talk) -> QuerySet[Post]:
     if viewer.role != Role.STAFF and talk.staff_preparation_shared_at is None:
         return Post.objects.none()
     return (
-        policy.timeline_posts(viewer, talk.child)  # R8 per child: posts seen through this child
+        post_policy.timeline_posts(viewer, talk.child)  # R8 per child: posts seen through this child
         .filter(Exists(talk.post_links.filter(post=OuterRef("pk"))))
         .order_by("-activity_date", "-id")
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from folja.access.coverage import overview_units
 from folja.access.roles import Viewer
 from folja.curriculum.models import CoverageSettings
 from folja.directory.models import Organisation
+from folja.learninglog.coverage import overview_units
 
 
 @transaction.atomic

@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from folja.access import listing, policy
+from folja.access import policy
 from folja.access import transitions as access_transitions
 from folja.access.audit import record_reads
 from folja.access.models import AuditAction
 from folja.accounts.decorators import guardian_required, guardian_terms_required, staff_required
-from folja.transitions import actions
+from folja.learninglog import access as post_policy
+from folja.pages import listing
+from folja.pages.transitions import actions
 
 
 class ConsentForm(forms.Form):
@@ -66,7 +68,7 @@ def preview(request: HttpRequest, child_uuid: str) -> HttpResponse:
     child = policy.get_child_for(viewer, child_uuid)
     unit, start = access_transitions.preview_window(child)
     posts = listing.post_listing(
-        viewer, policy.transition_preview_posts(viewer, child).order_by("-activity_date", "-id"), limit=200
+        viewer, post_policy.transition_preview_posts(viewer, child).order_by("-activity_date", "-id"), limit=200
     )
     listing.render_fragments(posts)
     return render(

@@ -9,14 +9,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from folja.access import coverage, policy
+from folja.access import policy
 from folja.access.audit import record_reads
 from folja.access.models import AuditAction
 from folja.accounts.decorators import staff_required, viewer_required
-from folja.curriculum import actions, heatmap
-from folja.curriculum.forms import CoverageSettingsForm, PeriodForm
 from folja.curriculum.models import Curriculum, GoalArea
 from folja.directory.models import Organisation
+from folja.learninglog import coverage
+from folja.pages.curriculum import actions, heatmap
+from folja.pages.curriculum.forms import CoverageSettingsForm, PeriodForm
 
 # ---------------------------------------------------------------------------------------------
 # Curriculum texts (public regulation text, no child data)

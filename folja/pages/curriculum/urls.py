@@ -1,6 +1,6 @@
 from django.urls import path
 
-from folja.curriculum import views
+from folja.pages.curriculum import views
 
 app_name = "curriculum"
 urlpatterns = [

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from folja.access import listing, policy
+from folja.access import policy
 from folja.access.audit import reads_of_child, record_post_reads, record_reads
 from folja.access.models import AuditAction
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
@@ -22,10 +22,12 @@ from folja.core.dates import today
 from folja.curriculum.loader import fold
 from folja.curriculum.models import Goal
 from folja.directory.models import RelationType
+from folja.learninglog import access as post_policy
 from folja.learninglog import actions
 from folja.learninglog.forms import CommentForm, FilterForm, PhotoConsentForm, PostForm, filter_form
 from folja.learninglog.models import PostKind, PostStatus
 from folja.media.actions import MediaRejected, media_attach
+from folja.pages import listing
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ def feed(request: HttpRequest) -> HttpResponse:
     """Render the staff feed: posts (and own drafts) about the children of the viewer's groups."""
     viewer = request.viewer
     form = filter_form(request.GET)
-    page, cursor = _page(request, form, policy.visible_posts(viewer, include_drafts=True))
+    page, cursor = _page(request, form, post_policy.visible_posts(viewer, include_drafts=True))
     _record_list_reads(request, page, AuditAction.READ_FEED)
     listing.render_fragments(page)
     return render(
@@ -106,7 +108,7 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
     viewer = request.viewer
     child = policy.get_child_for(viewer, child_uuid)
     form = filter_form(request.GET)
-    page, cursor = _page(request, form, policy.timeline_posts(viewer, child))
+    page, cursor = _page(request, form, post_policy.timeline_posts(viewer, child))
     if viewer.is_staff:
         # R8: mark what reaches a receiving unit from the child's earlier units, with consent.
         own_units = policy.connected_units_of(viewer, child)
@@ -127,7 +129,7 @@ def group_log(request: HttpRequest, group_uuid: str) -> HttpResponse:
     viewer = request.viewer
     group = policy.get_group_for(viewer, group_uuid)
     form = filter_form(request.GET)
-    page, cursor = _page(request, form, policy.group_posts(viewer, group))
+    page, cursor = _page(request, form, post_policy.group_posts(viewer, group))
     _record_list_reads(request, page, AuditAction.READ_GROUP_LOG, school_unit=group.school_unit)
     listing.render_fragments(page)
     return render(
@@ -155,13 +157,13 @@ def group_members(request: HttpRequest, group_uuid: str) -> HttpResponse:
 def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
     """Render one post with its comments and the comment form."""
     viewer = request.viewer
-    post = policy.with_listing_data(
-        viewer, policy.visible_posts(viewer, include_drafts=True).filter(uuid=post_uuid)
+    post = listing.with_listing_data(
+        viewer, post_policy.visible_posts(viewer, include_drafts=True).filter(uuid=post_uuid)
     ).first()
     if post is None:
         raise Http404
-    comments = policy.visible_comments(viewer, post)
-    families = list(policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
+    comments = post_policy.visible_comments(viewer, post)
+    families = list(post_policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
     named_ids = [pc.child_id for pc in post.visible_named]
     record_post_reads(
         viewer,
@@ -171,7 +173,7 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
         object_type="post",
         object_uuid=post.uuid,
     )
-    may_edit = viewer.is_staff and policy.may_edit_post(viewer, post)
+    may_edit = viewer.is_staff and post_policy.may_edit_post(viewer, post)
     context = {
         "post": post,
         "comments": comments,
@@ -192,9 +194,9 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
 @require_POST
 def comment_create(request: HttpRequest, post_uuid: str) -> HttpResponse:
     viewer = request.viewer
-    post = policy.get_post_for(viewer, post_uuid, include_drafts=False)
-    families = list(policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
-    named = list(policy.named_children_visible_on_post(viewer, post)) if viewer.is_staff else []
+    post = post_policy.get_post_for(viewer, post_uuid, include_drafts=False)
+    families = list(post_policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
+    named = list(post_policy.named_children_visible_on_post(viewer, post)) if viewer.is_staff else []
     form = CommentForm(request.POST, families=families, named=named)
     if form.is_valid():
         try:
@@ -214,7 +216,7 @@ def comment_create(request: HttpRequest, post_uuid: str) -> HttpResponse:
 @staff_required
 @require_POST
 def comment_hide(request: HttpRequest, comment_uuid: str) -> HttpResponse:
-    comment = policy.get_comment_for(request.viewer, comment_uuid)
+    comment = post_policy.get_comment_for(request.viewer, comment_uuid)
     actions.comment_hide(actor=request.viewer, comment=comment)
     messages.success(request, _("Kommentaren är dold för vårdnadshavare."))
     return redirect(reverse("learninglog:post", args=[comment.post.uuid]) + "#comments")
@@ -341,8 +343,8 @@ def _publish_or_warn(request: HttpRequest, post: object, *, confirmed: bool) -> 
 def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
     """Edit a post (draft or published); publishing a draft happens here too."""
     viewer = request.viewer
-    post = policy.get_post_for(viewer, post_uuid)
-    if not policy.may_edit_post(viewer, post):
+    post = post_policy.get_post_for(viewer, post_uuid)
+    if not post_policy.may_edit_post(viewer, post):
         raise Http404
     group = post.group
     if group is not None:
@@ -352,7 +354,7 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
             .order_by("given_name", "family_name")
         )
     else:
-        members = list(policy.named_children_visible_on_post(viewer, post))
+        members = list(post_policy.named_children_visible_on_post(viewer, post))
     groups = policy.staff_groups(viewer).filter(pk=group.pk) if group else policy.staff_groups(viewer).none()
     current_children = [str(u) for u in post.post_children.values_list("child__uuid", flat=True)]
     if request.method != "POST":
@@ -403,8 +405,8 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
 @staff_required
 def post_delete(request: HttpRequest, post_uuid: str) -> HttpResponse:
     viewer = request.viewer
-    post = policy.get_post_for(viewer, post_uuid)
-    if not policy.may_edit_post(viewer, post):
+    post = post_policy.get_post_for(viewer, post_uuid)
+    if not post_policy.may_edit_post(viewer, post):
         raise Http404
     if request.method == "POST":
         actions.post_delete(actor=viewer, post=post)
@@ -416,8 +418,8 @@ def post_delete(request: HttpRequest, post_uuid: str) -> HttpResponse:
 @staff_required
 def post_history(request: HttpRequest, post_uuid: str) -> HttpResponse:
     viewer = request.viewer
-    post = policy.get_post_for(viewer, post_uuid)
-    if not policy.may_edit_post(viewer, post):
+    post = post_policy.get_post_for(viewer, post_uuid)
+    if not post_policy.may_edit_post(viewer, post):
         raise Http404  # the edit history is the editors': not what R8 shares with a receiving unit
     versions = post.versions.select_related("saved_by")
     return render(request, "learninglog/post_history.html", {"post": post, "versions": versions})

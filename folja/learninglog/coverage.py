@@ -1,6 +1,6 @@
 """Coverage figures: how the posts a staff member may read spread over curriculum goals.
 
-Every figure here is a SQL aggregation over the posts `policy.visible_posts(viewer)` would return
+Every figure here is a SQL aggregation over the posts `post_policy.visible_posts(viewer)` would return
 (R1, R5, R12; built from `policy.connected_placements`), so a count never includes a post the
 viewer could not open, and the number of queries does not grow
 with the number of children or posts. Counts group by the goal's stable `key` (and the area's
@@ -58,7 +58,7 @@ class Coverage:
 def _published_at_unit(viewer: Viewer, unit_id: int, on: dt.date | None) -> QuerySet[Post]:
     """Return the published posts at one unit the viewer may read.
 
-    This is `policy._staff_posts` (R1) with the post's unit fixed, written so the database
+    This is `post_policy._staff_posts` (R1) with the post's unit fixed, written so the database
     computes the connected children once (an uncorrelated IN) instead of once per post: a unit
     with a year of posts stays fast. Equality with `visible_posts` is asserted in the tests.
     """

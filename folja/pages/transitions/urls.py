@@ -1,6 +1,6 @@
 from django.urls import path
 
-from folja.transitions import views
+from folja.pages.transitions import views
 
 app_name = "transitions"
 urlpatterns = [

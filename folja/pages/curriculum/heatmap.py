@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from folja.access.coverage import Coverage, Period
 from folja.curriculum.models import Curriculum, Goal, GoalArea
+from folja.learninglog.coverage import Coverage, Period
 
 # Sequential scale: (lowest count, fill, text colour). Every pair has a contrast of at least
 # 5:1 (WCAG 1.4.3), and each cell also prints its number, so colour is never the only cue (1.4.1).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from folja.core import views
+from folja.pages.start import views
 
 app_name = "core"
 urlpatterns = [

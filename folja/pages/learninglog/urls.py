@@ -1,6 +1,6 @@
 from django.urls import path
 
-from folja.learninglog import views
+from folja.pages.learninglog import views
 
 app_name = "learninglog"
 urlpatterns = [

@@ -1,0 +1,314 @@
+"""Who may see which posts, comments and named children (R1, R2, R3, R8, R10's posts).
+
+The rules for the learning log's own objects, on the shared base in `folja.access.policy` (the
+viewer, relationships at a point in time, consent and terms). Lists are querysets filtered in SQL;
+getters raise Http404 for "missing" and "forbidden" alike. Each rule is one condition with a
+comment naming it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import operator
+import uuid as uuid_module
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from folja.access import transitions
+from folja.access.policy import staff_connections, visible_children, visible_children_ref
+from folja.access.roles import Role, Viewer
+from folja.directory.models import (
+    Group,
+    Person,
+    Placement,
+)
+from folja.learninglog.models import Comment, Post, PostChild, PostStatus
+
+# ---------------------------------------------------------------------------------------------
+# Posts
+# ---------------------------------------------------------------------------------------------
+
+
+def _posts_naming(children: list[int] | QuerySet[Person]) -> Q:
+    return Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=children)))
+
+
+def _family_posts(children: tuple[int, ...] | QuerySet[Person]) -> Q:
+    """R1 for families: live, published posts naming one of the children."""
+    return Q(deleted_at__isnull=True, status=PostStatus.PUBLISHED) & _posts_naming(children)
+
+
+def _staff_posts(args: tuple) -> Q:
+    """The staff filter on Post from the request's connections (see _staff_args).
+
+    args = (own drafts' author id or None, connected child ids, ((unit, child ids), …),
+            None or (R8 placement ids, R8 child ids, (earliest, latest))).
+    """
+    # Not a rule of its own: R1 and R8 both need a named child the staff member is connected to
+    # now, so this only repeats what they imply. It lets PostgreSQL start from those children's
+    # posts instead of testing the rules on every post of the platform (bench/README.md).
+    connected_child_posts = PostChild.objects.filter(child__in=args[1]).values("post")
+    return Q(pk__in=connected_child_posts) & _staff_rules(args)
+
+
+def _staff_post_state(author: int | None) -> Q:
+    """Staff read live posts: published ones, and (with drafts) their own drafts."""
+    published_or_own_draft = Q(status=PostStatus.PUBLISHED)
+    if author is not None:
+        published_or_own_draft |= Q(status=PostStatus.DRAFT, author=author)
+    return Q(deleted_at__isnull=True) & published_or_own_draft
+
+
+def _staff_r1_named(by_unit: tuple) -> Q:
+    """R1 at its grain, a filter on PostChild: the (post, child) pairs where the staff member is
+    connected to the child *at the post's unit* now. `by_unit` = ((unit, child ids), …)."""
+    pairs = [Q(post__school_unit=unit, child__in=children) for unit, children in by_unit]
+    return functools.reduce(operator.or_, pairs, Q(pk__in=[]))
+
+
+def _staff_r8_named(r8_args: tuple | None) -> Q:
+    """R8 at its grain, a filter on PostChild: the (post, child) pairs a receiving unit sees.
+
+    Per child, never per post: the child itself must be connected to the staff member at a unit
+    other than the post's, with consent (R7) for *this* child, and the post's date in the 12
+    months before the child's first placement at that unit. Another child on the same post who
+    consented changes nothing for this one. `r8_args` = (placement ids, child ids, (earliest,
+    latest)): the connected placements whose child has some current yes, and the dates any window
+    can span; necessary conditions only, so PostgreSQL tests the rule on few rows.
+    """
+    if r8_args is None:
+        return Q(pk__in=[])
+    placement_ids, r8_child_ids, (earliest, latest) = r8_args
+    placements = Placement.objects.filter(pk__in=placement_ids)
+    return (
+        Q(activity_date__gte=earliest, activity_date__lt=latest)
+        & Q(child__in=r8_child_ids, child__sealed_at__isnull=True)  # R5
+        & transitions.consent_given("child", "post__organisation")  # R7, for this child
+        & transitions.receiving_window_filter(  # R8, for this child at its receiving unit
+            placements, unit=OuterRef("post__school_unit"), day=OuterRef("activity_date")
+        )
+    )
+
+
+def _staff_named(args: tuple) -> Q:
+    """R1 and R8 for staff at their grain, a filter on PostChild: the named children through whom
+    a staff member sees a post (see _staff_args). The one definition behind the staff's posts,
+    a child's timeline, the names shown on a post and the family threads they read."""
+    _author, _child_ids, by_unit, r8_args = args
+    return _staff_r1_named(by_unit) | _staff_r8_named(r8_args)
+
+
+def _staff_rules(args: tuple) -> Q:
+    """R1 and R8 for staff, with drafts and deletion: a post is readable when at least one of its
+    named children lets the staff member see it (_staff_named). The staff filter without its
+    narrowing."""
+    named = PostChild.objects.filter(post=OuterRef("pk")).filter(_staff_named(args))
+    return _staff_post_state(args[0]) & Q(Exists(named))
+
+
+def _staff_args(staff: Viewer, on: dt.date | None, include_drafts: bool) -> tuple:
+    """Return the plain values the staff filters are built from (see _staff_posts)."""
+    connections = staff_connections(staff, on)
+    r8_args = None
+    if connections.r8_dates is not None:
+        r8_args = (tuple(connections.r8_placement_ids), tuple(connections.r8_child_ids), connections.r8_dates)
+    return (
+        staff.person.pk if include_drafts else None,
+        tuple(connections.child_ids),
+        tuple((unit, tuple(children)) for unit, children in sorted(connections.children_by_unit.items())),
+        r8_args,
+    )
+
+
+def _staff_child_posts(args: tuple) -> Q:
+    """A child's timeline for staff (R1, R8 per child): the posts the staff member sees *through
+    this child*; a post shared with the receiving unit because another named child's family
+    consented never reaches this child's timeline."""
+    staff_args, child_id = args
+    through_child = PostChild.objects.filter(post=OuterRef("pk"), child=child_id).filter(_staff_named(staff_args))
+    return _staff_post_state(staff_args[0]) & Q(Exists(through_child))
+
+
+def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: bool = False) -> QuerySet[Post]:
+    """Return the posts the viewer may read, filtered in SQL.
+
+    Guardians and children see published posts naming the child; staff see published posts
+    naming a child they are connected to at the post's unit, or that R8 shares through a child
+    (and, with include_drafts, their own drafts under the same condition). A deleted post is
+    visible to no one.
+    """
+    if viewer.role in (Role.GUARDIAN, Role.CHILD):
+        return Post.objects.filter(_family_posts(visible_children_ref(viewer, on)))  # R1, R9
+    if viewer.role == Role.STAFF:
+        return Post.objects.filter(_staff_posts(_staff_args(viewer, on, include_drafts)))  # R1, R8
+    return Post.objects.none()  # R12
+
+
+def get_post_for(
+    viewer: Viewer, post_uuid: uuid_module.UUID | str, on: dt.date | None = None, *, include_drafts: bool = True
+) -> Post:
+    """Return the post if the viewer may read it, else raise Http404."""
+    try:
+        return visible_posts(viewer, on, include_drafts=include_drafts).get(uuid=post_uuid)
+    except (Post.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
+
+
+def timeline_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> QuerySet[Post]:
+    """Return the posts of a child's timeline the viewer may read: individual and group posts
+    naming the child, for staff those they see through this child (R8 per child)."""
+    if viewer.role == Role.STAFF:
+        return Post.objects.filter(_staff_child_posts((_staff_args(viewer, on, False), child.pk)))
+    return visible_posts(viewer, on).filter(_posts_naming([child.pk]))
+
+
+def group_posts(viewer: Viewer, group: Group, on: dt.date | None = None) -> QuerySet[Post]:
+    """Return the group's log as the viewer may read it: group posts of the group that are visible."""
+    return visible_posts(viewer, on).filter(group=group)
+
+
+def transition_preview_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> QuerySet[Post]:
+    """Return exactly the posts the receiving unit would see with consent (R8), for the guardians' preview.
+
+    The window and the unit come from the same definitions as the staff filter (access/transitions.py).
+    """
+    unit, start = transitions.preview_window(child, on)
+    posts = timeline_posts(viewer, child, on).filter(
+        activity_date__gte=transitions.twelve_months_before(start), activity_date__lt=start
+    )
+    return posts.exclude(school_unit=unit) if unit is not None else posts
+
+
+def named_child_ids_on_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet:
+    """Return the ids of the named children of a post that the viewer sees named (for audit
+    records of a read already allowed: a read names only the children it showed, R8 per child).
+
+    Lazy: the audit evaluates it only for the reads it records (staff's)."""
+    scope = naming_scope(viewer, on)
+    return PostChild.objects.filter(post=post).filter(named_visible_filter(scope)).values_list("child_id", flat=True)
+
+
+def named_children_visible_on_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the named children of a post that this viewer may see named.
+
+    Staff see the named children they are connected to; guardians and children see only their
+    own child, in hidden-member groups (R3) and ordinary groups alike, so a post never tells one
+    family which other children were there.
+    """
+    # R5, R1/R8 (a receiving school sees only its own child on a preschool's group post), R2/R3.
+    named = PostChild.objects.filter(post=post).filter(named_visible_filter(naming_scope(viewer, on)))
+    return Person.objects.filter(pk__in=named.values("child"))
+
+
+def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool:
+    """Return whether the viewer may edit, delete, publish or moderate the post, and comment on it
+    as staff: staff connected *at the post's own unit* to a child it names (R1), for a draft only
+    its author. What R8 shares with a receiving unit is read-only there."""
+    if viewer.role != Role.STAFF:
+        return False
+    args = _staff_args(viewer, on, include_drafts=True)
+    at_own_unit = PostChild.objects.filter(post=OuterRef("pk")).filter(_staff_r1_named(args[2]))  # R1, R8
+    return Post.objects.filter(pk=post.pk).filter(_staff_post_state(args[0]), Exists(at_own_unit)).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Comments (R2)
+# ---------------------------------------------------------------------------------------------
+
+
+def naming_scope(viewer: Viewer, on: dt.date | None = None) -> tuple[str, tuple | QuerySet[Person]]:
+    """Return what decides which named children and family threads of a post the viewer sees, as
+    plain values: ("family", the viewer's visible children) or ("staff", the staff filter's
+    values, _staff_args); ("none", ()) for roles that see nothing (R12)."""
+    if viewer.role == Role.STAFF:
+        return "staff", _staff_args(viewer, on, include_drafts=False)
+    if viewer.role == Role.GUARDIAN:
+        return "family", tuple(visible_children_ref(viewer, on))
+    if viewer.role == Role.CHILD:
+        return "family", visible_children(viewer, on)
+    return "none", ()
+
+
+def comment_filter(viewer: Viewer, on: dt.date | None = None) -> Q:
+    """Return the filter on Comment for comments the viewer may read (on posts it may read)."""
+    return comment_filter_for(naming_scope(viewer, on))
+
+
+def comment_filter_for(scope: tuple[str, tuple | QuerySet[Person]]) -> Q:
+    """Return the comment filter for a viewer with this naming scope (see naming_scope).
+
+    R2: a family's comments are visible to staff and to that child's own guardians only. Staff
+    comments without a family are for everyone the post reaches. Hidden comments only for staff.
+    R8 per child: on a post a receiving unit reads, it sees only the family threads of the
+    children it sees named there, and no hidden comment (what that child's guardians see).
+    """
+    kind, values = scope
+    if kind == "staff":
+        _author, _child_ids, by_unit, r8_args = values
+        on_post = PostChild.objects.filter(post=OuterRef("post"))
+        at_own_unit = on_post.filter(_staff_r1_named(by_unit))  # R1: staff of the post's unit
+        shared = on_post.filter(_staff_r8_named(r8_args))  # R8: a receiving unit
+        thread = Q(family_child__isnull=True)
+        return (
+            (thread & Q(Exists(at_own_unit)))
+            | (~thread & Q(Exists(at_own_unit.filter(child=OuterRef("family_child")))))
+            | Q(hidden_at__isnull=True)
+            & ((thread & Q(Exists(shared))) | (~thread & Q(Exists(shared.filter(child=OuterRef("family_child"))))))
+        )
+    if kind == "family":
+        return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | Q(family_child__in=values))  # R2
+    return Q(pk__in=[])  # R12
+
+
+def visible_comment_count(scope: tuple[str, tuple | QuerySet[Person]]) -> Subquery:
+    """Return, for the row's post, the number of comments a viewer with this naming scope may
+    read (R2, R8): a column for post lists."""
+    count_visible = (
+        Comment.objects.filter(post=OuterRef("pk"))
+        .filter(comment_filter_for(scope))
+        .order_by()
+        .values("post")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(count_visible, output_field=IntegerField())
+
+
+def named_visible_filter(scope: tuple[str, tuple | QuerySet[Person]]) -> Q:
+    """Return the filter on PostChild for the named children a viewer with this naming scope sees
+    named: R5 (sealed first); staff the children through whom they see the post (R1 at the post's
+    unit, R8 per child); R2/R3 families only their own."""
+    kind, values = scope
+    if kind == "staff":
+        return Q(child__sealed_at__isnull=True) & _staff_named(values)  # R5, R1, R8
+    if kind == "family":
+        return Q(child__sealed_at__isnull=True, child__in=values)  # R5, R2, R3
+    return Q(pk__in=[])  # R12
+
+
+def visible_comments(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Comment]:
+    """Return the comments on a post the viewer may read, oldest first."""
+    return Comment.objects.filter(post=post).filter(comment_filter(viewer, on)).select_related("author")
+
+
+def get_comment_for(viewer: Viewer, comment_uuid: uuid_module.UUID | str) -> Comment:
+    """Return a comment on a post the viewer may read, if the viewer may read the comment; else Http404."""
+    try:
+        return (
+            Comment.objects.filter(post__in=visible_posts(viewer, include_drafts=False))
+            .filter(comment_filter(viewer))
+            .select_related("post", "post__school_unit")
+            .get(uuid=comment_uuid)
+        )
+    except (Comment.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
+
+
+def comment_families_for(viewer: Viewer, post: Post, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the children on whose behalf the viewer may comment on the post (own named children)."""
+    if viewer.role == Role.STAFF:
+        return Person.objects.none()
+    return named_children_visible_on_post(viewer, post, on)
