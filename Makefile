@@ -1,10 +1,10 @@
 # Följa: build, demo and test entry points. GNU make; works as root on a fresh Debian with python3.11.
 #
 #   make demo          set everything up and run the product on SQLite with demo data
-#   make test          ruff + the whole suite in parallel on SQLite (no browser tests)
+#   make test          ruff + import graph + the whole suite in parallel on SQLite (no browser tests)
 #   make test-pg       the same suite on PostgreSQL (DATABASE_URL below)
 #   make test-browser  browser journeys in Chromium (tests_browser/, when it exists)
-#   make lint / fmt    ruff check + format check / format + autofix
+#   make lint / fmt    ruff check + format check + import graph / format + autofix
 #   make bench         benchmarks at municipality scale on PostgreSQL (bench/README.md)
 #   make makemessages  update the translation catalogues (folja/locale) from the source, then compile
 
@@ -32,14 +32,14 @@ export SS12000_SPEC
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help venv install messages makemessages js-deps demo test check-ruff test-sqlite test-pg test-browser lint fmt
+.PHONY: help venv install messages makemessages js-deps demo test check-ruff check-imports test-sqlite test-pg test-browser lint fmt
 
 help:
 	@echo "make demo          set up and run Följa with demo data at http://$(DEMO_ADDR)/"
-	@echo "make test          ruff + test suite on SQLite (parallel)"
+	@echo "make test          ruff + import graph + test suite on SQLite (parallel)"
 	@echo "make test-pg       test suite on PostgreSQL ($(TEST_PG_URL))"
 	@echo "make test-browser  browser journeys in Chromium (tests_browser/)"
-	@echo "make lint | fmt    check style | fix style"
+	@echo "make lint | fmt    check style and the import graph | fix style"
 	@echo "make bench         benchmarks as ratios to a reference page (bench/README.md; BENCH_SCALE=0.05 quick)"
 	@echo "make makemessages  update translation catalogues (then translate new strings in folja/locale/en)"
 
@@ -106,11 +106,15 @@ demo: $(STAMP) messages
 	$(MANAGE) runserver $(DEMO_ADDR)
 
 # Browser journeys are slow; they live in tests_browser/ and run only through test-browser.
-# `make test` stops at a ruff error; `make -k test` (CI) runs the suite anyway and still fails.
-test: check-ruff test-sqlite
+# `make test` stops at a ruff error or an import cycle; `make -k test` (CI) runs the suite anyway and still fails.
+test: check-ruff check-imports test-sqlite
 
 check-ruff: $(STAMP)
 	$(RUFF) check .
+
+# The import graph between the apps under folja/ and its floors; fails on a cycle (docs/architecture.md).
+check-imports: $(STAMP)
+	$(PY) tools/import_graph.py
 
 test-sqlite: $(STAMP) messages js-deps
 	$(PYTEST) -n auto -m "not browser" --ignore=tests_browser $(PYTEST_ARGS)
@@ -125,7 +129,7 @@ test-browser: $(STAMP) messages js-deps
 		echo "No tests_browser/ folder yet: no browser tests to run."; \
 	fi
 
-lint: $(STAMP)
+lint: $(STAMP) check-imports
 	$(RUFF) check .
 	$(RUFF) format --check .
 

@@ -17,11 +17,11 @@ making it; `--with-config` adds `config/` as an app of its own. Only import stat
 `ForeignKey("directory.Person")` are not.
 
 The floors expected, from the ground up: `core` (dates, database helpers, cache: nothing about
-people); then the directory and the relationships (who someone is, who is connected to whom, the
-session's role); then the domain apps (learning log, media, talks, transitions, curriculum,
-notifications, SIS); then the pages and the demo world, which may import everything below. The
-access policy reads the domain apps' models, so what asks it (actions, views) stands above those
-models. The tool enforces none of this: it prints the floors the imports make (each app one floor
+people); then the directory and the relationships (who someone is, who is connected to whom: the
+access base with the session's role, and the models it reads); then the domain apps (learning log,
+media, talks, curriculum, notifications, SIS), each with the access rules for its own objects on
+that base; then the pages and the demo world, which may import everything below (docs/architecture.md).
+The tool enforces none of this: it prints the floors the imports make (each app one floor
 above the highest app it imports; the apps of a cycle share one) and fails only on a cycle, a
 strongly connected set of two or more apps, printing for it a chain of imports (file:line) through
 every edge, so that it is clear what to move.
