@@ -74,27 +74,28 @@ def active_duties(staff: Viewer, on: dt.date | None = None) -> QuerySet[Duty]:
     return duties
 
 
-def connected_placements(staff: Viewer, on: dt.date | None = None) -> QuerySet[Placement]:
-    """Return the active placements through which the staff member is connected to a child (R1).
-
-    Connected staff (access-rules.md): S has an active duty at a unit where C has an active
-    placement, and either S's duty there is unit-wide, or S is assigned to a group C is a member
-    of at that unit. Sealed children are connected to no one (R5).
-    """
-    day = _day(on)
+def _connected(staff: Viewer, day: dt.date) -> tuple[QuerySet[Placement], QuerySet[Placement]]:
+    """Connected staff (access-rules.md), the rule itself: S has an active duty at a unit where C
+    has an active placement, and either S's duty there is unit-wide (the first queryset), or S is
+    assigned to a group C is a member of at that unit (the second). Sealed children are connected
+    to no one (R5). Two querysets, each starting from what narrows it (the units of unit-wide
+    duties; the members of the assigned groups), so that PostgreSQL reads a few index entries."""
     duties = active_duties(staff, day)
+    placements = Placement.objects.active(day).filter(child__sealed_at__isnull=True)  # R5
+    unit_wide_here = placements.filter(school_unit__in=duties.filter(unit_wide()).values("school_unit"))
     assigned_groups = DutyAssignment.objects.active(day).filter(duty__in=duties).values("group")
-    member_of_an_assigned_group_here = GroupMembership.objects.active(day).filter(
-        person=OuterRef("child"), group__in=assigned_groups, group__school_unit=OuterRef("school_unit")
-    )
-    return (
-        Placement.objects.active(day)
-        .filter(child__sealed_at__isnull=True)  # R5
-        .filter(
-            Q(school_unit__in=duties.filter(unit_wide()).values("school_unit"))
-            | (Q(school_unit__in=duties.values("school_unit")) & Q(Exists(member_of_an_assigned_group_here)))
-        )
-    )
+    members = GroupMembership.objects.active(day).filter(group__in=assigned_groups)
+    member_here = members.filter(person=OuterRef("child"), group__school_unit=OuterRef("school_unit"))
+    in_an_assigned_group_here = placements.filter(
+        child__in=members.values("person"), school_unit__in=duties.values("school_unit")
+    ).filter(Exists(member_here))
+    return unit_wide_here, in_an_assigned_group_here
+
+
+def connected_placements(staff: Viewer, on: dt.date | None = None) -> QuerySet[Placement]:
+    """Return the active placements through which the staff member is connected to a child (R1):
+    those of `_connected`, as this request's connections name them (staff_connections)."""
+    return Placement.objects.filter(pk__in=staff_connections(staff, on).placement_ids)
 
 
 class StaffConnections:
@@ -129,12 +130,15 @@ def staff_connections(staff: Viewer, on: dt.date | None = None) -> StaffConnecti
             .values("start_date")[:1]
         )
         some_yes = TransitionConsent.objects.filter(child=OuterRef("child"), is_current=True, allowed=True)
-        rows = (
-            connected_placements(staff, day)
-            .annotate(first_start=Subquery(first_start), some_yes=Exists(some_yes))
-            .values_list("pk", "child_id", "school_unit_id", "first_start", "some_yes")
-        )
-        return StaffConnections(list(rows))
+        unit_wide_here, in_an_assigned_group_here = _connected(staff, day)
+        rows = [
+            part.annotate(first_start=Subquery(first_start), some_yes=Exists(some_yes)).values_list(
+                "pk", "child_id", "school_unit_id", "first_start", "some_yes"
+            )
+            for part in (unit_wide_here, in_an_assigned_group_here)
+        ]
+        # One statement: the two parts of the rule as a UNION (a placement in both counts once).
+        return StaffConnections(list(rows[0].union(rows[1])))
 
     return memo.memoised(("staff_connections", staff.person.pk, staff.organisation_id, day), compute)
 

@@ -29,13 +29,26 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from django.db import connection, models
 
 from folja.core.dates import today
 from folja.demo import names
+from folja.demo.families import FamilySteps
+from folja.demo.plan import (
+    CHILDREN_PER_CLASS,
+    CHILDREN_PER_PRESCHOOL_GROUP,
+    CHILDREN_PER_PRESCHOOL_UNIT,
+    CHILDREN_PER_SCHOOL,
+    CIVIC_SERIAL_FIRST,
+    CIVIC_SERIALS_PER_SEX,
+    FAMILIES_PER_CHUNK,
+    GR_GRADES,
+    MIN_CHILDREN,
+    PERSONA_PREFIX,
+    SHARE_FKLASS,
+    SHARE_GR,
+)
+from folja.demo.rows import _Chunk, _insert
 from folja.directory import civic
 from folja.directory.models import (
     Address,
@@ -47,42 +60,15 @@ from folja.directory.models import (
     Email,
     EmailType,
     Group,
-    GroupMembership,
     GroupType,
-    Guardianship,
     Organisation,
     OrganisationType,
     Person,
     PersonSisId,
     Phone,
     PhoneType,
-    Placement,
-    RelationType,
     SchoolType,
 )
-
-MIN_CHILDREN = 20
-BATCH_SIZE = 2000
-# Families per flush: bounds memory (a few tens of thousands of model objects at a time).
-FAMILIES_PER_CHUNK = 4000
-PERSONA_PREFIX = "demo-persona:"
-CIVIC_SERIAL_FIRST = 900
-CIVIC_SERIALS_PER_SEX = 50
-NOTES = (
-    "Exempelby kommun är påhittad, och alla personer i den likaså. Alla personnummer är fiktiva: "
-    "födelsedatum + födelsenummer 900–999 + giltig kontrollsiffra, genererade och unika i demovärlden. "
-    "Telefonnummer 070-174 06 05–99 (PTS nummerserie för fiktion), e-post på .example. "
-    "All civic numbers are fictitious (birth date + individual number 900-999 + Luhn check digit)."
-)
-
-# Share of children per school type at scale; the rest is preschool.
-SHARE_FKLASS = 0.15
-SHARE_GR = 0.20
-CHILDREN_PER_PRESCHOOL_GROUP = 16
-CHILDREN_PER_CLASS = 22
-CHILDREN_PER_PRESCHOOL_UNIT = 3000
-CHILDREN_PER_SCHOOL = 7500
-GR_GRADES = (1, 2, 3)
 
 
 @dataclass
@@ -108,112 +94,13 @@ class World:
         return [*self.preschools, *self.schools]
 
 
-@dataclass
-class _ChildSpec:
-    school_type: str
-    group: Group
-    # For a child who moved to förskoleklass this autumn: the preschool group it left.
-    former_group: Group | None = None
-    grade: int = 0
-
-
-@dataclass
-class _Chunk:
-    """Rows waiting to be written, in foreign-key order."""
-
-    persons: list[Person] = field(default_factory=list)
-    sis_ids: list[PersonSisId] = field(default_factory=list)
-    emails: list[Email] = field(default_factory=list)
-    phones: list[Phone] = field(default_factory=list)
-    addresses: list[Address] = field(default_factory=list)
-    duties: list[Duty] = field(default_factory=list)
-    assignments: list[DutyAssignment] = field(default_factory=list)
-    guardianships: list[Guardianship] = field(default_factory=list)
-    placements: list[Placement] = field(default_factory=list)
-    memberships: list[GroupMembership] = field(default_factory=list)
-
-    def flush(self) -> None:
-        """Write all rows with bulk inserts; persons and duties first so their pks exist."""
-        for rows in (
-            self.persons,
-            self.sis_ids,
-            self.emails,
-            self.phones,
-            self.addresses,
-            self.duties,
-            self.assignments,
-            self.guardianships,
-            self.placements,
-            self.memberships,
-        ):
-            _insert(rows)
-            rows.clear()
-
-
-def _insert(rows: list[models.Model]) -> None:
-    """Insert the rows and set their primary keys: COPY on PostgreSQL, bulk_create elsewhere."""
-    if not rows:
-        return
-    model = type(rows[0])
-    if connection.vendor == "postgresql":
-        _copy(model, rows)
-        return
-    model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
-    if rows[0].pk is None:  # pragma: no cover - only on databases that cannot return ids
-        raise RuntimeError("the database did not return primary keys from bulk_create")
-
-
-def _copy(model: type[models.Model], rows: list[models.Model]) -> None:
-    """Write rows with COPY (several times faster than INSERT at this volume).
-
-    COPY returns no ids, so the ids are drawn from the table's sequence first, in one query.
-    """
-    meta = model._meta
-    fields = meta.concrete_fields
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(rows)],
-        )
-        for obj, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-            obj.pk = pk
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        getters = [_copy_value(f) for f in fields]
-        with cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for obj in rows:
-                copy.write_row([get(obj) for get in getters])
-    for obj in rows:
-        obj._state.adding = False
-        obj._state.db = connection.alias
-
-
-def _copy_value(field: models.Field):  # noqa: ANN202 - returns a getter
-    """Return a function that reads the field's database value from an object about to be copied."""
-    if field.is_relation:
-        attname = field.attname
-
-        def related(obj: models.Model) -> object:
-            value = getattr(obj, attname)
-            if value is None:
-                # Assigned before the related row had its id (it has one now).
-                target = field.get_cached_value(obj, None)
-                value = target.pk if target is not None else None
-                setattr(obj, attname, value)
-            return value
-
-        return related
-    if isinstance(field, models.JSONField):
-        return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
-    return lambda obj: field.pre_save(obj, True)
-
-
 def school_year_start(day: dt.date) -> dt.date:
     """Return the start of the current school year: 15 August this year, or last year before it."""
     start = dt.date(day.year, 8, 15)
     return start if day >= start else dt.date(day.year - 1, 8, 15)
 
 
-class _Builder:
+class _Builder(FamilySteps):
     def __init__(self, *, children: int, seed: int) -> None:
         self.rng = random.Random(seed)
         self.n = children
@@ -554,220 +441,6 @@ class _Builder:
         self.flush()
 
     # -- families ------------------------------------------------------------------------------------
-
-    def child_born(self, spec: _ChildSpec, *, settled: bool = False) -> dt.date:
-        year = self.year_start.year
-        if spec.school_type == SchoolType.FKLASS:
-            # Förskoleklass starts the autumn of the year the child turns six.
-            return self.born_between(dt.date(year - 6, 1, 1), dt.date(year - 6, 12, 31))
-        if spec.school_type == SchoolType.GR:
-            born_year = year - 6 - spec.grade
-            return self.born_between(dt.date(born_year, 1, 1), dt.date(born_year, 12, 31))
-        # Preschool: from one year old until the autumn of the year they turn six. A persona's child
-        # is three or older, so it has been at the preschool long enough to have a learning log.
-        return self.born_between(dt.date(year - 5, 1, 1), self.years_ago(3 if settled else 1))
-
-    def random_child_spec(self) -> _ChildSpec:
-        draw = self.rng.random()
-        if draw < SHARE_FKLASS:
-            return _ChildSpec(SchoolType.FKLASS, self.cycle_fklass.next(), former_group=self.cycle_fs_former.next())
-        if draw < SHARE_FKLASS + SHARE_GR:
-            grade = self.rng.choice(GR_GRADES)
-            return _ChildSpec(SchoolType.GR, self.cycle_grade[grade].next(), grade=grade)
-        return _ChildSpec(SchoolType.FS, self.cycle_fs.next())
-
-    def place(self, child: Person, spec: _ChildSpec) -> None:
-        """Queue the child's placements and the matching group memberships."""
-        unit = spec.group.school_unit
-        chunk = self.chunk
-        born = child.birth_date
-        assert born is not None
-        if spec.school_type == SchoolType.FS:
-            latest = (self.today - born).days - 365
-            start = born + dt.timedelta(days=365 + self.rng.randint(0, max(0, min(200, latest))))
-            start = min(start, self.today)
-            self.placement(child, spec.group, SchoolType.FS, start=start, end=None)
-            return
-        if spec.school_type == SchoolType.FKLASS:
-            # Moved from preschool this summer: the preschool placement ended on 30 June.
-            assert spec.former_group is not None
-            left = dt.date(self.year_start.year, 6, 30)
-            started = born + dt.timedelta(days=365 + self.rng.randint(0, 200))
-            self.placement(child, spec.former_group, SchoolType.FS, start=started, end=left)
-            self.placement(child, spec.group, SchoolType.FKLASS, start=self.year_start, end=None)
-            return
-        first_day = dt.date(self.year_start.year - spec.grade, 8, 15)
-        chunk.placements.append(
-            Placement(
-                uuid=self.uuid(),
-                organisation=self.org,
-                sis_id=self.sis_id(),
-                child=child,
-                school_unit=unit,
-                group=spec.group,
-                school_type=SchoolType.GR,
-                start_date=first_day,
-            )
-        )
-        chunk.memberships.append(
-            GroupMembership(organisation=self.org, group=spec.group, person=child, start_date=self.year_start)
-        )
-
-    def placement(self, child: Person, group: Group, school_type: str, *, start: dt.date, end: dt.date | None) -> None:
-        self.chunk.placements.append(
-            Placement(
-                uuid=self.uuid(),
-                organisation=self.org,
-                sis_id=self.sis_id(),
-                child=child,
-                school_unit=group.school_unit,
-                group=group,
-                school_type=school_type,
-                start_date=start,
-                end_date=end,
-            )
-        )
-        self.chunk.memberships.append(
-            GroupMembership(organisation=self.org, group=group, person=child, start_date=start, end_date=end)
-        )
-
-    def family(
-        self,
-        specs: list[_ChildSpec],
-        *,
-        guardians: int,
-        apart: bool = False,
-        other_responsible: bool = False,
-        known_guardian: Person | None = None,
-        child_keys: Iterable[str | None] = (),
-        guardian_keys: Iterable[str | None] = (),
-    ) -> tuple[list[Person], list[Person]]:
-        """Queue one family: children with placements, 1–2 guardians, optionally living apart.
-
-        `known_guardian` is an existing person (a teacher) who becomes the first guardian.
-        """
-        guardian_keys = list(guardian_keys)
-        family_name = self.rng.choice(names.FAMILY_NAMES)
-        home = self.household()
-        children: list[Person] = []
-        child_keys = list(child_keys) + [None] * len(specs)
-        for spec, key in zip(specs, child_keys, strict=False):
-            male = self.rng.random() < 0.5
-            child = self.person(
-                born=self.child_born(spec, settled=bool(key) or any(guardian_keys)),
-                male=male,
-                given_name=self.rng.choice(names.BOY_NAMES if male else names.GIRL_NAMES),
-                family_name=known_guardian.family_name if known_guardian else family_name,
-                home=home,
-                email_type=None,
-                persona=key,
-            )
-            self.place(child, spec)
-            children.append(child)
-        oldest = min(c.birth_date for c in children if c.birth_date)
-        guardian_keys = list(guardian_keys) + [None] * guardians
-        adults: list[Person] = []
-        for index in range(guardians):
-            if index == 0 and known_guardian is not None:
-                adults.append(known_guardian)
-                # A teacher as a parent: private e-mail and phone next to the work ones.
-                self.contact(known_guardian, EmailType.PRIVATE)
-                continue
-            born = oldest - dt.timedelta(days=self.rng.randint(20 * 365, 45 * 365))
-            own_name = index == 0 or self.rng.random() < 0.6
-            adults.append(
-                self.adult(
-                    born=born,
-                    email_type=EmailType.PRIVATE,
-                    family_name=family_name if own_name else None,
-                    persona=guardian_keys[index],
-                    home=self.household() if (apart and index == 1) else home,
-                )
-            )
-        for child in children:
-            for adult in adults:
-                self.chunk.guardianships.append(
-                    Guardianship(
-                        uuid=self.uuid(),
-                        organisation=self.org,
-                        child=child,
-                        responsible=adult,
-                        relation_type=RelationType.GUARDIAN,
-                    )
-                )
-        if other_responsible:
-            # Stored as SIS sends it; "Annan ansvarig" gives no rights in Följa.
-            other = self.adult(
-                born=oldest - dt.timedelta(days=self.rng.randint(45 * 365, 70 * 365)), email_type=EmailType.PRIVATE
-            )
-            for child in children:
-                self.chunk.guardianships.append(
-                    Guardianship(
-                        uuid=self.uuid(),
-                        organisation=self.org,
-                        child=child,
-                        responsible=other,
-                        relation_type=RelationType.OTHER_RESPONSIBLE,
-                    )
-                )
-        return children, adults
-
-    def build_families(self) -> None:
-        personas = self.personas
-        fs0, fs1 = self.preschool_groups[0], self.preschool_groups[1]
-        hidden = next(g for g in fs0 if g.hidden_members)
-        fklass_a = self.fklass_groups[0][0]
-        first_grade = self.grade_groups[1][0][0]
-        # Curated families first, so every persona exists at any size of world.
-        curated = [
-            self.family([_ChildSpec(SchoolType.FS, fs0[0])], guardians=1, guardian_keys=["guardian_one_child"]),
-            self.family(
-                [_ChildSpec(SchoolType.FS, fs0[0])],
-                guardians=2,
-                apart=True,
-                other_responsible=True,
-                guardian_keys=["guardian_household_a", "guardian_household_b"],
-            ),
-            self.family([_ChildSpec(SchoolType.FS, hidden)], guardians=2, guardian_keys=["guardian_hidden_group"]),
-            self.family(
-                [_ChildSpec(SchoolType.FS, fs1[0]), _ChildSpec(SchoolType.GR, first_grade, grade=1)],
-                guardians=2,
-                child_keys=[None, "pupil"],
-                guardian_keys=["guardian_siblings"],
-            ),
-            self.family(
-                [_ChildSpec(SchoolType.FKLASS, fklass_a, former_group=fs0[0])],
-                guardians=2,
-                guardian_keys=["guardian_moved_child"],
-            ),
-        ]
-        # The guardian who is also a teacher: Förskollärare at the second preschool, child at the first.
-        teacher = personas["teacher_guardian"]
-        self.tag(teacher, "guardian_teacher")
-        personas["guardian_teacher"] = teacher
-        curated.append(self.family([_ChildSpec(SchoolType.FS, fs0[0])], guardians=2, known_guardian=teacher))
-        for sis in self.chunk.sis_ids:
-            if sis.sis_id.startswith(PERSONA_PREFIX):
-                personas.setdefault(sis.sis_id.removeprefix(PERSONA_PREFIX), sis.person)
-        remaining = self.n - sum(len(children) for children, _ in curated)
-        families = 0
-        while remaining > 0:
-            draw = self.rng.random()
-            size = 1 if draw < 0.78 else 2 if draw < 0.96 else 3
-            size = min(size, remaining)
-            specs = [self.random_child_spec() for _ in range(size)]
-            two = self.rng.random() < 0.87
-            self.family(
-                specs,
-                guardians=2 if two else 1,
-                apart=two and self.rng.random() < 0.25,
-                other_responsible=self.rng.random() < 0.003,
-            )
-            remaining -= size
-            families += 1
-            if families % FAMILIES_PER_CHUNK == 0:
-                self.flush()
-        self.flush()
 
     def flush_if_large(self) -> None:
         if len(self.chunk.persons) >= FAMILIES_PER_CHUNK * 2:

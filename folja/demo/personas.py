@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from folja.demo.builder import PERSONA_PREFIX
+from folja.demo.plan import PERSONA_PREFIX
 from folja.directory.models import (
     Duty,
     DutyAssignment,

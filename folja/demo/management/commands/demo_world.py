@@ -8,9 +8,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from folja.demo.builder import MIN_CHILDREN, NOTES, build_world
+from folja.demo.builder import build_world
 from folja.demo.learninglog import build_learning_log
 from folja.demo.personas import persona_rows
+from folja.demo.plan import MIN_CHILDREN, NOTES
 from folja.demo.reset import reset_world
 from folja.demo.talks import build_demo_talks
 from folja.demo.transitions import build_demo_transitions
