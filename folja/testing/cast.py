@@ -97,6 +97,23 @@ def _person(cast: Cast, key: str, given: str, family: str, birth: dt.date) -> Pe
     return person
 
 
+def _place(child: Person, placements: list[tuple]) -> None:
+    """Place the child: for each (unit, group, start, end) a placement and a group membership."""
+    for unit, group, start, end in placements:
+        Placement.objects.create(
+            organisation=unit.organisation,
+            child=child,
+            school_unit=unit,
+            group=group,
+            school_type=unit.school_types[0],
+            start_date=start,
+            end_date=end,
+        )
+        GroupMembership.objects.create(
+            organisation=unit.organisation, group=group, person=child, start_date=start, end_date=end
+        )
+
+
 def build_cast() -> Cast:
     """Create the cast in the database and return it."""
     global _serial
@@ -152,19 +169,7 @@ def build_cast() -> Cast:
     # Children and their placements.
     def child(key: str, given: str, family: str, age: int, placements: list[tuple]) -> Person:
         person = _person(cast, key, given, family, day - dt.timedelta(days=365 * age + 40))
-        for u, g, start, end in placements:
-            Placement.objects.create(
-                organisation=u.organisation,
-                child=person,
-                school_unit=u,
-                group=g,
-                school_type=u.school_types[0],
-                start_date=start,
-                end_date=end,
-            )
-            GroupMembership.objects.create(
-                organisation=u.organisation, group=g, person=person, start_date=start, end_date=end
-            )
+        _place(person, placements)
         return person
 
     moved_on = day - dt.timedelta(days=59)
@@ -322,22 +327,13 @@ def build_mixed_transition(cast: Cast) -> dict[str, Person | Post | Comment]:
     made: dict[str, Person | Post | Comment] = {}
     for key, given, family in (("tyra", "Tyra", "Sol"), ("viggo", "Viggo", "Regn")):
         child = _person(cast, key, given, family, day - dt.timedelta(days=365 * 6 + 20))
-        for unit, group, start, end in (
-            (cast.solrosen, cast.blue, long_ago, moved_on - dt.timedelta(days=1)),
-            (cast.ekbacken, cast.fklass, moved_on, None),
-        ):
-            Placement.objects.create(
-                organisation=unit.organisation,
-                child=child,
-                school_unit=unit,
-                group=group,
-                school_type=unit.school_types[0],
-                start_date=start,
-                end_date=end,
-            )
-            GroupMembership.objects.create(
-                organisation=unit.organisation, group=group, person=child, start_date=start, end_date=end
-            )
+        _place(
+            child,
+            [
+                (cast.solrosen, cast.blue, long_ago, moved_on - dt.timedelta(days=1)),
+                (cast.ekbacken, cast.fklass, moved_on, None),
+            ],
+        )
         made[key] = child
     for key, given, family, child in (("kerstin", "Kerstin", "Sol", "tyra"), ("lars", "Lars", "Regn", "viggo")):
         guardian = _person(cast, key, given, family, day - dt.timedelta(days=365 * 36))
