@@ -44,16 +44,3 @@ def forget() -> None:
     store = _memo.get()
     if store is not None:
         store.clear()
-
-
-def remember(key: Hashable, value: object) -> None:
-    """Keep `value` under `key` for the rest of this request (nothing outside a request)."""
-    store = _memo.get()
-    if store is not None:
-        store[key] = value
-
-
-def recall(key: Hashable) -> object | None:
-    """Return what this request keeps under `key`, or None."""
-    store = _memo.get()
-    return None if store is None else store.get(key)

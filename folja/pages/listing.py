@@ -188,24 +188,26 @@ def _shared_columns() -> dict[str, Expression]:
     page's rows only (bench/README.md).
     """
     return {
-        "unit_name": _name_of(("organisation", "school_unit_id", "display_name")),
-        "group_name": _name_of(("group", "group_id", "display_name")),
-        "author_name": _author_name(()),
-        "goals_json": _goals_json(()),
-        "media_json": _media_json(()),
+        "unit_name": _name_of("organisation", "school_unit_id"),
+        "group_name": _name_of("group", "group_id"),
+        "author_name": _author_name(),
+        "goals_json": _goals_json(),
+        "media_json": _media_json(),
     }
 
 
-def _name_of(args: tuple[str, str, str]) -> Subquery:
-    from folja.directory.models import Group, Organisation, Person
+def _name_of(model_name: str, fk: str) -> Subquery:
+    """The display name of the unit or group a post's `fk` column points at."""
+    from folja.directory.models import Group, Organisation
 
-    model_name, fk, column = args
-    model = {"organisation": Organisation, "group": Group, "person": Person}[model_name]
+    model = {"organisation": Organisation, "group": Group}[model_name]
     # No ordering: one row by primary key (the models' default ordering added a sort to every row).
-    return Subquery(model.objects.filter(pk=OuterRef(fk)).order_by().values(column)[:1], output_field=CharField())
+    return Subquery(
+        model.objects.filter(pk=OuterRef(fk)).order_by().values("display_name")[:1], output_field=CharField()
+    )
 
 
-def _author_name(_args: tuple) -> Subquery:
+def _author_name() -> Subquery:
     """The author's [given name, family name]: one lookup of the author's row, not one a name."""
     from folja.directory.models import Person
 
@@ -213,11 +215,11 @@ def _author_name(_args: tuple) -> Subquery:
     return Subquery(names[:1], output_field=RawJSONField())
 
 
-def _goals_json(_args: tuple) -> JSONList:
+def _goals_json() -> JSONList:
     return JSONList(PostGoal.objects.filter(post=OuterRef("pk")).values(v=JSONObject(id="goal_id")))
 
 
-def _media_json(_args: tuple) -> JSONList:
+def _media_json() -> JSONList:
     fields = ("id", "uuid", "kind", "status", "alt_text", "original_name", "seq")
     return JSONList(Media.objects.filter(post=OuterRef("pk")).values(v=JSONObject(**{f: f for f in fields})))
 
