@@ -87,8 +87,8 @@ SABOTAGES: dict[str, tuple[str, str, str, str, str]] = {
         "F4",
         "a staff read is recorded under the post's unit",
         "folja/access/policy.py",
-        """        if child_id in by_unit.get(post_unit_id, ()):""",
-        """        if True:""",
+        """        unit = post_unit_id if post_unit_id in connected else min(connected, default=None)""",
+        """        unit = post_unit_id""",
     ),
 }
 

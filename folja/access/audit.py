@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from folja.access.models import AuditAction, AuditRecord
+from folja.access.policy import reading_units
 from folja.access.roles import Role, Viewer
 from folja.directory.models import Organisation, Person
 
@@ -47,8 +48,6 @@ def record_post_reads(
     `child_ids` must be the children the reader sees named (post_policy.named_children_visible_on_post)."""
     if viewer.role != Role.STAFF:
         return
-    from folja.access.policy import reading_units
-
     for unit_id, children in sorted(reading_units(viewer, child_ids, post_unit_id).items()):
         _write(viewer, action, sorted(children), object_type, object_uuid, unit_id)
 

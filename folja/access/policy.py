@@ -152,20 +152,22 @@ def reading_units(viewer: Viewer, child_ids: Iterable[int], post_unit_id: int, o
     """Return {unit id: child ids} for a staff member's read of a post naming these children: the
     post's own unit for a child they are connected to there (R1), else the unit where they are
     connected to the child (the receiving unit of R8). No query: the request's connections."""
-    by_unit = staff_connections(viewer, on).children_by_unit
+    connections = staff_connections(viewer, on)
     units: dict[int | None, list[int]] = {}
     for child_id in child_ids:
-        if child_id in by_unit.get(post_unit_id, ()):
-            unit = post_unit_id
-        else:
-            unit = min((u for u, children in by_unit.items() if child_id in children), default=None)
+        connected = _units_connected_to(connections, child_id)
+        unit = post_unit_id if post_unit_id in connected else min(connected, default=None)
         units.setdefault(unit, []).append(child_id)
     return units
 
 
 def connected_units_of(staff: Viewer, child: Person, on: dt.date | None = None) -> set[int]:
     """Return the units where the staff member is connected to the child (R8 marks posts from elsewhere)."""
-    return {unit for unit, children in staff_connections(staff, on).children_by_unit.items() if child.pk in children}
+    return _units_connected_to(staff_connections(staff, on), child.pk)
+
+
+def _units_connected_to(connections: StaffConnections, child_id: int) -> set[int]:
+    return {unit for unit, children in connections.children_by_unit.items() if child_id in children}
 
 
 def units_of_guardians_children(guardian: Person, on: dt.date | None = None) -> QuerySet[Organisation]:

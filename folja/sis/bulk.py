@@ -138,12 +138,8 @@ WHERE con.conrelid = %s::regclass AND con.contype = 'f'
 ORDER BY con.conname
 """
 
-# Triggers of the table's own, other than the statement-level one that changes the relationship
-# generation (migration access.0007): that one only marks the transaction, whatever is dropped.
-_USER_TRIGGERS = (
-    "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal"
-    " AND tgname <> 'folja_relationships_changed')"
-)
+# Triggers of the table's own (not the ones PostgreSQL makes for constraints).
+_USER_TRIGGERS = "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal)"
 
 
 class _Skip(Exception):
