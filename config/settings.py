@@ -215,7 +215,7 @@ if FOLJA_CACHE_URL:
         raise ImproperlyConfigured("FOLJA_CACHE_URL must be a Redis URL (redis://, rediss:// or unix://)")
     CACHES = {
         "default": {
-            "BACKEND": "folja.core.cache.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": FOLJA_CACHE_URL,
             "KEY_PREFIX": "folja",
         }
@@ -227,6 +227,11 @@ else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}}
     }
+
+# Post cards (folja.pages.listing.render_fragments) are kept only in a shared cache: sealing a
+# child (R5) removes that child's posts' cards from it at once, which a per-process cache in the
+# other processes would not see.
+FOLJA_CARD_CACHE = bool(FOLJA_CACHE_URL)
 
 # `{% cache %}` fragments (the unfiltered filter box, the same for everyone in a language) are
 # kept per process: nothing invalidates them before they expire, and the shared cache would cost

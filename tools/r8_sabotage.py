@@ -4,7 +4,7 @@ For each sabotage below, copies the working tree's code to a temporary folder, p
 wrong code back in one place, runs `folja/access/tests/test_random_worlds.py` there and reports
 whether it failed (it must). Nothing in the working tree changes.
 
-    .venv/bin/python tools/r8_sabotage.py               # every sabotage, 100 worlds each
+    .venv/bin/python tools/r8_sabotage.py               # every sabotage, 300 worlds each
     .venv/bin/python tools/r8_sabotage.py f2 --examples 300
 
 A sabotage whose code no longer matches says so: update its text when the policy changes.
@@ -30,32 +30,32 @@ SABOTAGES: dict[str, tuple[str, str, str, str, str]] = {
         "F1",
         "a child's timeline holds every post the staff member sees that names the child",
         "folja/learninglog/access.py",
-        """    through_child = PostChild.objects.filter(post=OuterRef("pk"), child=child_id).filter(_staff_named(staff_args))
-    return _staff_post_state(staff_args[0]) & Q(Exists(through_child))""",
-        """    return _staff_rules(staff_args) & Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child_id)))""",
+        """    through_child = PostChild.objects.filter(post=OuterRef("pk"), child=child_id).filter(_staff_named(connections))
+    return _staff_post_state(None) & Q(Exists(through_child))""",
+        """    return _staff_rules(connections, None) & Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child=child_id)))""",
     ),
     "f1-names": (
         "F1",
         "staff see every connected child named on a post they read",
         "folja/learninglog/access.py",
         """        return Q(child__sealed_at__isnull=True) & _staff_named(values)  # R5, R1, R8""",
-        """        return Q(child__sealed_at__isnull=True, child__in=values[1])""",
+        """        return Q(child__sealed_at__isnull=True, child__in=values.child_ids)""",
     ),
     "f1-comments": (
         "F1",
         "staff read the family threads of every connected child",
         "folja/learninglog/access.py",
-        """        _author, _child_ids, by_unit, r8_args = values
-        on_post = PostChild.objects.filter(post=OuterRef("post"))""",
-        """        return Q(family_child__isnull=True) | Q(family_child__in=values[1])
-        _author, _child_ids, by_unit, r8_args = values
-        on_post = PostChild.objects.filter(post=OuterRef("post"))""",
+        """        on_post = PostChild.objects.filter(post=OuterRef("post"))
+        at_own_unit""",
+        """        return Q(family_child__isnull=True) | Q(family_child__in=values.child_ids)
+        on_post = PostChild.objects.filter(post=OuterRef("post"))
+        at_own_unit""",
     ),
     "f2": (
         "F2",
         "staff who may read a post may edit and delete it",
         "folja/learninglog/access.py",
-        """    return Post.objects.filter(pk=post.pk).filter(_staff_post_state(args[0]), Exists(at_own_unit)).exists()""",
+        """    return Post.objects.filter(pk=post.pk).filter(_staff_post_state(viewer.person.pk), Exists(at_own_unit)).exists()""",
         """    return visible_posts(viewer, on, include_drafts=True).filter(pk=post.pk).exists()""",
     ),
     "f3-hide": (
@@ -134,7 +134,7 @@ def run(name: str, examples: int) -> tuple[bool, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="sabotages to run (a prefix selects several); all by default")
-    parser.add_argument("--examples", type=int, default=100, help="random worlds per run (default 100)")
+    parser.add_argument("--examples", type=int, default=300, help="random worlds per run (default 300)")
     args = parser.parse_args()
     names = [n for n in SABOTAGES if not args.names or any(n.startswith(p) for p in args.names)]
     caught = 0

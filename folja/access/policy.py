@@ -13,7 +13,7 @@ import uuid as uuid_module
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from folja.access import memo, transitions
@@ -32,7 +32,6 @@ from folja.directory.models import (
     Placement,
     RelationType,
 )
-from folja.transitions.models import TransitionConsent
 
 # ---------------------------------------------------------------------------------------------
 # Relationships at a point in time
@@ -99,48 +98,55 @@ def connected_placements(staff: Viewer, on: dt.date | None = None) -> QuerySet[P
 
 
 class StaffConnections:
-    """A staff member's connected placements on one day, as the request's filters name them."""
+    """A staff member's connected placements on one day, as plain values for the request's filters:
+    the placements, the children by unit (R1) and the receiving windows (R8)."""
 
-    def __init__(self, placements: list[tuple[int, int, int, dt.date, bool]]) -> None:
-        self.placement_ids = [p for p, _child, _unit, _first, _yes in placements]
-        self.child_ids = sorted({child for _p, child, _unit, _first, _yes in placements})
+    def __init__(
+        self, placements: list[tuple[int, int, int, dt.date]], consent: dict[int, transitions.ConsentAnswers]
+    ) -> None:
+        self.placement_ids = [p for p, _child, _unit, _first in placements]
+        self.child_ids = sorted({child for _p, child, _unit, _first in placements})
         self.children_by_unit: dict[int, list[int]] = {}
-        for _p, child, unit, _first, _yes in placements:
+        for _p, child, unit, _first in placements:
             self.children_by_unit.setdefault(unit, []).append(child)
-        # What R8 can reach at all, as necessary conditions only (the rule itself is _staff_r8_named):
-        # children with a current yes to sharing (every consent rule needs one, R7), and dates from
-        # the earliest window start to the latest first start of such a placement at its unit.
-        with_yes = [(p, child, first) for p, child, _unit, first, yes in placements if yes and first is not None]
-        self.r8_placement_ids = [p for p, _child, _first in with_yes]
-        self.r8_child_ids = sorted({child for _p, child, _first in with_yes})
-        firsts = [first for _p, _child, first in with_yes]
-        self.r8_dates = (transitions.twelve_months_before(min(firsts)), max(firsts)) if firsts else None
+        self.receiving = [
+            transitions.ReceivingWindow(child=child, unit=unit, start=first, consent=consent[child])
+            for _p, child, unit, first in placements
+            if child in consent
+        ]
 
 
 def staff_connections(staff: Viewer, on: dt.date | None = None) -> StaffConnections:
-    """Return the staff member's connected placements (connected_placements), each with its
-    child's first start at its unit (R8) and whether the child has a current yes (R7): one query,
-    looked up once per request (access/memo.py) and never kept longer."""
+    """Return the staff member's connected placements (`_connected`), each with its child's first
+    start at its unit (R8), and the guardians' answers (R7) for the children someone said yes
+    for: one query, two when there are such children; looked up once per request
+    (access/memo.py) and never kept longer."""
     day = _day(on)
 
     def compute() -> StaffConnections:
-        first_start = (
-            Placement.objects.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit"))
-            .order_by("start_date")
-            .values("start_date")[:1]
-        )
-        some_yes = TransitionConsent.objects.filter(child=OuterRef("child"), is_current=True, allowed=True)
-        unit_wide_here, in_an_assigned_group_here = _connected(staff, day)
         rows = [
-            part.annotate(first_start=Subquery(first_start), some_yes=Exists(some_yes)).values_list(
-                "pk", "child_id", "school_unit_id", "first_start", "some_yes"
-            )
-            for part in (unit_wide_here, in_an_assigned_group_here)
+            part.annotate(
+                first_start=transitions.first_start_at_unit(), some_yes=transitions.some_yes(OuterRef("child"))
+            ).values_list("pk", "child_id", "school_unit_id", "first_start", "some_yes")
+            for part in _connected(staff, day)
         ]
         # One statement: the two parts of the rule as a UNION (a placement in both counts once).
-        return StaffConnections(list(rows[0].union(rows[1])))
+        placements = list(rows[0].union(rows[1]))
+        asked = sorted({child for _p, child, _unit, _first, yes in placements if yes})
+        consent = transitions.consent_answers(asked) if asked else {}
+        return StaffConnections([row[:4] for row in placements], consent)
 
     return memo.memoised(("staff_connections", staff.person.pk, staff.organisation_id, day), compute)
+
+
+def connected_here(connections: StaffConnections, *, child: str, unit: str) -> Q:
+    """R1 for staff at its grain, a filter on rows about one child at one unit (a post's named
+    child, a talk, a booking slot): the staff member is connected to the row's child *at the
+    row's unit* now. `child` and `unit` name the row's fields."""
+    here = Q(pk__in=[])
+    for unit_id, children in sorted(connections.children_by_unit.items()):
+        here |= Q(**{unit: unit_id, f"{child}__in": sorted(children)})
+    return here
 
 
 def connected_children(staff: Viewer, on: dt.date | None = None) -> QuerySet[Person]:

@@ -13,14 +13,13 @@ Boundary dates (R8), defined once here and documented in docs/access.md:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import (
     BigIntegerField,
     Case,
     DateField,
     Exists,
-    F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -36,78 +35,61 @@ from folja.transitions.models import TermsDecision, TermsOfUse, TransitionConsen
 
 
 def twelve_months_before(day: dt.date) -> dt.date:
-    """Return the first day of the sharing window for a start date (the reference for the SQL below)."""
+    """Return the first day of the sharing window for a start date (R8)."""
     first_of_month = day.replace(day=1)
     return first_of_month.replace(year=first_of_month.year - 1) + dt.timedelta(days=day.day - 1)
 
 
-class TwelveMonthsBefore(Func):
-    """SQL twin of `twelve_months_before`, for SQLite and PostgreSQL alike."""
-
-    output_field = DateField()
-    arity = 1
-
-    def _with_argument_twice(self, compiler, connection, template: str):  # noqa: ANN001, ANN202
-        sql, params = compiler.compile(self.source_expressions[0])
-        return template.format(x=sql), (*params, *params)
-
-    def as_sqlite(self, compiler, connection, **extra):  # noqa: ANN001, ANN003, ANN201
-        return self._with_argument_twice(
-            compiler,
-            connection,
-            "date({x}, 'start of month', '-1 year', '+' || (CAST(strftime('%%d', {x}) AS INTEGER) - 1) || ' days')",
-        )
-
-    def as_postgresql(self, compiler, connection, **extra):  # noqa: ANN001, ANN003, ANN201
-        return self._with_argument_twice(
-            compiler,
-            connection,
-            "(date_trunc('month', {x}) - interval '1 year'"
-            " + (extract(day from {x})::int - 1) * interval '1 day')::date",
-        )
-
-
 # ---------------------------------------------------------------------------------------------
-# R7: consent, as a filter on rows that have a `child` column (PostChild, Talk)
+# R7: consent, from what each guardian of a child answered
 # ---------------------------------------------------------------------------------------------
 
 
-def _guardians_of(child_ref: OuterRef) -> QuerySet[Guardianship]:
+def _current_yes() -> QuerySet[TransitionConsent]:
+    return TransitionConsent.objects.filter(is_current=True, allowed=True)
+
+
+def some_yes(child: OuterRef) -> Exists:
+    """For the row's child: someone's current answer is yes. Necessary for consent (R7), not
+    sufficient: only guardians' answers count (`consent_answers`)."""
+    return Exists(_current_yes().filter(child=child))
+
+
+@dataclass(frozen=True)
+class ConsentAnswers:
+    """What a child's guardians answered to sharing at a transition (R7): whether one of them
+    said yes, and whether every one of them did. No answer counts as no."""
+
+    a_yes: bool
+    every_yes: bool
+
+    def holds(self, rule: str) -> bool:
+        """R7, the organisation's rule: "any" needs one guardian's yes, "all" (the default) every
+        guardian's."""
+        return self.a_yes if rule == "any" else self.every_yes
+
+
+def consent_answers(child_ids: list[int]) -> dict[int, ConsentAnswers]:
+    """Return the guardians' answers for each of the children (R7), in one query: each
+    Vårdnadshavare who is not sealed, and whether their current answer is yes."""
+    yes = _current_yes().filter(child=OuterRef("child"), guardian=OuterRef("responsible"))
+    answers: dict[int, list[bool]] = {child: [] for child in child_ids}
+    for child, said_yes in (
+        _guardians_of_children(child_ids).annotate(said_yes=Exists(yes)).values_list("child_id", "said_yes")
+    ):
+        answers[child].append(said_yes)
+    return {child: ConsentAnswers(any(said), bool(said) and all(said)) for child, said in answers.items()}
+
+
+def _guardians_of_children(child_ids: list[int]) -> QuerySet[Guardianship]:
     return Guardianship.objects.filter(
-        child=child_ref, relation_type=RelationType.GUARDIAN, responsible__sealed_at__isnull=True
-    )
-
-
-def consent_given(child_field: str = "child", organisation_field: str = "post__organisation") -> Q:
-    """Return a filter: the guardians' consent holds for the row's child under the organisation's rule.
-
-    R7: no answer counts as no. Rule "any": one current yes from a guardian. Rule "all": the child
-    has guardians and none of them lacks a current yes.
-    """
-    child = OuterRef(child_field)
-    yes = TransitionConsent.objects.filter(is_current=True, allowed=True)
-    any_yes = Exists(yes.filter(child=child, guardian__in=_guardians_of(child).values("responsible")))
-    guardian_without_yes = _guardians_of(child).exclude(
-        Exists(yes.filter(child=OuterRef("child"), guardian=OuterRef("responsible")))
-    )
-    all_yes = Exists(_guardians_of(child)) & ~Exists(guardian_without_yes)
-    return (Q(**{f"{organisation_field}__transition_consent_rule": "any"}) & Q(any_yes)) | (
-        Q(**{f"{organisation_field}__transition_consent_rule": "all"}) & Q(all_yes)
+        child__in=child_ids, relation_type=RelationType.GUARDIAN, responsible__sealed_at__isnull=True
     )
 
 
 def child_consent_given(child: Person, organisation: Organisation) -> bool:
-    """Return whether consent holds for the child under the organisation's rule (the same SQL)."""
-    rule = organisation.transition_consent_rule
-    yes = TransitionConsent.objects.filter(child=child, is_current=True, allowed=True)
-    guardians = Guardianship.objects.filter(
-        child=child, relation_type=RelationType.GUARDIAN, responsible__sealed_at__isnull=True
-    ).values_list("responsible_id", flat=True)
-    guardian_ids = set(guardians)
-    answered_yes = set(yes.values_list("guardian_id", flat=True)) & guardian_ids
-    if rule == "any":
-        return bool(answered_yes)
-    return bool(guardian_ids) and answered_yes == guardian_ids
+    """Return whether consent holds for the child under the organisation's rule (R7)."""
+    return consent_answers([child.pk])[child.pk].holds(organisation.transition_consent_rule)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,6 +98,8 @@ def child_consent_given(child: Person, organisation: Organisation) -> bool:
 
 
 def first_start_at_unit() -> Subquery:
+    """For a row with `child` and `school_unit` (a placement): the start of the child's first
+    placement at that unit, the receiving unit's start (R8)."""
     return Subquery(
         Placement.objects.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit"))
         .order_by("start_date")
@@ -124,23 +108,44 @@ def first_start_at_unit() -> Subquery:
     )
 
 
-def receiving_window_filter(connected: QuerySet[Placement], *, unit: OuterRef, day: OuterRef) -> Q:
-    """Return a filter on a row with a `child`, given references to its unit and its date.
+CONSENT_RULES = ("all", "any")
 
-    True when one of the connected placements is at another unit than the row's, and the row's
-    date falls in the 12 months before the child's first placement at that unit started (R8).
-    For posts the row is PostChild (child, activity_date) under Post (school_unit); for talks
-    the row is the talk itself.
+
+@dataclass(frozen=True)
+class ReceivingWindow:
+    """Where R8 can share a child's documentation with a staff member: the child is connected
+    to them at `unit` now and was first placed there on `start`; `consent` is what the child's
+    guardians answered (R7)."""
+
+    child: int
+    unit: int
+    start: dt.date
+    consent: ConsentAnswers
+
+
+def shared_with_receiving_unit(windows: list[ReceivingWindow], *, child: str, unit: str, day: str, rule: str) -> Q:
+    """R7 and R8 for a staff member, a filter on rows about one child (a post's named child, a
+    talk): the row's child has a receiving window (`windows`, from the request's connections) at
+    a unit other than the row's, the row's day lies in the 12 months before the child's first
+    start there, and consent holds under the rule of the organisation that wrote the row.
+
+    `child`, `unit`, `day` and `rule` name the row's fields (for PostChild: "child",
+    "post__school_unit", "activity_date", "post__organisation__transition_consent_rule"). The
+    windows are plain values, grouped so that children who started on the same day at the same
+    unit under the same answers share one condition.
     """
-    receiving = (
-        connected.filter(child=OuterRef("child"))
-        .exclude(school_unit=unit)  # R8: documentation from *other* units
-        .annotate(first_start=first_start_at_unit())
-        .filter(first_start__gt=day)  # R8: before the first placement at the new unit started
-        .annotate(window_start=TwelveMonthsBefore(F("first_start")))
-        .filter(window_start__lte=day)  # R8: nothing older than 12 months
-    )
-    return Q(Exists(receiving))
+    children: dict[tuple[int, dt.date, tuple[str, ...]], list[int]] = {}
+    for window in windows:
+        rules = tuple(r for r in CONSENT_RULES if window.consent.holds(r))  # R7
+        if rules:
+            children.setdefault((window.unit, window.start, rules), []).append(window.child)
+    shared = Q(pk__in=[])
+    for (receiving_unit, start, rules), ids in sorted(children.items()):
+        in_window = Q(**{f"{child}__in": sorted(ids), f"{day}__gte": twelve_months_before(start), f"{day}__lt": start})
+        from_elsewhere = ~Q(**{unit: receiving_unit})  # R8: documentation from *other* units
+        under_a_rule_that_holds = Q(**{f"{rule}__in": rules})  # R7, the writing organisation's rule
+        shared |= in_window & from_elsewhere & under_a_rule_that_holds
+    return shared
 
 
 def preview_window(child: Person, on: dt.date | None = None) -> tuple[Organisation | None, dt.date]:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from folja.directory.models import Person
+from folja.directory.signals import person_sealed
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,8 @@ def person_seal(*, person: Person, reason: str, source: str) -> bool:
     updated = Person.objects.filter(pk=person.pk, sealed_at__isnull=True).update(sealed_at=timezone.now())
     if updated:
         person.refresh_from_db(fields=["sealed_at"])
+        person_id = person.pk
+        transaction.on_commit(lambda: person_sealed.send(sender=Person, person_id=person_id))
         # No name, id or civic number in the log: the count per run is in the import report.
         logger.info("person sealed (reason=%s, source=%s)", reason, source)
     return bool(updated)

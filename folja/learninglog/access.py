@@ -9,8 +9,6 @@ comment naming it.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import operator
 import uuid as uuid_module
 
 from django.core.exceptions import ValidationError
@@ -18,13 +16,15 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.http import Http404
 
 from folja.access import transitions
-from folja.access.policy import staff_connections, visible_children, visible_children_ref
-from folja.access.roles import Role, Viewer
-from folja.directory.models import (
-    Group,
-    Person,
-    Placement,
+from folja.access.policy import (
+    StaffConnections,
+    connected_here,
+    staff_connections,
+    visible_children,
+    visible_children_ref,
 )
+from folja.access.roles import Role, Viewer
+from folja.directory.models import Group, Person
 from folja.learninglog.models import Comment, Post, PostChild, PostStatus
 
 # ---------------------------------------------------------------------------------------------
@@ -41,17 +41,14 @@ def _family_posts(children: tuple[int, ...] | QuerySet[Person]) -> Q:
     return Q(deleted_at__isnull=True, status=PostStatus.PUBLISHED) & _posts_naming(children)
 
 
-def _staff_posts(args: tuple) -> Q:
-    """The staff filter on Post from the request's connections (see _staff_args).
-
-    args = (own drafts' author id or None, connected child ids, ((unit, child ids), …),
-            None or (R8 placement ids, R8 child ids, (earliest, latest))).
-    """
+def _staff_posts(connections: StaffConnections, author: int | None) -> Q:
+    """R1 and R8 for staff, with drafts and deletion (_staff_rules), narrowed to the posts of
+    the connected children."""
     # Not a rule of its own: R1 and R8 both need a named child the staff member is connected to
     # now, so this only repeats what they imply. It lets PostgreSQL start from those children's
     # posts instead of testing the rules on every post of the platform (bench/README.md).
-    connected_child_posts = PostChild.objects.filter(child__in=args[1]).values("post")
-    return Q(pk__in=connected_child_posts) & _staff_rules(args)
+    connected_child_posts = PostChild.objects.filter(child__in=connections.child_ids).values("post")
+    return Q(pk__in=connected_child_posts) & _staff_rules(connections, author)
 
 
 def _staff_post_state(author: int | None) -> Q:
@@ -62,74 +59,55 @@ def _staff_post_state(author: int | None) -> Q:
     return Q(deleted_at__isnull=True) & published_or_own_draft
 
 
-def _staff_r1_named(by_unit: tuple) -> Q:
+def _staff_r1_named(connections: StaffConnections) -> Q:
     """R1 at its grain, a filter on PostChild: the (post, child) pairs where the staff member is
-    connected to the child *at the post's unit* now. `by_unit` = ((unit, child ids), …)."""
-    pairs = [Q(post__school_unit=unit, child__in=children) for unit, children in by_unit]
-    return functools.reduce(operator.or_, pairs, Q(pk__in=[]))
+    connected to the child *at the post's unit* now."""
+    return connected_here(connections, child="child", unit="post__school_unit")
 
 
-def _staff_r8_named(r8_args: tuple | None) -> Q:
+def _staff_r8_named(connections: StaffConnections) -> Q:
     """R8 at its grain, a filter on PostChild: the (post, child) pairs a receiving unit sees.
 
     Per child, never per post: the child itself must be connected to the staff member at a unit
-    other than the post's, with consent (R7) for *this* child, and the post's date in the 12
-    months before the child's first placement at that unit. Another child on the same post who
-    consented changes nothing for this one. `r8_args` = (placement ids, child ids, (earliest,
-    latest)): the connected placements whose child has some current yes, and the dates any window
-    can span; necessary conditions only, so PostgreSQL tests the rule on few rows.
+    other than the post's, with consent (R7) for *this* child under the rule of the post's
+    organisation, and the post's date in the 12 months before the child's first placement at
+    that unit. Another child on the same post who consented changes nothing for this one.
+    Sealed children are connected to no one (R5), so they have no window.
     """
-    if r8_args is None:
-        return Q(pk__in=[])
-    placement_ids, r8_child_ids, (earliest, latest) = r8_args
-    placements = Placement.objects.filter(pk__in=placement_ids)
-    return (
-        Q(activity_date__gte=earliest, activity_date__lt=latest)
-        & Q(child__in=r8_child_ids, child__sealed_at__isnull=True)  # R5
-        & transitions.consent_given("child", "post__organisation")  # R7, for this child
-        & transitions.receiving_window_filter(  # R8, for this child at its receiving unit
-            placements, unit=OuterRef("post__school_unit"), day=OuterRef("activity_date")
-        )
+    return transitions.shared_with_receiving_unit(
+        connections.receiving,
+        child="child",
+        unit="post__school_unit",
+        day="activity_date",
+        rule="post__organisation__transition_consent_rule",
     )
 
 
-def _staff_named(args: tuple) -> Q:
+def _staff_named(connections: StaffConnections) -> Q:
     """R1 and R8 for staff at their grain, a filter on PostChild: the named children through whom
-    a staff member sees a post (see _staff_args). The one definition behind the staff's posts,
-    a child's timeline, the names shown on a post and the family threads they read."""
-    _author, _child_ids, by_unit, r8_args = args
-    return _staff_r1_named(by_unit) | _staff_r8_named(r8_args)
+    a staff member sees a post. The one definition behind the staff's posts, a child's timeline,
+    the names shown on a post and the family threads they read."""
+    return _staff_r1_named(connections) | _staff_r8_named(connections)
 
 
-def _staff_rules(args: tuple) -> Q:
+def _staff_rules(connections: StaffConnections, author: int | None) -> Q:
     """R1 and R8 for staff, with drafts and deletion: a post is readable when at least one of its
-    named children lets the staff member see it (_staff_named). The staff filter without its
-    narrowing."""
-    named = PostChild.objects.filter(post=OuterRef("pk")).filter(_staff_named(args))
-    return _staff_post_state(args[0]) & Q(Exists(named))
+    named children lets the staff member see it (_staff_named). `author`: the staff member's id
+    to include their own drafts, else None."""
+    named = PostChild.objects.filter(post=OuterRef("pk")).filter(_staff_named(connections))
+    return _staff_post_state(author) & Q(Exists(named))
 
 
-def _staff_args(staff: Viewer, on: dt.date | None, include_drafts: bool) -> tuple:
-    """Return the plain values the staff filters are built from (see _staff_posts)."""
-    connections = staff_connections(staff, on)
-    r8_args = None
-    if connections.r8_dates is not None:
-        r8_args = (tuple(connections.r8_placement_ids), tuple(connections.r8_child_ids), connections.r8_dates)
-    return (
-        staff.person.pk if include_drafts else None,
-        tuple(connections.child_ids),
-        tuple((unit, tuple(children)) for unit, children in sorted(connections.children_by_unit.items())),
-        r8_args,
-    )
+def _own_drafts(staff: Viewer, include_drafts: bool) -> int | None:
+    return staff.person.pk if include_drafts else None
 
 
-def _staff_child_posts(args: tuple) -> Q:
+def _staff_child_posts(connections: StaffConnections, child_id: int) -> Q:
     """A child's timeline for staff (R1, R8 per child): the posts the staff member sees *through
     this child*; a post shared with the receiving unit because another named child's family
     consented never reaches this child's timeline."""
-    staff_args, child_id = args
-    through_child = PostChild.objects.filter(post=OuterRef("pk"), child=child_id).filter(_staff_named(staff_args))
-    return _staff_post_state(staff_args[0]) & Q(Exists(through_child))
+    through_child = PostChild.objects.filter(post=OuterRef("pk"), child=child_id).filter(_staff_named(connections))
+    return _staff_post_state(None) & Q(Exists(through_child))
 
 
 def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: bool = False) -> QuerySet[Post]:
@@ -143,7 +121,8 @@ def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: 
     if viewer.role in (Role.GUARDIAN, Role.CHILD):
         return Post.objects.filter(_family_posts(visible_children_ref(viewer, on)))  # R1, R9
     if viewer.role == Role.STAFF:
-        return Post.objects.filter(_staff_posts(_staff_args(viewer, on, include_drafts)))  # R1, R8
+        connections = staff_connections(viewer, on)
+        return Post.objects.filter(_staff_posts(connections, _own_drafts(viewer, include_drafts)))  # R1, R8
     return Post.objects.none()  # R12
 
 
@@ -161,7 +140,7 @@ def timeline_posts(viewer: Viewer, child: Person, on: dt.date | None = None) -> 
     """Return the posts of a child's timeline the viewer may read: individual and group posts
     naming the child, for staff those they see through this child (R8 per child)."""
     if viewer.role == Role.STAFF:
-        return Post.objects.filter(_staff_child_posts((_staff_args(viewer, on, False), child.pk)))
+        return Post.objects.filter(_staff_child_posts(staff_connections(viewer, on), child.pk))
     return visible_posts(viewer, on).filter(_posts_naming([child.pk]))
 
 
@@ -209,9 +188,9 @@ def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool
     its author. What R8 shares with a receiving unit is read-only there."""
     if viewer.role != Role.STAFF:
         return False
-    args = _staff_args(viewer, on, include_drafts=True)
-    at_own_unit = PostChild.objects.filter(post=OuterRef("pk")).filter(_staff_r1_named(args[2]))  # R1, R8
-    return Post.objects.filter(pk=post.pk).filter(_staff_post_state(args[0]), Exists(at_own_unit)).exists()
+    connections = staff_connections(viewer, on)
+    at_own_unit = PostChild.objects.filter(post=OuterRef("pk")).filter(_staff_r1_named(connections))  # R1, R8
+    return Post.objects.filter(pk=post.pk).filter(_staff_post_state(viewer.person.pk), Exists(at_own_unit)).exists()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,14 +198,17 @@ def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool
 # ---------------------------------------------------------------------------------------------
 
 
-def naming_scope(viewer: Viewer, on: dt.date | None = None) -> tuple[str, tuple | QuerySet[Person]]:
-    """Return what decides which named children and family threads of a post the viewer sees, as
-    plain values: ("family", the viewer's visible children) or ("staff", the staff filter's
-    values, _staff_args); ("none", ()) for roles that see nothing (R12)."""
+Scope = tuple[str, "StaffConnections | list[int] | QuerySet[Person] | tuple[()]"]
+
+
+def naming_scope(viewer: Viewer, on: dt.date | None = None) -> Scope:
+    """Return what decides which named children and family threads of a post the viewer sees:
+    ("family", the viewer's visible children) or ("staff", the request's connections);
+    ("none", ()) for roles that see nothing (R12)."""
     if viewer.role == Role.STAFF:
-        return "staff", _staff_args(viewer, on, include_drafts=False)
+        return "staff", staff_connections(viewer, on)
     if viewer.role == Role.GUARDIAN:
-        return "family", tuple(visible_children_ref(viewer, on))
+        return "family", visible_children_ref(viewer, on)
     if viewer.role == Role.CHILD:
         return "family", visible_children(viewer, on)
     return "none", ()
@@ -237,7 +219,7 @@ def comment_filter(viewer: Viewer, on: dt.date | None = None) -> Q:
     return comment_filter_for(naming_scope(viewer, on))
 
 
-def comment_filter_for(scope: tuple[str, tuple | QuerySet[Person]]) -> Q:
+def comment_filter_for(scope: Scope) -> Q:
     """Return the comment filter for a viewer with this naming scope (see naming_scope).
 
     R2: a family's comments are visible to staff and to that child's own guardians only. Staff
@@ -247,10 +229,9 @@ def comment_filter_for(scope: tuple[str, tuple | QuerySet[Person]]) -> Q:
     """
     kind, values = scope
     if kind == "staff":
-        _author, _child_ids, by_unit, r8_args = values
         on_post = PostChild.objects.filter(post=OuterRef("post"))
-        at_own_unit = on_post.filter(_staff_r1_named(by_unit))  # R1: staff of the post's unit
-        shared = on_post.filter(_staff_r8_named(r8_args))  # R8: a receiving unit
+        at_own_unit = on_post.filter(_staff_r1_named(values))  # R1: staff of the post's unit
+        shared = on_post.filter(_staff_r8_named(values))  # R8: a receiving unit
         thread = Q(family_child__isnull=True)
         return (
             (thread & Q(Exists(at_own_unit)))
@@ -263,7 +244,7 @@ def comment_filter_for(scope: tuple[str, tuple | QuerySet[Person]]) -> Q:
     return Q(pk__in=[])  # R12
 
 
-def visible_comment_count(scope: tuple[str, tuple | QuerySet[Person]]) -> Subquery:
+def visible_comment_count(scope: Scope) -> Subquery:
     """Return, for the row's post, the number of comments a viewer with this naming scope may
     read (R2, R8): a column for post lists."""
     count_visible = (
@@ -277,7 +258,7 @@ def visible_comment_count(scope: tuple[str, tuple | QuerySet[Person]]) -> Subque
     return Subquery(count_visible, output_field=IntegerField())
 
 
-def named_visible_filter(scope: tuple[str, tuple | QuerySet[Person]]) -> Q:
+def named_visible_filter(scope: Scope) -> Q:
     """Return the filter on PostChild for the named children a viewer with this naming scope sees
     named: R5 (sealed first); staff the children through whom they see the post (R1 at the post's
     unit, R8 per child); R2/R3 families only their own."""

@@ -4,13 +4,16 @@ A list page (feed, timeline, group log, transition preview) asks the policy whic
 viewer may read, then `post_page` fetches one page of them in a single query: the columns a list
 shows, the comment count this viewer may read (R2, R8), and the goals, media and the named
 children this viewer may see named (R1/R8 per child for staff, R2/R3 for families) folded into
-JSON arrays. No model objects are built, and nothing is kept after the request: each card is
-rendered from its row (`render_fragments`).
+JSON arrays. No model objects are built. Each card is rendered from its row
+(`render_fragments`); with a shared cache its markup, which holds no person's name and nothing
+that depends on who reads it, is kept per post.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import time
 import uuid as uuid_module
 from collections.abc import Iterable
@@ -18,6 +21,8 @@ from functools import cached_property
 from typing import Any
 
 import orjson
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     CharField,
     Expression,
@@ -28,7 +33,9 @@ from django.db.models import (
 )
 from django.db.models.functions import JSONArray, JSONObject
 from django.template.loader import get_template
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 
 from folja.access.roles import Viewer
 from folja.core.db import JSONList, RawJSONField
@@ -38,7 +45,6 @@ from folja.learninglog.models import Post, PostChild, PostGoal, PostState
 from folja.media.models import Media
 
 FRAGMENT_TEMPLATE = "learninglog/_post.html"
-FRAGMENT_TTL = 24 * 3600
 _COLUMNS = ("id", "uuid", "title", "body_html", "status", "kind", "version", "activity_date", "school_unit_id")
 
 
@@ -299,12 +305,122 @@ def post_page(
     return post_listing(viewer, after(filtered(posts, *filters), anchor), limit=limit, on=on)
 
 
-def render_fragments(posts: Iterable[PostListing]) -> None:
-    """Set `post.html` on each post: its card rendered from its own row. The template sees the
-    post and nothing else."""
+# ---------------------------------------------------------------------------------------------
+# Cards: rendered per post, the people's names filled in per request
+# ---------------------------------------------------------------------------------------------
+
+CARD_TTL = 24 * 3600
+
+
+def _slot_marker(name: str) -> str:
+    """A marker for a per-request value in a card's markup: unguessable (from the secret key), so
+    that no text a person typed can contain it, and the same in every app server process."""
+    digest = hashlib.blake2b(f"card-slot:{name}".encode(), key=settings.SECRET_KEY.encode()[:64], digest_size=8)
+    return f"<!--slot-{name}-{digest.hexdigest()}-->"
+
+
+@functools.cache
+def _markers() -> dict[str, str]:
+    return {name: _slot_marker(name) for name in ("author", "named", "comments")}
+
+
+@functools.cache
+def _template_fingerprint() -> str:
+    """The card template's own source, so that a deploy that changes it renders every card anew."""
     template = get_template(FRAGMENT_TEMPLATE)
+    return hashlib.blake2b(template.template.source.encode(), digest_size=8).hexdigest()
+
+
+def _card_key(post: PostListing, language: str) -> str:
+    return f"card:{language}:{post.id}:{int(post.shared_by_transition)}"
+
+
+def _card_digest(post: PostListing) -> str:
+    """A digest of every value the cached markup shows (all but the slots)."""
+    values = (
+        _template_fingerprint(),
+        str(post.uuid),
+        post.title,
+        post.body_html,
+        post.status,
+        post.version,
+        post.kind,
+        post.activity_date.isoformat(),
+        post.school_unit,
+        post.group,
+        post.goals,
+        [{**m, "uuid": str(m["uuid"])} for m in post.media],
+    )
+    return hashlib.blake2b(orjson.dumps(values), digest_size=16).hexdigest()
+
+
+def _slots(post: PostListing) -> dict[str, str]:
+    """The card's per-request values, escaped: the author's name, the named children this viewer
+    sees (R1/R8 per child, R2/R3), the number of comments this viewer may read (R2, R8)."""
+    named = ""
+    if post.visible_named:
+        lead = gettext("Gruppinlägg om") if post.kind == "group" else gettext("Om")
+        names = ", ".join(escape(n.child.full_name) for n in post.visible_named)
+        named = f'<p class="post__children">{escape(lead)} {names}</p>'
+    n = post.visible_comment_count
+    return {
+        "author": escape(post.author.full_name),
+        "named": named,
+        "comments": escape(ngettext("%(n)s kommentar", "%(n)s kommentarer", n) % {"n": n}),
+    }
+
+
+def render_fragments(posts: Iterable[PostListing]) -> None:
+    """Set `post.html` on each post: its card, rendered from its own row.
+
+    The card's markup holds no person's name and no count: those are filled in per request from
+    the row (`_slots`), so what this viewer may see never comes from a cache. With a shared cache
+    (`FOLJA_CARD_CACHE`, on with FOLJA_CACHE_URL), the markup is kept per post, language and
+    transition badge under a digest of every value it shows; it is rendered anew when any of them
+    changes, and a sealed child's posts are dropped from it at once (`forget_cards_naming`, R5).
+    Without one, each card is rendered per request: a per-process cache could not be emptied
+    from the process that seals.
+    """
+    posts = list(posts)
+    template = get_template(FRAGMENT_TEMPLATE)
+    markers = _markers()
+    slot_context = {name: mark_safe(marker) for name, marker in markers.items()}  # our own markers
+    use_cache = settings.FOLJA_CARD_CACHE
+    language = get_language() or settings.LANGUAGE_CODE
+    keys = {post.id: _card_key(post, language) for post in posts}
+    digests = {post.id: _card_digest(post) for post in posts} if use_cache else {}
+    found = cache.get_many(list(keys.values())) if use_cache else {}
+    rendered: dict[str, tuple[str, str]] = {}
     for post in posts:
-        post.html = mark_safe(template.render({"post": post}))  # our own template's output, escaped when rendered
+        digest = digests.get(post.id)
+        cached = found.get(keys[post.id])
+        if cached is not None and cached[0] == digest:
+            markup = cached[1]
+        else:
+            markup = template.render({"post": post, "slot": slot_context})
+            if use_cache:
+                rendered[keys[post.id]] = (digest, markup)
+        for name, value in _slots(post).items():
+            markup = markup.replace(markers[name], value)
+        post.html = mark_safe(markup)  # our own template's output and escaped values
+    if rendered:
+        cache.set_many(rendered, CARD_TTL)
+
+
+def forget_cards_naming(person_id: int) -> None:
+    """Drop the cached cards of every post naming the person, in every language and both badge
+    states (R5: a sealed child's documentation leaves every cache at once)."""
+    if not settings.FOLJA_CARD_CACHE:
+        return
+    post_ids = PostChild.objects.filter(child_id=person_id).values_list("post_id", flat=True)
+    keys = [
+        f"card:{language}:{post_id}:{shared}"
+        for post_id in post_ids.iterator()
+        for language, _name in settings.LANGUAGES
+        for shared in (0, 1)
+    ]
+    for start in range(0, len(keys), 1000):
+        cache.delete_many(keys[start : start + 1000])
 
 
 def with_listing_data(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None = None) -> QuerySet[Post]:

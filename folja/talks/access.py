@@ -44,22 +44,26 @@ def _day(on: dt.date | None) -> dt.date:
 def staff_talk_filter(staff: Viewer, on: dt.date | None = None) -> Q:
     """Return the filter on Talk for talks a staff member may read (R1, R8).
 
-    Mirrors `post_policy._staff_posts`: a talk records the unit where it is held, and connected
-    staff see talks held at the unit where they are connected to the child now.
+    The learning log's rules at a talk's grain (a talk is about one child, held at one unit):
+    connected staff see talks held at the unit where they are connected to the child now (R1);
+    a receiving unit, with consent (R7), sees talks from other units in the 12 months before the
+    child's first start there (R8).
     """
-    placements = policy.connected_placements(staff, on)  # R5: sealed children are never connected
-    # R8: at a receiving unit, with consent (R7), talks from other units in the 12 months before the move.
-    r8 = transitions.consent_given("child", "organisation") & transitions.receiving_window_filter(
-        placements, unit=OuterRef("school_unit"), day=OuterRef("activity_date")
+    connections = policy.staff_connections(staff, on)  # R5: sealed children are never connected
+    shared = transitions.shared_with_receiving_unit(
+        connections.receiving,
+        child="child",
+        unit="school_unit",
+        day="activity_date",
+        rule="organisation__transition_consent_rule",
     )
-    return staff_talk_at_own_unit(staff, on) | (Q(child__sealed_at__isnull=True) & r8)
+    return policy.connected_here(connections, child="child", unit="school_unit") | shared
 
 
 def staff_talk_at_own_unit(staff: Viewer, on: dt.date | None = None) -> Q:
     """Return the filter on Talk for talks held at a unit where the staff member is connected to
     the talk's child now (R1, R6: staff of a unit the child left see nothing)."""
-    placements = policy.connected_placements(staff, on)  # R5: sealed children are never connected
-    return Q(Exists(placements.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit"))))
+    return policy.connected_here(policy.staff_connections(staff, on), child="child", unit="school_unit")
 
 
 def visible_talks(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Talk]:
@@ -217,11 +221,9 @@ def visible_slots(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Booking
     day = _day(on)
     slots = BookingSlot.objects.open()
     if viewer.role == Role.STAFF:
-        placements = policy.connected_placements(viewer, day)
         for_my_group = Q(child__isnull=True, group__in=policy.staff_groups(viewer, day))  # R1
-        for_my_child = Q(  # R1: reserved for a child connected to this staff member at the slot's unit
-            Exists(placements.filter(child=OuterRef("child"), school_unit=OuterRef("school_unit")))
-        )
+        # R1: reserved for a child connected to this staff member at the slot's unit
+        for_my_child = policy.connected_here(policy.staff_connections(viewer, day), child="child", unit="school_unit")
         return slots.filter(for_my_group | for_my_child)
     if viewer.role == Role.GUARDIAN:
         children = policy.visible_children(viewer, day)  # R1, R5, R6

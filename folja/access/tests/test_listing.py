@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from unittest.mock import patch
 
+from django.conf import settings
 from django.core.cache import cache
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from folja.access import memo, policy
 from folja.access.roles import Role, Viewer
+from folja.directory.actions import person_seal
 from folja.learninglog import access as post_policy
-from folja.learninglog.models import Post, PostChild, PostGoal, PostKind, PostStatus
+from folja.learninglog.models import Comment, Post, PostChild, PostGoal, PostKind, PostStatus
 from folja.learninglog.tests.test_pages import signed_in
 from folja.pages import listing
 from folja.testing.cast import build_cast
@@ -92,6 +95,91 @@ class ListingTests(TestCase):
         anna.get(reverse("learninglog:timeline", args=[self.cast.alva.uuid]))
         key = make_template_fragment_key("folja_filter_box", ["sv"])
         assert caches["template_fragments"].get(key) and cache.get(key) is None
+
+
+@override_settings(FOLJA_CARD_CACHE=True)
+class CardCacheTests(TestCase):
+    """With a shared cache, a card's markup is kept per post; names and counts never are."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+
+    def setUp(self) -> None:
+        cache.clear()
+
+    def cards(self, viewer: Viewer, post: Post) -> str:
+        with memo.request_scope():
+            rows = listing.post_listing(viewer, post_policy.visible_posts(viewer).filter(pk=post.pk), limit=1)
+            listing.render_fragments(rows)
+        assert len(rows) == 1
+        return rows[0].html
+
+    def cached_markup(self, post: Post) -> list[str]:
+        keys = [f"card:{lang}:{post.pk}:{shared}" for lang, _ in settings.LANGUAGES for shared in (0, 1)]
+        return [markup for _digest, markup in cache.get_many(keys).values()]
+
+    def test_the_cache_holds_no_name_and_each_family_sees_only_its_own_child_and_threads(self) -> None:
+        cast = self.cast
+        post = ListingTests.group_post(self)
+        Comment.objects.create(
+            post=post, author=cast.anna, author_role="guardian", family_child=cast.alva, body="Roligt!"
+        )
+        anna, bertils = Viewer(cast.anna, Role.GUARDIAN), Viewer(cast.cecilia, Role.GUARDIAN)
+        template = listing.get_template(listing.FRAGMENT_TEMPLATE)
+        with (
+            patch.object(listing, "get_template", return_value=template),
+            patch.object(template, "render", wraps=template.render) as render,
+        ):
+            first = self.cards(anna, post)
+            assert render.call_count == 1
+            [markup] = self.cached_markup(post)
+            second = self.cards(bertils, post)
+            assert render.call_count == 1  # the second family's card came from the cache
+        for person in (cast.alva, cast.bertil, cast.teacher_blue):
+            assert person.given_name not in markup, person  # R5: no name outlives sealing in a cache
+        assert "Skogsdag" in first and "Skogsdag" in second
+        assert cast.alva.full_name in first and cast.bertil.full_name not in first  # R3
+        assert cast.bertil.full_name in second and cast.alva.full_name not in second  # R3, from the cache
+        assert cast.teacher_blue.full_name in second
+        assert "1 kommentar" in first and "0 kommentarer" in second  # R2: Alva's family's thread
+
+    def test_a_change_to_what_the_card_shows_renders_it_anew(self) -> None:
+        cast = self.cast
+        post = ListingTests.group_post(self)
+        anna = Viewer(cast.anna, Role.GUARDIAN)
+        self.cards(anna, post)
+        Post.objects.filter(pk=post.pk).update(title="Skogsdag i regnet", version=2)
+        html = self.cards(anna, post)
+        assert "Skogsdag i regnet" in html and "ändrad" in html
+        cast.solrosen.display_name = "Solrosens förskola"
+        cast.solrosen.save(update_fields=["display_name"])
+        assert "Solrosens förskola" in self.cards(anna, post)
+
+    def test_sealing_a_child_drops_the_cards_of_their_posts_from_the_cache(self) -> None:
+        cast = self.cast
+        post = ListingTests.group_post(self)
+        self.cards(Viewer(cast.anna, Role.GUARDIAN), post)
+        assert self.cached_markup(post)
+        with self.captureOnCommitCallbacks(execute=True):
+            person_seal(person=cast.bertil, reason="test", source="test")
+        assert self.cached_markup(post) == []  # R5: Bertil's posts leave the cache at once
+
+    def test_without_a_shared_cache_nothing_is_kept(self) -> None:
+        cast = self.cast
+        post = ListingTests.group_post(self)
+        with override_settings(FOLJA_CARD_CACHE=False):
+            html = self.cards(Viewer(cast.anna, Role.GUARDIAN), post)
+        assert "Skogsdag" in html and cast.alva.full_name in html
+        assert self.cached_markup(post) == []
+
+    def test_typed_text_cannot_fill_a_slot(self) -> None:
+        cast = self.cast
+        post = ListingTests.group_post(self)
+        Post.objects.filter(pk=post.pk).update(body_html="<p>&lt;!--slot-named--&gt;</p>")
+        html = self.cards(Viewer(cast.anna, Role.GUARDIAN), post)
+        assert html.count(cast.alva.full_name) == 1
+        assert "<!--slot-" not in html
 
 
 class MemoTests(TestCase):

@@ -36,6 +36,7 @@ print(json.dumps({
     "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
     "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
     "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
+    "FOLJA_CARD_CACHE": s.FOLJA_CARD_CACHE,
     "SESSION_ENGINE": s.SESSION_ENGINE,
 }))
 """
@@ -117,15 +118,18 @@ def test_production_process_is_neither_debug_nor_testing_and_uses_https_settings
     assert shown["STATICFILES_BACKEND"].endswith("CompressedManifestStaticFilesStorage")
 
 
-def test_sessions_sit_in_the_cache_only_when_the_cache_is_shared(tmp_path):
-    """A per-process cache would keep a signed-out session alive in the other workers."""
+def test_sessions_and_cards_sit_in_the_cache_only_when_the_cache_is_shared(tmp_path):
+    """A per-process cache would keep a signed-out session alive in the other workers, and a
+    sealed child's posts' cards in the processes that did not seal."""
     alone = shown_settings(production_env(tmp_path))
     assert alone["CACHE_BACKEND"].endswith("LocMemCache")
     assert alone["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    assert alone["FOLJA_CARD_CACHE"] is False  # sealing could not empty the other processes' caches
 
     shared = shown_settings(production_env(tmp_path, FOLJA_CACHE_URL="redis://127.0.0.1:6379/1"))
-    assert shared["CACHE_BACKEND"] == "folja.core.cache.RedisCache"
+    assert shared["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert shared["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    assert shared["FOLJA_CARD_CACHE"] is True
 
 
 def test_development_starts_with_no_configuration_at_all():

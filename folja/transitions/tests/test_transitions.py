@@ -329,36 +329,6 @@ class TermsTests(TestCase):
         assert post_policy.visible_posts(self.cast.viewer("cecilia", Role.GUARDIAN)).exists()
 
 
-class BoundarySqlTests(TestCase):
-    def test_the_sql_boundary_matches_the_python_reference_on_every_kind_of_day(self) -> None:
-        from django.db.models import DateField, Value
-
-        from folja.access.transitions import TwelveMonthsBefore
-
-        Organisation.objects.create(organisation_type="Huvudman", display_name="H")
-        days = [
-            dt.date(2024, 2, 29),
-            dt.date(2025, 3, 1),
-            dt.date(2026, 1, 31),
-            dt.date(2026, 12, 31),
-            dt.date(2025, 8, 15),
-        ]
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        for day in days:
-            # Captured like a DEBUG server does, which formats the SQL with its parameters.
-            with CaptureQueriesContext(connection):
-                got = (
-                    Organisation.objects.annotate(b=TwelveMonthsBefore(Value(day, output_field=DateField())))
-                    .values_list("b", flat=True)
-                    .get()
-                )
-            if isinstance(got, str):  # SQLite returns text for an expression
-                got = dt.date.fromisoformat(got)
-            assert got == twelve_months_before(day), day
-
-
 class SharedGroupPostTests(TestCase):
     """A preschool group post that reaches the school (R8) shows the school only its own child."""
 
