@@ -120,9 +120,10 @@ class PostListing(PostState):
         return {"display_name": name} if name is not None else None
 
     @cached_property
-    def author(self) -> Person:
-        given, family = _decoded(self._row["author_name"]) or ("", "")
-        return Person(0, given, family)
+    def author(self) -> Person | None:
+        """The author's name, None when the author is sealed (R5)."""
+        names = _decoded(self._row["author_name"])
+        return Person(0, *names) if names else None
 
     @cached_property
     def visible_comment_count(self) -> int:
@@ -217,7 +218,12 @@ def _author_name() -> Subquery:
     """The author's [given name, family name]: one lookup of the author's row, not one a name."""
     from folja.directory.models import Person
 
-    names = Person.objects.filter(pk=OuterRef("author_id")).order_by().values(v=JSONArray("given_name", "family_name"))
+    # R5: a sealed author is named on no list (NULL: the card shows "(skyddad person)").
+    names = (
+        Person.objects.filter(pk=OuterRef("author_id"), sealed_at__isnull=True)
+        .order_by()
+        .values(v=JSONArray("given_name", "family_name"))
+    )
     return Subquery(names[:1], output_field=RawJSONField())
 
 
@@ -364,7 +370,7 @@ def _slots(post: PostListing) -> dict[str, str]:
         named = f'<p class="post__children">{escape(lead)} {names}</p>'
     n = post.visible_comment_count
     return {
-        "author": escape(post.author.full_name),
+        "author": escape(post.author.full_name if post.author else gettext("(skyddad person)")),
         "named": named,
         "comments": escape(ngettext("%(n)s kommentar", "%(n)s kommentarer", n) % {"n": n}),
     }

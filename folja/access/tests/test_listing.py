@@ -173,6 +173,16 @@ class CardCacheTests(TestCase):
         assert "Skogsdag" in html and cast.alva.full_name in html
         assert self.cached_markup(post) == []
 
+    def test_a_sealed_author_is_named_on_no_card_and_no_post_page(self) -> None:
+        cast = self.cast
+        post = ListingTests.group_post(self)
+        person_seal(person=cast.teacher_blue, reason="test", source="test")
+        html = self.cards(Viewer(cast.anna, Role.GUARDIAN), post)
+        assert cast.teacher_blue.family_name not in html and "(skyddad person)" in html  # R5
+        page = signed_in(cast, "anna", Role.GUARDIAN).get(reverse("learninglog:post", args=[post.uuid]))
+        assert page.status_code == 200 and "Skogsdag" in page.content.decode()
+        assert cast.teacher_blue.family_name not in page.content.decode()
+
     def test_typed_text_cannot_fill_a_slot(self) -> None:
         cast = self.cast
         post = ListingTests.group_post(self)
