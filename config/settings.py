@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config import csp as csp_policy
-from config.env import Env
+from config.env import Env, base_url
 
 env = Env()
 
@@ -33,6 +33,19 @@ else:
         raise ImproperlyConfigured("FOLJA_SECRET_KEY must be at least 50 characters with at least 5 different ones")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("FOLJA_ALLOWED_HOSTS must be set when FOLJA_DEBUG is off")
+
+# The address people reach Följa at, for links that leave a request behind: e-mails and other
+# notices (folja.core.urls.absolute_url). Required in production; development falls back to the
+# default address of runserver.
+FOLJA_BASE_URL = base_url(env.str("FOLJA_BASE_URL", ""), "FOLJA_BASE_URL")
+if not FOLJA_BASE_URL:
+    if DEBUG or TESTING:
+        FOLJA_BASE_URL = "http://localhost:8000"
+    else:
+        raise ImproperlyConfigured(
+            "FOLJA_BASE_URL must be set when FOLJA_DEBUG is off: the address in links in e-mails, "
+            "e.g. https://folja.example.se"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
