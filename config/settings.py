@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "folja.accounts.middleware.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "folja.core.errors.ErrorPageMiddleware",  # a page for the empty 405 of require_POST and friends
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -319,6 +320,7 @@ if not DEBUG and not TESTING:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         USE_X_FORWARDED_HOST = False
 CSRF_TRUSTED_ORIGINS = env.list("FOLJA_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "folja.core.errors.csrf_failure"
 
 # Content-Security-Policy on every page (config/csp.py, docs/operations.md): scripts, styles and
 # images from this origin only, no inline script or style. Signed media URLs of object storage and
