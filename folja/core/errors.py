@@ -18,6 +18,7 @@ What they never do:
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -38,9 +39,11 @@ def _back_url(request: HttpRequest) -> str:
         allowed = {request.get_host()}
     except Exception:  # DisallowedHost: the 400 page of a request for another host
         return ""
-    if url_has_allowed_host_and_scheme(referer, allowed_hosts=allowed, require_https=request.is_secure()):
-        return referer
-    return ""
+    if not url_has_allowed_host_and_scheme(referer, allowed_hosts=allowed, require_https=request.is_secure()):
+        return ""
+    if request.method in ("GET", "HEAD") and urlsplit(referer).path == request.path:
+        return ""  # the same address again (after a language switch): no way back
+    return referer
 
 
 def _with_request(request: HttpRequest, template: str, status: int, **context: object) -> HttpResponse:

@@ -160,3 +160,16 @@ def test_the_500_page_renders_without_a_single_query_and_in_the_request_language
     assert queries.captured_queries == []
     assert response.status_code == 500
     assert "Something went wrong in Följa" in response.content.decode()
+
+
+def test_no_way_back_to_the_same_address_but_back_to_the_form_that_was_sent(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    again = _page(Client().get("/no-such-page/", HTTP_REFERER="http://testserver/no-such-page/"))
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(reverse("accounts:login"))
+    form = reverse("accounts:logout")
+
+    too_large = _page(browser.post(form, {"text": "x" * 4096}, HTTP_REFERER=f"http://testserver{form}"))
+
+    assert "Tillbaka till förra sidan" not in again
+    assert f'href="http://testserver{form}"' in too_large
