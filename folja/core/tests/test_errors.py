@@ -69,7 +69,8 @@ def test_a_child_the_guardian_may_not_see_and_a_missing_child_give_the_same_404(
     assert forbidden.status_code == missing.status_code == 404
     assert _without_tokens(_page(forbidden)) == _without_tokens(_page(missing))
     assert "Bertil" not in _page(forbidden)
-    assert "Anna Lind" in _page(forbidden)  # her own header, with the way to sign out
+    assert "Logga ut" in _page(forbidden) and "Inloggad som Vårdnadshavare" in _page(forbidden)
+    assert "Anna Lind" not in _page(forbidden)  # no name on an error page, not even her own
 
 
 def test_a_page_for_another_role_gets_the_403_page_not_a_bare_forbidden(cast):
@@ -148,7 +149,7 @@ def test_the_500_page_shows_no_trace_and_works_with_the_database_down(cast):
     assert "Något gick fel i Följa" in page and HOME in page and STYLESHEET in page
     assert "Traceback" not in page and "OperationalError" not in page and "could not connect" not in page
     assert secret not in page and secret[:8] not in page
-    assert "Anna" not in page  # no person in the header: nothing was read for it
+    assert "Anna Lind" not in page  # no person in the header: nothing was read for it
 
 
 def test_the_500_page_renders_without_a_single_query_and_in_the_request_language():
