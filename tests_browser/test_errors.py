@@ -115,6 +115,15 @@ def _in_both_languages(page: object, a11y: object, name: str, open_page: object,
     _language(page, "sv")
 
 
+def _english_screenshots(page: object, a11y: object, name: str) -> None:
+    """The page again in English (axe has checked it already in `visit`), for the screenshots."""
+    _language(page, "en")
+    page.reload()
+    a11y.screenshots(page, JOURNEY, f"{name}-en")
+    _language(page, "sv")
+    page.reload()
+
+
 def _main_text(page: object) -> str:
     return page.locator("main").inner_text()
 
@@ -131,6 +140,7 @@ def test_a_guardian_meets_the_404_403_and_405_pages_and_finds_the_way_back(folja
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Sidan hittades inte")
     a11y.visit(page, JOURNEY, "404")
+    _english_screenshots(page, a11y, "404")
     page.get_by_role("link", name="Till startsidan").click()
     expect(page).to_have_url(f"{servers.production}/")
 
@@ -160,6 +170,7 @@ def test_a_guardian_meets_the_404_403_and_405_pages_and_finds_the_way_back(folja
     assert page.goto("/feed/").status == 403  # a staff page
     expect(page.get_by_role("heading", level=1)).to_have_text("Du kan inte göra det här")
     a11y.visit(page, JOURNEY, "403")
+    _english_screenshots(page, a11y, "403")
 
     page.goto("/logout/", referer=f"{servers.production}/")  # an address for forms only, from the start page
     expect(page.get_by_role("heading", level=1)).to_have_text("Det gick inte att öppna sidan så här")
@@ -167,6 +178,7 @@ def test_a_guardian_meets_the_404_403_and_405_pages_and_finds_the_way_back(folja
         "href", f"{servers.production}/"
     )
     a11y.visit(page, JOURNEY, "405")
+    _english_screenshots(page, a11y, "405")
     page.get_by_role("link", name="Till startsidan").click()
     expect(page.get_by_role("heading", level=1)).not_to_have_text("Det gick inte att öppna sidan så här")
     a11y.assert_clean()
