@@ -25,6 +25,7 @@ from folja.talks import actions
 from folja.talks.forms import AgreementForm, AnswersForm, FollowUpForm, GuardianPreparationForm, PlanForm, SlotsForm
 from folja.talks.ics import calendar_event
 from folja.talks.models import Part, Talk
+from folja.talks.templates import choice_label
 
 LINKABLE_POSTS = 40
 
@@ -95,7 +96,7 @@ def child_talks(request: HttpRequest, child_uuid: str) -> HttpResponse:
 def _answer_rows(version: object, part: str, answer_set: object | None) -> list[tuple[dict, list[tuple[str, object]]]]:
     answers = answer_set.answers if answer_set is not None else {}
     return [
-        (section, [(q["text"], answers.get(q["key"], "")) for q in section.get("questions", [])])
+        (section, [(q["text"], choice_label(q, answers.get(q["key"], ""))) for q in section.get("questions", [])])
         for section in version.sections(part)
     ]
 
