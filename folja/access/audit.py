@@ -118,7 +118,8 @@ def read_summary(child: Person, *, post_of_media: Expression) -> QuerySet:
     details, the timeline. Every read of the same item that day counts once (`last_at` is the
     latest). The log itself stays complete; this only groups it. Rows are dicts: day, kind
     (an AuditAction value), item (uuid or None), actor, actor_given_name, actor_family_name,
-    actor_sealed_at, unit_name, last_at."""
+    actor_sealed_at, unit_name, last_at, and opened (1 when the post itself was opened that day,
+    0 when only its pictures were seen, on a list page for instance)."""
     kind = Case(When(action=AuditAction.READ_MEDIA, then=Value(str(AuditAction.READ_POST))), default=F("action"))
     item = Case(
         When(action=AuditAction.READ_MEDIA, then=post_of_media), default=F("object_uuid"), output_field=UUIDField()
@@ -137,6 +138,6 @@ def read_summary(child: Person, *, post_of_media: Expression) -> QuerySet:
             unit_name=F("school_unit__display_name"),
         )
         .values("day", "actor", "actor_given_name", "actor_family_name", "actor_sealed_at", "unit_name", "kind", "item")
-        .annotate(last_at=Max("at"))
+        .annotate(last_at=Max("at"), opened=Max(Case(When(action=AuditAction.READ_POST, then=1), default=0)))
         .order_by("-day", "-last_at", "actor", "kind")
     )

@@ -104,6 +104,10 @@ class WhoReadTests(TestCase):
         assert "Tove Lärare" in html and "Solrosens förskola" in html
         assert AuditRecord.objects.filter(child=self.cast.alva).count() == 5  # the log itself keeps every read
 
+    def test_pictures_seen_without_opening_the_post_say_so(self) -> None:
+        read(self.cast, "teacher_blue", AuditAction.READ_MEDIA, obj=self.picture.uuid)
+        assert items(self.page()) == ["09.05 Såg bilderna i inlägget Inlägg alva_individual"]
+
     def test_days_and_staff_members_newest_first(self) -> None:
         read(self.cast, "teacher_blue", AuditAction.READ_CONTACT, obj=self.cast.alva.uuid)
         read(
@@ -149,6 +153,20 @@ class WhoReadTests(TestCase):
             f"09.05 Läste utvecklingssamtalet {alva_talk.period_label}",
         ]
         assert str(bertil_talk.uuid) not in html
+
+    def test_one_block_per_staff_member_and_day_whatever_the_unit_recorded(self) -> None:
+        read(self.cast, "teacher_blue", AuditAction.READ_POST, obj=self.post.uuid)
+        with time_machine.travel(later(minutes=2), tick=False):
+            AuditRecord.objects.create(
+                actor=self.cast.teacher_blue,
+                actor_role=Role.STAFF,
+                child=self.cast.alva,
+                action=AuditAction.READ_TIMELINE,
+                object_uuid=self.cast.alva.uuid,
+            )  # a timeline read is recorded without a unit
+        html = self.page()
+        assert html.count('class="reads__reader"') == 1 and html.count("Tove Lärare") == 1
+        assert items(html) == ["09.07 Läste ditt barns lärlogg", "09.05 Läste inlägget Inlägg alva_individual"]
 
     def test_a_sealed_staff_member_is_not_named(self) -> None:
         read(self.cast, "minder_yellow", AuditAction.READ_CONTACT, obj=self.cast.alva.uuid)

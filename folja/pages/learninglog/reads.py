@@ -43,8 +43,12 @@ class Reader:
     """A staff member's reads on one day, newest first."""
 
     name: str
-    unit: str
+    units: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
+
+    @property
+    def unit(self) -> str:
+        return ", ".join(self.units)
 
 
 @dataclass
@@ -56,9 +60,13 @@ class Day:
 def _describe(row: dict, titles: dict[uuid_module.UUID, str], talks: dict[uuid_module.UUID, str]) -> Item:
     kind, item, at = row["kind"], row["item"], row["last_at"]
     if kind == AuditAction.READ_POST:
+        opened = bool(row["opened"])
         if item in titles:
-            return Item(at, _("Läste inlägget"), titles[item], reverse("learninglog:post", args=[item]))
-        return Item(at, _("Läste ett inlägg som inte visas för dig"))
+            text = _("Läste inlägget") if opened else _("Såg bilderna i inlägget")
+            return Item(at, text, titles[item], reverse("learninglog:post", args=[item]))
+        if opened:
+            return Item(at, _("Läste ett inlägg som inte visas för dig"))
+        return Item(at, _("Såg bilder i ett inlägg som inte visas för dig"))
     if kind == AuditAction.READ_TALK:
         if item in talks:
             return Item(at, _("Läste utvecklingssamtalet"), talks[item], reverse("talks:talk", args=[item]))
@@ -87,12 +95,14 @@ def who_read(viewer: Viewer, child: Person, page_number: object) -> tuple[Page, 
         t.uuid: t.period_label
         for t in talk_policy.visible_talks(viewer).filter(uuid__in=talk_ids).only("uuid", "period_start")
     }
-    days: dict[dt.date, dict[tuple[int, str], Reader]] = {}
+    days: dict[dt.date, dict[int, Reader]] = {}
     for row in entries:
         readers = days.setdefault(row["day"], {})
         name = (
             _("(skyddad person)") if row["actor_sealed_at"] else f"{row['actor_given_name']} {row['actor_family_name']}"
         )
-        reader = readers.setdefault((row["actor"], row["unit_name"] or ""), Reader(name, row["unit_name"] or ""))
+        reader = readers.setdefault(row["actor"], Reader(name))
+        if row["unit_name"] and row["unit_name"] not in reader.units:
+            reader.units.append(row["unit_name"])
         reader.items.append(_describe(row, titles, talks))
     return page, [Day(day, list(readers.values())) for day, readers in days.items()]
