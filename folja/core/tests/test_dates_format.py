@@ -72,6 +72,26 @@ def test_templates_use_named_formats_only() -> None:
     assert offenders == [], "use a named format (folja/core/formats):\n" + "\n".join(offenders)
 
 
+# In `{% blocktranslate with x=value %}`: a value that names a date (…date, …_at, …start, …end,
+# …_from, …_to, …day) given without a filter would take the default format silently.
+BLOCK_WITH = re.compile(r"\{% blocktranslate[^%]*? with ([^%]*)%\}")
+BARE_DATE = re.compile(r"\w+=([\w.]*(?:date|_at|start|end|_from|_to|day))(?=\s|$)")
+
+
+def test_dates_given_to_translated_text_name_their_format() -> None:
+    offenders = []
+    for path in _template_files():
+        for block in BLOCK_WITH.finditer(path.read_text(encoding="utf-8")):
+            offenders += [f"{path.name}: {m.group(0)}" for m in BARE_DATE.finditer(block.group(1))]
+    assert offenders == [], 'give the date a named format (|date:"DATE_FORMAT"):\n' + "\n".join(offenders)
+
+
+def test_the_blocktranslate_scan_catches_a_bare_date() -> None:
+    text = "{% blocktranslate with start=heatmap.period.start end=x.end|date:'DATE_FORMAT' %}"
+    (block,) = BLOCK_WITH.finditer(text)
+    assert [m.group(1) for m in BARE_DATE.finditer(block.group(1))] == ["heatmap.period.start"]
+
+
 @pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
 def test_every_named_format_is_defined_for_every_language(language: str) -> None:
     module = importlib.import_module(f"folja.core.formats.{language}.formats")
