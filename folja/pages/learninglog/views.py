@@ -26,6 +26,7 @@ from folja.learninglog import access as post_policy
 from folja.learninglog import actions
 from folja.learninglog.forms import CommentForm, FilterForm, PhotoConsentForm, PostForm, filter_form
 from folja.learninglog.models import PostKind, PostStatus
+from folja.learninglog.text import html_to_text, text_to_html
 from folja.media.actions import MediaRejected, media_attach
 from folja.pages import listing
 
@@ -291,7 +292,7 @@ def compose(request: HttpRequest) -> HttpResponse:
             group=group if data["kind"] == PostKind.GROUP else None,
             children=children,
             title=data["title"],
-            body_html=data["body"],
+            body_html=text_to_html(data["body"]),
             activity_date=data["activity_date"],
             goal_ids=data["goals"],
         )
@@ -366,7 +367,7 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
             initial={
                 "kind": post.kind,
                 "title": post.title,
-                "body": post.body_html,
+                "body": html_to_text(post.body_html),
                 "activity_date": post.activity_date,
                 "children": current_children,
                 "goals": list(post.post_goals.values_list("goal_id", flat=True)),
@@ -387,7 +388,7 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
             actor=viewer,
             post=post,
             title=data["title"],
-            body_html=data["body"],
+            body_html=text_to_html(data["body"]),
             activity_date=data["activity_date"],
             goal_ids=data["goals"],
             children=children,
