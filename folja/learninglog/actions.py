@@ -23,6 +23,7 @@ from folja.curriculum.models import Goal
 from folja.directory.models import Group, Organisation, Person
 from folja.learninglog import access as post_policy
 from folja.learninglog.models import (
+    Autosave,
     Comment,
     CommentAuthorRole,
     PhotoConsent,
@@ -310,3 +311,27 @@ def photo_consent_set(*, actor: Viewer, child: Person, allowed: bool) -> PhotoCo
         child=child, defaults={"allowed": allowed, "set_by": actor.person, "set_at": timezone.now()}
     )
     return consent
+
+
+AUTOSAVE_FIELDS = ("title", "body", "activity_date", "kind")
+AUTOSAVE_LISTS = ("children", "goals", "uploads")
+
+
+def autosave_store(*, actor: Viewer, key: str, data: dict[str, object]) -> Autosave:
+    """Keep what the actor is writing on the compose page (only the form's own fields, capped)."""
+    _require_staff(actor)
+    kept: dict[str, object] = {}
+    for name in AUTOSAVE_FIELDS:
+        kept[name] = str(data.get(name) or "")[:20000]
+    for name in AUTOSAVE_LISTS:
+        values = data.get(name) or []
+        kept[name] = [str(v)[:64] for v in values][:1000] if isinstance(values, list | tuple) else []
+    autosave, _created = Autosave.objects.update_or_create(
+        person=actor.person, key=key[:64], defaults={"data": kept, "saved_at": timezone.now()}
+    )
+    return autosave
+
+
+def autosave_discard(*, actor: Viewer, key: str) -> None:
+    """Forget the actor's autosaved form (the post is saved, or she chose to start over)."""
+    Autosave.objects.filter(person=actor.person, key=key).delete()
