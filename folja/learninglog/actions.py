@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 import nh3
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -335,3 +336,11 @@ def autosave_store(*, actor: Viewer, key: str, data: dict[str, object]) -> Autos
 def autosave_discard(*, actor: Viewer, key: str) -> None:
     """Forget the actor's autosaved form (the post is saved, or she chose to start over)."""
     Autosave.objects.filter(person=actor.person, key=key).delete()
+
+
+def autosaves_discard_stale() -> int:
+    """Delete autosaved compose forms older than FOLJA_COMPOSE_KEEP_DAYS: text about children that
+    no post was saved with is not kept for ever. Returns how many; idempotent."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.FOLJA_COMPOSE_KEEP_DAYS)
+    deleted, _by_model = Autosave.objects.filter(saved_at__lt=cutoff).delete()
+    return deleted

@@ -28,7 +28,14 @@ from folja.media import processing
 from folja.media.models import Media, MediaKind, MediaStatus, Rendition, Upload, new_storage_name
 from folja.media.processing import MediaRejected
 
-__all__ = ["MediaRejected", "media_attach", "media_make_renditions", "upload_attach", "upload_stage"]
+__all__ = [
+    "MediaRejected",
+    "media_attach",
+    "media_make_renditions",
+    "upload_attach",
+    "upload_stage",
+    "uploads_discard_stale",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +148,7 @@ def upload_stage(*, actor: Person, upload: UploadedFile) -> Upload:
     """Check, clean and store a file for the actor before the post it belongs to is saved.
 
     Raises MediaRejected like `media_attach`; nothing is stored then. The actor's uploads older
-    than FOLJA_UPLOAD_KEEP_DAYS (never attached) are deleted on the way.
+    than FOLJA_COMPOSE_KEEP_DAYS (never attached) are deleted on the way.
     """
     _discard_stale_uploads(actor)
     stored, fields = _clean_and_store(upload)
@@ -172,11 +179,21 @@ def upload_attach(*, actor: Person, post: Post, staged: Upload, seq: int = 0) ->
 
 
 def _discard_stale_uploads(actor: Person) -> None:
-    cutoff = timezone.now() - dt.timedelta(days=settings.FOLJA_UPLOAD_KEEP_DAYS)
-    stale = list(Upload.objects.filter(uploaded_by=actor, created_at__lt=cutoff))
-    if stale:
-        Upload.objects.filter(pk__in=[u.pk for u in stale]).delete()
-        _delete_files(u.file.name for u in stale)
+    uploads_discard_stale(person=actor)
+
+
+def uploads_discard_stale(*, person: Person | None = None) -> int:
+    """Delete the uploads (of one person, or everyone's) older than FOLJA_COMPOSE_KEEP_DAYS that
+    no post was saved with, and their files; return how many. Idempotent."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.FOLJA_COMPOSE_KEEP_DAYS)
+    stale = Upload.objects.filter(created_at__lt=cutoff)
+    if person is not None:
+        stale = stale.filter(uploaded_by=person)
+    rows = list(stale.only("pk", "file"))
+    if rows:
+        Upload.objects.filter(pk__in=[u.pk for u in rows]).delete()
+        _delete_files(u.file.name for u in rows)
+    return len(rows)
 
 
 def rendition_fields(rendition: processing.ImageRendition, stored_name: str) -> dict[str, object]:

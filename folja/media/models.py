@@ -82,7 +82,7 @@ class Upload(models.Model):
     The compose page uploads each file as soon as it is chosen (with progress) and attaches it when
     the post is saved, so a form error or a lost session loses no file. Only its uploader may
     attach it (`media.access.own_uploads`); nobody opens it before then. Uploads left behind are
-    deleted after `FOLJA_UPLOAD_KEEP_DAYS` (`actions.upload_stage` clears its uploader's).
+    deleted after `FOLJA_COMPOSE_KEEP_DAYS` (`actions.upload_stage` clears its uploader's).
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -3,19 +3,25 @@ lost on a form error, uploads before saving, the autosave, and a film's poster f
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import shutil
 import tempfile
+import uuid
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from folja.access.roles import Role
 from folja.learninglog.models import Autosave, Post, PostKind, PostStatus
+from folja.learninglog.tasks import discard_stale_autosaves
 from folja.media.models import Media, MediaKind, MediaStatus, Rendition, Upload
+from folja.media.tasks import discard_stale_uploads
 from folja.testing import sessions
 from folja.testing.cast import Cast, build_cast
 
@@ -246,6 +252,33 @@ class ComposeTests(TestCase):
         assert client.post(reverse("learninglog:autosave") + f"?post={other.uuid}", {"title": "x"}).status_code == 404
         assert client.post(reverse("learninglog:autosave"), {"title": "x"}).status_code == 404
         assert not Autosave.objects.exists()
+
+    def test_uploads_and_autosaves_no_post_was_saved_with_are_deleted_after_the_keeping_time(self) -> None:
+        client = signed_in(self.cast, "teacher_blue")
+        old_token = client.post(reverse("media:upload"), {"file": photo("gammal.jpg")}).json()["uuid"]
+        new_token = client.post(reverse("media:upload"), {"file": photo("ny.jpg")}).json()["uuid"]
+        client.post(reverse("learninglog:autosave") + f"?group={self.cast.blue.uuid}", {"title": "Gammal"})
+        post = self.cast.posts["alva_individual"]
+        client.post(reverse("learninglog:autosave") + f"?post={post.uuid}", {"title": "Ny"})
+        old_file = Upload.objects.get(uuid=old_token).file.name
+        # Time travel: the first upload and the first autosave were made eight days ago.
+        eight_days_ago = timezone.now() - dt.timedelta(days=8)
+        Upload.objects.filter(uuid=old_token).update(created_at=eight_days_ago)
+        Autosave.objects.filter(key=f"group:{self.cast.blue.uuid}").update(saved_at=eight_days_ago)
+        with self.settings(FOLJA_COMPOSE_KEEP_DAYS=7):
+            assert discard_stale_uploads.call() == 1 and discard_stale_uploads.call() == 0
+            assert discard_stale_autosaves.call() == 1 and discard_stale_autosaves.call() == 0
+        assert list(Upload.objects.values_list("uuid", flat=True)) == [uuid.UUID(new_token)]
+        assert not default_storage.exists(old_file)
+        assert list(Autosave.objects.values_list("key", flat=True)) == [f"post:{post.uuid}"]
+
+    def test_an_upload_sweeps_only_its_uploaders_stale_uploads(self) -> None:
+        other = signed_in(self.cast, "minder_yellow").post(reverse("media:upload"), {"file": photo()}).json()["uuid"]
+        client = signed_in(self.cast, "teacher_blue")
+        mine = client.post(reverse("media:upload"), {"file": photo()}).json()["uuid"]
+        Upload.objects.update(created_at=timezone.now() - dt.timedelta(days=30))
+        client.post(reverse("media:upload"), {"file": photo()})
+        assert Upload.objects.filter(uuid=other).exists() and not Upload.objects.filter(uuid=mine).exists()
 
     # --- A film's poster frame on the card ----------------------------------------------------
 
