@@ -27,7 +27,10 @@ class PostForm(forms.Form):
     )
     children = forms.MultipleChoiceField(label=_("Barn"), required=False)
     title = forms.CharField(label=_("Rubrik"), max_length=200)
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=20000)
+    # Plain text (paragraphs and line breaks), not stripped: `learninglog.text` keeps it as typed.
+    body = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=20000, strip=False
+    )
     activity_date = forms.DateField(label=_("Datum"), widget=forms.DateInput(attrs={"type": "date"}))
     goals = forms.TypedMultipleChoiceField(label=_("Mål i läroplanen"), required=False, coerce=int)
     confirm_photo_consent = forms.BooleanField(
