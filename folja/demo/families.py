@@ -119,22 +119,32 @@ class FamilySteps:
         known_guardian: Person | None = None,
         child_keys: Iterable[str | None] = (),
         guardian_keys: Iterable[str | None] = (),
+        namesake: Person | None = None,
     ) -> tuple[list[Person], list[Person]]:
         """Queue one family: children with placements, 1–2 guardians, optionally living apart.
 
         `known_guardian` is an existing person (a teacher) who becomes the first guardian.
+        `namesake` is a child whose full name the (one) child gets, born on another day.
         """
         guardian_keys = list(guardian_keys)
         family_name = self.rng.choice(names.FAMILY_NAMES)
+        if namesake is not None:
+            family_name = namesake.family_name
         home = self.household()
         children: list[Person] = []
         child_keys = list(child_keys) + [None] * len(specs)
         for spec, key in zip(specs, child_keys, strict=False):
             male = self.rng.random() < 0.5
+            given_name = self.rng.choice(names.BOY_NAMES if male else names.GIRL_NAMES)
+            born = self.child_born(spec, settled=bool(key) or any(guardian_keys))
+            if namesake is not None:
+                # Same name, same group, another birth date: the labels tell them apart by it.
+                given_name, male = namesake.given_name, namesake.sex == "Man"
+                born = namesake.birth_date + dt.timedelta(days=-100 if namesake.birth_date.month > 6 else 100)
             child = self.person(
-                born=self.child_born(spec, settled=bool(key) or any(guardian_keys)),
+                born=born,
                 male=male,
-                given_name=self.rng.choice(names.BOY_NAMES if male else names.GIRL_NAMES),
+                given_name=given_name,
                 family_name=known_guardian.family_name if known_guardian else family_name,
                 home=home,
                 email_type=None,
@@ -219,6 +229,9 @@ class FamilySteps:
                 guardian_keys=["guardian_moved_child"],
             ),
         ]
+        # Two children with the same full name in one group, on purpose (issue 25, point 4): staff
+        # must tell them apart wherever they choose a child (directory/labels.py).
+        curated.append(self.family([_ChildSpec(SchoolType.FS, fs0[0])], guardians=2, namesake=curated[1][0][0]))
         # The guardian who is also a teacher: Förskollärare at the second preschool, child at the first.
         teacher = personas["teacher_guardian"]
         self.tag(teacher, "guardian_teacher")
