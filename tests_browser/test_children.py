@@ -130,3 +130,29 @@ def test_guardian_previews_what_the_school_sees_after_the_move(folja, page, a11y
     expect(page.locator("main article.post").first).to_be_visible()
     visit(page, a11y, "children", "preview-moved")
     a11y.assert_clean()
+
+
+def test_guardian_previews_what_the_planned_school_would_see_before_the_move(folja, page, a11y):
+    with folja.db() as conn:  # the demo's preschool child whose förskoleklass placement lies ahead
+        row = conn.execute(
+            "SELECT r.civic_number, c.given_name FROM directory_placement pl "
+            "JOIN directory_person c ON c.id = pl.child_id "
+            "JOIN directory_guardianship g ON g.child_id = c.id AND g.relation_type = 'Vårdnadshavare' "
+            "JOIN directory_person r ON r.id = g.responsible_id "
+            "WHERE pl.start_date > date('now') AND r.civic_number IS NOT NULL ORDER BY r.id LIMIT 1"
+        ).fetchone()
+    assert row, "the demo world keeps a preschool child with a planned move to förskoleklass"
+    civic_number, child = row
+    page.set_viewport_size(PHONE)
+    sign_in_with_test_eid(page, "Vårdnadshavare", civic_number)
+    card = page.locator("main li.card").filter(has_text=child).first
+    card.get_by_role("link", name="Lärlogg", exact=True).click()
+    child_uuid = page.url.rstrip("/").rsplit("/", 1)[1]
+    page.goto(f"/children/{child_uuid}/transition/preview/")
+    notice = page.locator("main .notice")
+    expect(notice).to_contain_text(re.compile(r"Barnet ska börja på .+ den \d+ \w+ \d{4}\."))
+    # The preschool's own documentation is what the school would get: it is listed, not "no posts".
+    expect(page.locator("main article.post").first).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Här finns inga inlägg ännu.")
+    visit(page, a11y, "children", "preview-planned")
+    a11y.assert_clean()
