@@ -36,17 +36,19 @@ def _with_middle(person: Named) -> str:
     return " ".join(part for part in (person.given_name, middle, person.family_name) if part)
 
 
-def distinguishing_labels(people: Iterable[Named]) -> dict[int, str]:
+def distinguishing_labels(people: Iterable[Named], among: Iterable[Named] = ()) -> dict[int, str]:
     """Return {pk: label} for the people of one list: the full name, made distinct from the
-    others' in the list by the middle name, else by the birth date ("född 4 mars 2021")."""
+    others' in the list (and in `among`, the other children the reader knows, who may not be in
+    this list) by the middle name, else by the birth date ("född 4 mars 2021")."""
     people = list({p.pk: p for p in people}.values())
-    same_name = Counter(_full(p).casefold() for p in people)
+    pool = list({p.pk: p for p in [*among, *people]}.values())
+    same_name = Counter(_full(p).casefold() for p in pool)
     labels: dict[int, str] = {}
     for person in people:
         if same_name[_full(person).casefold()] < 2:
             labels[person.pk] = _full(person)
             continue
-        twins = [p for p in people if _full(p).casefold() == _full(person).casefold()]
+        twins = [p for p in pool if _full(p).casefold() == _full(person).casefold()]
         middles = Counter(_with_middle(p).casefold() for p in twins)
         label = _with_middle(person)
         born = getattr(person, "birth_date", None)
@@ -56,10 +58,10 @@ def distinguishing_labels(people: Iterable[Named]) -> dict[int, str]:
     return labels
 
 
-def labelled(people: Iterable[T]) -> list[T]:
+def labelled(people: Iterable[T], among: Iterable[Named] = ()) -> list[T]:
     """Return the people as a list, each with `label` set (distinguishing_labels)."""
     people = list(people)
-    labels = distinguishing_labels(people)
+    labels = distinguishing_labels(people, among)
     for person in people:
         person.label = labels[person.pk]  # type: ignore[attr-defined]
     return people

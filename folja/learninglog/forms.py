@@ -82,7 +82,12 @@ class CommentForm(forms.Form):
     family = forms.ChoiceField(label=_("Kommentaren gäller"), required=False)
 
     def __init__(
-        self, *args: object, families: Sequence[Person] = (), named: Sequence[Person] = (), **kwargs: object
+        self,
+        *args: object,
+        families: Sequence[Person] = (),
+        named: Sequence[Person] = (),
+        labels: dict[int, str] | None = None,
+        **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._children: dict[str, Person] = {}
@@ -98,7 +103,8 @@ class CommentForm(forms.Form):
         else:
             # Staff: to everyone the post reaches, or to one family only.
             self._children = {str(child.uuid): child for child in named}
-            labels = distinguishing_labels(named)  # two named children with the same name told apart
+            # Two children with the same name told apart (access/labels.py gives them per viewer).
+            labels = labels if labels is not None else distinguishing_labels(named)
             self.fields["family"].choices = [("", _("Alla som ser inlägget"))] + [
                 (k, _("Bara familjen till %(name)s") % {"name": labels[c.pk]}) for k, c in self._children.items()
             ]

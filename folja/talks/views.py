@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST
 
 from folja.access import policy
 from folja.access.audit import record_reads
+from folja.access.labels import child_labels, labelled
 from folja.access.models import AuditAction
 from folja.access.roles import Viewer
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
 from folja.core.dates import term_start, today
 from folja.curriculum.models import Goal
-from folja.directory.labels import distinguishing_labels, labelled
 from folja.talks import access as talk_policy
 from folja.talks import actions
 from folja.talks.forms import AgreementForm, AnswersForm, FollowUpForm, GuardianPreparationForm, PlanForm, SlotsForm
@@ -63,7 +63,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
     )
     record_reads(viewer, AuditAction.READ_TALK_LIST, [t.child_id for t in talks], object_type="talk_list")
-    labelled([t.child for t in talks])  # two children with the same name are told apart
+    labelled(viewer, [t.child for t in talks])  # two children with the same name are told apart
     groups: dict[object, dict[str, object]] = {}
     for talk in talks:
         entry = groups.setdefault(talk.group_id, {"group": talk.group, "talks": [], "not_booked": 0})
@@ -192,7 +192,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 def _slot_targets(viewer: object) -> list[tuple[str, str]]:
     groups = policy.staff_groups(viewer).select_related("school_unit").order_by("display_name")
-    children = labelled(policy.connected_children(viewer).order_by("given_name", "family_name"))
+    children = labelled(viewer, policy.connected_children(viewer).order_by("given_name", "family_name"))
     return [(f"group:{g.uuid}", _("Alla i %(group)s") % {"group": g.display_name}) for g in groups] + [
         (f"child:{c.uuid}", _("Bara %(name)s") % {"name": c.label}) for c in children
     ]
@@ -248,12 +248,12 @@ def slots(request: HttpRequest) -> HttpResponse:
         )
         .order_by("starts_at", "id")[:200]
     )
-    _label_slot_children(slot_list)
+    _label_slot_children(viewer, slot_list)
     status = 400 if request.method == "POST" else 200
     return render(request, "talks/slots.html", {"form": form, "slots": slot_list}, status=status)
 
 
-def _label_slot_children(slot_list: list) -> None:
+def _label_slot_children(viewer: Viewer, slot_list: list) -> None:
     """Set `child_label` and `booked_label` on the slots: names, with two children of the same name
     on the page told apart (directory/labels.py)."""
     people: dict[int, object] = {}
@@ -271,7 +271,7 @@ def _label_slot_children(slot_list: list) -> None:
                     birth_date=slot.booked_child_birth,
                 ),
             )
-    labels = distinguishing_labels(people.values())
+    labels = child_labels(viewer, people.values())
     for slot in slot_list:
         slot.child_label = labels.get(slot.child.pk) if slot.child is not None else None
         slot.booked_label = labels.get(slot.booked_child_id) if slot.booked_child_id is not None else None

@@ -119,3 +119,26 @@ class SameNameInTheGroupTests(TestCase):
         html = response.content.decode()
         assert response.status_code == 200
         assert "född" not in html
+
+    def test_one_of_the_pair_alone_is_still_told_apart_for_staff_never_for_families(self) -> None:
+        # A list may hold only one of them (a timeline, one booked slot): staff know both.
+        from folja.access.labels import child_labels
+
+        staff = self.cast.viewer("teacher_blue", Role.STAFF)
+        with translation.override("sv"):
+            label = child_labels(staff, [self.cast.alva])[self.cast.alva.pk]
+        assert label.startswith("Alva Lind, född ") and str(self.cast.alva.birth_date.year) in label
+        assert child_labels(self.cast.viewer("anna", Role.GUARDIAN), [self.cast.alva]) == {
+            self.cast.alva.pk: "Alva Lind"
+        }
+        # Staff connected to only one of them see the plain name.
+        other = self.cast.viewer("teacher_granen", Role.STAFF)
+        assert child_labels(other, [self.cast.alva]) == {self.cast.alva.pk: "Alva Lind"}
+
+    def test_the_timeline_heading_tells_staff_which_one_it_is(self) -> None:
+        html = self.staff_page(reverse("learninglog:timeline", args=[self.namesake.uuid]))
+        assert f"<h1>Lärlogg för Alva Lind, född {self.namesake.birth_date.day} " in html
+        response = signed_in(self.cast.anna, Role.GUARDIAN).get(
+            reverse("learninglog:timeline", args=[self.cast.alva.uuid])
+        )
+        assert "<h1>Lärlogg för Alva Lind</h1>" in response.content.decode()
