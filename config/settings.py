@@ -139,6 +139,8 @@ LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Svenska")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "folja" / "locale"]
 TIME_ZONE = "Europe/Stockholm"
+# One date style per language, named formats only (folja/core/formats/__init__.py).
+FORMAT_MODULE_PATH = ["folja.core.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from contextlib import nullcontext
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Case, Expression, F, Max, QuerySet, UUIDField, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from folja.access.models import AuditAction, AuditRecord
@@ -105,4 +106,38 @@ def reads_of_child(child: Person) -> QuerySet[AuditRecord]:
         AuditRecord.objects.filter(child=child, actor_role=Role.STAFF)
         .filter(action__in=[a for a in AuditAction.values if a.startswith("read_")])
         .select_related("actor", "school_unit")
+    )
+
+
+def read_summary(child: Person, *, post_of_media: Expression) -> QuerySet:
+    """Summarise the staff reads of a child's documentation for its guardians ("Vem har läst"):
+    one row per local day, staff member, the unit they read at and item read, newest first.
+
+    An item is what the staff member opened: a post (a media file counts as the post it belongs
+    to: `post_of_media` gives the post's uuid for the record's media uuid), a talk, the contact
+    details, the timeline. Every read of the same item that day counts once (`last_at` is the
+    latest). The log itself stays complete; this only groups it. Rows are dicts: day, kind
+    (an AuditAction value), item (uuid or None), actor, actor_given_name, actor_family_name,
+    actor_sealed_at, unit_name, last_at, and opened (1 when the post itself was opened that day,
+    0 when only its pictures were seen, on a list page for instance)."""
+    kind = Case(When(action=AuditAction.READ_MEDIA, then=Value(str(AuditAction.READ_POST))), default=F("action"))
+    item = Case(
+        When(action=AuditAction.READ_MEDIA, then=post_of_media), default=F("object_uuid"), output_field=UUIDField()
+    )
+    return (
+        reads_of_child(child)
+        .select_related(None)
+        .order_by()
+        .annotate(
+            day=TruncDate("at"),
+            kind=kind,
+            item=item,
+            actor_given_name=F("actor__given_name"),
+            actor_family_name=F("actor__family_name"),
+            actor_sealed_at=F("actor__sealed_at"),
+            unit_name=F("school_unit__display_name"),
+        )
+        .values("day", "actor", "actor_given_name", "actor_family_name", "actor_sealed_at", "unit_name", "kind", "item")
+        .annotate(last_at=Max("at"), opened=Max(Case(When(action=AuditAction.READ_POST, then=1), default=0)))
+        .order_by("-day", "-last_at", "actor", "kind")
     )

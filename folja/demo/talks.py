@@ -48,6 +48,11 @@ RECORD_ANSWERS = {
 }
 
 
+def working_day(day: dt.date) -> dt.date:
+    """Return the day, or the Monday after it when it falls on a weekend: talks are held Monday to Friday."""
+    return day + dt.timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
+
+
 def build_talks(
     *,
     organisation: Organisation,
@@ -67,7 +72,9 @@ def build_talks(
     previous = term_start(period - dt.timedelta(days=1))
     now = timezone.now()
     states = [TalkStatus.SHARED, TalkStatus.HELD, TalkStatus.BOOKED, TalkStatus.PLANNED]
-    first_slot = timezone.make_aware(dt.datetime.combine(today() + dt.timedelta(days=7), dt.time(8, 0)))
+    talk_day = working_day(today() + dt.timedelta(days=7))
+    first_slot = timezone.make_aware(dt.datetime.combine(talk_day, dt.time(8, 0)))
+    free_slot = timezone.make_aware(dt.datetime.combine(working_day(talk_day + dt.timedelta(days=1)), dt.time(8, 0)))
     created: list[Talk] = []
     for index, (child, guardians) in enumerate(families):
         earlier = Talk.objects.create(
@@ -101,7 +108,7 @@ def build_talks(
             child=child,
             template_version=version,
             period_start=period,
-            activity_date=today() + dt.timedelta(days=7 + index // 8),
+            activity_date=working_day(talk_day + dt.timedelta(days=index // 8)),
             status=state,
             created_by=staff,
         )
@@ -140,13 +147,13 @@ def build_talks(
                 created_by=staff,
             )
             Booking.objects.create(slot=slot, talk=talk, booked_by=guardians[0], booked_at=now)
-    # Free times for the families still to book, the day after.
+    # Free times for the families still to book, the next working day.
     for n in range(max(4, len(families) // 2)):
         BookingSlot.objects.create(
             organisation=organisation,
             school_unit=unit,
             group=group,
-            starts_at=first_slot + dt.timedelta(days=1, minutes=40 * n),
+            starts_at=free_slot + dt.timedelta(minutes=40 * n),
             duration_minutes=30,
             place="Avdelningens rum" if n % 3 else "",
             video_url="https://video.example/folja-samtal" if n % 3 == 0 else "",

@@ -53,7 +53,7 @@ def distinguishing_labels(people: Iterable[Named], among: Iterable[Named] = ()) 
         label = _with_middle(person)
         born = getattr(person, "birth_date", None)
         if middles[label.casefold()] > 1 and born is not None:
-            label = _("%(name)s, född %(born)s") % {"name": label, "born": date_format(born, "j F Y")}
+            label = _("%(name)s, född %(born)s") % {"name": label, "born": date_format(born, "DATE_FORMAT")}
         labels[person.pk] = label
     return labels
 

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid as uuid_module
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from folja.access.roles import Role, Viewer
@@ -34,6 +34,13 @@ def get_media_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, on: dt.dat
         return visible_media(viewer, on).select_related("post").get(uuid=media_uuid)
     except (Media.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
+
+
+def post_of_audited_media() -> Subquery:
+    """The uuid of the post a media file belongs to, for an audit record's `object_uuid`, so that
+    "Vem har läst" counts a look at a picture as a read of its post. It names the post only: what
+    the reader may learn of the post is decided by the post's own rules."""
+    return Subquery(Media.objects.filter(uuid=OuterRef("object_uuid")).values("post__uuid")[:1])
 
 
 def get_rendition_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, name: str) -> Rendition:

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from folja.access import policy
@@ -84,6 +84,25 @@ def _audit(actor: Viewer, action: AuditAction, talk: Talk) -> None:
     record_action(
         actor, action, [talk.child_id], object_type="talk", object_uuid=talk.uuid, school_unit=talk.school_unit
     )
+
+
+def booked_time_ahead(talk: Talk, now: dt.datetime | None = None) -> dt.datetime | None:
+    """Return the start of the talk's booked time when it has not begun yet, else None."""
+    starts = (
+        Booking.objects.filter(talk=talk, cancelled_at__isnull=True).values_list("slot__starts_at", flat=True).first()
+    )
+    return starts if starts is not None and starts > (now or timezone.now()) else None
+
+
+def _require_started(talk: Talk) -> None:
+    """A talk is held at its booked time: it cannot be marked held (or its record shared) before."""
+    starts = booked_time_ahead(talk)
+    if starts is not None:
+        raise ValidationError(
+            _("Samtalet är bokat %(when)s. Du kan markera det som genomfört när den tiden har börjat."),
+            code="not_started",
+            params={"when": formats.date_format(timezone.localtime(starts), "WEEKDAY_DATETIME_FORMAT")},
+        )
 
 
 def _lock(talk: Talk) -> Talk:
@@ -254,6 +273,7 @@ def talk_mark_held(*, actor: Viewer, talk: Talk) -> Talk:
     """Mark the talk as held; guardians can no longer change their preparation."""
     talk = _lock(_require_editable(actor, talk))
     if not talk.is_held:
+        _require_started(talk)
         talk.status = TalkStatus.HELD
         talk.held_at = timezone.now()
         talk.save(update_fields=["status", "held_at"])
@@ -267,6 +287,8 @@ def record_share(*, actor: Viewer, talk: Talk) -> Talk:
     talk = _lock(_require_editable(actor, talk))
     if talk.record_shared_at is not None:
         return talk
+    if talk.held_at is None:
+        _require_started(talk)
     now = timezone.now()
     talk.held_at = talk.held_at or now
     talk.record_shared_at = now

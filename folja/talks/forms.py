@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from folja.talks.models import FollowUp, QuestionKind, TalkTemplateVersion
+from folja.talks.templates import choice_label, template_name
 
 
 class AnswersForm(forms.Form):
@@ -33,7 +34,9 @@ class AnswersForm(forms.Form):
                     field.scale_labels = (question.get("min_label", ""), question.get("max_label", ""))
                 elif kind == QuestionKind.CHOICE:
                     field = forms.ChoiceField(
-                        choices=[("", _("Välj"))] + [(c, c) for c in question.get("choices", [])], required=False
+                        choices=[("", _("Välj"))]
+                        + [(c, choice_label(question, c)) for c in question.get("choices", [])],
+                        required=False,
                     )
                 else:
                     field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=4000)
@@ -77,7 +80,9 @@ class PlanForm(forms.Form):
         self.fields["group"].choices = [
             (str(g.uuid), f"{g.display_name} ({g.school_unit.display_name})") for g in groups
         ]
-        self.fields["template_version"].choices = [(str(v.pk), f"{v.template.name} (v{v.number})") for v in versions]
+        self.fields["template_version"].choices = [
+            (str(v.pk), f"{template_name(v.template)} (v{v.number})") for v in versions
+        ]
 
 
 class SlotsForm(forms.Form):

@@ -11,6 +11,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from folja.curriculum.models import Goal
@@ -90,8 +91,12 @@ class TalkTemplateVersion(models.Model):
         return f"{self.template.name} v{self.number}"
 
     def sections(self, part: str) -> list[dict]:
-        """Return the sections of one part, in template order."""
-        return [s for s in self.content.get("sections", []) if s.get("part") == part]
+        """Return the sections of one part, in template order, in the interface language when the
+        version is the built-in template (folja/talks/templates.py); as written otherwise."""
+        from folja.talks.templates import localized_content  # templates.py imports these models
+
+        content = localized_content(self.content, get_language())
+        return [s for s in content.get("sections", []) if s.get("part") == part]
 
     def questions(self, part: str) -> list[dict]:
         return [q for s in self.sections(part) for q in s.get("questions", [])]

@@ -1,13 +1,24 @@
-"""Talk template content: its shape, validation, and the default template in Swedish."""
+"""Talk template content: its shape, validation, and the built-in default template.
+
+The default template is stored in Swedish, as every version is: answers are stored by question
+key and a choice answer by its Swedish value. It ships in English too (`DEFAULT_ENGLISH`): a
+version whose content is exactly the built-in one is shown in English when the interface is
+(`localized_content`). A template an organisation wrote, or changed, is shown as written.
+"""
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from folja.talks.models import Part, QuestionKind
 
 SCALE_LIMITS = (1, 10)
+# The built-in template's stored name; shown translated (`template_name`).
+DEFAULT_NAME = gettext_noop("Utvecklingssamtal (standardmall)")
 
 
 def validate_content(content: object) -> dict:
@@ -112,7 +123,7 @@ def default_talk_template(organisation: object, *, school_unit: object | None = 
     """
     from folja.talks.models import TalkTemplate, TalkTemplateVersion
 
-    name = "Utvecklingssamtal (standardmall)"
+    name = DEFAULT_NAME
     template, _created = TalkTemplate.objects.get_or_create(
         organisation=organisation, school_unit=school_unit, name=name
     )
@@ -121,3 +132,59 @@ def default_talk_template(organisation: object, *, school_unit: object | None = 
             template=template, number=1, content=validate_content(default_content()), created_by=actor
         )
     return template
+
+
+# The built-in template in English, by section and question key. Choice answers keep their
+# Swedish values (what is stored); `choice_labels` are what an English reader sees.
+DEFAULT_ENGLISH: dict[str, dict[str, object]] = {
+    "vh_trivsel": {"title": "Before the talk – your thoughts"},
+    "vh_trivs": {
+        "text": "How do you feel your child is getting on at preschool?",
+        "min_label": "Not at all",
+        "max_label": "Very well",
+    },
+    "vh_berattar": {"text": "What does your child usually tell you about preschool at home?"},
+    "vh_intressen": {"text": "What is your child interested in right now?"},
+    "vh_fragor": {"text": "Is there anything you would like us to talk about at the talk?"},
+    "pers_utveckling": {"title": "The child's development and learning"},
+    "pers_trygghet": {"text": "Feeling safe and happy in the group"},
+    "pers_sprak": {"text": "Language and communication"},
+    "pers_lek": {"text": "Play, interaction and friendship"},
+    "pers_larande": {"text": "What the child is exploring and learning right now"},
+    "pers_fokus": {
+        "text": "What would you like to bring up in particular at the talk?",
+        "choice_labels": ["Well-being", "Language", "Play and interaction", "Motor skills", "Other"],
+    },
+    "rec_samtal": {"title": "Notes from the talk", "text": "This is what we talked about"},
+    "rec_vh": {"text": "This is what the guardians brought up"},
+    "rec_nasta": {"text": "This is what the preschool will go on working with"},
+}
+LANGUAGES_SHIPPED = {"en": DEFAULT_ENGLISH}
+
+
+def localized_content(content: dict, language: str | None) -> dict:
+    """Return the content to show in `language`: the built-in template in that language when the
+    content is exactly the built-in one and the language is shipped; anything else as stored."""
+    overlay = LANGUAGES_SHIPPED.get((language or "").split("-")[0])
+    if overlay is None or content.get("sections") != default_content()["sections"]:
+        return content
+    shown = copy.deepcopy(content)
+    for section in shown["sections"]:
+        section.update({k: v for k, v in overlay.get(section["key"], {}).items() if k == "title"})
+        for question in section["questions"]:
+            question.update({k: v for k, v in overlay.get(question["key"], {}).items() if k != "title"})
+    return shown
+
+
+def choice_label(question: dict, value: object) -> object:
+    """Return how a stored choice answer reads in the shown language (the value itself if unknown)."""
+    choices, labels = question.get("choices") or [], question.get("choice_labels")
+    if labels and value in choices:
+        return labels[choices.index(value)]
+    return value
+
+
+def template_name(template: object) -> str:
+    """Return a template's name as shown: the built-in one's in the interface language."""
+    name = template.name
+    return _(DEFAULT_NAME) if name == DEFAULT_NAME else name

@@ -26,7 +26,8 @@ from folja.talks import access as talk_policy
 from folja.talks import actions
 from folja.talks.forms import AgreementForm, AnswersForm, FollowUpForm, GuardianPreparationForm, PlanForm, SlotsForm
 from folja.talks.ics import calendar_event
-from folja.talks.models import Part, Talk, TalkStatus
+from folja.talks.models import Part, Talk
+from folja.talks.templates import choice_label
 
 LINKABLE_POSTS = 40
 
@@ -68,7 +69,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     for talk in talks:
         entry = groups.setdefault(talk.group_id, {"group": talk.group, "talks": [], "not_booked": 0})
         entry["talks"].append(talk)
-        if talk.status == TalkStatus.PLANNED:
+        talk.not_booked = talk.booked_start is None and not talk.is_held
+        if talk.not_booked:
             entry["not_booked"] += 1
     return render(
         request,
@@ -97,7 +99,7 @@ def child_talks(request: HttpRequest, child_uuid: str) -> HttpResponse:
 def _answer_rows(version: object, part: str, answer_set: object | None) -> list[tuple[dict, list[tuple[str, object]]]]:
     answers = answer_set.answers if answer_set is not None else {}
     return [
-        (section, [(q["text"], answers.get(q["key"], "")) for q in section.get("questions", [])])
+        (section, [(q["text"], choice_label(q, answers.get(q["key"], ""))) for q in section.get("questions", [])])
         for section in version.sections(part)
     ]
 
@@ -132,6 +134,7 @@ def talk_detail(request: HttpRequest, talk_uuid: str) -> HttpResponse:
         "confirmations": list(talk.read_confirmations.select_related("guardian")) if viewer.is_staff else [],
         "confirmed": viewer.is_guardian and talk.read_confirmations.filter(guardian=viewer.person).exists(),
         "deadline_hours": actions.deadline_hours(talk.school_unit),
+        "booked_time_ahead": actions.booked_time_ahead(talk),
     }
     return render(request, "talks/talk_detail.html", context)
 
@@ -381,8 +384,12 @@ def record(request: HttpRequest, talk_uuid: str) -> HttpResponse:
 def _talk_step(request: HttpRequest, talk_uuid: str, action: Callable[..., object], done: str) -> HttpResponse:
     """Run one step of a talk (an action that checks its own rights) and return to the talk."""
     talk = talk_policy.get_talk_for(request.viewer, talk_uuid)
-    action(actor=request.viewer, talk=talk)
-    messages.success(request, done)
+    try:
+        action(actor=request.viewer, talk=talk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
     return redirect(_talk_url(talk))
 
 

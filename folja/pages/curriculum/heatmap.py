@@ -183,7 +183,7 @@ def build(coverage: Coverage, period: Period, curricula: list[Curriculum]) -> He
     return Heatmap(
         period=period,
         months=months,
-        month_labels=[formats.date_format(m, "M Y") for m in months],
+        month_labels=[formats.date_format(m, "SHORT_YEAR_MONTH_FORMAT") for m in months],
         areas=[b for b in blocks.values() if b.goals],
         guideline_areas=guideline_areas,
         posts_per_month=[coverage.posts_per_month.get(m, 0) for m in months],
@@ -238,7 +238,7 @@ def layout(heatmap: Heatmap) -> SvgLayout:
 
 def _short_months(heatmap: Heatmap) -> list[str]:
     return [
-        formats.date_format(m, "M") + (f" {m:%y}" if m.month == 1 or i == 0 else "")
+        formats.date_format(m, "SHORT_MONTH_FORMAT") + (f" {m:%y}" if m.month == 1 or i == 0 else "")
         for i, m in enumerate(heatmap.months)
     ]
 

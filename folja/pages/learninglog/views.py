@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from folja.access import policy
-from folja.access.audit import reads_of_child, record_post_reads, record_reads
+from folja.access.audit import record_post_reads, record_reads
 from folja.access.labels import child_labels
 from folja.access.models import AuditAction
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
@@ -29,6 +29,7 @@ from folja.learninglog.forms import CommentForm, FilterForm, PhotoConsentForm, P
 from folja.learninglog.models import PostKind, PostStatus
 from folja.media.actions import MediaRejected, media_attach
 from folja.pages import listing
+from folja.pages.learninglog.reads import who_read
 
 logger = logging.getLogger(__name__)
 
@@ -448,11 +449,11 @@ def child_settings(request: HttpRequest, child_uuid: str) -> HttpResponse:
     else:
         initial = {} if consent is None else {"allowed": "yes" if consent.allowed else "no"}
         form = PhotoConsentForm(initial=initial)
-    reads = reads_of_child(child)[:200]
+    reads_page, read_days = who_read(viewer, child, request.GET.get("page"))
     return render(
         request,
         "learninglog/child_settings.html",
-        {"child": child, "form": form, "consent": consent, "reads": reads},
+        {"child": child, "form": form, "consent": consent, "reads_page": reads_page, "read_days": read_days},
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from folja.access import policy
@@ -25,6 +26,20 @@ DEFAULT_TERMS_BODY = _(
     "Du kan när som helst ändra dig. Om du inte godkänner villkoren får du informationen från förskolan "
     "på annat sätt, till exempel vid hämtning och lämning eller på papper."
 )
+
+# Marked for translation here; stored in Swedish (DEFAULT_TERMS_TITLE above) when published.
+_DEFAULT_TERMS_TITLE_SHOWN = gettext_noop("Användarvillkor för Följa")
+
+
+def terms_as_shown(terms: TermsOfUse) -> tuple[str, str]:
+    """Return the title and text of terms as the reader sees them: the platform's default terms
+    as shipped in the interface language; terms an organisation wrote (or the default terms once
+    changed) as written."""
+    with translation.override("sv"):
+        shipped_body = str(DEFAULT_TERMS_BODY)
+    if terms.organisation_id is None and terms.title == DEFAULT_TERMS_TITLE and terms.body == shipped_body:
+        return gettext(_DEFAULT_TERMS_TITLE_SHOWN), str(DEFAULT_TERMS_BODY)
+    return terms.title, terms.body
 
 
 @transaction.atomic

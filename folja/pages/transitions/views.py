@@ -107,7 +107,8 @@ def terms(request: HttpRequest) -> HttpResponse:
     pending = access_transitions.terms_pending_for(viewer.person, policy.children_of_guardian(viewer.person))
     if not pending:
         return redirect("core:home")
-    return render(request, "transitions/terms.html", {"pending": pending})
+    shown = [(t, *actions.terms_as_shown(t)) for t in pending]
+    return render(request, "transitions/terms.html", {"pending": shown})
 
 
 @guardian_terms_required

@@ -7,6 +7,7 @@ import random
 import threading
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection, connections
 from django.test import Client, TestCase, TransactionTestCase
@@ -217,7 +218,8 @@ class TalkTests(TestCase):
         teacher = self.viewer("teacher_blue", Role.STAFF)
         actions.agreement_create(actor=teacher, talk=talk, what="Högläsning", who="Förskolan", due_date=None)
         assert not talk_policy.visible_agreements(self.viewer("anna"), talk).exists()
-        talk = actions.record_share(actor=teacher, talk=talk)
+        with time_machine.travel(self.world["slot_booked"].ends_at, tick=False):  # after the booked time
+            talk = actions.record_share(actor=teacher, talk=talk)
         assert talk.status == TalkStatus.SHARED
         assert talk_policy.visible_agreements(self.viewer("anna"), talk).count() == 1
         actions.record_confirm_read(actor=self.viewer("anna"), talk=talk)
@@ -274,7 +276,9 @@ class TalkTests(TestCase):
         teacher.post(reverse("talks:share_preparation", args=[talk.uuid]))
         teacher.post(reverse("talks:record", args=[talk.uuid]), {"q_rec_samtal": "Vi pratade om vilan"})
         teacher.post(reverse("talks:agreement_create", args=[talk.uuid]), {"what": "Vila med bok", "who": "Förskolan"})
-        teacher.post(reverse("talks:share_record", args=[talk.uuid]))
+        with time_machine.travel(self.world["slot_bertil"].ends_at, tick=False):  # after the booked time
+            teacher = signed_in(self.cast.teacher_blue, Role.STAFF)
+            teacher.post(reverse("talks:share_record", args=[talk.uuid]))
         page = cecilia.get(url).content.decode()
         assert "Många ord" in page and "Vi pratade om vilan" in page and "Vila med bok" in page
         cecilia.post(reverse("talks:confirm_read", args=[talk.uuid]))
