@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from folja.access import policy
 from folja.access.audit import record_post_reads, record_reads
+from folja.access.labels import child_labels
 from folja.access.models import AuditAction
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
 from folja.core.dates import today
@@ -179,14 +180,13 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
         object_uuid=post.uuid,
     )
     may_edit = viewer.is_staff and post_policy.may_edit_post(viewer, post)
+    named = [pc.child for pc in post.visible_named] if viewer.is_staff else []
     context = {
         "post": post,
         "comments": comments,
         # What R8 shares with a receiving unit is read-only there: no comment form, no hiding.
         "may_comment": may_edit or not viewer.is_staff,
-        "comment_form": CommentForm(
-            families=families, named=[pc.child for pc in post.visible_named] if viewer.is_staff else []
-        ),
+        "comment_form": CommentForm(families=families, named=named, labels=child_labels(viewer, named)),
         "may_edit": may_edit,
         "photo_consent_missing": actions.photo_consent_missing(post)
         if viewer.is_staff and not post.is_published
@@ -202,7 +202,7 @@ def comment_create(request: HttpRequest, post_uuid: str) -> HttpResponse:
     post = post_policy.get_post_for(viewer, post_uuid, include_drafts=False)
     families = list(post_policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
     named = list(post_policy.named_children_visible_on_post(viewer, post)) if viewer.is_staff else []
-    form = CommentForm(request.POST, families=families, named=named)
+    form = CommentForm(request.POST, families=families, named=named, labels=child_labels(viewer, named))
     if form.is_valid():
         try:
             actions.comment_create(
