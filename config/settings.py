@@ -204,6 +204,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FOLJA_MEDIA_MAX_BYTES = env.int("FOLJA_MEDIA_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 FOLJA_IMAGE_MAX_PIXELS = env.int("FOLJA_IMAGE_MAX_PIXELS", 50_000_000, minimum=1)
 FOLJA_VIDEO_MAX_SECONDS = env.int("FOLJA_VIDEO_MAX_SECONDS", 300, minimum=1)  # films and audio
+# Files uploaded and text autosaved on the compose page whose post is never saved are deleted after
+# this many days (on the uploader's next upload, and by the daily tasks in docs/operations.md).
+FOLJA_COMPOSE_KEEP_DAYS = env.int("FOLJA_COMPOSE_KEEP_DAYS", 7, minimum=1)
 
 # Background work through the Django Tasks API.
 FOLJA_TASKS_BACKEND = env.choice("FOLJA_TASKS_BACKEND", ("database", "rq", "immediate"), "database")

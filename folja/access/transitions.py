@@ -149,23 +149,38 @@ def shared_with_receiving_unit(windows: list[ReceivingWindow], *, child: str, un
 
 
 def preview_window(child: Person, on: dt.date | None = None) -> tuple[Organisation | None, dt.date]:
-    """Return the receiving unit and its start for a guardian's preview.
+    """Return the receiving unit and its start for a guardians' preview (R8): what a receiving
+    unit would see if the child started there on the planned start date, or today.
 
-    The unit is the child's newest placement unit whose first placement started most recently
-    (current or coming); without one, a move today is assumed.
+    - A move is planned (before it and on its first day): the unit of the child's next first
+      placement, one that starts on or after the day (a future placement from the SIS), and that
+      start.
+    - The child has moved (after the move): the unit the child moved to most recently, one where
+      the child is placed on the day and whose first start came after a placement at another
+      unit, and that start; its staff still see that window, and consent still governs it.
+    - Otherwise (the child is still at its first unit, no move known): a move today to a new unit
+      (None), which would see the 12 months before today from every unit the child has been at.
     """
     day = on or timezone.localdate()
-    placements = (
+    placements = list(
         Placement.objects.filter(child=child)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
         .annotate(first_start=first_start_at_unit())
         .select_related("school_unit")
-        .order_by("-first_start")
+        .order_by("first_start", "start_date", "id")
     )
-    newest = placements.first()
-    if newest is None:
-        return None, day
-    return newest.school_unit, newest.first_start
+    planned = [p for p in placements if p.first_start >= day]
+    if planned:
+        return planned[0].school_unit, planned[0].first_start
+    earliest = placements[0].first_start if placements else None
+    moved_to = [
+        p
+        for p in placements
+        if p.start_date <= day and (p.end_date is None or p.end_date >= day) and p.first_start > earliest
+    ]
+    if moved_to:
+        newest = moved_to[-1]
+        return newest.school_unit, newest.first_start
+    return None, day
 
 
 # ---------------------------------------------------------------------------------------------

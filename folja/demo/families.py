@@ -28,6 +28,8 @@ class _ChildSpec:
     # For a child who moved to förskoleklass this autumn: the preschool group it left.
     former_group: Group | None = None
     grade: int = 0
+    # For a preschool child who starts förskoleklass next autumn: the class, known from the SIS.
+    planned_group: Group | None = None
 
 
 class FamilySteps:
@@ -41,6 +43,9 @@ class FamilySteps:
         if spec.school_type == SchoolType.GR:
             born_year = year - 6 - spec.grade
             return self.born_between(dt.date(born_year, 1, 1), dt.date(born_year, 12, 31))
+        if spec.planned_group is not None:
+            # Turns six next year: förskoleklass from next autumn.
+            return self.born_between(dt.date(year - 5, 1, 1), dt.date(year - 5, 12, 31))
         # Preschool: from one year old until the autumn of the year they turn six. A persona's child
         # is three or older, so it has been at the preschool long enough to have a learning log.
         return self.born_between(dt.date(year - 5, 1, 1), self.years_ago(3 if settled else 1))
@@ -64,6 +69,15 @@ class FamilySteps:
             latest = (self.today - born).days - 365
             start = born + dt.timedelta(days=365 + self.rng.randint(0, max(0, min(200, latest))))
             start = min(start, self.today)
+            if spec.planned_group is not None:
+                # A move the SIS already reports: preschool until 30 June, förskoleklass from the
+                # next school year (the guardians' preview shows what that school would see).
+                self.placement(
+                    child, spec.group, SchoolType.FS, start=start, end=dt.date(self.year_start.year + 1, 6, 30)
+                )
+                next_year = dt.date(self.year_start.year + 1, self.year_start.month, self.year_start.day)
+                self.placement(child, spec.planned_group, SchoolType.FKLASS, start=next_year, end=None)
+                return
             self.placement(child, spec.group, SchoolType.FS, start=start, end=None)
             return
         if spec.school_type == SchoolType.FKLASS:
@@ -119,22 +133,32 @@ class FamilySteps:
         known_guardian: Person | None = None,
         child_keys: Iterable[str | None] = (),
         guardian_keys: Iterable[str | None] = (),
+        namesake: Person | None = None,
     ) -> tuple[list[Person], list[Person]]:
         """Queue one family: children with placements, 1–2 guardians, optionally living apart.
 
         `known_guardian` is an existing person (a teacher) who becomes the first guardian.
+        `namesake` is a child whose full name the (one) child gets, born on another day.
         """
         guardian_keys = list(guardian_keys)
         family_name = self.rng.choice(names.FAMILY_NAMES)
+        if namesake is not None:
+            family_name = namesake.family_name
         home = self.household()
         children: list[Person] = []
         child_keys = list(child_keys) + [None] * len(specs)
         for spec, key in zip(specs, child_keys, strict=False):
             male = self.rng.random() < 0.5
+            given_name = self.rng.choice(names.BOY_NAMES if male else names.GIRL_NAMES)
+            born = self.child_born(spec, settled=bool(key) or any(guardian_keys))
+            if namesake is not None:
+                # Same name, same group, another birth date: the labels tell them apart by it.
+                given_name, male = namesake.given_name, namesake.sex == "Man"
+                born = namesake.birth_date + dt.timedelta(days=-100 if namesake.birth_date.month > 6 else 100)
             child = self.person(
-                born=self.child_born(spec, settled=bool(key) or any(guardian_keys)),
+                born=born,
                 male=male,
-                given_name=self.rng.choice(names.BOY_NAMES if male else names.GIRL_NAMES),
+                given_name=given_name,
                 family_name=known_guardian.family_name if known_guardian else family_name,
                 home=home,
                 email_type=None,
@@ -219,6 +243,11 @@ class FamilySteps:
                 guardian_keys=["guardian_moved_child"],
             ),
         ]
+        # Two children with the same full name in one group, on purpose (issue 25, point 4): staff
+        # must tell them apart wherever they choose a child (directory/labels.py).
+        curated.append(self.family([_ChildSpec(SchoolType.FS, fs0[0])], guardians=2, namesake=curated[1][0][0]))
+        # A preschool child whose move to förskoleklass next autumn is already known (issue 25, point 1).
+        curated.append(self.family([_ChildSpec(SchoolType.FS, fs0[0], planned_group=fklass_a)], guardians=2))
         # The guardian who is also a teacher: Förskollärare at the second preschool, child at the first.
         teacher = personas["teacher_guardian"]
         self.tag(teacher, "guardian_teacher")

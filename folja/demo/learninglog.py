@@ -31,6 +31,7 @@ from folja.curriculum.loader import load_lpfo18
 from folja.curriculum.models import Goal
 from folja.directory.models import GroupMembership, Guardianship, Person, Placement, RelationType
 from folja.learninglog.models import Comment, PhotoConsent, Post, PostChild, PostGoal, PostKind, PostStatus
+from folja.learninglog.text import text_to_html
 from folja.media import processing
 from folja.media.actions import rendition_fields
 from folja.media.models import Media, MediaKind, MediaStatus, Rendition, new_storage_name
@@ -309,7 +310,7 @@ def build_learning_log(world: object, *, seed: int) -> None:
                     status=status,
                     author_id=rng.choice(staff),
                     title=title,
-                    body_html="".join(f"<p>{p}</p>" for p in body.split("\n\n")),
+                    body_html=text_to_html(body),
                     activity_date=activity_date,
                     published_at=published_at if status == PostStatus.PUBLISHED else None,
                 )

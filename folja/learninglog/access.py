@@ -25,7 +25,7 @@ from folja.access.policy import (
 )
 from folja.access.roles import Role, Viewer
 from folja.directory.models import Group, Person
-from folja.learninglog.models import Comment, Post, PostChild, PostStatus
+from folja.learninglog.models import Autosave, Comment, Post, PostChild, PostStatus
 
 # ---------------------------------------------------------------------------------------------
 # Posts
@@ -293,3 +293,19 @@ def comment_families_for(viewer: Viewer, post: Post, on: dt.date | None = None) 
     if viewer.role == Role.STAFF:
         return Person.objects.none()
     return named_children_visible_on_post(viewer, post, on)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a writer is writing (the compose page's autosave): hers alone
+# ---------------------------------------------------------------------------------------------
+
+
+def own_autosave(viewer: Viewer, key: str) -> Autosave | None:
+    """Return the viewer's autosaved compose form under `key`, if any (staff only).
+
+    The children and goals in it are only values the form offered; the compose page offers them
+    again from the policy, so an autosave never shows a child the writer may no longer choose.
+    """
+    if viewer.role != Role.STAFF:
+        return None
+    return Autosave.objects.filter(person=viewer.person, key=key).first()

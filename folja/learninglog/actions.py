@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 import nh3
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +24,7 @@ from folja.curriculum.models import Goal
 from folja.directory.models import Group, Organisation, Person
 from folja.learninglog import access as post_policy
 from folja.learninglog.models import (
+    Autosave,
     Comment,
     CommentAuthorRole,
     PhotoConsent,
@@ -33,19 +35,22 @@ from folja.learninglog.models import (
     PostStatus,
     PostVersion,
 )
+from folja.learninglog.text import text_to_html
 
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "a", "strong", "em", "b", "i", "h3", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 
 
 def sanitise_html(html: str) -> str:
-    """Return the text with only safe formatting kept (paragraphs, lists, links); plain text becomes paragraphs."""
+    """Return the text with only safe formatting kept (paragraphs, lists, links); plain text becomes paragraphs.
+
+    The compose form sends plain text, turned into HTML by `text.text_to_html` first; what that
+    writes passes through here unchanged (`learninglog/tests/test_text.py`).
+    """
     text = html.strip()
     if text and "<" not in text:
-        # Plain text from a textarea: keep the writer's paragraphs and line breaks.
-        paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-        text = "".join("<p>" + nh3.clean_text(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
-        return nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
+        # Plain text: keep the writer's paragraphs and line breaks.
+        return text_to_html(text)
     return nh3.clean(
         text,
         tags=ALLOWED_TAGS,
@@ -307,3 +312,35 @@ def photo_consent_set(*, actor: Viewer, child: Person, allowed: bool) -> PhotoCo
         child=child, defaults={"allowed": allowed, "set_by": actor.person, "set_at": timezone.now()}
     )
     return consent
+
+
+AUTOSAVE_FIELDS = ("title", "body", "activity_date", "kind")
+AUTOSAVE_LISTS = ("children", "goals", "uploads")
+
+
+def autosave_store(*, actor: Viewer, key: str, data: dict[str, object]) -> Autosave:
+    """Keep what the actor is writing on the compose page (only the form's own fields, capped)."""
+    _require_staff(actor)
+    kept: dict[str, object] = {}
+    for name in AUTOSAVE_FIELDS:
+        kept[name] = str(data.get(name) or "")[:20000]
+    for name in AUTOSAVE_LISTS:
+        values = data.get(name) or []
+        kept[name] = [str(v)[:64] for v in values][:1000] if isinstance(values, list | tuple) else []
+    autosave, _created = Autosave.objects.update_or_create(
+        person=actor.person, key=key[:64], defaults={"data": kept, "saved_at": timezone.now()}
+    )
+    return autosave
+
+
+def autosave_discard(*, actor: Viewer, key: str) -> None:
+    """Forget the actor's autosaved form (the post is saved, or she chose to start over)."""
+    Autosave.objects.filter(person=actor.person, key=key).delete()
+
+
+def autosaves_discard_stale() -> int:
+    """Delete autosaved compose forms older than FOLJA_COMPOSE_KEEP_DAYS: text about children that
+    no post was saved with is not kept for ever. Returns how many; idempotent."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.FOLJA_COMPOSE_KEEP_DAYS)
+    deleted, _by_model = Autosave.objects.filter(saved_at__lt=cutoff).delete()
+    return deleted

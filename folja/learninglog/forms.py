@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from folja.curriculum.models import Goal, current_goal_choices
+from folja.directory.labels import distinguishing_labels
 from folja.directory.models import Group, Person
 from folja.learninglog.models import PostKind
 
@@ -27,7 +28,10 @@ class PostForm(forms.Form):
     )
     children = forms.MultipleChoiceField(label=_("Barn"), required=False)
     title = forms.CharField(label=_("Rubrik"), max_length=200)
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=20000)
+    # Plain text (paragraphs and line breaks), not stripped: `learninglog.text` keeps it as typed.
+    body = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=20000, strip=False
+    )
     activity_date = forms.DateField(label=_("Datum"), widget=forms.DateInput(attrs={"type": "date"}))
     goals = forms.TypedMultipleChoiceField(label=_("Mål i läroplanen"), required=False, coerce=int)
     confirm_photo_consent = forms.BooleanField(
@@ -81,7 +85,12 @@ class CommentForm(forms.Form):
     family = forms.ChoiceField(label=_("Kommentaren gäller"), required=False)
 
     def __init__(
-        self, *args: object, families: Sequence[Person] = (), named: Sequence[Person] = (), **kwargs: object
+        self,
+        *args: object,
+        families: Sequence[Person] = (),
+        named: Sequence[Person] = (),
+        labels: dict[int, str] | None = None,
+        **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._children: dict[str, Person] = {}
@@ -97,8 +106,10 @@ class CommentForm(forms.Form):
         else:
             # Staff: to everyone the post reaches, or to one family only.
             self._children = {str(child.uuid): child for child in named}
+            # Two children with the same name told apart (access/labels.py gives them per viewer).
+            labels = labels if labels is not None else distinguishing_labels(named)
             self.fields["family"].choices = [("", _("Alla som ser inlägget"))] + [
-                (k, _("Bara familjen till %(name)s") % {"name": c.full_name}) for k, c in self._children.items()
+                (k, _("Bara familjen till %(name)s") % {"name": labels[c.pk]}) for k, c in self._children.items()
             ]
         self.show_family = len(self.fields["family"].choices) > 1
 

@@ -183,3 +183,22 @@ class PhotoConsent(models.Model):
     allowed = models.BooleanField(_("får synas på bild"))
     set_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     set_at = models.DateTimeField()
+
+
+class Autosave(models.Model):
+    """What a staff member is writing on the compose page, saved while she writes.
+
+    One per writer and form (`key`: "group:<uuid>" for a new post in a group, "post:<uuid>" for an
+    edit); deleted when the post is saved. Read back only by its writer, and only through the
+    compose page, which offers the children and goals the writer may choose today
+    (`learninglog.access.own_autosave`). A lost session or a closed tab loses no text.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    # The form's fields as sent: title, body, activity_date, kind, children, goals, uploads.
+    data = models.JSONField(default=dict)
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="autosave_unique_key")]

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from folja.access.roles import Role, Viewer
 from folja.learninglog.access import visible_posts
-from folja.media.models import Media, Rendition
+from folja.media.models import Media, Rendition, Upload
 
 # ---------------------------------------------------------------------------------------------
 # Media (R10)
@@ -53,3 +53,15 @@ def get_rendition_for(viewer: Viewer, media_uuid: uuid_module.UUID | str, name: 
         )
     except (Rendition.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Uploads not yet attached to a post: their uploader's alone
+# ---------------------------------------------------------------------------------------------
+
+
+def own_uploads(viewer: Viewer) -> QuerySet[Upload]:
+    """Return the files the viewer uploaded on the compose page and has not attached yet (staff only)."""
+    if viewer.role != Role.STAFF:
+        return Upload.objects.none()
+    return Upload.objects.filter(uploaded_by=viewer.person)

@@ -7,39 +7,47 @@ replacement is committed, so bad input or a crash never loses what was already s
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from folja.directory.models import Person
 from folja.learninglog.models import Post
 from folja.media import processing
-from folja.media.models import Media, MediaKind, MediaStatus, Rendition, new_storage_name
+from folja.media.models import Media, MediaKind, MediaStatus, Rendition, Upload, new_storage_name
 from folja.media.processing import MediaRejected
 
-__all__ = ["MediaRejected", "media_attach", "media_make_renditions"]
+__all__ = [
+    "MediaRejected",
+    "media_attach",
+    "media_make_renditions",
+    "upload_attach",
+    "upload_stage",
+    "uploads_discard_stale",
+]
 
 logger = logging.getLogger(__name__)
 
 ALT_TEXT_MAX = Media._meta.get_field("alt_text").max_length
 
 
-def media_attach(*, actor: Person, post: Post, upload: UploadedFile, alt_text: str = "", seq: int = 0) -> Media:
-    """Check an upload by its content, strip its metadata, store it and attach it to the post.
+def _clean_and_store(upload: UploadedFile) -> tuple[str, dict[str, object]]:
+    """Check an upload by its content, strip its metadata and store it under a random name.
 
-    The caller has checked that the actor may edit the post. Raises MediaRejected (a
+    Return the stored name and the columns of its Media row. Raises MediaRejected (a
     ValidationError with a Swedish message for the uploader) for a file that is too big, too
-    long, not an allowed type or unreadable; nothing is stored then. Images and films are saved
-    as `processing` and their renditions made by a background task after commit; audio and PDF
-    files are `ready` at once.
+    long, not an allowed type or unreadable; nothing is stored then.
     """
     size = upload.size or 0
     if size > settings.FOLJA_MEDIA_MAX_BYTES:
@@ -52,11 +60,10 @@ def media_attach(*, actor: Person, post: Post, upload: UploadedFile, alt_text: s
     if family is None:
         raise processing.reject_type()
 
-    fields: dict[str, object]
     if family == "image":
         image = processing.clean_image(upload, max_pixels=settings.FOLJA_IMAGE_MAX_PIXELS)
         stored = default_storage.save(new_storage_name("originals", image.extension), ContentFile(image.data))
-        fields = {
+        return stored, {
             "kind": MediaKind.IMAGE,
             "status": MediaStatus.PROCESSING,
             "content_type": image.content_type,
@@ -65,58 +72,128 @@ def media_attach(*, actor: Person, post: Post, upload: UploadedFile, alt_text: s
             "height": image.height,
             "original_name": processing.safe_download_name(upload.name or "", image.extension, "bild"),
         }
-    elif family == "pdf":
+    if family == "pdf":
         stored = default_storage.save(new_storage_name("originals", ".pdf"), upload)
-        fields = {
+        return stored, {
             "kind": MediaKind.FILE,
             "status": MediaStatus.READY,
             "content_type": "application/pdf",
             "byte_size": size,
             "original_name": processing.safe_download_name(upload.name or "", ".pdf"),
         }
-    else:
-        clean = processing.clean_av(upload, family, max_seconds=settings.FOLJA_VIDEO_MAX_SECONDS)
-        try:
-            with clean.path.open("rb") as fh:
-                stored = default_storage.save(new_storage_name("originals", clean.extension), File(fh))
-            byte_size = clean.path.stat().st_size
-        finally:
-            clean.discard()
-        is_video = clean.kind == "video"
-        fields = {
-            "kind": MediaKind.VIDEO if is_video else MediaKind.AUDIO,
-            # A film waits for its poster frame; a sound has nothing more to make.
-            "status": MediaStatus.PROCESSING if is_video else MediaStatus.READY,
-            "content_type": clean.content_type,
-            "byte_size": byte_size,
-            "width": clean.width,
-            "height": clean.height,
-            "duration_seconds": clean.duration_seconds,
-            "original_name": processing.safe_download_name(
-                upload.name or "", clean.extension, "film" if is_video else "ljud"
-            ),
-        }
+    clean = processing.clean_av(upload, family, max_seconds=settings.FOLJA_VIDEO_MAX_SECONDS)
+    try:
+        with clean.path.open("rb") as fh:
+            stored = default_storage.save(new_storage_name("originals", clean.extension), File(fh))
+        byte_size = clean.path.stat().st_size
+    finally:
+        clean.discard()
+    is_video = clean.kind == "video"
+    return stored, {
+        "kind": MediaKind.VIDEO if is_video else MediaKind.AUDIO,
+        # A film waits for its poster frame; a sound has nothing more to make.
+        "status": MediaStatus.PROCESSING if is_video else MediaStatus.READY,
+        "content_type": clean.content_type,
+        "byte_size": byte_size,
+        "width": clean.width,
+        "height": clean.height,
+        "duration_seconds": clean.duration_seconds,
+        "original_name": processing.safe_download_name(
+            upload.name or "", clean.extension, "film" if is_video else "ljud"
+        ),
+    }
 
+
+def _create_media(
+    *, actor: Person, post: Post, stored: str, fields: dict[str, object], alt_text: str, seq: int
+) -> Media:
+    """Write the Media row for a stored file (in the caller's transaction) and queue its renditions."""
+    media = Media.objects.create(
+        post=post,
+        file=stored,
+        alt_text=(alt_text or "").strip()[:ALT_TEXT_MAX],
+        seq=seq,
+        uploaded_by=actor,
+        **fields,
+    )
+    if media.status == MediaStatus.PROCESSING:
+        from folja.media.tasks import make_renditions
+
+        # After commit: a worker must find the row, and a rolled-back post makes no renditions.
+        transaction.on_commit(partial(make_renditions.enqueue, media_id=media.pk))
+    return media
+
+
+def media_attach(*, actor: Person, post: Post, upload: UploadedFile, alt_text: str = "", seq: int = 0) -> Media:
+    """Check an upload by its content, strip its metadata, store it and attach it to the post.
+
+    The caller has checked that the actor may edit the post. Raises MediaRejected (a
+    ValidationError with a Swedish message for the uploader) for a file that is too big, too
+    long, not an allowed type or unreadable; nothing is stored then. Images and films are saved
+    as `processing` and their renditions made by a background task after commit; audio and PDF
+    files are `ready` at once.
+    """
+    stored, fields = _clean_and_store(upload)
     try:
         with transaction.atomic():
-            media = Media.objects.create(
-                post=post,
-                file=stored,
-                alt_text=(alt_text or "").strip()[:ALT_TEXT_MAX],
-                seq=seq,
-                uploaded_by=actor,
-                **fields,
-            )
-            if media.status == MediaStatus.PROCESSING:
-                from folja.media.tasks import make_renditions
-
-                # After commit: a worker must find the row, and a rolled-back post makes no renditions.
-                transaction.on_commit(partial(make_renditions.enqueue, media_id=media.pk))
+            media = _create_media(actor=actor, post=post, stored=stored, fields=fields, alt_text=alt_text, seq=seq)
     except BaseException:
         default_storage.delete(stored)
         raise
     logger.info("media attached", extra={"media_id": media.pk, "kind": media.kind, "bytes": media.byte_size})
     return media
+
+
+def upload_stage(*, actor: Person, upload: UploadedFile) -> Upload:
+    """Check, clean and store a file for the actor before the post it belongs to is saved.
+
+    Raises MediaRejected like `media_attach`; nothing is stored then. The actor's uploads older
+    than FOLJA_COMPOSE_KEEP_DAYS (never attached) are deleted on the way.
+    """
+    _discard_stale_uploads(actor)
+    stored, fields = _clean_and_store(upload)
+    try:
+        staged = Upload.objects.create(uploaded_by=actor, file=stored, media_fields=fields)
+    except BaseException:
+        default_storage.delete(stored)
+        raise
+    logger.info("upload staged", extra={"upload_id": staged.pk, "kind": fields["kind"], "bytes": fields["byte_size"]})
+    return staged
+
+
+def upload_attach(*, actor: Person, post: Post, staged: Upload, seq: int = 0) -> Media:
+    """Attach the actor's staged upload to the post: its stored file becomes the post's media.
+
+    The caller has checked that the actor may edit the post and found the upload among the
+    actor's own (`media.access.own_uploads`).
+    """
+    if staged.uploaded_by_id != actor.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        media = _create_media(
+            actor=actor, post=post, stored=staged.file.name, fields=dict(staged.media_fields), alt_text="", seq=seq
+        )
+        Upload.objects.filter(pk=staged.pk).delete()
+    logger.info("upload attached", extra={"media_id": media.pk, "kind": media.kind, "bytes": media.byte_size})
+    return media
+
+
+def _discard_stale_uploads(actor: Person) -> None:
+    uploads_discard_stale(person=actor)
+
+
+def uploads_discard_stale(*, person: Person | None = None) -> int:
+    """Delete the uploads (of one person, or everyone's) older than FOLJA_COMPOSE_KEEP_DAYS that
+    no post was saved with, and their files; return how many. Idempotent."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.FOLJA_COMPOSE_KEEP_DAYS)
+    stale = Upload.objects.filter(created_at__lt=cutoff)
+    if person is not None:
+        stale = stale.filter(uploaded_by=person)
+    rows = list(stale.only("pk", "file"))
+    if rows:
+        Upload.objects.filter(pk__in=[u.pk for u in rows]).delete()
+        _delete_files(u.file.name for u in rows)
+    return len(rows)
 
 
 def rendition_fields(rendition: processing.ImageRendition, stored_name: str) -> dict[str, object]:

@@ -74,3 +74,33 @@ class Rendition(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["media", "name"], name="rendition_unique_name")]
+
+
+class Upload(models.Model):
+    """A file checked and cleaned like a post's media, not attached to a post yet.
+
+    The compose page uploads each file as soon as it is chosen (with progress) and attaches it when
+    the post is saved, so a form error or a lost session loses no file. Only its uploader may
+    attach it (`media.access.own_uploads`); nobody opens it before then. Uploads left behind are
+    deleted after `FOLJA_COMPOSE_KEEP_DAYS` (`actions.upload_stage` clears its uploader's).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(max_length=255)
+    # The columns of the Media row it becomes: kind, status, content type, size, width, height,
+    # duration, original name (cleaned).
+    media_fields = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("uppladdad fil")
+        verbose_name_plural = _("uppladdade filer")
+
+    @property
+    def name(self) -> str:
+        return str(self.media_fields.get("original_name", ""))
+
+    @property
+    def kind(self) -> str:
+        return str(self.media_fields.get("kind", ""))

@@ -1,10 +1,11 @@
-"""Background work for media through the Django Tasks API: renditions after upload."""
+"""Background work for media through the Django Tasks API: renditions after upload, and the
+sweep of uploads no post was saved with."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from folja.media.actions import media_make_renditions
+from folja.media.actions import media_make_renditions, uploads_discard_stale
 
 
 @task()
@@ -15,3 +16,9 @@ def make_renditions(media_id: int) -> str:
     """
     media = media_make_renditions(actor=None, media_id=media_id)
     return "gone" if media is None else str(media.status)
+
+
+@task()
+def discard_stale_uploads() -> int:
+    """Delete the compose page's uploads older than FOLJA_COMPOSE_KEEP_DAYS (run daily); idempotent."""
+    return uploads_discard_stale()

@@ -4,6 +4,7 @@ from folja.media import views
 
 app_name = "media"
 urlpatterns = [
+    path("media/uploads/", views.upload_create, name="upload"),
     path("media/<uuid:media_uuid>/", views.media_page, name="page"),
     path("media/<uuid:media_uuid>/file/", views.media_file, name="file"),
     path("media/<uuid:media_uuid>/download/", views.media_download, name="download"),

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
-from folja.accounts.decorators import viewer_required
+from folja.accounts.decorators import staff_required, viewer_required
 from folja.media.access import get_media_for, get_rendition_for
+from folja.media.actions import MediaRejected, upload_stage
 from folja.media.models import MediaKind
 from folja.media.serving import SPREADING_NOTICE, record_media_read, send_file
 
@@ -77,3 +79,18 @@ def rendition_file(request: HttpRequest, media_uuid: uuid.UUID, name: str) -> Ht
         download_name=f"{stem}-{rendition.name}.jpg",
         as_attachment=False,
     )
+
+
+@staff_required
+@require_POST
+def upload_create(request: HttpRequest) -> HttpResponse:
+    """Take one file from the compose page before the post is saved: checked, cleaned and kept for
+    its uploader (`media.Upload`), answered as JSON for the page's progress list."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        return JsonResponse({"error": _("Välj en fil.")}, status=400)
+    try:
+        staged = upload_stage(actor=request.viewer.person, upload=upload)
+    except MediaRejected as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse({"uuid": str(staged.uuid), "name": staged.name, "kind": MediaKind(staged.kind).label})

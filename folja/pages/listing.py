@@ -33,11 +33,12 @@ from django.db.models import (
 )
 from django.db.models.functions import JSONArray, JSONObject
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
-from folja.access.roles import Viewer
+from folja.access.roles import Role, Viewer
 from folja.core.db import JSONList, RawJSONField
 from folja.curriculum.models import Goal
 from folja.learninglog import access as post_policy
@@ -51,10 +52,10 @@ _COLUMNS = ("id", "uuid", "title", "body_html", "status", "kind", "version", "ac
 class Person:
     """A person's name as a list shows it."""
 
-    __slots__ = ("family_name", "given_name", "id")
+    __slots__ = ("family_name", "given_name", "id", "uuid")
 
-    def __init__(self, id: int, given_name: str, family_name: str) -> None:
-        self.id, self.given_name, self.family_name = id, given_name, family_name
+    def __init__(self, id: int, given_name: str, family_name: str, uuid: str | None = None) -> None:
+        self.id, self.given_name, self.family_name, self.uuid = id, given_name, family_name, uuid
 
     @property
     def full_name(self) -> str:
@@ -84,8 +85,10 @@ class PostListing(PostState):
     decoding at all.
     """
 
-    def __init__(self, row: dict[str, Any]) -> None:
+    def __init__(self, row: dict[str, Any], *, staff: bool = False) -> None:
         self._row = row
+        # Staff get each named child as a link to the child's timeline (filled in per request).
+        self.staff = staff
         self.id: int = row["id"]
         self.uuid = row["uuid"] if isinstance(row["uuid"], uuid_module.UUID) else uuid_module.UUID(str(row["uuid"]))
         self.status: str = row["status"]
@@ -145,7 +148,10 @@ class PostListing(PostState):
     @cached_property
     def visible_named(self) -> list[Named]:
         named = sorted(self._named, key=lambda n: (n["g"], n["f"], n["id"]))
-        return [Named(Person(n["id"], n["g"], n["f"])) for n in named]
+        return [
+            Named(Person(n["id"], n["g"], n["f"], str(uuid_module.UUID(str(n["u"]))) if n.get("u") else None))
+            for n in named
+        ]
 
     @property
     def visible_named_ids(self) -> list[int]:
@@ -242,7 +248,7 @@ def _visible_named(scope: tuple) -> JSONList:
     named = (
         PostChild.objects.filter(post=OuterRef("pk"))
         .filter(post_policy.named_visible_filter(scope))
-        .values(v=JSONObject(id="child_id", g="child__given_name", f="child__family_name"))
+        .values(v=JSONObject(id="child_id", g="child__given_name", f="child__family_name", u="child__uuid"))
     )
     return JSONList(named)
 
@@ -261,7 +267,8 @@ def listing_queryset(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None =
 
 def post_listing(viewer: Viewer, posts: QuerySet[Post], *, limit: int, on: dt.date | None = None) -> list[PostListing]:
     """Return the first `limit` of `posts` (access-filtered, ordered) as `PostListing`s, in one query."""
-    return [PostListing(row) for row in listing_queryset(viewer, posts, on)[:limit]]
+    staff = viewer.role == Role.STAFF
+    return [PostListing(row, staff=staff) for row in listing_queryset(viewer, posts, on)[:limit]]
 
 
 def filtered(
@@ -366,7 +373,7 @@ def _slots(post: PostListing) -> dict[str, str]:
     named = ""
     if post.visible_named:
         lead = gettext("Gruppinlägg om") if post.kind == "group" else gettext("Om")
-        names = ", ".join(escape(n.child.full_name) for n in post.visible_named)
+        names = ", ".join(_named_child(post, n.child) for n in post.visible_named)
         named = f'<p class="post__children">{escape(lead)} {names}</p>'
     n = post.visible_comment_count
     return {
@@ -374,6 +381,15 @@ def _slots(post: PostListing) -> dict[str, str]:
         "named": named,
         "comments": escape(ngettext("%(n)s kommentar", "%(n)s kommentarer", n) % {"n": n}),
     }
+
+
+def _named_child(post: PostListing, child: Person) -> str:
+    """A named child on a card, escaped: for staff a link to the child's timeline (one click from
+    any list), for families plain text."""
+    name = escape(child.full_name)
+    if post.staff and child.uuid:
+        return f'<a href="{escape(reverse("learninglog:timeline", args=[child.uuid]))}">{name}</a>'
+    return name
 
 
 def render_fragments(posts: Iterable[PostListing]) -> None:

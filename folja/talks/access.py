@@ -80,6 +80,17 @@ def visible_talks(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Talk]:
     return Talk.objects.none()  # R12: deny by default
 
 
+def transition_preview_talks(viewer: Viewer, child: Person, on: dt.date | None = None) -> QuerySet[Talk]:
+    """Return exactly the talks the receiving unit would see with consent (R8), for the guardians'
+    preview: of the talks the viewer already sees about the child, those from other units dated
+    in the window (the same definitions as the staff filter, access/transitions.py)."""
+    unit, start = transitions.preview_window(child, on)
+    talks = visible_talks(viewer, on).filter(
+        child=child, activity_date__gte=transitions.twelve_months_before(start), activity_date__lt=start
+    )
+    return talks.exclude(school_unit=unit) if unit is not None else talks
+
+
 def with_listing_data(talks: QuerySet[Talk]) -> QuerySet[Talk]:
     """Return the talks with what a list shows (child, group, unit, booked start) in one query."""
     booked = Booking.objects.filter(talk=OuterRef("pk"), cancelled_at__isnull=True).values("slot__starts_at")[:1]

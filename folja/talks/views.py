@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from folja.access import policy
 from folja.access.audit import record_reads
+from folja.access.labels import child_labels, labelled
 from folja.access.models import AuditAction
 from folja.access.roles import Viewer
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
@@ -62,6 +64,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
     )
     record_reads(viewer, AuditAction.READ_TALK_LIST, [t.child_id for t in talks], object_type="talk_list")
+    labelled(viewer, [t.child for t in talks])  # two children with the same name are told apart
     groups: dict[object, dict[str, object]] = {}
     for talk in talks:
         entry = groups.setdefault(talk.group_id, {"group": talk.group, "talks": [], "not_booked": 0})
@@ -192,9 +195,9 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 def _slot_targets(viewer: object) -> list[tuple[str, str]]:
     groups = policy.staff_groups(viewer).select_related("school_unit").order_by("display_name")
-    children = policy.connected_children(viewer).order_by("given_name", "family_name")
+    children = labelled(viewer, policy.connected_children(viewer).order_by("given_name", "family_name"))
     return [(f"group:{g.uuid}", _("Alla i %(group)s") % {"group": g.display_name}) for g in groups] + [
-        (f"child:{c.uuid}", _("Bara %(name)s") % {"name": c.full_name}) for c in children
+        (f"child:{c.uuid}", _("Bara %(name)s") % {"name": c.label}) for c in children
     ]
 
 
@@ -242,11 +245,39 @@ def slots(request: HttpRequest) -> HttpResponse:
             is_booked=Exists(bookings),
             booked_child_name=Subquery(bookings.values("talk__child__given_name")[:1]),
             booked_child_family=Subquery(bookings.values("talk__child__family_name")[:1]),
+            booked_child_middle=Subquery(bookings.values("talk__child__middle_name")[:1]),
+            booked_child_birth=Subquery(bookings.values("talk__child__birth_date")[:1]),
+            booked_child_id=Subquery(bookings.values("talk__child_id")[:1]),
         )
         .order_by("starts_at", "id")[:200]
     )
+    _label_slot_children(viewer, slot_list)
     status = 400 if request.method == "POST" else 200
     return render(request, "talks/slots.html", {"form": form, "slots": slot_list}, status=status)
+
+
+def _label_slot_children(viewer: Viewer, slot_list: list) -> None:
+    """Set `child_label` and `booked_label` on the slots: names, with two children of the same name
+    on the page told apart (directory/labels.py)."""
+    people: dict[int, object] = {}
+    for slot in slot_list:
+        if slot.child is not None:
+            people[slot.child.pk] = slot.child
+        if slot.booked_child_id is not None:
+            people.setdefault(
+                slot.booked_child_id,
+                SimpleNamespace(
+                    pk=slot.booked_child_id,
+                    given_name=slot.booked_child_name,
+                    middle_name=slot.booked_child_middle or "",
+                    family_name=slot.booked_child_family,
+                    birth_date=slot.booked_child_birth,
+                ),
+            )
+    labels = child_labels(viewer, people.values())
+    for slot in slot_list:
+        slot.child_label = labels.get(slot.child.pk) if slot.child is not None else None
+        slot.booked_label = labels.get(slot.booked_child_id) if slot.booked_child_id is not None else None
 
 
 @staff_required

@@ -144,6 +144,20 @@ class CardCacheTests(TestCase):
         assert cast.teacher_blue.full_name in second
         assert "1 kommentar" in first and "0 kommentarer" in second  # R2: Alva's family's thread
 
+    def test_staff_get_each_named_child_as_a_link_to_the_timeline_families_plain_text(self) -> None:
+        # Issue 25, point 13: one click from a card to the child's timeline, for staff only; the
+        # cached markup stays the same for every viewer (no name, no link).
+        cast = self.cast
+        post = ListingTests.group_post(self)
+        staff = self.cards(Viewer(cast.teacher_blue, Role.STAFF), post)
+        family = self.cards(Viewer(cast.anna, Role.GUARDIAN), post)
+        [markup] = self.cached_markup(post)
+        for child in (cast.alva, cast.bertil):
+            link = f'<a href="{reverse("learninglog:timeline", args=[child.uuid])}">{child.full_name}</a>'
+            assert link in staff
+            assert str(child.uuid) not in markup
+        assert cast.alva.full_name in family and "/children/" not in family.split("post__children")[1].split("</p>")[0]
+
     def test_a_change_to_what_the_card_shows_renders_it_anew(self) -> None:
         cast = self.cast
         post = ListingTests.group_post(self)

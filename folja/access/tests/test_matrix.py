@@ -15,6 +15,7 @@ from types import ModuleType
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
@@ -270,6 +271,48 @@ def learning_log_cells() -> list[Cell]:
                 ("activity_date", "2026-01-12"),
             ),
         ),
+        # Starting from a child's timeline: only staff who may document the child.
+        c(
+            "compose from child/create form",
+            "learninglog:compose",
+            "GET",
+            frozenset(STAFF_OF_C),
+            query="child=child:alva",
+        ),
+        # What a writer is writing, saved while she writes: only for forms she may write.
+        c(
+            "compose autosave/new post",
+            "learninglog:autosave",
+            "POST",
+            frozenset(STAFF_OF_C),
+            data=(("title", "Sandlådan"), ("body", "Alva byggde"), ("children", "child:alva")),
+            query="group=group:blue",
+        ),
+        c(
+            "compose autosave/edit",
+            "learninglog:autosave",
+            "POST",
+            frozenset(STAFF_OF_C),
+            data=(("title", "Ny rubrik"), ("body", "Ny text")),
+            query="post=post:alva_individual",
+        ),
+        # A file uploaded before its post is saved: any staff member, kept for her alone.
+        c(
+            "upload/create",
+            "media:upload",
+            "POST",
+            frozenset(
+                STAFF_OF_C
+                | {
+                    "same_unit_not_connected",
+                    "other_unit_staff",
+                    "former_unit_staff",
+                    "receiving_school_without_consent",
+                    "guardian_who_is_staff_elsewhere_as_staff",
+                }
+            ),
+            data=(("file", "file:photo"),),
+        ),
     ]
 
 
@@ -363,7 +406,12 @@ class _Matrix:
             url += f"?{key}={self.resolve(value)}"
         if cell.method == "GET":
             return client.get(url)
-        return client.post(url, {k: self.resolve(v) for k, v in cell.data})
+        return client.post(url, {k: self.resolve_data(v) for k, v in cell.data})
+
+    def resolve_data(self, token: str) -> object:
+        if token == "file:photo":
+            return SimpleUploadedFile("sandlada.jpg", _photo_bytes(), content_type="image/jpeg")
+        return self.resolve(token)
 
     def assert_cell(self, cell: Cell, role_key: str) -> None:
         response = self.request(self.client_for(role_key), cell)

@@ -14,7 +14,7 @@ FOLJA = Path(__file__).resolve().parents[2]
 
 # Models that hold child data or relationships to children.
 PROTECTED = (
-    "Post|PostChild|PostGoal|PostVersion|Comment|Media|Rendition|PhotoConsent|Person|Placement|Guardianship|"
+    "Post|PostChild|PostGoal|PostVersion|Comment|Media|Rendition|Upload|Autosave|PhotoConsent|Person|Placement|Guardianship|"
     "GroupMembership|Duty|DutyAssignment|Email|Phone|Address|Talk\\w*|Booking\\w*|Slot\\w*|Preparation\\w*|"
     "Agreement\\w*|TransitionConsent\\w*|TermsAcceptance\\w*|AuditRecord"
 )

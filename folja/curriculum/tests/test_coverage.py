@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
@@ -136,6 +138,53 @@ class CoverageTests(TestCase):
         assert csv_response["Content-Type"].startswith("text/csv")
         row = next(line for line in csv_response.content.decode().splitlines() if self.goal.key in line)
         assert row.split(";")[-1] == "3"
+
+    def test_heatmap_rows_are_labelled_with_the_goals_short_text_and_the_table_stays_for_screen_readers(self) -> None:
+        # Issue 25, point 10: no "2.2 #11" labels; the full text in the row's title and the table.
+        client = signed_in(self.cast.teacher_blue)
+        html = client.get(
+            reverse("curriculum:group_coverage", args=[self.cast.blue.uuid]) + self.query
+        ).content.decode()
+        svg = html.split('<svg class="heatmap__svg"')[1].split("</svg>")[0]
+        assert not re.search(r"#\d+<", svg)
+        assert 'class="heatmap__label" x="4" y="' in svg and f">{heatmap.short_text(self.goal.text)}</text>" in svg
+        assert f"<title>{self.goal.text}</title>" in svg
+        table = html.split('<div class="visually-hidden">')[1].split("</table>")[0]
+        assert f'<th scope="row" class="coverage-table__goal">{self.goal.text}</th>' in table
+
+    def test_numbers_in_heatmap_cells_keep_their_contrast(self) -> None:
+        # axe-core does not see text in SVG: the contrast of each fill and its number, computed here,
+        # and no stylesheet rule that colours the numbers (it would override the fill attribute).
+        def luminance(colour: str) -> float:
+            channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+            r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+        for _lowest, fill, ink in heatmap.SCALE:
+            light, dark = sorted((luminance(fill), luminance(ink)), reverse=True)
+            assert (light + 0.05) / (dark + 0.05) >= 4.5, (fill, ink)
+        css = (Path(settings.BASE_DIR) / "folja/static/folja/app.css").read_text()
+        rules = re.findall(r"([^{}]+)\{([^}]*)\}", css)
+        for selector, body in rules:
+            if "heatmap" in selector and "fill" in body:
+                assert "heatmap__count" not in selector and not selector.strip().endswith("text"), selector
+        html = (
+            signed_in(self.cast.teacher_blue)
+            .get(reverse("curriculum:group_coverage", args=[self.cast.blue.uuid]) + self.query)
+            .content.decode()
+        )
+        cells = re.findall(
+            r'fill="(#\w+)" stroke="#d9d5cc"/><text class="heatmap__count"[^>]* fill="(#\w+)">(\d+)<', html
+        )
+        assert cells and any(int(n) for _f, _i, n in cells)
+        for fill, ink, n in cells:
+            assert (fill, ink) == heatmap.colour_for(int(n))
+
+    def test_short_text_cuts_at_a_word(self) -> None:
+        assert heatmap.short_text("kort text") == "kort text"
+        long = "förmåga att ta hänsyn till och leva sig in i andra människors situation"
+        short = heatmap.short_text(long)
+        assert short.endswith("…") and len(short) <= heatmap.LABEL_CHARS and long.startswith(short[:-1])
 
     def test_guideline_areas_are_named_but_carry_no_goals(self) -> None:
         client = signed_in(self.cast.teacher_blue)

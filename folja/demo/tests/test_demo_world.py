@@ -210,6 +210,22 @@ def test_moved_child_has_an_ended_preschool_placement_and_an_active_school_place
     assert child in policy.connected_children(Viewer(teacher, Role.STAFF))
 
 
+def test_world_keeps_a_same_name_pair_in_one_group_and_a_planned_move_on_any_day():
+    # Issue 25, points 4 and 1: the journeys rely on both, whatever the day they run.
+    build_world(children=SMALL, seed=5)
+    day = today()
+    members = GroupMembership.objects.active(day).select_related("person", "group")
+    seen: dict[tuple[int, str], list[Person]] = {}
+    for m in members:
+        seen.setdefault((m.group_id, m.person.full_name), []).append(m.person)
+    pairs = [people for people in seen.values() if len(people) > 1]
+    assert pairs and all(len({p.birth_date for p in people}) == len(people) for people in pairs)
+    planned = Placement.objects.filter(start_date__gt=day, school_type=SchoolType.FKLASS)
+    assert planned.count() == 1
+    child = planned.get().child
+    assert Placement.objects.active(day).get(child=child).school_type == SchoolType.FS
+
+
 def test_guardian_who_is_a_teacher_has_a_duty_and_a_guardianship():
     world = build_world(children=SMALL, seed=5)
     person = world.personas["guardian_teacher"]

@@ -237,7 +237,41 @@ class PageTests(TestCase):
             },
         )
         body = Post.objects.get(title="Skript").body_html
-        assert "script" not in body and "onclick" not in body and "javascript" not in body
+        # The text box holds plain text: markup typed into it is stored as text, never as tags.
+        assert "<script" not in body and "<a " not in body and "<p onclick" not in body
+        assert body.startswith("<p>&lt;p onclick=")
+
+    def test_editing_shows_the_text_as_typed_not_html_any_number_of_times(self) -> None:
+        client = signed_in(self.cast, "teacher_blue", Role.STAFF)
+        typed = "Vi älskar lera <3\n\nAndra stycket\nmed en ny rad & mer."
+        client.post(
+            reverse("learninglog:compose"),
+            {
+                "group": str(self.cast.blue.uuid),
+                "kind": "individual",
+                "children": [str(self.cast.alva.uuid)],
+                "title": "Lera",
+                "body": typed,
+                "activity_date": self.cast.day.isoformat(),
+            },
+        )
+        post = Post.objects.get(title="Lera")
+        for _round in range(3):
+            page = client.get(reverse("learninglog:post_edit", args=[post.uuid]))
+            shown = page.context["form"]["body"].value()
+            assert shown == typed
+            assert "&amp;lt;3" not in page.content.decode() and "&lt;p&gt;" not in page.content.decode()
+            client.post(
+                reverse("learninglog:post_edit", args=[post.uuid]),
+                {
+                    "title": "Lera",
+                    "body": shown.replace("\n", "\r\n"),  # as a browser sends a text box
+                    "activity_date": self.cast.day.isoformat(),
+                    "children": [str(self.cast.alva.uuid)],
+                },
+            )
+            post.refresh_from_db()
+            assert post.body_html == "<p>Vi älskar lera &lt;3</p><p>Andra stycket<br>med en ny rad &amp; mer.</p>"
 
     def test_guardian_comment_on_group_post_reaches_staff_but_not_the_other_family(self) -> None:
         post = self.cast.posts["blue_group"]

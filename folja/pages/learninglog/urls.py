@@ -6,6 +6,7 @@ app_name = "learninglog"
 urlpatterns = [
     path("feed/", views.feed, name="feed"),
     path("posts/new/", views.compose, name="compose"),
+    path("posts/autosave/", views.compose_autosave, name="autosave"),
     path("posts/<uuid:post_uuid>/", views.post_detail, name="post"),
     path("posts/<uuid:post_uuid>/edit/", views.post_edit, name="post_edit"),
     path("posts/<uuid:post_uuid>/delete/", views.post_delete, name="post_delete"),

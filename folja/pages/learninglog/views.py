@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from folja.access import policy
 from folja.access.audit import record_post_reads, record_reads
+from folja.access.labels import child_labels
 from folja.access.models import AuditAction
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
 from folja.core.dates import today
@@ -26,7 +29,9 @@ from folja.learninglog import access as post_policy
 from folja.learninglog import actions
 from folja.learninglog.forms import CommentForm, FilterForm, PhotoConsentForm, PostForm, filter_form
 from folja.learninglog.models import PostKind, PostStatus
-from folja.media.actions import MediaRejected, media_attach
+from folja.learninglog.text import html_to_text, text_to_html
+from folja.media.access import own_uploads
+from folja.media.actions import MediaRejected, media_attach, upload_attach, upload_stage
 from folja.pages import listing
 from folja.pages.learninglog.reads import who_read
 
@@ -175,14 +180,13 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
         object_uuid=post.uuid,
     )
     may_edit = viewer.is_staff and post_policy.may_edit_post(viewer, post)
+    named = [pc.child for pc in post.visible_named] if viewer.is_staff else []
     context = {
         "post": post,
         "comments": comments,
         # What R8 shares with a receiving unit is read-only there: no comment form, no hiding.
         "may_comment": may_edit or not viewer.is_staff,
-        "comment_form": CommentForm(
-            families=families, named=[pc.child for pc in post.visible_named] if viewer.is_staff else []
-        ),
+        "comment_form": CommentForm(families=families, named=named, labels=child_labels(viewer, named)),
         "may_edit": may_edit,
         "photo_consent_missing": actions.photo_consent_missing(post)
         if viewer.is_staff and not post.is_published
@@ -198,7 +202,7 @@ def comment_create(request: HttpRequest, post_uuid: str) -> HttpResponse:
     post = post_policy.get_post_for(viewer, post_uuid, include_drafts=False)
     families = list(post_policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
     named = list(post_policy.named_children_visible_on_post(viewer, post)) if viewer.is_staff else []
-    form = CommentForm(request.POST, families=families, named=named)
+    form = CommentForm(request.POST, families=families, named=named, labels=child_labels(viewer, named))
     if form.is_valid():
         try:
             actions.comment_create(
@@ -238,7 +242,9 @@ def _goal_choices(request: HttpRequest) -> tuple[list[Goal], list[Goal]]:
     return recent, list(goals)
 
 
-def _compose_context(request: HttpRequest, form: PostForm, **extra: object) -> dict[str, object]:
+def _compose_context(
+    request: HttpRequest, form: PostForm, *, uploads: Sequence[object] = (), **extra: object
+) -> dict[str, object]:
     recent, goals = _goal_choices(request)
     recent_ids = {g.pk for g in recent}
     return {
@@ -250,38 +256,112 @@ def _compose_context(request: HttpRequest, form: PostForm, **extra: object) -> d
         "goals": [g for g in goals if g.pk not in recent_ids],
         "selected_goal_ids": form.selected_goal_ids(),
         "selected_child_uuids": form.selected_child_uuids(),
+        "selected_kind": form["kind"].value() or PostKind.GROUP,
+        "uploads": uploads,
+        "max_upload_bytes": settings.FOLJA_MEDIA_MAX_BYTES,
         **extra,
     }
 
 
-@staff_required
-def compose(request: HttpRequest) -> HttpResponse:
-    """Render and handle the one-page compose form: children, text, date, goals, photos, publish."""
-    viewer = request.viewer
-    groups = policy.staff_groups(viewer).select_related("school_unit").order_by("display_name")
-    group = None
-    group_uuid = request.POST.get("group") or request.GET.get("group")
-    if group_uuid:
+def _autosave_initial(autosave: object) -> dict[str, object]:
+    """Return the compose form's initial values from an autosave (the form offers only its own choices)."""
+    data = autosave.data
+    initial: dict[str, object] = {key: data.get(key, "") for key in actions.AUTOSAVE_FIELDS}
+    initial["children"] = list(data.get("children") or [])
+    initial["goals"] = [int(v) for v in data.get("goals") or [] if str(v).isdigit()]
+    if not initial["activity_date"]:
+        initial["activity_date"] = today()
+    return initial
+
+
+def _chosen_uploads(request: HttpRequest, uuids: Sequence[str]) -> list[object]:
+    """Return the viewer's own unattached uploads among `uuids`, in that order."""
+    wanted = [u for u in uuids if _is_uuid(str(u))]
+    found = {str(u.uuid): u for u in own_uploads(request.viewer).filter(uuid__in=wanted)}
+    return [found[str(u)] for u in wanted if str(u) in found]
+
+
+def _stage_files(request: HttpRequest) -> list[object]:
+    """Keep the files sent with a form that could not be saved (no JavaScript), so none is lost."""
+    staged = []
+    for upload in request.FILES.getlist("files"):
         try:
-            group = groups.get(uuid=group_uuid)
-        except (ValueError, ValidationError, groups.model.DoesNotExist):
-            raise Http404 from None
-    elif len(groups) == 1:
-        group = groups[0]
+            staged.append(upload_stage(actor=request.viewer.person, upload=upload))
+        except MediaRejected as exc:
+            messages.error(request, _("%(name)s: %(reason)s") % {"name": upload.name, "reason": " ".join(exc.messages)})
+    return staged
+
+
+def _uploads_after_error(request: HttpRequest) -> list[object]:
+    return _chosen_uploads(request, request.POST.getlist("uploads")) + _stage_files(request)
+
+
+def _group_of_child(groups: QuerySet, child: object) -> object | None:
+    """Return the first of the viewer's groups the child belongs to (for "Nytt inlägg" on a timeline)."""
+    return groups.filter(memberships__person=child).distinct().first()
+
+
+def _members(viewer: object, group: object | None) -> list[object]:
     members = (
         policy.group_members_for(viewer, group).filter(pk__in=policy.connected_children(viewer).values("pk"))
         if group is not None
         else policy.connected_children(viewer).none()
     )
-    members = list(members.order_by("given_name", "family_name"))
+    return list(members.order_by("given_name", "family_name"))
+
+
+@staff_required
+def compose(request: HttpRequest) -> HttpResponse:
+    """Render and handle the one-page compose form: children, text, date, goals, photos, publish.
+
+    From a child's timeline (`?child=`) the form starts as an individual post about that child in
+    the child's group. What the writer types is saved while she writes (`autosave`) and offered
+    again here; files are uploaded when chosen (`media:upload`) and attached on save.
+    """
+    viewer = request.viewer
+    groups = policy.staff_groups(viewer).select_related("school_unit").order_by("display_name")
+    group = None
+    child = None
+    group_uuid = request.POST.get("group") or request.GET.get("group")
+    child_uuid = request.GET.get("child") if request.method != "POST" else None
+    if child_uuid:
+        child = policy.get_child_for(viewer, child_uuid)
+    if group_uuid:
+        try:
+            group = groups.get(uuid=group_uuid)
+        except (ValueError, ValidationError, groups.model.DoesNotExist):
+            raise Http404 from None
+    elif child is not None:
+        group = _group_of_child(groups, child)
+    elif len(groups) == 1:
+        group = groups[0]
+    members = _members(viewer, group)
+    key = f"group:{group.uuid}" if group is not None else ""
     if request.method != "POST":
-        form = PostForm(groups=groups, group=group, members=members, initial={"activity_date": today()})
-        return render(request, "learninglog/compose.html", _compose_context(request, form))
+        initial: dict[str, object] = {"activity_date": today()}
+        autosave = post_policy.own_autosave(viewer, key) if group is not None else None
+        uploads: list[object] = []
+        if autosave is not None:
+            initial = _autosave_initial(autosave)
+            uploads = _chosen_uploads(request, autosave.data.get("uploads") or [])
+        elif child is not None and any(m.pk == child.pk for m in members):
+            initial.update(kind=PostKind.INDIVIDUAL, children=[str(child.uuid)])
+        form = PostForm(groups=groups, group=group, members=members, initial=initial)
+        return render(
+            request,
+            "learninglog/compose.html",
+            _compose_context(request, form, uploads=uploads, autosave=autosave, autosave_key=key),
+        )
     form = PostForm(request.POST, request.FILES, groups=groups, group=group, members=members)
     if not form.is_valid() or group is None:
         if group is None:
             form.add_error(None, _("Välj en grupp."))
-        return render(request, "learninglog/compose.html", _compose_context(request, form), status=400)
+        return render(
+            request,
+            "learninglog/compose.html",
+            _compose_context(request, form, uploads=_uploads_after_error(request), autosave_key=key),
+            status=400,
+        )
     data = form.cleaned_data
     children = actions.children_for_post(viewer, group=group, child_uuids=data["children"], on=today())
     try:
@@ -292,13 +372,19 @@ def compose(request: HttpRequest) -> HttpResponse:
             group=group if data["kind"] == PostKind.GROUP else None,
             children=children,
             title=data["title"],
-            body_html=data["body"],
+            body_html=text_to_html(data["body"]),
             activity_date=data["activity_date"],
             goal_ids=data["goals"],
         )
     except ValidationError as exc:
         form.add_error(None, exc)
-        return render(request, "learninglog/compose.html", _compose_context(request, form), status=400)
+        return render(
+            request,
+            "learninglog/compose.html",
+            _compose_context(request, form, uploads=_uploads_after_error(request), autosave_key=key),
+            status=400,
+        )
+    actions.autosave_discard(actor=viewer, key=key)
     rejected = _attach_files(request, post)
     if rejected or "publish" not in request.POST:
         if not rejected:
@@ -308,15 +394,22 @@ def compose(request: HttpRequest) -> HttpResponse:
 
 
 def _attach_files(request: HttpRequest, post: object, *, first_seq: int = 0) -> bool:
-    """Attach the uploaded files; return True when one was rejected (a draft then stays a draft)."""
+    """Attach the chosen uploads and the files sent with the form; return True when one was
+    rejected (a draft then stays a draft, and the rest are attached)."""
     rejected = False
-    for seq, upload in enumerate(request.FILES.getlist("files"), start=first_seq):
+    seq = first_seq
+    for staged in _chosen_uploads(request, request.POST.getlist("uploads")):
+        upload_attach(actor=request.viewer.person, post=post, staged=staged, seq=seq)
+        seq += 1
+    for upload in request.FILES.getlist("files"):
         try:
             media_attach(actor=request.viewer.person, post=post, upload=upload, seq=seq)
         except MediaRejected as exc:
             rejected = True
             messages.error(request, _("%(name)s: %(reason)s") % {"name": upload.name, "reason": " ".join(exc.messages)})
             logger.info("upload rejected", extra={"post": str(post.uuid), "reason": exc.code})
+        else:
+            seq += 1
     if rejected and post.status == PostStatus.DRAFT:
         messages.warning(request, _("Inlägget är sparat som utkast. Övriga filer är bifogade."))
     return rejected
@@ -349,38 +442,49 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
         raise Http404
     group = post.group
     if group is not None:
-        members = list(
-            policy.group_members_for(viewer, group)
-            .filter(pk__in=policy.connected_children(viewer).values("pk"))
-            .order_by("given_name", "family_name")
-        )
+        members = _members(viewer, group)
     else:
         members = list(post_policy.named_children_visible_on_post(viewer, post))
     groups = policy.staff_groups(viewer).filter(pk=group.pk) if group else policy.staff_groups(viewer).none()
     current_children = [str(u) for u in post.post_children.values_list("child__uuid", flat=True)]
+    key = f"post:{post.uuid}"
     if request.method != "POST":
-        form = PostForm(
-            groups=groups,
-            group=group,
-            members=members,
-            editing=True,
-            initial={
+        autosave = post_policy.own_autosave(viewer, key)
+        uploads: list[object] = []
+        if autosave is not None:
+            initial = _autosave_initial(autosave)
+            uploads = _chosen_uploads(request, autosave.data.get("uploads") or [])
+        else:
+            initial = {
                 "kind": post.kind,
                 "title": post.title,
-                "body": post.body_html,
+                "body": html_to_text(post.body_html),
                 "activity_date": post.activity_date,
                 "children": current_children,
                 "goals": list(post.post_goals.values_list("goal_id", flat=True)),
-            },
-        )
+            }
+        form = PostForm(groups=groups, group=group, members=members, editing=True, initial=initial)
         return render(
             request,
             "learninglog/compose.html",
-            _compose_context(request, form, post=post, photo_consent_missing=actions.photo_consent_missing(post)),
+            _compose_context(
+                request,
+                form,
+                post=post,
+                uploads=uploads,
+                autosave=autosave,
+                autosave_key=key,
+                photo_consent_missing=actions.photo_consent_missing(post),
+            ),
         )
     form = PostForm(request.POST, request.FILES, groups=groups, group=group, members=members, editing=True)
     if not form.is_valid():
-        return render(request, "learninglog/compose.html", _compose_context(request, form, post=post), status=400)
+        return render(
+            request,
+            "learninglog/compose.html",
+            _compose_context(request, form, post=post, uploads=_uploads_after_error(request), autosave_key=key),
+            status=400,
+        )
     data = form.cleaned_data
     children = actions.children_for_post(viewer, group=group, child_uuids=data["children"], on=today())
     try:
@@ -388,19 +492,60 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
             actor=viewer,
             post=post,
             title=data["title"],
-            body_html=data["body"],
+            body_html=text_to_html(data["body"]),
             activity_date=data["activity_date"],
             goal_ids=data["goals"],
             children=children,
         )
     except ValidationError as exc:
         form.add_error(None, exc)
-        return render(request, "learninglog/compose.html", _compose_context(request, form, post=post), status=400)
+        return render(
+            request,
+            "learninglog/compose.html",
+            _compose_context(request, form, post=post, uploads=_uploads_after_error(request), autosave_key=key),
+            status=400,
+        )
+    actions.autosave_discard(actor=viewer, key=key)
     rejected = _attach_files(request, post, first_seq=post.media.count())
     if "publish" in request.POST and post.status == PostStatus.DRAFT and not rejected:
         return _publish_or_warn(request, post, confirmed=data.get("confirm_photo_consent", False))
     messages.success(request, _("Ändringarna är sparade."))
     return redirect("learninglog:post", post_uuid=post.uuid)
+
+
+def _autosave_key(request: HttpRequest) -> tuple[str, str]:
+    """Return the autosave key of the form the request names and the URL of that form (404 when
+    the viewer may not write it)."""
+    viewer = request.viewer
+    post_uuid = request.GET.get("post", "")
+    group_uuid = request.GET.get("group", "")
+    if post_uuid and _is_uuid(post_uuid):
+        post = post_policy.get_post_for(viewer, post_uuid)
+        if not post_policy.may_edit_post(viewer, post):
+            raise Http404
+        return f"post:{post.uuid}", reverse("learninglog:post_edit", args=[post.uuid])
+    if group_uuid and _is_uuid(group_uuid):
+        group = policy.staff_groups(viewer).filter(uuid=group_uuid).first()
+        if group is not None:
+            return f"group:{group.uuid}", reverse("learninglog:compose") + f"?group={group.uuid}"
+    raise Http404
+
+
+@staff_required
+@require_POST
+def compose_autosave(request: HttpRequest) -> HttpResponse:
+    """Keep what the writer has typed so far (sent by the compose page while she writes), or forget
+    it (`discard`, the "Börja om" button: back to an empty form)."""
+    viewer = request.viewer
+    key, form_url = _autosave_key(request)
+    if "discard" in request.POST:
+        actions.autosave_discard(actor=viewer, key=key)
+        messages.success(request, _("Den automatiskt sparade texten är borttagen."))
+        return redirect(form_url)
+    data = {name: request.POST.get(name, "") for name in actions.AUTOSAVE_FIELDS}
+    data.update({name: request.POST.getlist(name) for name in actions.AUTOSAVE_LISTS})
+    saved = actions.autosave_store(actor=viewer, key=key, data=data)
+    return JsonResponse({"saved_at": saved.saved_at.isoformat()})
 
 
 @staff_required

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,9 +17,11 @@ from folja.access import transitions as access_transitions
 from folja.access.audit import record_reads
 from folja.access.models import AuditAction
 from folja.accounts.decorators import guardian_required, guardian_terms_required, staff_required
+from folja.core.dates import today
 from folja.learninglog import access as post_policy
 from folja.pages import listing
 from folja.pages.transitions import actions
+from folja.talks import access as talk_policy
 
 
 class ConsentForm(forms.Form):
@@ -63,14 +67,23 @@ def consent(request: HttpRequest, child_uuid: str) -> HttpResponse:
 
 @guardian_required
 def preview(request: HttpRequest, child_uuid: str) -> HttpResponse:
-    """Render exactly what the receiving school would see with consent (R8), before and after answering."""
+    """Render exactly what the receiving unit would see with consent (R8), before and after answering:
+    the posts and talks from other units in the 12 months before the planned start (or today)."""
     viewer = request.viewer
     child = policy.get_child_for(viewer, child_uuid)
-    unit, start = access_transitions.preview_window(child)
+    day = today()
+    unit, start = access_transitions.preview_window(child, day)
     posts = listing.post_listing(
-        viewer, post_policy.transition_preview_posts(viewer, child).order_by("-activity_date", "-id"), limit=200
+        viewer,
+        post_policy.transition_preview_posts(viewer, child, day).order_by("-activity_date", "-id"),
+        limit=200,
     )
     listing.render_fragments(posts)
+    talks = list(
+        talk_policy.with_listing_data(talk_policy.transition_preview_talks(viewer, child, day)).order_by(
+            "-activity_date", "-id"
+        )
+    )
     return render(
         request,
         "transitions/preview.html",
@@ -78,8 +91,11 @@ def preview(request: HttpRequest, child_uuid: str) -> HttpResponse:
             "child": child,
             "unit": unit,
             "start": start,
+            "moved": unit is not None and start <= day,
             "window_start": access_transitions.twelve_months_before(start),
+            "window_end": start - dt.timedelta(days=1),
             "posts": posts,
+            "talks": talks,
         },
     )
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import time_machine
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 from folja.access import policy
 from folja.access.roles import Role, Viewer
-from folja.access.transitions import twelve_months_before
+from folja.access.transitions import preview_window, twelve_months_before
 from folja.directory.models import (
     Duty,
     DutyAssignment,
@@ -29,6 +30,7 @@ from folja.learninglog import access as post_policy
 from folja.learninglog.models import Post, PostChild
 from folja.pages import listing
 from folja.pages.transitions import actions
+from folja.talks.access import transition_preview_talks
 from folja.testing.sessions import signed_in
 from folja.transitions.models import TermsOfUse
 
@@ -227,6 +229,129 @@ class PathTests(TestCase):
         self.answer(self.g2, True)
         received = self.seen_by("s", on)
         assert preview == received == {"b_first_day_in_window_for_s", "b_spring"}
+
+    # The guardians' preview over time (R8: "before and after they answer", and before the move:
+    # what the receiving unit would see if the child started there on the planned start date).
+
+    def preview(self, on: dt.date) -> set[str]:
+        viewer = Viewer(person=self.g1, role=Role.GUARDIAN)
+        return {p.title for p in post_policy.transition_preview_posts(viewer, self.child, on)}
+
+    def assert_preview_is_what_s_sees_on_its_first_day(self, on: dt.date) -> None:
+        assert preview_window(self.child, on) == (self.unit_s, S_START)
+        preview = self.preview(on)  # before the guardians answer
+        self.answer(self.g1, True)
+        self.answer(self.g2, True)
+        assert preview == self.preview(on) == self.seen_by("s", S_START)
+        assert preview == {"b_first_day_in_window_for_s", "b_spring"}
+
+    def test_preview_before_the_move_shows_the_planned_school(self) -> None:
+        # At preschool B, the school placement from the SIS still ahead.
+        self.assert_preview_is_what_s_sees_on_its_first_day(dt.date(2026, 5, 4))
+
+    def test_preview_on_the_first_day_at_the_school(self) -> None:
+        self.assert_preview_is_what_s_sees_on_its_first_day(S_START)
+
+    def test_preview_after_the_move_shows_what_the_school_still_sees(self) -> None:
+        self.assert_preview_is_what_s_sees_on_its_first_day(dt.date(2026, 11, 3))
+        assert self.seen_by("s", dt.date(2026, 11, 3)) == self.preview(dt.date(2026, 11, 3))
+
+    def test_preview_at_the_first_preschool_shows_the_next_move_not_the_current_unit(self) -> None:
+        # At A, with B planned: what B would see on its first day; never A's own window.
+        on = dt.date(2025, 3, 3)
+        assert preview_window(self.child, on) == (self.unit_b, B_START)
+        self.answer(self.g1, True)
+        self.answer(self.g2, True)
+        assert self.preview(on) == self.seen_by("b", B_START) == {"a_first_day_in_window", "a_last_day"}
+
+    def test_preview_without_a_known_move_is_a_move_today(self) -> None:
+        child = Person.objects.create(given_name="Mio", family_name="Ek")
+        Guardianship.objects.create(
+            organisation=self.org_a, child=child, responsible=self.g1, relation_type="Vårdnadshavare"
+        )
+        for unit, group, start in ((self.unit_a, self.group_a, dt.date(2023, 8, 1)),):
+            Placement.objects.create(
+                organisation=self.org_a, child=child, school_unit=unit, group=group, school_type="FS", start_date=start
+            )
+            GroupMembership.objects.create(organisation=self.org_a, group=group, person=child, start_date=start)
+        for title, day in (
+            ("older", dt.date(2024, 5, 5)),
+            ("first_day", dt.date(2024, 5, 6)),
+            ("recent", dt.date(2025, 4, 1)),
+        ):
+            post = Post.objects.create(
+                organisation=self.org_a,
+                school_unit=self.unit_a,
+                kind="individual",
+                status="published",
+                author=self.staff["a"],
+                title=title,
+                activity_date=day,
+            )
+            PostChild.objects.create(post=post, child=child, activity_date=day)
+        on = dt.date(2025, 5, 6)
+        viewer = Viewer(person=self.g1, role=Role.GUARDIAN)
+        assert preview_window(child, on) == (None, on)
+        preview = {p.title for p in post_policy.transition_preview_posts(viewer, child, on)}
+        assert preview == {"first_day", "recent"}  # the last 12 months, nothing older, own unit included
+        # A new unit where the child starts that very day sees exactly this with consent.
+        Placement.objects.create(
+            organisation=self.org_a,
+            child=child,
+            school_unit=self.unit_s,
+            group=self.group_s,
+            school_type="FS",
+            start_date=on,
+        )
+        GroupMembership.objects.create(organisation=self.org_a, group=self.group_s, person=child, start_date=on)
+        actions.consent_set(actor=viewer, child=child, allowed=True)
+        staff_s = Viewer(person=self.staff["s"], role=Role.STAFF)
+        assert {p.title for p in post_policy.timeline_posts(staff_s, child, on)} == preview
+        assert preview_window(child, on) == (self.unit_s, on)
+
+    def test_preview_never_shows_what_the_guardian_could_not_see(self) -> None:
+        # A draft in the window is no one's preview.
+        draft = Post.objects.create(
+            organisation=self.org_b,
+            school_unit=self.unit_b,
+            kind="individual",
+            status="draft",
+            author=self.staff["b"],
+            title="draft",
+            activity_date=dt.date(2026, 2, 2),
+        )
+        PostChild.objects.create(post=draft, child=self.child, activity_date=draft.activity_date)
+        assert "draft" not in self.preview(dt.date(2026, 5, 4))
+
+    def test_preview_page_names_the_planned_school_and_lists_talks_in_the_window(self) -> None:
+        from folja.talks.models import Talk
+        from folja.talks.templates import default_talk_template
+
+        version = default_talk_template(self.org_b).current_version()
+        for day in (dt.date(2026, 4, 20), dt.date(2025, 5, 20)):
+            Talk.objects.create(
+                organisation=self.org_b,
+                school_unit=self.unit_b,
+                group=self.group_b,
+                child=self.child,
+                template_version=version,
+                period_start=day,
+                activity_date=day,
+                created_by=self.staff["b"],
+            )
+        viewer = Viewer(person=self.g1, role=Role.GUARDIAN)
+        on = dt.date(2026, 5, 4)
+        assert [t.activity_date for t in transition_preview_talks(viewer, self.child, on)] == [dt.date(2026, 4, 20)]
+        with time_machine.travel(dt.datetime.combine(on, dt.time(12), tzinfo=dt.UTC), tick=False):
+            response = signed_in(self.g1, Role.GUARDIAN).get(reverse("transitions:preview", args=[self.child.uuid]))
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Skolan S den 17 augusti 2026" in html
+        assert "17 augusti 2025 till och med 16 augusti 2026" in html
+        assert "b_spring" in html and "a_last_day" not in html and "s_own" not in html
+        talks = Talk.objects.filter(child=self.child).order_by("-activity_date")
+        assert reverse("talks:talk", args=[talks[0].uuid]) in html
+        assert reverse("talks:talk", args=[talks[1].uuid]) not in html
 
 
 class TermsTests(TestCase):
