@@ -1,6 +1,7 @@
 # Följa: build, demo and test entry points. GNU make; works as root on a fresh Debian with python3.11.
 #
 #   make demo          set everything up and run the product on SQLite with demo data
+#   make personas      print the demo world's personas again (without rebuilding it)
 #   make test          ruff + import graph + the whole suite in parallel on SQLite (no browser tests)
 #   make test-pg       the same suite on PostgreSQL (DATABASE_URL below)
 #   make test-browser  browser journeys in Chromium (tests_browser/, when it exists)
@@ -32,10 +33,11 @@ export SS12000_SPEC
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help venv install messages makemessages js-deps demo test check-ruff check-imports test-sqlite test-pg test-browser lint fmt
+.PHONY: help venv install messages makemessages js-deps demo personas test check-ruff check-imports test-sqlite test-pg test-browser lint fmt
 
 help:
 	@echo "make demo          set up and run Följa with demo data at http://$(DEMO_ADDR)/"
+	@echo "make personas      print the demo personas and their test civic numbers again"
 	@echo "make test          ruff + import graph + test suite on SQLite (parallel)"
 	@echo "make test-pg       test suite on PostgreSQL ($(TEST_PG_URL))"
 	@echo "make test-browser  browser journeys in Chromium (tests_browser/)"
@@ -47,8 +49,11 @@ $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: apt-get install python3.11 python3.11-venv" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV) || { echo "Creating the venv failed: apt-get install python3.11-venv" >&2; rm -rf $(VENV); exit 1; }
 
+# pip's own output (hundreds of lines on a first install) goes to a log; only a failure shows its end.
 $(STAMP): requirements.txt | $(PY)
-	$(PIP) install -q -r requirements.txt
+	@echo "Installing the pinned Python packages (requirements.txt; log in $(VENV)/pip-install.log)"
+	@$(PIP) install -q -r requirements.txt >$(VENV)/pip-install.log 2>&1 || { \
+		tail -n 30 $(VENV)/pip-install.log >&2; echo "pip install failed: the whole log is in $(VENV)/pip-install.log" >&2; exit 1; }
 	@touch $@
 
 venv install: $(STAMP)
@@ -75,26 +80,35 @@ js-deps:
 		[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --ignore-scripts; \
 	fi
 
-# Persona list for the terminal: role, name, masked civic number, what the persona shows.
+# Persona list for the terminal: role, name, civic number, what the persona shows. The persons and
+# their numbers are fictitious; demo_world prints the full numbers only with FOLJA_DEBUG (the demo).
 define PRINT_PERSONAS
 import json, sys
 document = json.load(sys.stdin)
-print("\nPersonas to try (pick one at http://$(DEMO_ADDR)/dev/personas/):\n")
+print("\nPersonas to try. All persons and civic numbers are fictitious.\n")
 for row in document.get("personas", []):
-    civic = row.get("masked_civic_number") or ""
-    print(f"  {row.get('role', ''):<9} {row.get('name', ''):<28} {civic:<16} {row.get('label', '')}")
+    number = row.get("civic_number") or ""
+    civic = f"{number[:8]}-{number[8:]}" if len(number) == 12 else row.get("masked_civic_number") or ""
+    print(f"  {row.get('role', ''):<9} {row.get('name', ''):<28} {civic:<14} {row.get('label', '')}")
+print()
+print("Sign in as a real user would: http://$(DEMO_ADDR)/login/, choose the role, then")
+print("\"Test-legitimation\", and type the persona's civic number. Or pick a persona with")
+print("one click at http://$(DEMO_ADDR)/dev/personas/.")
 print()
 endef
 export PRINT_PERSONAS
 
-demo: export FOLJA_DEBUG := 1
+demo personas: export FOLJA_DEBUG := 1
 # The two-step sign-in works with Test-legitimation (fictitious civic numbers: demo_world --json).
-demo: export FOLJA_TEST_EID_ENABLED := 1
+demo personas: export FOLJA_TEST_EID_ENABLED := 1
+# Links in e-mails (printed by the console e-mail backend) point at the demo server.
+demo personas: export FOLJA_BASE_URL := http://$(DEMO_ADDR)
 demo: $(STAMP) messages
 	@mkdir -p "$${FOLJA_VAR_DIR:-var}"  # SQLite does not create the folder of its file
-	$(MANAGE) migrate --noinput -v0
-	$(MANAGE) collectstatic --noinput -v0
-	$(MANAGE) curriculum_load
+	@echo "Preparing the database and static files"
+	@$(MANAGE) migrate --noinput -v0
+	@$(MANAGE) collectstatic --noinput -v0
+	@$(MANAGE) curriculum_load
 	@set -euo pipefail; \
 	personas=$$($(MANAGE) demo_world --reset --json); \
 	printf '%s' "$$personas" | $(PY) -c "$$PRINT_PERSONAS"; \
@@ -104,6 +118,10 @@ demo: $(STAMP) messages
 	$(MANAGE) db_worker --no-reload --interval 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
 	$(MANAGE) runserver $(DEMO_ADDR)
+
+# The personas of the demo world already built, again (demo_world without --reset rebuilds nothing).
+personas: $(STAMP)
+	@$(MANAGE) demo_world --json | $(PY) -c "$$PRINT_PERSONAS"
 
 # Browser journeys are slow; they live in tests_browser/ and run only through test-browser.
 # `make test` stops at a ruff error or an import cycle; `make -k test` (CI) runs the suite anyway and still fails.

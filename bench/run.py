@@ -89,6 +89,7 @@ def production_env(args: argparse.Namespace, secret_key: str) -> dict[str, str]:
             "FOLJA_DEBUG": "0",
             "FOLJA_SECRET_KEY": secret_key,
             "FOLJA_ALLOWED_HOSTS": "127.0.0.1",
+            "FOLJA_BASE_URL": "http://127.0.0.1",
             # Loopback has no TLS; everything else stays as production has it.
             "FOLJA_SECURE_SSL_REDIRECT": "0",
             "FOLJA_MEDIA_ACCEL_REDIRECT": "/_protected/",

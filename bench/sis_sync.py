@@ -69,6 +69,7 @@ def main() -> None:
     os.environ["FOLJA_DEBUG"] = "0"
     os.environ.setdefault("FOLJA_SECRET_KEY", secrets.token_urlsafe(40))
     os.environ.setdefault("FOLJA_ALLOWED_HOSTS", "127.0.0.1")
+    os.environ.setdefault("FOLJA_BASE_URL", "http://127.0.0.1")
     os.environ.setdefault("FOLJA_LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django

@@ -59,3 +59,24 @@ class Env:
         if raw not in choices:
             raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {raw!r}")
         return raw
+
+
+def base_url(raw: str | None, name: str) -> str:
+    """Return an http(s) address without a trailing slash ("" when unset), or refuse it naming `name`.
+
+    A path is allowed (Följa under https://example.se/folja); a query, a fragment or user
+    credentials are not: every absolute link is this address followed by a path.
+    """
+    from urllib.parse import urlsplit
+
+    value = (raw or "").strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"{name} must be an http or https address such as https://folja.example.se; got {raw!r}"
+        )
+    if parts.username or parts.password:
+        raise ImproperlyConfigured(f"{name} must not contain a user name or password")
+    return value.rstrip("/")

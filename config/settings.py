@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config import csp as csp_policy
-from config.env import Env
+from config.env import Env, base_url
 
 env = Env()
 
@@ -33,6 +33,19 @@ else:
         raise ImproperlyConfigured("FOLJA_SECRET_KEY must be at least 50 characters with at least 5 different ones")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("FOLJA_ALLOWED_HOSTS must be set when FOLJA_DEBUG is off")
+
+# The address people reach Följa at, for links that leave a request behind: e-mails and other
+# notices (folja.core.urls.absolute_url). Required in production; development falls back to the
+# default address of runserver.
+FOLJA_BASE_URL = base_url(env.str("FOLJA_BASE_URL", ""), "FOLJA_BASE_URL")
+if not FOLJA_BASE_URL:
+    if DEBUG or TESTING:
+        FOLJA_BASE_URL = "http://localhost:8000"
+    else:
+        raise ImproperlyConfigured(
+            "FOLJA_BASE_URL must be set when FOLJA_DEBUG is off: the address in links in e-mails, "
+            "e.g. https://folja.example.se"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -74,6 +87,7 @@ MIDDLEWARE = [
     "folja.accounts.middleware.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "folja.core.errors.ErrorPageMiddleware",  # a page for the empty 405 of require_POST and friends
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -311,6 +325,7 @@ if not DEBUG and not TESTING:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         USE_X_FORWARDED_HOST = False
 CSRF_TRUSTED_ORIGINS = env.list("FOLJA_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "folja.core.errors.csrf_failure"
 
 # Content-Security-Policy on every page (config/csp.py, docs/operations.md): scripts, styles and
 # images from this origin only, no inline script or style. Signed media URLs of object storage and
@@ -344,7 +359,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("FOLJA_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # xmlschema (under pysaml2) tells at INFO on every start that it loaded a schema.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "xmlschema": {"level": "WARNING"}},
 }
 
 # Curriculum data shipped with the project.

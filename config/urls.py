@@ -19,6 +19,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Error pages (folja/core/errors.py): styled, translated, with a way back; the 500 page queries nothing.
+handler400 = "folja.core.errors.bad_request"
+handler403 = "folja.core.errors.permission_denied"
+handler404 = "folja.core.errors.page_not_found"
+handler500 = "folja.core.errors.server_error"
+
 if settings.FOLJA_BENCH_PAGES:
     # The benchmarks' reference page R (bench/README.md); production never installs it.
     urlpatterns += [path("bench/", include("folja.bench.urls"))]

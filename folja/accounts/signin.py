@@ -7,15 +7,18 @@ button alone — and either starts a session or shows whom to contact, with no s
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import logging
+import math
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from folja.access.policy import may_sign_in_as, person_for_sign_in, staff_for_sso, staff_organisations
@@ -94,20 +97,28 @@ def audit(
     )
 
 
-def _counted_over(key: str, limit: int) -> bool:
-    """Count one hit on the fixed-window counter `key`; return True when it is now over the limit."""
+def _counted_over(key: str, limit: int) -> int:
+    """Count one hit on the fixed-window counter `key`; return 0, or the seconds left of the window
+    when the count is now over the limit."""
     window = settings.FOLJA_SIGNIN_RATE_WINDOW_SECONDS
-    cache.add(key, 0, timeout=window)
+    now = time.time()
+    if cache.add(key, 0, timeout=window):
+        cache.set(f"{key}:ends", now + window, timeout=window)  # when the window ends, for the 429 page
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add() and incr()
         cache.set(key, 1, timeout=window)
+        cache.set(f"{key}:ends", now + window, timeout=window)
         count = 1
-    return count > limit
+    if count <= limit:
+        return 0
+    ends = cache.get(f"{key}:ends") or now + window
+    return max(1, math.ceil(ends - now))
 
 
-def rate_limited(request: HttpRequest, *, method: str, civic_number: str = "", username: str = "") -> bool:
-    """Count one start of a sign-in; return True when it is over a limit.
+def rate_limited(request: HttpRequest, *, method: str, civic_number: str = "", username: str = "") -> int:
+    """Count one start of a sign-in; return 0 when it may go on, else the seconds until the window
+    that refused it ends (when to try again: `rate_limited_response`).
 
     Two fixed windows in the cache (FOLJA_SIGNIN_RATE_WINDOW_SECONDS), cheap and good enough
     against scripted starts:
@@ -126,7 +137,8 @@ def rate_limited(request: HttpRequest, *, method: str, civic_number: str = "", u
     identity = civic_number or (f"username:{username.strip().casefold()}" if username.strip() else "")
     if identity:
         digest = salted_hmac("folja.accounts.signin-rate", identity, algorithm="sha256").hexdigest()
-        if _counted_over(f"folja:signin-rate:identity:{digest}", settings.FOLJA_SIGNIN_RATE_LIMIT):
+        wait = _counted_over(f"folja:signin-rate:identity:{digest}", settings.FOLJA_SIGNIN_RATE_LIMIT)
+        if wait:
             audit(
                 request,
                 method=method,
@@ -135,11 +147,25 @@ def rate_limited(request: HttpRequest, *, method: str, civic_number: str = "", u
                 detail="identity",
                 civic_number=civic_number,
             )
-            return True
-    if _counted_over(f"folja:signin-rate:address:{client_ip(request)}", settings.FOLJA_SIGNIN_ADDRESS_RATE_LIMIT):
+            return wait
+    wait = _counted_over(f"folja:signin-rate:address:{client_ip(request)}", settings.FOLJA_SIGNIN_ADDRESS_RATE_LIMIT)
+    if wait:
         audit(request, method=method, role=None, outcome=SignInOutcome.RATE_LIMITED, detail="address")
-        return True
-    return False
+    return wait
+
+
+def rate_limited_response(request: HttpRequest, seconds: int, *, back_url: str = "") -> HttpResponse:
+    """Answer a refused sign-in start with 429: the page says in minutes and by the clock when to try
+    again, and Retry-After says it in seconds."""
+    seconds = max(1, int(seconds))
+    context = {
+        "back_url": back_url,
+        "minutes": math.ceil(seconds / 60),
+        "retry_at": timezone.localtime(timezone.now() + dt.timedelta(seconds=seconds)),
+    }
+    response = render(request, "accounts/rate_limited.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def complete_sign_in(

@@ -23,6 +23,7 @@ from folja.accounts.signin import (
     finish_with_organisation,
     pending_staff,
     rate_limited,
+    rate_limited_response,
 )
 
 logger = logging.getLogger(__name__)
@@ -57,8 +58,10 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     Every attempt counts per username (FOLJA_SIGNIN_RATE_LIMIT, hashed in the key) and per address
     (FOLJA_SIGNIN_ADDRESS_RATE_LIMIT); anything else is the admin site's own login view.
     """
-    if request.method == "POST" and rate_limited(request, method="admin", username=request.POST.get("username", "")):
-        return render(request, "accounts/rate_limited.html", {"back_url": reverse("admin:login")}, status=429)
+    if request.method == "POST":
+        wait = rate_limited(request, method="admin", username=request.POST.get("username", ""))
+        if wait:
+            return rate_limited_response(request, wait, back_url=reverse("admin:login"))
     return admin.site.login(request)
 
 

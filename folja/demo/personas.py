@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
@@ -60,15 +61,19 @@ def _notes() -> dict[str, str]:
 
 
 def demo_personas() -> list[dict]:
-    """Return the demo personas for the dev-only picker, civic numbers masked; [] without a demo world."""
-    return persona_rows(include_civic_number=False)
+    """Return the demo personas for the dev-only picker; [] without a demo world.
+
+    With FOLJA_DEBUG the full (fictitious) civic numbers are included, to type into the test e-ID;
+    otherwise only the masked ones.
+    """
+    return persona_rows(include_civic_number=settings.DEBUG)
 
 
 def persona_rows(*, include_civic_number: bool) -> list[dict]:
     """Return one dict per persona: key, role, label, name, person_uuid, children, units and civic number.
 
-    The full civic number is included only when asked (the `--json` output of demo_world); the
-    masked one always. Five queries at most, whatever the size of the world.
+    The full civic number is included only when asked (with FOLJA_DEBUG: the persona picker and
+    the output of demo_world); the masked one always. Five queries at most, whatever the size of the world.
     """
     tags = list(
         PersonSisId.objects.filter(sis_id__startswith=PERSONA_PREFIX, person__sealed_at__isnull=True).select_related(

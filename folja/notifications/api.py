@@ -58,7 +58,12 @@ def email_address_for(person: Person) -> str | None:
 
 
 def site_url() -> str:
-    return getattr(settings, "FOLJA_SITE_URL", "http://localhost:8000").rstrip("/")
+    """Return the address people reach Följa at (FOLJA_BASE_URL), without a trailing slash.
+
+    E-mails are rendered by a task, with no request to take the address from; the setting is
+    required in production (config/settings.py).
+    """
+    return settings.FOLJA_BASE_URL.rstrip("/")
 
 
 def deliver(notice_id: int) -> str:

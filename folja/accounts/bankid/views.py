@@ -28,7 +28,14 @@ from folja.accounts.bankid.messages import RFA, message_for
 from folja.accounts.bankid.qr import qr_data, qr_svg
 from folja.accounts.methods import methods_for
 from folja.accounts.models import SignInOutcome
-from folja.accounts.signin import VerifiedIdentity, audit, client_ip, complete_sign_in, rate_limited
+from folja.accounts.signin import (
+    VerifiedIdentity,
+    audit,
+    client_ip,
+    complete_sign_in,
+    rate_limited,
+    rate_limited_response,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +58,9 @@ def start(request: HttpRequest, role: str) -> HttpResponse:
     mode = request.POST.get("mode", "")
     if mode not in {"qr", "autostart"} or not any(m.kind == "bankid" for m in methods_for(chosen)):
         raise Http404
-    if rate_limited(request, method=METHOD):
-        return render(request, "accounts/rate_limited.html", status=429)
+    wait = rate_limited(request, method=METHOD)
+    if wait:
+        return rate_limited_response(request, wait)
     _cancel_pending(request)
     device = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(24)

@@ -16,7 +16,7 @@ from authlib.integrations.django_client import OAuth
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -26,7 +26,7 @@ from folja.access.roles import Role
 from folja.accounts.methods import oidc_methods
 from folja.accounts.models import SignInOutcome
 from folja.accounts.session import METHOD_KEY
-from folja.accounts.signin import VerifiedIdentity, audit, complete_sign_in, rate_limited
+from folja.accounts.signin import VerifiedIdentity, audit, complete_sign_in, rate_limited, rate_limited_response
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,9 @@ def start(request: HttpRequest, role: str, method: str) -> HttpResponse:
     """Send the browser to the broker, asking for the chosen e-ID through acr_values."""
     if role != Role.GUARDIAN or method not in oidc_methods():
         raise Http404
-    if rate_limited(request, method=f"oidc:{method}"):
-        return render(request, "accounts/rate_limited.html", status=429)
+    wait = rate_limited(request, method=f"oidc:{method}")
+    if wait:
+        return rate_limited_response(request, wait)
     acr = oidc_methods()[method]
     redirect_uri = request.build_absolute_uri(reverse("accounts:oidc_callback"))
     try:

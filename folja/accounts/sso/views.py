@@ -18,7 +18,7 @@ from authlib.integrations.base_client import OAuthError
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -27,7 +27,7 @@ from joserfc.errors import JoseError
 from folja.access.roles import Role
 from folja.accounts.models import OrganisationSSO, SignInOutcome, SSOKind, StaffMatch
 from folja.accounts.saml import sp
-from folja.accounts.signin import VerifiedIdentity, audit, complete_sign_in, rate_limited
+from folja.accounts.signin import VerifiedIdentity, audit, complete_sign_in, rate_limited, rate_limited_response
 from folja.accounts.sso import oidc
 
 logger = logging.getLogger(__name__)
@@ -127,8 +127,9 @@ def refuse(request: HttpRequest, sso: OrganisationSSO, reason: str, ref: str = "
 def start(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
     """Send the browser to the organisation's IdP: a signed SAML AuthnRequest or an OIDC authorization request."""
     sso = enabled_sso(sso_uuid)
-    if rate_limited(request, method=method_name(sso)):
-        return render(request, "accounts/rate_limited.html", status=429)
+    wait = rate_limited(request, method=method_name(sso))
+    if wait:
+        return rate_limited_response(request, wait)
     try:
         if sso.kind == SSOKind.SAML:
             request_id, location = sp.authn_request(request, sso)

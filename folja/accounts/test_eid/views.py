@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from folja.access.roles import Role
-from folja.accounts.signin import VerifiedIdentity, complete_sign_in, rate_limited
+from folja.accounts.signin import VerifiedIdentity, complete_sign_in, rate_limited, rate_limited_response
 from folja.directory import civic
 
 METHOD = "test_eid"
@@ -42,8 +42,9 @@ def sign_in(request: HttpRequest, role: str) -> HttpResponse:
     if request.method == "POST":
         # Limited per civic number attempted and, with a larger budget, per address (signin.rate_limited).
         attempted = form.cleaned_data["civic_number"] if form.is_valid() else ""
-        if rate_limited(request, method=METHOD, civic_number=attempted):
-            return render(request, "accounts/rate_limited.html", status=429)
+        wait = rate_limited(request, method=METHOD, civic_number=attempted)
+        if wait:
+            return rate_limited_response(request, wait)
         if form.is_valid():
             identity = VerifiedIdentity(
                 civic_number=form.cleaned_data["civic_number"],

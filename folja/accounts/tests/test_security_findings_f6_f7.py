@@ -154,7 +154,7 @@ def test_f7_admin_login_is_rate_limited(client, operator, settings, django_user_
     refused = admin_login(client, "Operator ", "a long operator secret 42", address="198.51.100.1")
     page = refused.content.decode()
     assert refused.status_code == 429
-    assert "För många inloggningsförsök" in page and "Vänta några minuter" in page
+    assert "För många inloggningsförsök" in page and "Försök igen om 5 minuter" in page
     assert 'href="/admin/login/"' in page
     assert "_auth_user_id" not in client.session
     english = admin_login(client, "operator", "x", HTTP_ACCEPT_LANGUAGE="en")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import Env
+from config.env import Env, base_url
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -38,6 +38,7 @@ print(json.dumps({
     "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
     "FOLJA_CARD_CACHE": s.FOLJA_CARD_CACHE,
     "SESSION_ENGINE": s.SESSION_ENGINE,
+    "FOLJA_BASE_URL": s.FOLJA_BASE_URL,
 }))
 """
 
@@ -60,6 +61,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     values = {
         "FOLJA_SECRET_KEY": secrets.token_urlsafe(45),  # 60 characters
         "FOLJA_ALLOWED_HOSTS": "folja.example.se",
+        "FOLJA_BASE_URL": "https://folja.example.se",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "FOLJA_VAR_DIR": str(tmp_path / "var"),
     }
@@ -139,11 +141,22 @@ def test_development_starts_with_no_configuration_at_all():
     assert shown["SECRET_KEY_IS_DEV"] is True
     assert shown["FOLJA_DEMO_LOGIN"] is True
     assert "127.0.0.1" in shown["ALLOWED_HOSTS"]
+    assert shown["FOLJA_BASE_URL"] == "http://localhost:8000"
+
+
+def test_production_links_in_e_mails_use_the_configured_address(tmp_path):
+    shown = shown_settings(production_env(tmp_path, FOLJA_BASE_URL="https://folja.exempelby.se/"))
+
+    assert shown["FOLJA_BASE_URL"] == "https://folja.exempelby.se"
 
 
 @pytest.mark.parametrize(
     ("missing", "named"),
-    [("FOLJA_SECRET_KEY", "FOLJA_SECRET_KEY"), ("FOLJA_ALLOWED_HOSTS", "FOLJA_ALLOWED_HOSTS")],
+    [
+        ("FOLJA_SECRET_KEY", "FOLJA_SECRET_KEY"),
+        ("FOLJA_ALLOWED_HOSTS", "FOLJA_ALLOWED_HOSTS"),
+        ("FOLJA_BASE_URL", "FOLJA_BASE_URL"),
+    ],
 )
 def test_production_without_a_required_variable_refuses_to_start_naming_it(tmp_path, missing, named):
     env = production_env(tmp_path)
@@ -177,6 +190,9 @@ def test_production_with_a_short_secret_key_refuses_to_start_without_echoing_it(
         ("FOLJA_TASKS_BACKEND", "celery"),
         ("FOLJA_BEHIND_PROXY", "perhaps"),
         ("FOLJA_CACHE_URL", "memcached://127.0.0.1:11211"),
+        ("FOLJA_BASE_URL", "folja.example.se"),
+        ("FOLJA_BASE_URL", "ftp://folja.example.se"),
+        ("FOLJA_BASE_URL", "https://folja.example.se/?next=/"),
     ],
 )
 def test_a_bad_value_stops_start_up_with_a_message_naming_the_variable(tmp_path, name, value):
@@ -238,6 +254,18 @@ def test_env_choice_accepts_listed_values_and_rejects_others_naming_the_variable
     assert Env({}).choice("BACKEND", ("database", "rq"), "database") == "database"
     with pytest.raises(ImproperlyConfigured, match="BACKEND must be one of database, rq"):
         Env({"BACKEND": "celery"}).choice("BACKEND", ("database", "rq"), "database")
+
+
+def test_base_url_drops_the_trailing_slash_and_keeps_a_path():
+    assert base_url("https://folja.example.se/", "URL") == "https://folja.example.se"
+    assert base_url(" https://example.se/folja/ ", "URL") == "https://example.se/folja"
+    assert base_url("", "URL") == ""
+
+
+@pytest.mark.parametrize("raw", ["folja.example.se", "https://", "https://a.se/#x", "https://user:pw@a.se"])
+def test_base_url_refuses_what_is_not_an_address_naming_the_variable(raw):
+    with pytest.raises(ImproperlyConfigured, match="URL must"):
+        base_url(raw, "URL")
 
 
 def test_env_str_returns_the_raw_value_or_the_default():

@@ -262,7 +262,8 @@ def test_demo_personas_are_masked_and_read_in_a_few_queries(django_assert_max_nu
     )
 
 
-def test_json_output_parses_and_lists_personas_with_roles():
+def test_json_output_parses_and_lists_personas_with_roles(settings):
+    settings.DEBUG = True  # the demo (make demo, the browser tests) runs with FOLJA_DEBUG
     out, err = io.StringIO(), io.StringIO()
     call_command("demo_world", children=SMALL, seed=4, json=True, stdout=out, stderr=err)
     document = json.loads(out.getvalue())
@@ -277,10 +278,53 @@ def test_json_output_parses_and_lists_personas_with_roles():
     assert "Built" in err.getvalue()
 
 
-def test_command_refuses_a_database_with_persons_unless_reset():
-    call_command("demo_world", children=SMALL, seed=4, stdout=io.StringIO())
+def test_full_civic_numbers_are_printed_only_with_folja_debug(settings):
+    settings.DEBUG = False
+    out, err = io.StringIO(), io.StringIO()
+    call_command("demo_world", children=SMALL, seed=4, json=True, stdout=out, stderr=err)
+    document = json.loads(out.getvalue())
+    numbers = set(Person.objects.exclude(civic_number=None).values_list("civic_number", flat=True))
+    assert document["personas"]
+    for row in document["personas"]:
+        assert "civic_number" not in row
+        assert row["masked_civic_number"].endswith("-••••")
+    table = io.StringIO()
+    call_command("demo_world", stdout=table)
+    assert "-••••" in table.getvalue()
+    assert not any(number in out.getvalue() + err.getvalue() + table.getvalue() for number in numbers)
+
+
+def test_the_terminal_table_in_development_shows_the_full_test_numbers(settings):
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("demo_world", children=SMALL, seed=4, stdout=out)
+    teacher = next(row for row in demo_personas() if row["key"] == "preschool_teacher")
+    assert teacher["civic_number"] in out.getvalue()
+    assert "-••••" not in out.getvalue()
+
+
+def test_json_describes_an_existing_demo_world_without_rebuilding_it(settings):
+    settings.DEBUG = True
+    first = io.StringIO()
+    call_command("demo_world", children=SMALL, seed=4, json=True, stdout=first, stderr=io.StringIO())
+    post = Post.objects.order_by("pk").first()
+    persons = Person.objects.count()
+    ids = set(Person.objects.values_list("pk", flat=True))
+
+    again, err = io.StringIO(), io.StringIO()
+    call_command("demo_world", json=True, stdout=again, stderr=err)
+
+    assert json.loads(again.getvalue()) == json.loads(first.getvalue())
+    assert "already built" in err.getvalue() and "Built" not in err.getvalue()
+    assert Person.objects.count() == persons and set(Person.objects.values_list("pk", flat=True)) == ids
+    assert Post.objects.order_by("pk").first() == post  # the same rows, not a world built anew
+
+
+def test_command_refuses_a_database_with_persons_but_no_demo_world_unless_reset():
+    build_world(children=SMALL, seed=4)
+    PersonSisId.objects.filter(sis_id__startswith="demo-persona:").delete()
     with pytest.raises(CommandError, match="--reset"):
-        call_command("demo_world", children=SMALL, seed=4, stdout=io.StringIO())
+        call_command("demo_world", json=True, stdout=io.StringIO(), stderr=io.StringIO())
 
 
 def test_reset_deletes_posts_and_audit_records_and_builds_the_world_again():
@@ -325,3 +369,14 @@ def test_number_of_queries_does_not_grow_with_the_number_of_children():
         # times the children may need a few more batches, never a query per row.
         assert len(small.captured_queries) == 18
         assert len(larger.captured_queries) <= len(small.captured_queries) + 4
+
+
+def test_the_persona_picker_in_development_shows_the_number_to_type_into_the_test_e_id(client, settings):
+    settings.DEBUG = settings.FOLJA_DEMO_LOGIN = True
+    build_world(children=SMALL, seed=4)
+    teacher = next(row for row in demo_personas() if row["key"] == "preschool_teacher")
+    number = teacher["civic_number"]
+
+    page = client.get("/dev/personas/").content.decode()
+
+    assert f"{number[:8]}-{number[8:]}" in page

@@ -1,11 +1,15 @@
-"""Build the demo municipality: `manage.py demo_world [--children N] [--seed S] [--json] [--reset]`."""
+"""Build the demo municipality: `manage.py demo_world [--children N] [--seed S] [--json] [--reset]`.
+
+Without --reset an existing demo world is described (its personas printed), not built again.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import transaction
 
 from folja.demo.builder import build_world
@@ -24,9 +28,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--children", type=int, default=120, help="number of children (default 120)")
         parser.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same world")
-        parser.add_argument("--json", action="store_true", help="print only the personas as JSON on stdout")
         parser.add_argument(
-            "--reset", action="store_true", help="first delete all directory data and everything pointing at it"
+            "--json",
+            action="store_true",
+            help="print only the personas as JSON on stdout (full civic numbers only with FOLJA_DEBUG)",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="first delete all directory data and everything pointing at it (without it, an existing demo world is "
+            "only described)",
         )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -37,16 +48,33 @@ class Command(BaseCommand):
         progress = self.stderr if as_json else self.stdout
         if children < MIN_CHILDREN:
             raise CommandError(f"--children must be at least {MIN_CHILDREN}")
-        started = time.monotonic()
-        with transaction.atomic():
-            if options["reset"]:
-                reset_world()
-                progress.write(f"Reset done in {time.monotonic() - started:.1f} s")
-            elif Person.objects.exists():
+        # The persons are fictitious, and their full civic numbers are what the test e-ID takes;
+        # still, they are printed only in development (FOLJA_DEBUG), never by a production install.
+        full_numbers = settings.DEBUG
+        if not options["reset"] and Person.objects.exists():
+            if not persona_rows(include_civic_number=False):
                 raise CommandError(
-                    "The database already has persons. Run with --reset to delete all directory data "
+                    "The database has persons but no demo world. Run with --reset to delete all directory data "
                     "(and the learning log, media and audit rows pointing at it) and build the demo world anew."
                 )
+            progress.write("The demo world is already built: described as it is (--reset builds it anew).")
+        else:
+            self._build(children=children, seed=seed, reset=bool(options["reset"]), progress=progress)
+        rows = persona_rows(include_civic_number=full_numbers)
+        if as_json:
+            document = {"notes": NOTES, "personas": rows}
+            self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
+        else:
+            for row in rows:
+                number = row.get("civic_number") or row["masked_civic_number"]
+                progress.write(f"  {row['role']:<8} {row['name']:<28} {number:<13} {row['label']}")
+
+    def _build(self, *, children: int, seed: int, reset: bool, progress: OutputWrapper) -> None:
+        started = time.monotonic()
+        with transaction.atomic():
+            if reset:
+                reset_world()
+                progress.write(f"Reset done in {time.monotonic() - started:.1f} s")
             world = build_world(children=children, seed=seed)
             progress.write(
                 f"Built Exempelby kommun: {children} children, {len(world.units)} units, "
@@ -58,9 +86,3 @@ class Command(BaseCommand):
             progress.write(f"Added {talks} development talks ({time.monotonic() - started:.1f} s)")
             build_demo_transitions(world, seed=seed)
             progress.write("Published terms of use; the moved child's guardians consented to sharing")
-        if as_json:
-            document = {"notes": NOTES, "personas": persona_rows(include_civic_number=True)}
-            self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
-        else:
-            for row in persona_rows(include_civic_number=False):
-                progress.write(f"  {row['role']:<8} {row['name']:<28} {row['label']}")
