@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -212,11 +211,9 @@ def test_script_exit_status(tmp_path: Path) -> None:
         assert done.returncode == status, done.stdout + done.stderr
 
 
-def test_the_project_tree_is_read_in_well_under_two_seconds(capsys: pytest.CaptureFixture[str]) -> None:
-    started = time.monotonic()
+def test_the_project_tree_is_read_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    # No timing here: speed belongs in benchmarks, and a busy machine made a timed assertion flaky.
     code = import_graph.main(["--json"])
-    elapsed = time.monotonic() - started
     document = json.loads(capsys.readouterr().out)
-    assert code in (0, 1)
+    assert code == 0  # the project's own tree has no cycle
     assert {"core", "directory", "access"} <= set(document["apps"])
-    assert elapsed < 2
