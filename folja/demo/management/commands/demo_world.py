@@ -16,6 +16,7 @@ from folja.demo.builder import build_world
 from folja.demo.learninglog import build_learning_log
 from folja.demo.personas import persona_rows
 from folja.demo.plan import MIN_CHILDREN, NOTES
+from folja.demo.reads import build_demo_reads
 from folja.demo.reset import reset_world
 from folja.demo.talks import build_demo_talks
 from folja.demo.transitions import build_demo_transitions
@@ -86,3 +87,5 @@ class Command(BaseCommand):
             progress.write(f"Added {talks} development talks ({time.monotonic() - started:.1f} s)")
             build_demo_transitions(world, seed=seed)
             progress.write("Published terms of use; the moved child's guardians consented to sharing")
+            read = build_demo_reads(world)
+            progress.write(f'Staff read {read} of the last week\'s posts today ("Vem har läst")')
