@@ -46,10 +46,17 @@ SABOTAGES: dict[str, tuple[str, str, str, str, str]] = {
         "staff read the family threads of every connected child",
         "folja/learninglog/access.py",
         """        on_post = PostChild.objects.filter(post=OuterRef("post"))
-        at_own_unit""",
+        # A named child through whom""",
         """        return Q(family_child__isnull=True) | Q(family_child__in=values.child_ids)
         on_post = PostChild.objects.filter(post=OuterRef("post"))
-        at_own_unit""",
+        # A named child through whom""",
+    ),
+    "f1-hidden": (
+        "F1",
+        "a receiving unit reads hidden comments",
+        "folja/learninglog/access.py",
+        """(Q(not_hidden) & _staff_r8_named(values))""",
+        """_staff_r8_named(values)""",
     ),
     "f2": (
         "F2",

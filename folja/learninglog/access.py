@@ -13,6 +13,7 @@ import uuid as uuid_module
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import IsNull
 from django.http import Http404
 
 from folja.access import transitions
@@ -230,15 +231,13 @@ def comment_filter_for(scope: Scope) -> Q:
     kind, values = scope
     if kind == "staff":
         on_post = PostChild.objects.filter(post=OuterRef("post"))
-        at_own_unit = on_post.filter(_staff_r1_named(values))  # R1: staff of the post's unit
-        shared = on_post.filter(_staff_r8_named(values))  # R8: a receiving unit
-        thread = Q(family_child__isnull=True)
-        return (
-            (thread & Q(Exists(at_own_unit)))
-            | (~thread & Q(Exists(at_own_unit.filter(child=OuterRef("family_child")))))
-            | Q(hidden_at__isnull=True)
-            & ((thread & Q(Exists(shared))) | (~thread & Q(Exists(shared.filter(child=OuterRef("family_child"))))))
-        )
+        # A named child through whom the staff member reads this comment: R1 (staff of the post's
+        # unit read every thread, hidden comments too), or R8 (a receiving unit, never a hidden one).
+        not_hidden = IsNull(OuterRef("hidden_at"), True)
+        through = on_post.filter(_staff_r1_named(values) | (Q(not_hidden) & _staff_r8_named(values)))
+        # Staff comments to everyone come through any such child, a family's only through its own.
+        of_this_thread = Q(IsNull(OuterRef("family_child"), True)) | Q(child=OuterRef("family_child"))
+        return Q(Exists(through.filter(of_this_thread)))
     if kind == "family":
         return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | Q(family_child__in=values))  # R2
     return Q(pk__in=[])  # R12
