@@ -2,9 +2,10 @@
 
 A list on one page may hold only one of two children with the same name (one slot booked, one
 child without photo consent, one timeline), yet the staff member knows both: the label is made
-distinct against all the children they are connected to now (`policy.connected_children`, read
-once per request through access/memo.py). Guardians and children get plain full names: another
-child's birth date is never shown to a family (directory/labels.py).
+distinct against all the children they are connected to now (their names come with the
+request's connections, `policy.staff_connections`: no query of their own). Guardians and
+children get plain full names: another child's birth date is never shown to a family
+(directory/labels.py).
 """
 
 from __future__ import annotations
@@ -12,21 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from folja.access import memo, policy
+from folja.access import policy
 from folja.access.roles import Role, Viewer
 from folja.directory.labels import Named, distinguishing_labels
-from folja.directory.models import Person
 
 T = TypeVar("T", bound=Named)
 
 
-def _connected_children(viewer: Viewer) -> list[Person]:
-    return memo.memoised(
-        ("connected_children_names", viewer.person.pk, viewer.organisation_id),
-        lambda: list(
-            policy.connected_children(viewer).only("pk", "given_name", "middle_name", "family_name", "birth_date")
-        ),
-    )
+def _connected_children(viewer: Viewer) -> list[policy.ConnectedChild]:
+    return list(policy.staff_connections(viewer).children.values())
 
 
 def child_labels(viewer: Viewer | None, people: Iterable[Named]) -> dict[int, str]:

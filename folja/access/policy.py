@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid as uuid_module
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -97,44 +98,60 @@ def connected_placements(staff: Viewer, on: dt.date | None = None) -> QuerySet[P
     return Placement.objects.filter(pk__in=staff_connections(staff, on).placement_ids)
 
 
+@dataclass(frozen=True)
+class ConnectedChild:
+    """A connected child's name as staff lists tell children apart (access/labels.py)."""
+
+    pk: int
+    given_name: str
+    middle_name: str
+    family_name: str
+    birth_date: dt.date | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
 class StaffConnections:
     """A staff member's connected placements on one day, as plain values for the request's filters:
-    the placements, the children by unit (R1) and the receiving windows (R8)."""
+    the placements, the children by unit (R1) and the receiving windows (R8), and the connected
+    children's names (`children`, for labels that tell two children of one name apart)."""
 
-    def __init__(
-        self, placements: list[tuple[int, int, int, dt.date]], consent: dict[int, transitions.ConsentAnswers]
-    ) -> None:
-        self.placement_ids = [p for p, _child, _unit, _first in placements]
-        self.child_ids = sorted({child for _p, child, _unit, _first in placements})
+    def __init__(self, placements: list[tuple], consent: dict[int, transitions.ConsentAnswers]) -> None:
+        self.placement_ids = [row[0] for row in placements]
+        self.child_ids = sorted({row[1] for row in placements})
         self.children_by_unit: dict[int, list[int]] = {}
-        for _p, child, unit, _first in placements:
+        for _p, child, unit, *_rest in placements:
             self.children_by_unit.setdefault(unit, []).append(child)
         self.receiving = [
             transitions.ReceivingWindow(child=child, unit=unit, start=first, consent=consent[child])
-            for _p, child, unit, first in placements
+            for _p, child, unit, first, *_names in placements
             if child in consent
         ]
+        self.children = {row[1]: ConnectedChild(row[1], *row[4:]) for row in placements}
 
 
 def staff_connections(staff: Viewer, on: dt.date | None = None) -> StaffConnections:
     """Return the staff member's connected placements (`_connected`), each with its child's first
-    start at its unit (R8), and the guardians' answers (R7) for the children someone said yes
-    for: one query, two when there are such children; looked up once per request
+    start at its unit (R8) and name, and the guardians' answers (R7) for the children someone said
+    yes for: one query, two when there are such children; looked up once per request
     (access/memo.py) and never kept longer."""
     day = _day(on)
+    names = ("child__given_name", "child__middle_name", "child__family_name", "child__birth_date")
 
     def compute() -> StaffConnections:
         rows = [
             part.annotate(
                 first_start=transitions.first_start_at_unit(), some_yes=transitions.some_yes(OuterRef("child"))
-            ).values_list("pk", "child_id", "school_unit_id", "first_start", "some_yes")
+            ).values_list("pk", "child_id", "school_unit_id", "first_start", *names, "some_yes")
             for part in _connected(staff, day)
         ]
         # One statement: the two parts of the rule as a UNION (a placement in both counts once).
         placements = list(rows[0].union(rows[1]))
-        asked = sorted({child for _p, child, _unit, _first, yes in placements if yes})
+        asked = sorted({row[1] for row in placements if row[-1]})
         consent = transitions.consent_answers(asked) if asked else {}
-        return StaffConnections([row[:4] for row in placements], consent)
+        return StaffConnections([row[:-1] for row in placements], consent)
 
     return memo.memoised(("staff_connections", staff.person.pk, staff.organisation_id, day), compute)
 
