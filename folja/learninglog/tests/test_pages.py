@@ -115,6 +115,37 @@ class QueryCountTests(TestCase):
         # to (R1, R5, R8: one statement), the page, the audit record of the read (R11)
         assert self.queries_for(client, url, 20) == 5
 
+    def test_staff_pages_take_at_most_six_queries_with_consent_given(self) -> None:
+        """P2 of the benchmarks (≤ 6 queries) when a connected child's guardian said yes to sharing:
+        the connections, then the guardians' answers (R7), the child or group, the page, the audit
+        record; the names that tell same-name children apart come with the connections."""
+        from django.utils import timezone
+
+        from folja.transitions.models import TransitionConsent
+
+        cast = self.cast
+        TransitionConsent.objects.create(
+            child=cast.alva, guardian=cast.anna, allowed=True, is_current=True, answered_at=timezone.now()
+        )
+        Post.objects.all().delete()
+        add_posts(cast, 20, children=["alva", "bertil"], group=cast.blue)
+        client = signed_in(cast, "teacher_blue", Role.STAFF)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for url in (
+            reverse("learninglog:timeline", args=[cast.alva.uuid]),
+            reverse("learninglog:group_log", args=[cast.blue.uuid]),
+            reverse("learninglog:feed"),
+        ):
+            client.get(url)
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            # The session is read from the shared cache in production (cached_db), from the
+            # database here: it is not counted.
+            queries = [q["sql"] for q in ctx.captured_queries if "django_session" not in q["sql"]]
+            assert len(queries) <= 6, (url, len(queries))
+
 
 class PageTests(TestCase):
     @classmethod
