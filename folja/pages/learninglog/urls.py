@@ -1,14 +1,14 @@
 from django.urls import path
 
-from folja.pages.learninglog import views
+from folja.pages.learninglog import compose_views, views
 
 app_name = "learninglog"
 urlpatterns = [
     path("feed/", views.feed, name="feed"),
-    path("posts/new/", views.compose, name="compose"),
-    path("posts/autosave/", views.compose_autosave, name="autosave"),
+    path("posts/new/", compose_views.compose, name="compose"),
+    path("posts/autosave/", compose_views.compose_autosave, name="autosave"),
     path("posts/<uuid:post_uuid>/", views.post_detail, name="post"),
-    path("posts/<uuid:post_uuid>/edit/", views.post_edit, name="post_edit"),
+    path("posts/<uuid:post_uuid>/edit/", compose_views.post_edit, name="post_edit"),
     path("posts/<uuid:post_uuid>/delete/", views.post_delete, name="post_delete"),
     path("posts/<uuid:post_uuid>/history/", views.post_history, name="post_history"),
     path("posts/<uuid:post_uuid>/comments/", views.comment_create, name="comment_create"),
