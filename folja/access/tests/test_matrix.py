@@ -58,6 +58,17 @@ TWINS = {"two_organisations_via_a": "connected_staff", "two_organisations_via_b"
 NOT_TWINS = {("draft/read", "two_organisations_via_a")}
 FAMILY_OF_C = {"guardian_of_c", "child_c"}
 STAFF_OF_C = {"connected_staff", "principal"}
+# Every staff role with a duty: pages that show a staff member only their own connections.
+ALL_STAFF = frozenset(
+    STAFF_OF_C
+    | {
+        "same_unit_not_connected",
+        "other_unit_staff",
+        "former_unit_staff",
+        "receiving_school_without_consent",
+        "guardian_who_is_staff_elsewhere_as_staff",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -245,16 +256,7 @@ def learning_log_cells() -> list[Cell]:
             "feed/list",
             "learninglog:feed",
             "GET",
-            frozenset(
-                STAFF_OF_C
-                | {
-                    "same_unit_not_connected",
-                    "other_unit_staff",
-                    "former_unit_staff",
-                    "receiving_school_without_consent",
-                    "guardian_who_is_staff_elsewhere_as_staff",
-                }
-            ),
+            ALL_STAFF,
         ),
         c("compose/create form", "learninglog:compose", "GET", frozenset(STAFF_OF_C), query="group=group:blue"),
         c(
@@ -301,16 +303,7 @@ def learning_log_cells() -> list[Cell]:
             "upload/create",
             "media:upload",
             "POST",
-            frozenset(
-                STAFF_OF_C
-                | {
-                    "same_unit_not_connected",
-                    "other_unit_staff",
-                    "former_unit_staff",
-                    "receiving_school_without_consent",
-                    "guardian_who_is_staff_elsewhere_as_staff",
-                }
-            ),
+            ALL_STAFF,
             data=(("file", "file:photo"),),
         ),
     ]

@@ -12,21 +12,10 @@ import datetime as dt
 
 from django.utils import timezone
 
-from folja.access.tests.test_matrix import FAMILY_OF_C, STAFF_OF_C, Cell
+from folja.access.tests.test_matrix import ALL_STAFF, FAMILY_OF_C, STAFF_OF_C, Cell
 from folja.core.dates import term_start
 from folja.talks.models import Agreement, Booking, BookingSlot, Talk, TalkStatus
 from folja.talks.templates import default_talk_template
-
-ALL_STAFF = frozenset(
-    STAFF_OF_C
-    | {
-        "same_unit_not_connected",
-        "other_unit_staff",
-        "former_unit_staff",
-        "receiving_school_without_consent",
-        "guardian_who_is_staff_elsewhere_as_staff",
-    }
-)
 
 
 def build(cast) -> dict[str, str]:  # noqa: ANN001
