@@ -207,10 +207,18 @@ def guardians_without_accepted_terms(children: QuerySet[Person]) -> list[tuple[P
     """Return (child, guardian) pairs where the guardian has not accepted the terms the child's placement needs (R9).
 
     `children` must already be filtered by the access policy (e.g. group_members_for a staff viewer).
-    Four queries whatever the number of children.
+    Three queries whatever the number of children (one while no terms apply).
     """
-    current = transitions.current_terms_by_organisation()
-    if not current:
+    applying: dict[int, set[int]] = {}
+    for child_id, terms_id in (
+        placements_not_ended()
+        .filter(child__in=children)
+        .annotate(terms=transitions.terms_that_apply())
+        .values_list("child_id", "terms")
+    ):
+        if terms_id is not None:
+            applying.setdefault(child_id, set()).add(terms_id)
+    if not applying:
         return []
     links = list(
         Guardianship.objects.filter(
@@ -219,12 +227,6 @@ def guardians_without_accepted_terms(children: QuerySet[Person]) -> list[tuple[P
         .select_related("child", "responsible")
         .order_by("child__given_name", "responsible__given_name")
     )
-    organisations: dict[int, set[int]] = {}
-    for child_id, organisation_id in (
-        placements_not_ended().filter(child__in=children).values_list("child_id", "organisation_id")
-    ):
-        organisations.setdefault(child_id, set()).add(organisation_id)
-    applying = {child: transitions.terms_that_apply(current, orgs) for child, orgs in organisations.items()}
     accepted = transitions.accepted_terms({link.responsible_id for link in links}, set().union(*applying.values()))
     seen: set[tuple[int, int]] = set()
     rows = []
@@ -336,8 +338,8 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[Guar
     """Return the guardian's children on the platform (R1, R5, R6), each with the terms R9 still
     asks the guardian to accept: looked up once per request (access/memo.py), shared by the
     session check, the child getter and every filter that names the guardian's visible children.
-    Two queries (the children's placements; the guardian's decisions, when terms apply), and the
-    current terms, which the request reads once."""
+    Two queries: the children's placements with the terms that apply to each, and the guardian's
+    decisions on those terms (when some apply)."""
     day = _day(on)
 
     def compute() -> list[GuardianChild]:
@@ -346,16 +348,15 @@ def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[Guar
         placements = (
             placements_not_ended(day)  # R6
             .filter(child__in=custody.values("child"), child__sealed_at__isnull=True)  # R1, R5
+            .annotate(terms=transitions.terms_that_apply())  # R9
             .select_related("child")
             .order_by("child__given_name", "child__family_name", "child_id")
         )
         children: dict[int, Person] = {}
-        organisations: dict[int, set[int]] = {}
+        applying: dict[int, set[int]] = {}
         for placement in placements:
             children.setdefault(placement.child_id, placement.child)
-            organisations.setdefault(placement.child_id, set()).add(placement.organisation_id)
-        current = transitions.current_terms_by_organisation()
-        applying = {child: transitions.terms_that_apply(current, orgs) for child, orgs in organisations.items()}
+            applying.setdefault(placement.child_id, set()).update({placement.terms} - {None})
         needed = set().union(*applying.values())
         accepted = transitions.accepted_terms([guardian.pk], needed) if needed else set()
         return [

@@ -24,6 +24,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from folja.access import memo
@@ -185,21 +186,6 @@ def preview_window(child: Person, on: dt.date | None = None) -> tuple[Organisati
 # ---------------------------------------------------------------------------------------------
 
 
-def current_terms_by_organisation() -> dict[int | None, int]:
-    """Return {organisation id (None = platform default): id of its current terms}: the newest
-    version published by now is current. Read once per request (access/memo.py), never kept
-    longer: a new version is in force from the next request on."""
-    return memo.memoised(("current_terms",), _read_current_terms)
-
-
-def _read_current_terms() -> dict[int | None, int]:
-    current: dict[int | None, int] = {}
-    published = TermsOfUse.objects.filter(published_at__lte=timezone.now()).order_by("-published_at", "-version")
-    for terms_id, organisation_id in published.values_list("id", "organisation_id"):
-        current.setdefault(organisation_id, terms_id)
-    return current
-
-
 def forget_current_terms() -> None:
     memo.forget()
 
@@ -209,12 +195,18 @@ def forget_accepted_terms(guardian: Person) -> None:
     memo.forget()
 
 
-def terms_that_apply(current: dict[int | None, int], organisation_ids: Iterable[int]) -> set[int]:
-    """Return the current terms that apply to placements with these organisations (R9): each
-    organisation's own current terms, else the platform default; none while none are published."""
-    applying = {current.get(organisation, current.get(None)) for organisation in organisation_ids}
-    applying.discard(None)
-    return applying  # type: ignore[return-value]
+def terms_that_apply() -> Coalesce:
+    """For a row with an `organisation` (a placement): the id of the current terms that apply
+    there (R9), the organisation's own newest published version, else the platform default's
+    (terms without an organisation); NULL while none is published. Read with the row, so a new
+    version is in force from the next request on."""
+    now = timezone.now()
+
+    def newest(**where: object) -> Subquery:
+        published = TermsOfUse.objects.filter(published_at__lte=now, **where).order_by("-published_at", "-version")
+        return Subquery(published.values("id")[:1])
+
+    return Coalesce(newest(organisation=OuterRef("organisation")), newest(organisation__isnull=True))
 
 
 def accepted_terms(guardian_ids: Iterable[int], terms_ids: Iterable[int]) -> set[tuple[int, int]]:
