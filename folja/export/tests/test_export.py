@@ -57,14 +57,22 @@ class ExportContentTests(TestCase):
         )
         key = version.questions(Part.RECORD)[0]["key"]
         AnswerSet.objects.create(
-            talk=talk, part=Part.RECORD, answers={key: "Alva leker gärna med lera"}, updated_by=cls.cast.teacher_blue, updated_at=now
+            talk=talk,
+            part=Part.RECORD,
+            answers={key: "Alva leker gärna med lera"},
+            updated_by=cls.cast.teacher_blue,
+            updated_at=now,
         )
-        Agreement.objects.create(talk=talk, what="Läsa böcker hemma", who="Vårdnadshavarna", created_by=cls.cast.teacher_blue)
+        Agreement.objects.create(
+            talk=talk, what="Läsa böcker hemma", who="Vårdnadshavarna", created_by=cls.cast.teacher_blue
+        )
 
     def build(self, guardian: str, child: str, language: str = "sv") -> Export:
         client = signed_in(self.cast.persons[guardian], Role.GUARDIAN)
         with self.captureOnCommitCallbacks(execute=True):
-            response = client.post(reverse("export:child", args=[self.cast.persons[child].uuid]), HTTP_ACCEPT_LANGUAGE=language)
+            response = client.post(
+                reverse("export:child", args=[self.cast.persons[child].uuid]), HTTP_ACCEPT_LANGUAGE=language
+            )
         self.assertEqual(response.status_code, 302)
         export = Export.objects.get(requested_by=self.cast.persons[guardian])
         self.assertEqual(export.status, ExportStatus.READY, export.failure)
@@ -76,10 +84,14 @@ class ExportContentTests(TestCase):
         data, files = zip_contents(read_storage(export.zip_file))
         jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
         titles = [p["title"] for p in data["posts"]]
-        self.assertCountEqual(titles, ["Inlägg alva_individual", "Inlägg blue_group", "Inlägg blue_group_without_bertil"])
+        self.assertCountEqual(
+            titles, ["Inlägg alva_individual", "Inlägg blue_group", "Inlägg blue_group_without_bertil"]
+        )
         group = next(p for p in data["posts"] if p["title"] == "Inlägg blue_group")
         self.assertEqual(group["children"], ["Alva Lind"])  # R2/R3: only the family's own child
-        self.assertCountEqual([c["text"] for c in group["comments"]], ["Kommentar anna_on_group", "Kommentar staff_to_all"])
+        self.assertCountEqual(
+            [c["text"] for c in group["comments"]], ["Kommentar anna_on_group", "Kommentar staff_to_all"]
+        )
         self.assertEqual(data["child"], {"given_name": "Alva", "family_name": "Lind"})
         self.assertEqual(data["talks"][0]["agreements"][0]["what"], "Läsa böcker hemma")
         self.assertIn("Alva leker gärna med lera", json.dumps(data, ensure_ascii=False))
@@ -94,7 +106,13 @@ class ExportContentTests(TestCase):
         for secret in FOREIGN:
             self.assertNotIn(secret, text)
             self.assertNotIn(secret, pdf)
-        for expected in ("Alva Lind", "Inlägg alva_individual", "Kommentar anna_on_group", "Läsa böcker hemma", "Sida 1 av"):
+        for expected in (
+            "Alva Lind",
+            "Inlägg alva_individual",
+            "Kommentar anna_on_group",
+            "Läsa böcker hemma",
+            "Sida 1 av",
+        ):
             self.assertIn(expected, pdf)
         self.assertEqual((export.post_count, export.media_count), (3, 2))
 
@@ -153,7 +171,9 @@ class ExportContentTests(TestCase):
 
     def test_a_sealed_child_cannot_be_exported_by_anyone(self):
         for person, role in [("hanna", Role.GUARDIAN), ("teacher_blue", Role.STAFF)]:
-            response = signed_in(self.cast.persons[person], role).post(reverse("export:child", args=[self.cast.sigge.uuid]))
+            response = signed_in(self.cast.persons[person], role).post(
+                reverse("export:child", args=[self.cast.sigge.uuid])
+            )
             self.assertIn(response.status_code, (302, 403, 404))  # hanna has no child left to be a guardian of
         self.assertFalse(Export.objects.filter(child=self.cast.sigge).exists())
 

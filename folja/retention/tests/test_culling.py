@@ -192,9 +192,12 @@ class CullingTests(TestCase):
                 raise RuntimeError("worker killed")
             real(ids)
 
-        with mock.patch.object(culling, "BATCH", 1), mock.patch.object(culling, "_forget_cards", crash_on_second):
-            with self.assertRaises(RuntimeError):
-                culling.cull(self.later(2))
+        with (
+            mock.patch.object(culling, "BATCH", 1),
+            mock.patch.object(culling, "_forget_cards", crash_on_second),
+            self.assertRaises(RuntimeError),
+        ):
+            culling.cull(self.later(2))
         self.assertEqual(Post.objects.filter(organisation=self.org, kind="individual").count(), before - 1)
         self.assertFalse(PendingFileDeletion.objects.exists())  # the first batch's files went after its commit
         culling.cull(self.later(2))

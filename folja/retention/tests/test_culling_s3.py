@@ -28,7 +28,11 @@ def test_culling_deletes_originals_and_renditions_from_s3(db, s3_storage):  # no
     assert names | kept_names <= _keys(s3_storage)
     alva_leaves(cast, days_ago=10)
     rule = actions.rule_set(
-        actor=None, organisation=cast.org_a, document_type=DocumentType.INDIVIDUAL_POST, event=Event.CHILD_LEFT, months=24
+        actor=None,
+        organisation=cast.org_a,
+        document_type=DocumentType.INDIVIDUAL_POST,
+        event=Event.CHILD_LEFT,
+        months=24,
     )
     RetentionRule.objects.filter(pk=rule.pk).update(effective_from=today())
 

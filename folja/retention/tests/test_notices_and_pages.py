@@ -30,7 +30,11 @@ class NoticeAheadTests(TestCase):
         left = today() - relativedelta(months=24) + dt.timedelta(days=10)
         alva_leaves(cls.cast, days_ago=(today() - left).days, moves_to=cls.cast.larkan)
         actions.rule_set(
-            actor=None, organisation=cls.cast.org_a, document_type=DocumentType.INDIVIDUAL_POST, event=Event.CHILD_LEFT, months=24
+            actor=None,
+            organisation=cls.cast.org_a,
+            document_type=DocumentType.INDIVIDUAL_POST,
+            event=Event.CHILD_LEFT,
+            months=24,
         )
 
     def test_guardians_of_the_child_are_told_once_with_the_export_offered(self):
@@ -47,7 +51,9 @@ class NoticeAheadTests(TestCase):
         from folja.directory.models import Placement
 
         alva_end = Placement.objects.filter(child=self.cast.alva, organisation=self.cast.org_a).first().end_date
-        Placement.objects.filter(child=self.cast.sigge).update(start_date=alva_end - dt.timedelta(days=400), end_date=alva_end)
+        Placement.objects.filter(child=self.cast.sigge).update(
+            start_date=alva_end - dt.timedelta(days=400), end_date=alva_end
+        )
         actions.guardians_tell_ahead()
         self.assertFalse(Notice.objects.filter(recipient=self.cast.hanna).exists())
 
@@ -92,5 +98,8 @@ class AdminTests(TestCase):
         from folja.retention.models import RetentionRuleChange
 
         change = RetentionRuleChange.objects.filter(document_type="comment").order_by("-id").first()
-        self.assertEqual((change.before, change.after, change.changed_by), ({"event": "child_left", "months": 24}, {"event": "created", "months": 6}, self.admin))
+        self.assertEqual(
+            (change.before, change.after, change.changed_by),
+            ({"event": "child_left", "months": 24}, {"event": "created", "months": 6}, self.admin),
+        )
         self.assertEqual(self.client.get(reverse("admin:retention_cullinglogentry_changelist")).status_code, 200)
