@@ -125,8 +125,11 @@ def build_export(viewer: Viewer, child: Person, progress: Progress) -> Built:
                     out.write(block.encode())
                 out.write(b"\n ]\n}\n")
         progress(95)
-        pdf_bytes = bytes(pdf.output())
-        pdf_name = default_storage.save(new_storage_name("exports", ".pdf"), ContentFile(pdf_bytes))
+        pdf_bytes = pdf.output()  # a bytearray: stored as it is, not copied
+        del pdf  # its pictures, before the file is written
+        pdf_name = default_storage.save(
+            new_storage_name("exports", ".pdf"), ContentFile(pdf_bytes, name="portfolio.pdf")
+        )
         zip_size = zip_tmp.tell()
         zip_tmp.seek(0)
         zip_name = default_storage.save(new_storage_name("exports", ".zip"), File(zip_tmp, name="portfolio.zip"))

@@ -8,18 +8,37 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from PIL import Image
 
 from folja.export.content import PostItem
 
 FONT = "DejaVu"
+# Photos are printed at about 150 dpi across the text width (170 mm ≈ 1,000 pixels): sharp on
+# paper, and the PDF holds a fraction of the 1280 rendition's bytes (bench/README.md, "export").
+PRINT_PIXELS = 1000
+PRINT_QUALITY = 80
 TEXT_WIDTH_MM = 170
 MAX_PHOTO_HEIGHT_MM = 150
+
+
+def print_jpeg(fp: IO[bytes]) -> io.BytesIO:
+    """Return the picture as a JPEG of at most PRINT_PIXELS wide, for the PDF."""
+    with Image.open(fp) as picture:
+        picture = picture.convert("RGB")
+        if picture.width > PRINT_PIXELS:
+            height = round(picture.height * PRINT_PIXELS / picture.width)
+            picture = picture.resize((PRINT_PIXELS, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=PRINT_QUALITY)
+    out.seek(0)
+    return out
 
 
 class PortfolioPDF(FPDF):
@@ -117,7 +136,7 @@ class PortfolioPDF(FPDF):
         if self.get_y() + height > self.h - 20:
             self.add_page()
         with default_storage.open(print_name, "rb") as fp:
-            image = io.BytesIO(fp.read())
+            image = print_jpeg(fp)
         x = self.l_margin + (TEXT_WIDTH_MM - width) / 2
         self.image(image, x=x, w=width, h=height, alt_text=data.get("alt_text") or None)
         if data["kind"] == "video":
