@@ -142,13 +142,3 @@ def _delete_files(export: Export) -> None:
     for name in (export.pdf_file, export.zip_file):
         if name:
             default_storage.delete(name)
-
-
-def exports_of_child_delete(child_ids: list[int]) -> int:
-    """Delete every export of these children with its files (culling, folja/retention)."""
-    count = 0
-    for export in Export.objects.filter(child_id__in=child_ids):
-        _delete_files(export)
-        export.delete()
-        count += 1
-    return count

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from folja.access.roles import Viewer
@@ -28,7 +28,6 @@ from folja.learninglog.text import html_to_text
 from folja.media import access as media_policy
 from folja.media.models import MediaStatus
 from folja.talks import access as talk_policy
-from folja.talks.models import Part
 from folja.talks.templates import choice_label
 
 CHUNK = 200
@@ -102,7 +101,7 @@ class Portfolio:
             )
             if last_key is not None:
                 day, pk = last_key
-                posts = posts.filter(activity_date__gt=day) | posts.filter(activity_date=day, pk__gt=pk)
+                posts = posts.filter(Q(activity_date__gt=day) | Q(activity_date=day, pk__gt=pk))
             batch = list(posts.order_by("activity_date", "id")[:CHUNK])
             if not batch:
                 return
@@ -209,9 +208,6 @@ class Portfolio:
                 }
             )
         return result
-
-
-PART_ORDER = [Part.GUARDIAN, Part.STAFF, Part.RECORD]
 
 
 def _media_item(media) -> MediaItem:  # noqa: ANN001

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from folja.accounts.decorators import guardian_required
 from folja.export import access as export_policy
 from folja.export import actions
+from folja.export.models import ACTIVE_STATES
 from folja.media.serving import SPREADING_NOTICE, send_file
 
 FILES = {
@@ -34,7 +35,7 @@ def child_export(request: HttpRequest, child_uuid: str) -> HttpResponse:
             messages.info(request, _("En export pågår redan. Här ser du hur långt den har kommit."))
         return redirect("export:child", child_uuid=child.uuid)
     exports = list(export_policy.own_exports(viewer).filter(child=child)[:5])
-    running = any(e.is_active for e in export_policy.own_exports(viewer))
+    running = export_policy.own_exports(viewer).filter(status__in=ACTIVE_STATES).exists()
     return render(
         request,
         "export/child_export.html",

@@ -34,8 +34,3 @@ def guardians_to_tell(child_ids: list[int]) -> dict[int, list[Person]]:
 def staff_units(viewer: Viewer) -> QuerySet[Organisation]:
     """Return the school units whose coming culling the staff member is shown (their duties' units)."""
     return policy.staff_units(viewer)
-
-
-def children_named(model_rows: QuerySet, field: str) -> list[int]:
-    """Return the distinct child ids of rows (a due queryset), for choosing whom to tell."""
-    return sorted(set(model_rows.values_list(field, flat=True)) - {None})
