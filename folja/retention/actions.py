@@ -173,8 +173,9 @@ def guardians_tell_ahead(day: dt.date | None = None) -> int:
             ).values_list("child_id", flat=True)
         )
         guardians = retention_policy.guardians_to_tell(sorted(child_ids - noticed))
+        children = Person.objects.in_bulk(list(guardians))
         for child_id, people in guardians.items():
-            child = Person.objects.get(pk=child_id)
+            child = children[child_id]
             with transaction.atomic():
                 CullingNotice.objects.create(
                     organisation=organisation, child=child, due_by=horizon, created_at=timezone.now()

@@ -187,6 +187,7 @@ def delete_pending_files() -> int:
     while pending := list(PendingFileDeletion.objects.order_by("pk")[:FILE_BATCH]):
         for row in pending:
             default_storage.delete(row.name)  # no error when the file is missing (local and S3)
-            row.delete()
-            deleted += 1
+        # Forgotten once their files are gone: a crash before this line deletes them again, harmlessly.
+        PendingFileDeletion.objects.filter(pk__in=[row.pk for row in pending]).delete()
+        deleted += len(pending)
     return deleted
