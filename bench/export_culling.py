@@ -183,9 +183,7 @@ def bench_export(args: argparse.Namespace) -> dict:
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.monotonic()
-    subprocess.run(
-        [sys.executable, __file__, "--build-export", str(export.pk)], check=True, env=os.environ.copy()
-    )
+    subprocess.run([sys.executable, __file__, "--build-export", str(export.pk)], check=True, env=os.environ.copy())
     wall = time.monotonic() - started
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     export.refresh_from_db()
