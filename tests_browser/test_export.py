@@ -116,3 +116,17 @@ def test_a_guardian_exports_watches_the_progress_and_downloads_both_files(folja,
     expect(page.get_by_role("link", name="Ladda ned PDF")).to_have_count(2)  # the page reloaded by itself
     expect(page.locator("progress")).to_have_count(0)
     a11y.assert_clean()
+
+
+def test_staff_see_what_their_unit_will_lose_to_culling(folja, page, a11y):  # noqa: ANN001
+    """The demo municipality keeps individual posts 36 months; three about a child in Blåbären fall
+    due within 30 days: the teacher finds them counted, no child named."""
+    teacher = folja.personas["preschool_teacher"]
+    sign_in_with_test_eid(page, "Personal", teacher["civic_number"])
+    page.get_by_role("link", name="Gallring framöver").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gallring framöver")
+    row = page.locator("tr").filter(has_text="Individuella inlägg").filter(has_text="inlägg")
+    expect(row.first).to_be_visible()
+    expect(row.first.locator("td").last).to_have_text("3")
+    a11y.visit(page, "culling", "outlook")
+    a11y.assert_clean()
