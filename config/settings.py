@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "folja.sis",
     "folja.talks",
     "folja.notifications",
+    "folja.export",
+    "folja.retention",
     "folja.pages",
     "folja.demo",
 ]
@@ -207,6 +209,14 @@ FOLJA_VIDEO_MAX_SECONDS = env.int("FOLJA_VIDEO_MAX_SECONDS", 300, minimum=1)  # 
 # Files uploaded and text autosaved on the compose page whose post is never saved are deleted after
 # this many days (on the uploader's next upload, and by the daily tasks in docs/operations.md).
 FOLJA_COMPOSE_KEEP_DAYS = env.int("FOLJA_COMPOSE_KEEP_DAYS", 7, minimum=1)
+# Portfolio exports (folja/export): how long the files stay downloadable, and the TrueType fonts
+# the PDF is set in (Debian's fonts-dejavu-core).
+FOLJA_EXPORT_KEEP_HOURS = env.int("FOLJA_EXPORT_KEEP_HOURS", 72, minimum=1)
+FOLJA_PDF_FONT_DIR = env.str("FOLJA_PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+# Culling (folja/retention): how many days ahead guardians and staff are told what will be culled.
+FOLJA_CULL_NOTICE_DAYS = env.int("FOLJA_CULL_NOTICE_DAYS", 30, minimum=1)
+# Sign-in records belong to no organisation: the platform keeps them this many days.
+FOLJA_SIGNIN_KEEP_DAYS = env.int("FOLJA_SIGNIN_KEEP_DAYS", 730, minimum=30)
 
 # Background work through the Django Tasks API.
 FOLJA_TASKS_BACKEND = env.choice("FOLJA_TASKS_BACKEND", ("database", "rq", "immediate"), "database")

@@ -29,6 +29,9 @@ class AuditAction(models.TextChoices):
     CANCEL_TALK_BOOKING = "cancel_talk_booking", _("avbokade en tid för utvecklingssamtal")
     SET_TRANSITION_CONSENT = "set_transition_consent", _("svarade om samtycke vid övergång")
     READ_TERMS_STATUS = "read_terms_status", _("såg vilka som inte godkänt villkoren")
+    # Exports of a portfolio (folja/export): not reads by staff, so not in "Vem har läst".
+    REQUEST_EXPORT = "request_export", _("bad om en export av portfolion")
+    DOWNLOAD_EXPORT = "download_export", _("laddade ned en export av portfolion")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

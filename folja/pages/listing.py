@@ -434,10 +434,16 @@ def forget_cards_naming(person_id: int) -> None:
     states (R5: a sealed child's documentation leaves every cache at once)."""
     if not settings.FOLJA_CARD_CACHE:
         return
-    post_ids = PostChild.objects.filter(child_id=person_id).values_list("post_id", flat=True)
+    forget_cards_of_posts(PostChild.objects.filter(child_id=person_id).values_list("post_id", flat=True).iterator())
+
+
+def forget_cards_of_posts(post_ids: Iterable[int]) -> None:
+    """Drop the cached cards of these posts in every language and both badge states (culling)."""
+    if not settings.FOLJA_CARD_CACHE:
+        return
     keys = [
         f"card:{language}:{post_id}:{shared}"
-        for post_id in post_ids.iterator()
+        for post_id in post_ids
         for language, _name in settings.LANGUAGES
         for shared in (0, 1)
     ]

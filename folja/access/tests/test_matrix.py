@@ -96,6 +96,8 @@ ROW_MODULES = [
     "folja.transitions.tests.matrix_rows",
     "folja.access.tests.matrix_rows_mixed_transition",
     "folja.access.tests.matrix_rows_organisations",
+    "folja.export.tests.matrix_rows",
+    "folja.retention.tests.matrix_rows",
 ]
 
 

@@ -408,3 +408,20 @@ def test_guardians_find_todays_staff_reads_in_vem_har_last():
     items = [item for day in days for reader in day.readers for item in reader.items]
     assert any(item.title for item in items)  # a post the guardian may read, by its title
     assert {day.day for day in days} == {today()}
+
+
+def test_the_demo_has_retention_rules_and_posts_that_fall_due_within_the_notice_period():
+    """A guardian persona is told what is culled soon; the staff's outlook counts it."""
+    from folja.notifications.models import Notice
+    from folja.retention import actions
+    from folja.retention.models import RetentionRule
+    from folja.retention.rules import due
+
+    call_command("demo_world", children=SMALL, seed=4, reset=True, stdout=io.StringIO())
+    world_org = RetentionRule.objects.values_list("organisation", flat=True).first()
+    assert RetentionRule.objects.filter(organisation=world_org).count() == len(actions.DEFAULT_RULES)
+    assert Notice.objects.filter(kind="culling_ahead").exists()
+    rule = RetentionRule.objects.get(organisation=world_org, document_type="individual_post")
+    soon = today() + dt.timedelta(days=actions.notice_days())
+    assert actions.effect(due(rule, soon))["post"] == 3
+    assert actions.effect(due(rule, today())) == {}  # nothing is due yet: told first

@@ -18,6 +18,7 @@ from folja.demo.personas import persona_rows
 from folja.demo.plan import MIN_CHILDREN, NOTES
 from folja.demo.reads import build_demo_reads
 from folja.demo.reset import reset_world
+from folja.demo.retention import build_demo_retention
 from folja.demo.talks import build_demo_talks
 from folja.demo.transitions import build_demo_transitions
 from folja.directory.models import Person
@@ -89,3 +90,7 @@ class Command(BaseCommand):
             progress.write("Published terms of use; the moved child's guardians consented to sharing")
             read = build_demo_reads(world)
             progress.write(f'Staff read {read} of the last week\'s posts today ("Vem har läst")')
+            told = build_demo_retention(world)
+            progress.write(
+                f"Adopted the retention rules; the guardians of {told} children were told what is culled soon"
+            )

@@ -1,0 +1,144 @@
+"""All writes of exports: request, build, expire (docs/export.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+
+from folja.access.audit import record_action
+from folja.access.models import AuditAction
+from folja.access.roles import Viewer
+from folja.directory.models import Person
+from folja.export import access as export_policy
+from folja.export.models import ACTIVE_STATES, Export, ExportStatus
+from folja.notifications.api import notify
+
+logger = logging.getLogger(__name__)
+
+# A build that has run this long died with its worker; the sweep marks it failed so the person
+# may ask again (one export at a time would otherwise hold for ever).
+STALE_AFTER = dt.timedelta(hours=6)
+
+
+def export_request(*, actor: Viewer, child: Person, language: str) -> tuple[Export, bool]:
+    """Start an export of the child's portfolio for the actor, or return the one already running.
+
+    Returns (export, created). The caller has checked `export_policy.exportable_child`; the build
+    checks again when it starts. One export at a time per person (a database constraint): a
+    second request while one runs gets that one back, and with it its progress.
+    """
+    running = Export.objects.filter(requested_by=actor.person, status__in=ACTIVE_STATES).first()
+    if running is not None:
+        return running, False
+    try:
+        with transaction.atomic():
+            export = Export.objects.create(
+                requested_by=actor.person, child=child, role=str(actor.role), language=language
+            )
+            record_action(actor, AuditAction.REQUEST_EXPORT, [child.pk], object_type="export", object_uuid=export.uuid)
+            transaction.on_commit(lambda: _enqueue(export.pk))
+    except IntegrityError:
+        # Another request of the same person won the race: answer with that one.
+        return Export.objects.get(requested_by=actor.person, status__in=ACTIVE_STATES), False
+    return export, True
+
+
+def _enqueue(export_id: int) -> None:
+    from folja.export.tasks import build_export
+
+    build_export.enqueue(export_id)
+
+
+def export_build(*, export_id: int) -> str:
+    """Build the files of one export; idempotent: only a queued export is built, once."""
+    from folja.export.build import build_export
+
+    claimed = Export.objects.filter(pk=export_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING, progress=1
+    )
+    if not claimed:
+        return "not queued"
+    export = Export.objects.select_related("requested_by", "child").get(pk=export_id)
+    viewer = export_policy.viewer_of(export)
+    if not export_policy.may_export(viewer, export.child):
+        # Custody ended, the child was sealed or left the platform since the request (R1, R5, R6).
+        _finish(export, status=ExportStatus.FAILED, failure="not allowed")
+        return "not allowed"
+
+    def progress(percent: int) -> None:
+        Export.objects.filter(pk=export_id, status=ExportStatus.RUNNING).update(progress=max(1, percent))
+
+    try:
+        with translation.override(export.language):
+            built = build_export(viewer, export.child, progress)
+    except Exception:
+        logger.exception("export failed", extra={"export": str(export.uuid)})
+        _finish(export, status=ExportStatus.FAILED, failure="error")
+        return "error"
+    now = timezone.now()
+    export.status = ExportStatus.READY
+    export.progress = 100
+    export.pdf_file, export.zip_file = built.pdf_name, built.zip_name
+    export.pdf_size, export.zip_size = built.pdf_size, built.zip_size
+    export.post_count, export.media_count = built.posts, built.media
+    export.finished_at = now
+    export.expires_at = now + dt.timedelta(hours=settings.FOLJA_EXPORT_KEEP_HOURS)
+    export.save()
+    tell_export_ready(export)
+    return "ready"
+
+
+def tell_export_ready(export: Export) -> None:
+    """Tell the person who asked that the export can be downloaded (one place to re-point at the
+    per-person notices of issue 26)."""
+    notify(
+        recipients=[export.requested_by],
+        kind="export_ready",
+        context={
+            "child_given_name": export.child.given_name,
+            "child_uuid": str(export.child.uuid),
+            "expires_at": timezone.localtime(export.expires_at).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+
+
+def _finish(export: Export, *, status: str, failure: str = "") -> None:
+    export.status = status
+    export.failure = failure
+    export.finished_at = timezone.now()
+    export.save(update_fields=["status", "failure", "finished_at"])
+
+
+def export_downloaded(*, actor: Viewer, export: Export, kind: str) -> None:
+    """Record that the person fetched one of the export's files."""
+    record_action(
+        actor, AuditAction.DOWNLOAD_EXPORT, [export.child_id], object_type=f"export_{kind}", object_uuid=export.uuid
+    )
+
+
+def exports_expire(now: dt.datetime | None = None) -> int:
+    """Delete the files of exports past their time, and fail builds whose worker died; return how
+    many exports expired. Idempotent: an expired export has no files left to delete."""
+    now = now or timezone.now()
+    Export.objects.filter(status__in=ACTIVE_STATES, created_at__lt=now - STALE_AFTER).update(
+        status=ExportStatus.FAILED, failure="stale", finished_at=now
+    )
+    expired = 0
+    for export in Export.objects.filter(status=ExportStatus.READY, expires_at__lte=now):
+        _delete_files(export)
+        export.status = ExportStatus.EXPIRED
+        export.pdf_file = export.zip_file = ""
+        export.save(update_fields=["status", "pdf_file", "zip_file"])
+        expired += 1
+    return expired
+
+
+def _delete_files(export: Export) -> None:
+    for name in (export.pdf_file, export.zip_file):
+        if name:
+            default_storage.delete(name)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from folja.export import views
+
+app_name = "export"
+urlpatterns = [
+    path("export/children/<uuid:child_uuid>/", views.child_export, name="child"),
+    path("export/<uuid:export_uuid>/status/", views.status, name="status"),
+    path("export/<uuid:export_uuid>/<str:kind>/", views.download, name="file"),
+]
