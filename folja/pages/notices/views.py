@@ -80,19 +80,21 @@ def notice_settings(request: HttpRequest) -> HttpResponse:
 @viewer_required
 @require_POST
 def device_add(request: HttpRequest) -> HttpResponse:
-    """Store this browser's push subscription (sent by push.js as JSON)."""
+    """Store this browser's push subscription (sent by push.js as JSON: endpoint and keys)."""
     try:
-        data = json.loads(request.body or b"{}")
-        endpoint = str(data["endpoint"])
-        keys = data["keys"]
-        p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
+        if request.content_type == "application/json":
+            data = json.loads(request.body or b"{}")
+            keys = data["keys"]
+        else:  # a plain form (no script): the same fields side by side
+            data = keys = request.POST
+        endpoint, p256dh, auth = str(data["endpoint"]), str(keys["p256dh"]), str(keys["auth"])
     except (ValueError, KeyError, TypeError):
         return HttpResponseBadRequest()
     parts = urlsplit(endpoint)
     if parts.scheme != "https" or not parts.netloc or len(endpoint) > 2000 or len(p256dh) > 200 or len(auth) > 100:
         return HttpResponseBadRequest()
     api.device_add(request.viewer.person, endpoint=endpoint, p256dh=p256dh, auth=auth, label=str(data.get("label", "")))
-    return JsonResponse({"ok": True}, status=201)
+    return JsonResponse({"ok": True})
 
 
 @viewer_required
