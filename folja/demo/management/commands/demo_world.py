@@ -14,6 +14,7 @@ from django.db import transaction
 
 from folja.demo.builder import build_world
 from folja.demo.learninglog import build_learning_log
+from folja.demo.notices import build_demo_notices
 from folja.demo.personas import persona_rows
 from folja.demo.plan import MIN_CHILDREN, NOTES
 from folja.demo.reads import build_demo_reads
@@ -89,3 +90,5 @@ class Command(BaseCommand):
             progress.write("Published terms of use; the moved child's guardians consented to sharing")
             read = build_demo_reads(world)
             progress.write(f'Staff read {read} of the last week\'s posts today ("Vem har läst")')
+            unread = build_demo_notices(world)
+            progress.write(f"Families have {unread} unread notices of the last days' posts")
