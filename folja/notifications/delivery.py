@@ -19,6 +19,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from folja.access import memo
 from folja.access.roles import Role, Viewer
 from folja.directory.models import Person
 from folja.notifications import push, rules
@@ -50,7 +51,9 @@ def viewer_for(notice: Notice) -> Viewer:
 
 
 def still_visible(notice: Notice) -> bool:
-    return rules.visible_notices(viewer_for(notice)).filter(pk=notice.pk).exists()
+    """Ask the access layer now whether the recipient may see the notice (in a fresh memo scope)."""
+    with memo.request_scope():
+        return rules.visible_notices(viewer_for(notice)).filter(pk=notice.pk).exists()
 
 
 def goes_out_now(notice: Notice, preference: Preference) -> bool:

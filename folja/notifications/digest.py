@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from folja.access import memo
 from folja.access.roles import Role, Viewer
 from folja.directory.models import Email, Person
 from folja.notifications import rules
@@ -107,12 +108,13 @@ def _send_chunk(chunk, *, rhythm, served, period, now, counts, connection) -> No
             counts["no address"] += 1
             continue
         notices = []
-        for role in sorted(roles):
-            notices += list(
-                rules.visible_notices(Viewer(person, Role(role)))
-                .filter(read_at__isnull=True, mailed_at__isnull=True)
-                .order_by("created_at", "id")
-            )
+        with memo.request_scope():  # the person's relationships looked up once, as in one request
+            for role in sorted(roles):
+                notices += list(
+                    rules.visible_notices(Viewer(person, Role(role)))
+                    .filter(read_at__isnull=True, mailed_at__isnull=True)
+                    .order_by("created_at", "id")
+                )
         if not notices:
             counts["nothing new"] += 1
             continue

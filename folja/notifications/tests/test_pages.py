@@ -39,6 +39,10 @@ class NoticePageTests(TestCase):
         cecilia = signed_in(self.cast.cecilia, Role.GUARDIAN).get(reverse("core:home")).content.decode()
         assert 'aria-label="1 oläst">1<' in cecilia and "Alva" not in cecilia
 
+    def test_the_notice_list_shows_the_headers_count_too(self) -> None:
+        page = signed_in(self.cast.anna, Role.GUARDIAN).get(reverse("notices:list")).content.decode()
+        assert 'aria-label="2 olästa">2<' in page and page.count("badge--new") == 2
+
     def test_an_unnamed_family_sees_no_count_and_no_new_mark(self) -> None:
         page = signed_in(self.cast.david, Role.GUARDIAN).get(reverse("core:home")).content.decode()
         assert 'class="count"' not in page and "Nytt" not in page

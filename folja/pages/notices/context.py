@@ -21,4 +21,4 @@ class _Notices:
 
 def notices(request: HttpRequest) -> dict[str, object]:
     viewer = getattr(request, "viewer", None)
-    return {"notices": _Notices(viewer) if viewer is not None else None}
+    return {"folja_notices": _Notices(viewer) if viewer is not None else None}
