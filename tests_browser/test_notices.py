@@ -131,7 +131,8 @@ def test_the_app_installs_manifest_and_service_worker_pass_chromiums_checks(folj
     # The shell is cached, the page itself is not.
     cached = page.evaluate(
         "async () => { const out = []; for (const key of await caches.keys()) {"
-        " const cache = await caches.open(key); for (const r of await cache.keys()) out.push(new URL(r.url).pathname); }"
+        " const cache = await caches.open(key);"
+        " for (const r of await cache.keys()) out.push(new URL(r.url).pathname); }"
         " return out; }"
     )
     assert "/" not in cached and any(path.endswith(".css") for path in cached), cached
