@@ -125,19 +125,22 @@ def _child_rule(viewer: Viewer) -> Q:
 
 def post_notice_rule(viewer: Viewer) -> Q:
     """A post notice: the post readable now, its child visible now and still named on it."""
-    posts = post_policy.visible_posts(viewer)
+    # Correlated on the notice's own post (a unique uuid): a few index lookups per notice, where
+    # "uuid IN (every post the viewer may read)" would read a municipality's posts per person.
+    readable = post_policy.visible_posts(viewer).filter(uuid=OuterRef("about_uuid"))
     still_named = PostChild.objects.filter(post__uuid=OuterRef("about_uuid"), child_id=OuterRef("child_id"))
-    return (
-        Q(about_uuid__in=posts.values("uuid")) & _child_rule(viewer) & (Q(child__isnull=True) | Q(Exists(still_named)))
-    )
+    return Q(Exists(readable)) & _child_rule(viewer) & (Q(child__isnull=True) | Q(Exists(still_named)))
 
 
 def comment_notice_rule(viewer: Viewer) -> Q:
     """A comment notice: the comment readable now (its post readable, its thread the viewer's, not hidden)."""
-    comments = Comment.objects.filter(post__in=post_policy.visible_posts(viewer)).filter(
-        post_policy.comment_filter(viewer)
+    post_readable = post_policy.visible_posts(viewer).filter(pk=OuterRef("post_id"))
+    readable = (
+        Comment.objects.filter(uuid=OuterRef("about_uuid"))
+        .filter(post_policy.comment_filter(viewer))
+        .filter(Exists(post_readable))
     )
-    return Q(about_uuid__in=comments.values("uuid")) & _child_rule(viewer)
+    return Q(Exists(readable)) & _child_rule(viewer)
 
 
 def register() -> None:

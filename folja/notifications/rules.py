@@ -52,18 +52,25 @@ def registered_kinds() -> set[str]:
     return set(_RULES) | _PERSONAL
 
 
-def visible_filter(viewer: Viewer) -> Q:
-    """Return the condition on `Notice` for what this viewer may see of their own notices."""
+def visible_filter(viewer: Viewer, kinds: Iterable[str] | None = None) -> Q:
+    """Return the condition on `Notice` for what this viewer may see of their own notices.
+
+    `kinds` limits it to those kinds (the digest knows which kinds a person has pending, and
+    builds only their rules: the others would keep nothing anyway).
+    """
+    wanted = set(kinds) if kinds is not None else None
     by_rule: dict[Rule, list[str]] = {}
     for kind, rule in _RULES.items():
-        by_rule.setdefault(rule, []).append(kind)
-    allowed = Q(kind__in=sorted(_PERSONAL), child__isnull=True, about_uuid__isnull=True) if _PERSONAL else Q(pk__in=[])
+        if wanted is None or kind in wanted:
+            by_rule.setdefault(rule, []).append(kind)
+    personal = sorted(_PERSONAL if wanted is None else _PERSONAL & wanted)
+    allowed = Q(kind__in=personal, child__isnull=True, about_uuid__isnull=True) if personal else Q(pk__in=[])
     for rule, kinds in by_rule.items():
         allowed |= Q(kind__in=sorted(kinds)) & rule(viewer)
     return allowed
 
 
-def visible_notices(viewer: Viewer) -> QuerySet[Notice]:
+def visible_notices(viewer: Viewer, kinds: Iterable[str] | None = None) -> QuerySet[Notice]:
     """Return the viewer's own notices (their person, their role) that they may see now, in SQL.
 
     A sealed recipient sees none (R5); a notice about a sealed child, a child whose custody or
@@ -71,4 +78,4 @@ def visible_notices(viewer: Viewer) -> QuerySet[Notice]:
     """
     if viewer.person.sealed_at is not None:
         return Notice.objects.none()
-    return Notice.objects.filter(recipient=viewer.person, role=viewer.role).filter(visible_filter(viewer))
+    return Notice.objects.filter(recipient=viewer.person, role=viewer.role).filter(visible_filter(viewer, kinds))

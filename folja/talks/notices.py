@@ -8,7 +8,7 @@ newly published times need action and go out at once (outside quiet hours).
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from folja.access import policy
 from folja.access.roles import Viewer
@@ -20,8 +20,8 @@ URGENT = ("talk_slots_published", "talk_booking_changed")
 
 
 def talk_notice_rule(viewer: Viewer) -> Q:
-    talks = talk_policy.visible_talks(viewer)
-    return Q(about_uuid__in=talks.values("uuid")) & Q(child__in=policy.visible_children(viewer))
+    readable = talk_policy.visible_talks(viewer).filter(uuid=OuterRef("about_uuid"))  # correlated: one lookup
+    return Q(Exists(readable)) & Q(child__in=policy.visible_children(viewer))
 
 
 def register() -> None:
