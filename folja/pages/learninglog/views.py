@@ -93,7 +93,7 @@ def feed(request: HttpRequest) -> HttpResponse:
     form = filter_form(request.GET)
     page, cursor = _page(request, form, post_policy.visible_posts(viewer, include_drafts=True))
     _record_list_reads(request, page, AuditAction.READ_FEED)
-    marks.mark_new_posts(request.viewer, page)
+    marks.mark_new_posts(request, page)
     listing.render_fragments(page)
     return render(
         request,
@@ -114,7 +114,7 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
         own_units = policy.connected_units_of(viewer, child)
         for post in page:
             post.shared_by_transition = post.school_unit_id not in own_units
-    marks.mark_new_posts(request.viewer, page)
+    marks.mark_new_posts(request, page)
     listing.render_fragments(page)
     record_reads(viewer, AuditAction.READ_TIMELINE, [child.pk], object_type="child", object_uuid=child.uuid)
     return render(
@@ -132,7 +132,7 @@ def group_log(request: HttpRequest, group_uuid: str) -> HttpResponse:
     form = filter_form(request.GET)
     page, cursor = _page(request, form, post_policy.group_posts(viewer, group))
     _record_list_reads(request, page, AuditAction.READ_GROUP_LOG, school_unit=group.school_unit)
-    marks.mark_new_posts(request.viewer, page)
+    marks.mark_new_posts(request, page)
     listing.render_fragments(page)
     return render(
         request,

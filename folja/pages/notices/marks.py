@@ -1,34 +1,25 @@
-"""The "Nytt" marks of lists: which of the posts on a page have unread notices for the viewer (one query)."""
+"""The "Nytt" marks of lists and of the start page, from the request's unread notices (context.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from folja.notifications import api
+from django.http import HttpRequest
+
+from folja.pages.notices.context import unread_for
 
 
-def mark_new_posts(viewer, posts: Iterable) -> None:  # noqa: ANN001
+def mark_new_posts(request: HttpRequest, posts: Iterable) -> None:
     """Set `post.is_new` on each post the viewer has an unread notice about (the card shows "Nytt")."""
     posts = list(posts)
-    if not posts:
+    found = unread_for(request)
+    if not posts or found is None:
         return
-    about = api.unread(viewer).filter(about_uuid__in=[p.uuid for p in posts]).values_list("about_uuid", flat=True)
-    unread = set(about)
     for post in posts:
-        post.is_new = post.uuid in unread
+        post.is_new = str(post.uuid) in found.about
 
 
-def unread_by_child(viewer, children: Iterable) -> dict[int, int]:  # noqa: ANN001
-    """Return the number of unread notices per child (for the start page's "Nytt" marks), one query."""
-    from django.db.models import Count
-
-    ids = [c.pk for c in children]
-    rows = (
-        api.unread(viewer)
-        .filter(child_id__in=ids)
-        .order_by()
-        .values("child_id")
-        .annotate(n=Count("id"))
-        .values_list("child_id", "n")
-    )
-    return dict(rows)
+def unread_by_child(request: HttpRequest) -> dict[int, int]:
+    """Return the number of unread notices per child (the start page's "Nytt: n")."""
+    found = unread_for(request)
+    return found.per_child if found is not None else {}
