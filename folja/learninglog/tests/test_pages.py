@@ -117,7 +117,8 @@ class QueryCountTests(TestCase):
         assert self.queries_for(client, url, 20) == 6
 
     def test_staff_pages_take_at_most_seven_queries_with_consent_given(self) -> None:
-        """P2 of the benchmarks (≤ 6 queries before issue 26's unread notices, one more since) when a connected child's guardian said yes to sharing:
+        """P2 of the benchmarks (≤ 6 queries; one more since issue 26's unread notices) when a
+        connected child's guardian said yes to sharing:
         the connections, then the guardians' answers (R7), the child or group, the page, the audit
         record; the names that tell same-name children apart come with the connections."""
         from django.utils import timezone
