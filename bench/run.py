@@ -577,6 +577,8 @@ def sis_sync(args: argparse.Namespace) -> dict[str, object]:
 
 PAGES = [
     ("R", "fortunes (reference)", None),
+    ("F1", "guardian: empty page (floor)", "F1"),
+    ("F2", "staff: empty page (floor)", "F2"),
     ("P1", "guardian: child timeline", "P1"),
     ("P2feed", "staff: feed of my groups", "P2feed"),
     ("P2group", "staff: group log", "P2group"),
@@ -647,6 +649,9 @@ def main() -> None:
     pages = pick_personas(PERSONAS)
     log("personas: " + ", ".join(f"{k} {len(v)}" for k, v in pages.items()))
     pages["R"] = [{"path": "/bench/fortunes/", "session": ""}]
+    # F1, F2: the guardians' and the staff's sessions on an empty page, the floor of their pages.
+    pages["F1"] = [{"path": "/bench/signed-in/", "session": item["session"]} for item in pages["P1"]]
+    pages["F2"] = [{"path": "/bench/signed-in/", "session": item["session"]} for item in pages["P2feed"]]
 
     results: dict[str, dict] = {}
     for key, _label, _ in PAGES:

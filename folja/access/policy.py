@@ -33,6 +33,7 @@ from folja.directory.models import (
     Placement,
     RelationType,
 )
+from folja.transitions.models import TermsOfUse
 
 # ---------------------------------------------------------------------------------------------
 # Relationships at a point in time
@@ -43,19 +44,22 @@ def _day(on: dt.date | None) -> dt.date:
     return on or today()
 
 
+def placements_not_ended(on: dt.date | None = None) -> QuerySet[Placement]:
+    """Return the placements that have not ended on the day (R6): a child keeps the record while
+    placed anywhere on the platform, in any organisation; a placement that starts later counts,
+    so a summer between preschool and school is no gap."""
+    day = _day(on)
+    return Placement.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
 def has_placement_on_platform(on: dt.date | None = None) -> Q:
     """Return a filter on Person: the child has a placement anywhere that has not ended (R6)."""
-    day = _day(on)
-    # R6: a child keeps the record while placed anywhere on the platform, in any organisation;
-    # a placement that starts later counts, so a summer between preschool and school is no gap.
-    return Q(
-        Exists(Placement.objects.filter(child=OuterRef("pk")).filter(Q(end_date__isnull=True) | Q(end_date__gte=day)))
-    )
+    return Q(Exists(placements_not_ended(on).filter(child=OuterRef("pk"))))
 
 
 def children_of_guardian(guardian: Person, on: dt.date | None = None) -> QuerySet[Person]:
     """Return the children the person is Vårdnadshavare of, who are on the platform and not sealed."""
-    return Person.objects.filter(pk__in=[child.pk for child, _ok in _guardian_children(guardian, on)])
+    return Person.objects.filter(pk__in=[own.child.pk for own in _guardian_children(guardian, on)])
 
 
 def unit_wide() -> Q:
@@ -195,8 +199,7 @@ def _units_connected_to(connections: StaffConnections, child_id: int) -> set[int
 
 def units_of_guardians_children(guardian: Person, on: dt.date | None = None) -> QuerySet[Organisation]:
     """Return the units where the guardian's children are placed (for contact details; not gated by R9)."""
-    not_ended = Q(end_date__isnull=True) | Q(end_date__gte=_day(on))
-    placements = Placement.objects.filter(not_ended, child__in=children_of_guardian(guardian, on))
+    placements = placements_not_ended(on).filter(child__in=children_of_guardian(guardian, on))
     return Organisation.objects.filter(pk__in=placements.values("school_unit")).order_by("display_name")
 
 
@@ -204,10 +207,8 @@ def guardians_without_accepted_terms(children: QuerySet[Person]) -> list[tuple[P
     """Return (child, guardian) pairs where the guardian has not accepted the terms the child's placement needs (R9).
 
     `children` must already be filtered by the access policy (e.g. group_members_for a staff viewer).
-    Three queries whatever the number of children.
+    Four queries whatever the number of children.
     """
-    from folja.transitions.models import TermsDecision
-
     current = transitions.current_terms_by_organisation()
     if not current:
         return []
@@ -218,21 +219,13 @@ def guardians_without_accepted_terms(children: QuerySet[Person]) -> list[tuple[P
         .select_related("child", "responsible")
         .order_by("child__given_name", "responsible__given_name")
     )
-    not_ended = Q(end_date__isnull=True) | Q(end_date__gte=today())
-    needed: dict[int, set[int]] = {}
-    for child_id, org_id in Placement.objects.filter(not_ended, child__in=children).values_list(
-        "child_id", "organisation_id"
+    organisations: dict[int, set[int]] = {}
+    for child_id, organisation_id in (
+        placements_not_ended().filter(child__in=children).values_list("child_id", "organisation_id")
     ):
-        terms_id = current.get(org_id, current.get(None))
-        if terms_id is not None:
-            needed.setdefault(child_id, set()).add(terms_id)
-    latest: dict[tuple[int, int], bool] = {}
-    for guardian_id, terms_id, accepted in (
-        TermsDecision.objects.filter(guardian__in=[g.responsible_id for g in links], terms_id__in=current.values())
-        .order_by("decided_at", "id")
-        .values_list("guardian_id", "terms_id", "accepted")
-    ):
-        latest[(guardian_id, terms_id)] = accepted
+        organisations.setdefault(child_id, set()).add(organisation_id)
+    applying = {child: transitions.terms_that_apply(current, orgs) for child, orgs in organisations.items()}
+    accepted = transitions.accepted_terms({link.responsible_id for link in links}, set().union(*applying.values()))
     seen: set[tuple[int, int]] = set()
     rows = []
     for link in links:
@@ -240,7 +233,7 @@ def guardians_without_accepted_terms(children: QuerySet[Person]) -> list[tuple[P
         if key in seen:
             continue
         seen.add(key)
-        if any(not latest.get((link.responsible_id, t), False) for t in needed.get(link.child_id, ())):
+        if transitions.terms_pending(link.responsible_id, applying.get(link.child_id, set()), accepted):  # R9
             rows.append((link.child, link.responsible))
     return rows
 
@@ -330,36 +323,60 @@ def staff_for_sso(organisation: Organisation, *, civic_number: str = "", school_
 # ---------------------------------------------------------------------------------------------
 
 
-def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[tuple[Person, bool]]:
-    """Return the guardian's children on the platform (R1, R5, R6), each with whether R9 lets the
-    guardian see it: one query per request (access/memo.py), shared by the session check, the
-    child getter and every filter that names the guardian's visible children."""
+@dataclass(frozen=True)
+class GuardianChild:
+    """A child of a guardian on the platform, with the current terms the guardian has still to
+    accept where the child is placed (R9: the child's documentation is shown only when none are)."""
+
+    child: Person
+    terms_pending: frozenset[int]
+
+
+def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[GuardianChild]:
+    """Return the guardian's children on the platform (R1, R5, R6), each with the terms R9 still
+    asks the guardian to accept: looked up once per request (access/memo.py), shared by the
+    session check, the child getter and every filter that names the guardian's visible children.
+    Two queries (the children's placements; the guardian's decisions, when terms apply), and the
+    current terms, which the request reads once."""
     day = _day(on)
 
-    def compute() -> list[tuple[Person, bool]]:
-        # R6: on the platform while placed anywhere, in any organisation, until the placement
-        # ends; one that starts later counts, so a summer between preschool and school is no gap.
-        placements = Placement.objects.filter(child=OuterRef("pk")).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=day)
+    def compute() -> list[GuardianChild]:
+        # R1: guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
+        custody = Guardianship.objects.filter(responsible=guardian, relation_type=RelationType.GUARDIAN)
+        placements = (
+            placements_not_ended(day)  # R6
+            .filter(child__in=custody.values("child"), child__sealed_at__isnull=True)  # R1, R5
+            .select_related("child")
+            .order_by("child__given_name", "child__family_name", "child_id")
         )
-        children = Person.objects.filter(
-            Exists(
-                # Guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
-                Guardianship.objects.filter(
-                    child=OuterRef("pk"), responsible=guardian, relation_type=RelationType.GUARDIAN
-                )
-            ),
-            Exists(placements),
-            sealed_at__isnull=True,  # R5: a sealed child is invisible to every query
-        ).annotate(terms_pending=Exists(transitions.placements_with_terms_pending(placements, guardian)))  # R9
-        return [(child, not child.terms_pending) for child in children.order_by("given_name", "family_name", "pk")]
+        children: dict[int, Person] = {}
+        organisations: dict[int, set[int]] = {}
+        for placement in placements:
+            children.setdefault(placement.child_id, placement.child)
+            organisations.setdefault(placement.child_id, set()).add(placement.organisation_id)
+        current = transitions.current_terms_by_organisation()
+        applying = {child: transitions.terms_that_apply(current, orgs) for child, orgs in organisations.items()}
+        needed = set().union(*applying.values())
+        accepted = transitions.accepted_terms([guardian.pk], needed) if needed else set()
+        return [
+            GuardianChild(child, transitions.terms_pending(guardian.pk, applying[pk], accepted))  # R9
+            for pk, child in children.items()
+        ]
 
     return memo.memoised(("guardian_children", guardian.pk, day), compute)
 
 
 def guardian_has_pending_terms(guardian: Person) -> bool:
     """Return whether R9 hides any of the guardian's children today: current terms not yet accepted."""
-    return any(not ok for _child, ok in _guardian_children(guardian))
+    return any(own.terms_pending for own in _guardian_children(guardian))
+
+
+def terms_pending_for(guardian: Person) -> list[TermsOfUse]:
+    """Return the current terms the guardian must still accept for their children (newest first, R9)."""
+    pending = set().union(*(own.terms_pending for own in _guardian_children(guardian)))
+    if not pending:
+        return []
+    return list(TermsOfUse.objects.filter(pk__in=pending).select_related("organisation").order_by("-published_at"))
 
 
 def visible_children(viewer: Viewer, on: dt.date | None = None) -> QuerySet[Person]:
@@ -379,7 +396,8 @@ def visible_children_ref(viewer: Viewer, on: dt.date | None = None) -> list[int]
     as the ids memoised for the request (a literal list plans faster than nested subqueries), a
     child's as the `visible_children` query."""
     if viewer.role == Role.GUARDIAN:
-        return [child.pk for child, ok in _guardian_children(viewer.person, on) if ok]  # R1, R5, R6, R9
+        # R1, R5, R6, and R9: only once the guardian accepted the terms that apply where it is placed.
+        return [own.child.pk for own in _guardian_children(viewer.person, on) if not own.terms_pending]
     if viewer.role == Role.STAFF:
         return staff_connections(viewer, on).child_ids  # R1: staff connected now
     return visible_children(viewer, on)
@@ -405,9 +423,9 @@ def get_child_for(viewer: Viewer, child_uuid: uuid_module.UUID | str, on: dt.dat
             wanted = uuid_module.UUID(str(child_uuid))
         except ValueError:
             raise Http404 from None
-        for child, ok in _guardian_children(viewer.person, on):
-            if ok and child.uuid == wanted:
-                return child
+        for own in _guardian_children(viewer.person, on):
+            if not own.terms_pending and own.child.uuid == wanted:  # R9
+                return own.child
         raise Http404
     try:
         return visible_children(viewer, on).get(uuid=child_uuid)

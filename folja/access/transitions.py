@@ -13,19 +13,16 @@ Boundary dates (R8), defined once here and documented in docs/access.md:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import (
-    BigIntegerField,
-    Case,
     DateField,
     Exists,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 from django.utils import timezone
 
@@ -212,38 +209,27 @@ def forget_accepted_terms(guardian: Person) -> None:
     memo.forget()
 
 
-def applicable_terms(current: dict[int | None, int]) -> Case | Value:
-    """Return, for a row with an `organisation` column, the id of the terms that apply there: the
-    organisation's own current terms, else the platform default; NULL where none apply (R9)."""
-    default = Value(current.get(None), output_field=BigIntegerField())
-    own = [When(organisation_id=org, then=Value(terms)) for org, terms in current.items() if org is not None]
-    return Case(*own, default=default, output_field=BigIntegerField()) if own else default
+def terms_that_apply(current: dict[int | None, int], organisation_ids: Iterable[int]) -> set[int]:
+    """Return the current terms that apply to placements with these organisations (R9): each
+    organisation's own current terms, else the platform default; none while none are published."""
+    applying = {current.get(organisation, current.get(None)) for organisation in organisation_ids}
+    applying.discard(None)
+    return applying  # type: ignore[return-value]
 
 
-def placements_with_terms_pending(placements: QuerySet[Placement], guardian: Person) -> QuerySet[Placement]:
-    """Return those of `placements` whose organisation's current terms the guardian has not
-    accepted: the latest decision wins, no decision is no (R9). Empty while no terms apply."""
-    current = current_terms_by_organisation()
-    if not current:
-        return placements.none()
-    latest = TermsDecision.objects.filter(guardian=guardian, terms=OuterRef("applicable_terms")).order_by(
-        "-decided_at", "-id"
-    )
-    return (
-        placements.annotate(applicable_terms=applicable_terms(current))
-        .filter(applicable_terms__isnull=False)
-        .annotate(accepted=Subquery(latest.values("accepted")[:1]))
-        .filter(Q(accepted__isnull=True) | Q(accepted=False))
-    )
+def accepted_terms(guardian_ids: Iterable[int], terms_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """Return the (guardian, terms) pairs the guardian has accepted (R9): their latest decision on
+    those terms is yes; a later decline takes it back, and no decision is no. One query."""
+    latest: dict[tuple[int, int], bool] = {}
+    decisions = TermsDecision.objects.filter(guardian__in=list(guardian_ids), terms__in=list(terms_ids))
+    for guardian_id, terms_id, accepted in decisions.order_by("decided_at", "id").values_list(
+        "guardian_id", "terms_id", "accepted"
+    ):
+        latest[(guardian_id, terms_id)] = accepted
+    return {pair for pair, accepted in latest.items() if accepted}
 
 
-def terms_pending_for(guardian: Person, children: QuerySet[Person]) -> list[TermsOfUse]:
-    """Return the current terms the guardian must still accept for these children (newest first)."""
-    current = current_terms_by_organisation()
-    if not current:
-        return []
-    placements = Placement.objects.filter(child__in=children).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate())
-    )
-    pending = placements_with_terms_pending(placements, guardian).values("applicable_terms")
-    return list(TermsOfUse.objects.filter(pk__in=pending).select_related("organisation").order_by("-published_at"))
+def terms_pending(guardian_id: int, applying: set[int], accepted: set[tuple[int, int]]) -> frozenset[int]:
+    """R9, the rule: of the terms that apply where a child is placed, those the guardian has not
+    accepted. A guardian sees the child's documentation only when none are pending."""
+    return frozenset(terms for terms in applying if (guardian_id, terms) not in accepted)

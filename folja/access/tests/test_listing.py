@@ -224,8 +224,8 @@ class MemoTests(TestCase):
 
         cast = self.cast
         children = policy._guardian_children(cast.anna)
-        assert children and all(ok for _child, ok in children)  # no terms published in the cast
-        for child, _ok in children:
+        assert children and not any(own.terms_pending for own in children)  # no terms published in the cast
+        for child in (own.child for own in children):
             expected = Person.objects.get(pk=child.pk)
             for field in Person._meta.concrete_fields:
                 assert getattr(child, field.attname) == getattr(expected, field.attname), field.name

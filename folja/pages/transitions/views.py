@@ -104,7 +104,7 @@ def preview(request: HttpRequest, child_uuid: str) -> HttpResponse:
 def terms(request: HttpRequest) -> HttpResponse:
     """Render the current terms the guardian has not accepted yet, with accept and decline (R9)."""
     viewer = request.viewer
-    pending = access_transitions.terms_pending_for(viewer.person, policy.children_of_guardian(viewer.person))
+    pending = policy.terms_pending_for(viewer.person)
     if not pending:
         return redirect("core:home")
     shown = [(t, *actions.terms_as_shown(t)) for t in pending]
@@ -115,7 +115,7 @@ def terms(request: HttpRequest) -> HttpResponse:
 @require_POST
 def terms_decide(request: HttpRequest, terms_uuid: str) -> HttpResponse:
     viewer = request.viewer
-    pending = access_transitions.terms_pending_for(viewer.person, policy.children_of_guardian(viewer.person))
+    pending = policy.terms_pending_for(viewer.person)
     chosen = next((t for t in pending if str(t.uuid) == terms_uuid), None)
     if chosen is None:
         raise Http404
