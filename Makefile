@@ -7,6 +7,7 @@
 #   make test-browser  browser journeys in Chromium (tests_browser/, when it exists)
 #   make lint / fmt    ruff check + format check + import graph / format + autofix
 #   make bench         benchmarks at municipality scale on PostgreSQL (bench/README.md)
+#   make bench-notices the notices benchmarks (N1, N2) in a copy of the benchmark dataset
 #   make makemessages  update the translation catalogues (folja/locale) from the source, then compile
 
 SHELL := /bin/bash
@@ -160,7 +161,11 @@ fmt: $(STAMP)
 # a quick run; BENCH_ARGS="--with-sis" adds the SIS full sync (minutes).
 BENCH_SCALE ?= 1
 BENCH_ARGS ?=
-.PHONY: bench
+.PHONY: bench bench-notices
+# The notices benchmarks (N1, N2: bench/README.md) in a copy of the dataset.
+bench-notices: $(STAMP)
+	$(PY) bench/notices.py $(BENCH_ARGS)
+
 bench: $(STAMP)
 	@command -v wrk >/dev/null || apt-get install -y -q wrk || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 	BENCH_SCALE=$(BENCH_SCALE) $(PY) bench/run.py $(BENCH_ARGS)

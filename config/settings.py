@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "folja.core.context_processors.folja",
+                "folja.pages.notices.context.notices",
             ],
         },
     },
@@ -360,6 +361,11 @@ FOLJA_CSP_SIGN_IN_FORM_ACTION = ["https:", "http:"] if DEBUG else ["https:"]
 # E-mail.
 EMAIL_BACKEND = env.str("FOLJA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("FOLJA_FROM_EMAIL", "folja@localhost")
+# Web Push (folja/notifications/push.py): the VAPID private key (a PEM file's path or its base64url
+# text) and the contact the push services may write to. Development makes a key in var/; without
+# one in production push is off and the settings page offers no devices.
+FOLJA_VAPID_PRIVATE_KEY = env.str("FOLJA_VAPID_PRIVATE_KEY", "")
+FOLJA_VAPID_SUBJECT = env.str("FOLJA_VAPID_SUBJECT", "mailto:" + DEFAULT_FROM_EMAIL)
 # Where the accessibility statement (/accessibility/) tells people to report problems (lag 2018:1937).
 FOLJA_ACCESSIBILITY_CONTACT = env.str("FOLJA_ACCESSIBILITY_CONTACT", "")
 

@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from folja.access.audit import record_action
@@ -94,14 +95,17 @@ def export_build(*, export_id: int) -> str:
 
 
 def tell_export_ready(export: Export) -> None:
-    """Tell the person who asked that the export can be downloaded (one place to re-point at the
-    per-person notices of issue 26)."""
+    """Tell the person who asked that the export can be downloaded: a notice about the child,
+    shown only while they may still see the child (export/notices.py)."""
     notify(
         recipients=[export.requested_by],
         kind="export_ready",
+        role=export.role,
+        about=export.uuid,
+        child=export.child,
         context={
+            "path": reverse("export:child", args=[export.child.uuid]),
             "child_given_name": export.child.given_name,
-            "child_uuid": str(export.child.uuid),
             "expires_at": timezone.localtime(export.expires_at).strftime("%Y-%m-%d %H:%M"),
         },
     )

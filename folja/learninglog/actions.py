@@ -23,6 +23,7 @@ from folja.access.roles import Role, Viewer
 from folja.curriculum.models import Goal
 from folja.directory.models import Group, Organisation, Person
 from folja.learninglog import access as post_policy
+from folja.learninglog import notices
 from folja.learninglog.models import (
     Autosave,
     Comment,
@@ -177,6 +178,7 @@ def post_publish(*, actor: Viewer, post: Post, photo_consent_confirmed: bool = F
     post.published_at = timezone.now()
     post.save(update_fields=["status", "published_at", "updated_at"])
     _audit_post(actor, AuditAction.PUBLISH_POST, post)
+    notices.post_published(post)
     return post
 
 
@@ -236,6 +238,8 @@ def post_update(
     have = set(post.post_goals.values_list("goal_id", flat=True))
     PostGoal.objects.bulk_create([PostGoal(post=post, goal_id=g) for g in wanted - have])
     _audit_post(actor, AuditAction.EDIT_POST, post)
+    if post.status == PostStatus.PUBLISHED:
+        notices.post_changed(post)
     return post
 
 
@@ -275,9 +279,11 @@ def comment_create(*, actor: Viewer, post: Post, body: str, family_child: Person
         if family_child is None or not families.filter(pk=family_child.pk).exists():
             raise PermissionDenied
         role = CommentAuthorRole.GUARDIAN if actor.role == Role.GUARDIAN else CommentAuthorRole.CHILD
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         post=post, author=actor.person, author_role=role, family_child=family_child, body=body
     )
+    notices.comment_added(comment)
+    return comment
 
 
 @transaction.atomic

@@ -5,3 +5,8 @@ class LearninglogConfig(AppConfig):
     name = "folja.learninglog"
     label = "learninglog"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from folja.learninglog import notices
+
+        notices.register()  # who may see a learning-log notice (folja/notifications/rules.py)

@@ -1,54 +1,140 @@
-"""The one function other apps call to tell persons about something: `notify`."""
+"""What other apps call: `notify` to tell persons about something, and the notices a viewer sees.
+
+    from folja.notifications import notify
+    notify(recipients=[person], kind="export_ready", context={"count": 3})
+
+`kind` names the templates `notifications/<kind>_subject.txt` (no child's name there: subjects
+are read on lock screens) and `notifications/<kind>.txt` (the text; the HTML part is made from
+it). `context` holds plain JSON values; a task renders the text later, in the recipient's
+language. `about` (a post's or talk's uuid) and `child` say what the notice concerns: the kind's
+rule (`folja.notifications.rules`) asks the access layer about both whenever the notice is shown,
+mailed, pushed or put in a digest. A new kind must be registered there, else it is never shown.
+The caller still chooses the recipients through the access policy.
+"""
 
 from __future__ import annotations
 
-import logging
+import datetime as dt
+import uuid as uuid_module
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from folja.directory.models import EmailType, Person
-from folja.notifications.models import Channel, Notice, Preference
-
-logger = logging.getLogger(__name__)
+from folja.notifications import rules
+from folja.notifications.models import Notice, Preference
 
 JsonValue = str | int | float | bool | None
 
 
-def notify(*, recipients: Iterable[Person], kind: str, context: dict[str, JsonValue]) -> list[Notice]:
-    """Store one notice per recipient and send each by e-mail in a background task after commit.
-
-    `kind` names the templates `notifications/<kind>_subject.txt` and `notifications/<kind>.txt`;
-    `context` holds plain JSON values only (the task runs later, perhaps on another machine).
-    The caller decides who may be told (through the access policy); this function only delivers.
-    """
-    people = {p.pk: p for p in recipients}
-    if not people:
-        return []
-    notices = Notice.objects.bulk_create(
-        [Notice(recipient_id=pk, channel=Channel.EMAIL, kind=kind, context=context) for pk in sorted(people)]
+def notify(
+    *,
+    recipients: Iterable[Person],
+    kind: str,
+    context: dict[str, JsonValue],
+    role: str = "guardian",
+    about: uuid_module.UUID | str | None = None,
+    child: Person | None = None,
+) -> list[Notice]:
+    """Store one notice per recipient and hand them to delivery after commit; return the notices."""
+    people = sorted({p.pk for p in recipients})
+    return store(
+        [
+            Notice(
+                recipient_id=pk,
+                role=role,
+                kind=kind,
+                context=context,
+                about_uuid=about,
+                child_id=child.pk if child is not None else None,
+            )
+            for pk in people
+        ]
     )
-    ids = [n.pk for n in notices]
+
+
+def store(notices: list[Notice]) -> list[Notice]:
+    """Insert notices in one statement and enqueue their immediate delivery after commit."""
+    if not notices:
+        return []
+    for notice in notices:
+        notice.urgent = rules.is_urgent(notice.kind)
+    created = Notice.objects.bulk_create(notices)
+    ids = [n.pk for n in created]
 
     def enqueue() -> None:
-        from folja.notifications.tasks import send_notice
+        from folja.notifications.tasks import deliver_notices
 
-        for notice_id in ids:
-            send_notice.enqueue(notice_id)
+        # One task per 200 notices: a group post naming 25 children is one task.
+        for start in range(0, len(ids), 200):
+            deliver_notices.enqueue(ids[start : start + 200])
 
     transaction.on_commit(enqueue)
-    return notices
+    return created
 
 
-def language_for(person: Person) -> str:
+def unread(viewer) -> QuerySet[Notice]:  # noqa: ANN001
+    """Return the viewer's unread notices that they may see now."""
+    return rules.visible_notices(viewer).filter(read_at__isnull=True)
+
+
+def unread_visible(viewer, limit: int) -> list[tuple[uuid_module.UUID | None, int | None]]:  # noqa: ANN001
+    """Return (about, child) of the viewer's unread notices that they may see now, at most `limit`.
+
+    In two steps, so that a page costs one small query when nothing is unread: the viewer's own
+    unread notices (by person and role, no rule needed to find one's own), and only when there
+    are some, those of them the kinds' rules let through now (`rules.visible_notices`, built for
+    the kinds found alone).
+    """
+    own = list(
+        Notice.objects.filter(recipient=viewer.person, role=viewer.role, read_at__isnull=True)
+        .order_by("-created_at", "-id")
+        .values_list("pk", "kind")[:limit]
+    )
+    if not own:
+        return []
+    kinds = {kind for _pk, kind in own}
+    visible = rules.visible_notices(viewer, kinds).filter(pk__in=[pk for pk, _kind in own])
+    return list(visible.values_list("about_uuid", "child_id"))
+
+
+def mark_read(viewer, *, about: Iterable[uuid_module.UUID | str]) -> int:  # noqa: ANN001
+    """Mark the viewer's own notices about these objects read (opening the item); return how many."""
+    about = [str(u) for u in about]
+    if not about:
+        return 0
+    mine = Notice.objects.filter(recipient=viewer.person, role=viewer.role, read_at__isnull=True, about_uuid__in=about)
+    return mine.update(read_at=timezone.now())
+
+
+def mark_notice_read(viewer, notice: Notice) -> None:  # noqa: ANN001
+    """Mark one of the viewer's notices read, with the others about the same item."""
+    Notice.objects.filter(pk=notice.pk, recipient=viewer.person, read_at__isnull=True).update(read_at=timezone.now())
+    if notice.about_uuid is not None:
+        mark_read(viewer, about=[notice.about_uuid])
+
+
+def mark_all_read(viewer) -> int:  # noqa: ANN001
+    return Notice.objects.filter(recipient=viewer.person, role=viewer.role, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def preference_for(person: Person) -> Preference:
+    """Return the person's preferences, unsaved defaults when they chose nothing."""
+    return Preference.objects.filter(person=person).first() or Preference(person=person)
+
+
+def language_for(person: Person, preference: Preference | None = None) -> str:
     """Return the language to write to the person in: their chosen one when the platform has it."""
     available = {code for code, _name in settings.LANGUAGES}
-    preference = Preference.objects.filter(person=person).values_list("language", flat=True).first()
-    return preference if preference in available else settings.LANGUAGE_CODE
+    if preference is None:
+        preference = Preference.objects.filter(person=person).first()
+    chosen = preference.language if preference is not None else ""
+    return chosen if chosen in available else settings.LANGUAGE_CODE
 
 
 def email_address_for(person: Person) -> str | None:
@@ -66,34 +152,44 @@ def site_url() -> str:
     return settings.FOLJA_BASE_URL.rstrip("/")
 
 
-def deliver(notice_id: int) -> str:
-    """Send one stored notice unless it was sent already; return what happened."""
-    with transaction.atomic():
-        notice = Notice.objects.select_for_update().select_related("recipient").filter(pk=notice_id).first()
-        if notice is None:
-            return "missing"
-        if notice.sent_at is not None or notice.skipped_reason:
-            return "already handled"  # a retry of a delivered notice sends nothing
-        recipient = notice.recipient
-        reason = ""
-        address = email_address_for(recipient)
-        if recipient.sealed_at is not None:
-            reason = "recipient sealed"  # R5: a sealed person is in no notification
-        elif not Preference.objects.filter(person=recipient, email_enabled=False).exists() and address:
-            language = language_for(recipient)
-            context = {**notice.context, "site_url": site_url(), "recipient_name": recipient.given_name}
-            with translation.override(language):
-                subject = " ".join(render_to_string(f"notifications/{notice.kind}_subject.txt", context).split())
-                body = render_to_string(f"notifications/{notice.kind}.txt", context)
-            message = EmailMultiAlternatives(subject=subject, body=body, to=[address])
-            message.extra_headers["Content-Language"] = language
-            message.send()
-            notice.sent_at = timezone.now()
-            notice.save(update_fields=["sent_at"])
-            return "sent"
-        else:
-            reason = "no address" if not address else "e-mail off"
-        notice.skipped_reason = reason
-        notice.save(update_fields=["skipped_reason"])
-        logger.info("notice skipped", extra={"notice": str(notice.uuid), "reason": reason})
-        return reason
+def in_quiet_hours(preference: Preference, now: dt.datetime) -> dt.datetime | None:
+    """Return when the person's quiet hours end when `now` falls inside them, else None.
+
+    Computed on the wall clock in Europe/Stockholm (TIME_ZONE), so "20–07" stays 20–07 local
+    time across a change to or from summer time; the end is made aware on its own day.
+    """
+    start, end = preference.quiet_from, preference.quiet_until
+    if start == end:
+        return None
+    local = timezone.localtime(now)
+    clock = local.time()
+    inside = (start <= clock < end) if start < end else (clock >= start or clock < end)
+    if not inside:
+        return None
+    day = local.date() if clock < end else local.date() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, end))
+
+
+def own_devices(person: Person) -> QuerySet:
+    """Return the person's own push subscriptions (devices), newest first."""
+    from folja.notifications.models import PushSubscription
+
+    return PushSubscription.objects.filter(person=person)
+
+
+def device_add(person: Person, *, endpoint: str, p256dh: str, auth: str, label: str) -> None:
+    """Store (or move to this person) the subscription of one device: an endpoint belongs to one browser."""
+    from folja.notifications.models import PushSubscription
+
+    PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"person": person, "p256dh": p256dh, "auth": auth, "label": label[:100]}
+    )
+
+
+def turn_email_off(person_uuid: str) -> bool:
+    """Turn e-mail off for the person named by an unsubscribe token; False when no such person."""
+    person = Person.objects.filter(uuid=person_uuid).first()
+    if person is None:
+        return False
+    Preference.objects.update_or_create(person=person, defaults={"email_enabled": False})
+    return True

@@ -334,7 +334,7 @@ def _slot_marker(name: str) -> str:
 
 @functools.cache
 def _markers() -> dict[str, str]:
-    return {name: _slot_marker(name) for name in ("author", "named", "comments")}
+    return {name: _slot_marker(name) for name in ("author", "named", "comments", "new")}
 
 
 @functools.cache
@@ -380,6 +380,10 @@ def _slots(post: PostListing) -> dict[str, str]:
         "author": escape(post.author.full_name if post.author else gettext("(skyddad person)")),
         "named": named,
         "comments": escape(ngettext("%(n)s kommentar", "%(n)s kommentarer", n) % {"n": n}),
+        # Unread for this viewer (folja/pages/notices/marks.py sets it before rendering).
+        "new": f'<span class="badge badge--new">{escape(gettext("Nytt"))}</span>'
+        if getattr(post, "is_new", False)
+        else "",
     }
 
 

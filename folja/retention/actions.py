@@ -11,6 +11,7 @@ from collections import Counter
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from folja.core.dates import today
@@ -188,14 +189,15 @@ def guardians_tell_ahead(day: dt.date | None = None) -> int:
 def tell_guardians_of_culling(
     guardians: list[Person], child: Person, organisation: Organisation, due_by: dt.date
 ) -> None:
-    """Tell a child's guardians that documentation will be culled and offer the export (one place
-    to re-point at the per-person notices of issue 26)."""
+    """Tell a child's guardians that documentation will be culled and offer the export: a notice
+    about the child, shown only while they may still see the child (export/notices.py)."""
     notify(
         recipients=guardians,
         kind="culling_ahead",
+        child=child,
         context={
+            "path": reverse("export:child", args=[child.uuid]),
             "child_given_name": child.given_name,
-            "child_uuid": str(child.uuid),
             "organisation": organisation.display_name,
             "due_by": due_by.isoformat(),
         },

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -298,7 +299,9 @@ def record_share(*, actor: Viewer, talk: Talk) -> Talk:
     notify(
         recipients=talk_policy.talk_guardians(talk),
         kind="talk_record_shared",
-        context={"talk_uuid": str(talk.uuid), "child_given_name": talk.child.given_name, "unit": str(talk.school_unit)},
+        context={**_talk_context(talk), "unit": str(talk.school_unit)},
+        about=talk.uuid,
+        child=talk.child,
     )
     return talk
 
@@ -435,14 +438,14 @@ def slots_publish(
     )
     # Tell the guardians of children with a talk still to book at this unit (R1 via talk_guardians).
     waiting = Talk.objects.filter(school_unit=school_unit, child__in=children, status=TalkStatus.PLANNED)
-    recipients: dict[int, Person] = {}
     for talk in waiting.select_related("child"):
-        recipients.update({p.pk: p for p in talk_policy.talk_guardians(talk)})
-    notify(
-        recipients=recipients.values(),
-        kind="talk_slots_published",
-        context={"unit": str(school_unit), "count": len(slots)},
-    )
+        notify(
+            recipients=talk_policy.talk_guardians(talk),
+            kind="talk_slots_published",
+            context={**_talk_context(talk), "unit": str(school_unit), "count": len(slots)},
+            about=talk.uuid,
+            child=talk.child,
+        )
     return slots
 
 
@@ -475,19 +478,26 @@ def _cancel(actor: Viewer, booking: Booking, *, event: str) -> None:
 
 
 def _notify_booking(talk: Talk, slot: BookingSlot, *, event: str) -> None:
-    recipients = {p.pk: p for p in talk_policy.talk_guardians(talk)}
-    # The staff member who offered the time hears about changes to it too.
-    recipients.setdefault(slot.created_by_id, slot.created_by)
+    context = {"event": event, **_talk_context(talk), **_slot_context(slot)}
+    guardians = list(talk_policy.talk_guardians(talk))
+    notify(recipients=guardians, kind="talk_booking_changed", context=context, about=talk.uuid, child=talk.child)
+    # The staff member who offered the time hears about changes to it too (as staff).
     notify(
-        recipients=recipients.values(),
+        recipients=[slot.created_by],
         kind="talk_booking_changed",
-        context={
-            "event": event,
-            "talk_uuid": str(talk.uuid),
-            "child_given_name": talk.child.given_name,
-            **_slot_context(slot),
-        },
+        context=context,
+        role="staff",
+        about=talk.uuid,
+        child=talk.child,
     )
+
+
+def _talk_context(talk: Talk) -> dict[str, str]:
+    return {
+        "talk_uuid": str(talk.uuid),
+        "child_given_name": talk.child.given_name,
+        "path": reverse("talks:talk", args=[talk.uuid]),
+    }
 
 
 @transaction.atomic

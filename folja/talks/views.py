@@ -22,6 +22,7 @@ from folja.access.roles import Viewer
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
 from folja.core.dates import term_start, today
 from folja.curriculum.models import Goal
+from folja.notifications import api as notices_api
 from folja.talks import access as talk_policy
 from folja.talks import actions
 from folja.talks.forms import AgreementForm, AnswersForm, FollowUpForm, GuardianPreparationForm, PlanForm, SlotsForm
@@ -115,6 +116,7 @@ def talk_detail(request: HttpRequest, talk_uuid: str) -> HttpResponse:
     staff_set = next((s for s in sets if s.part == Part.STAFF), None)
     record_set = next((s for s in sets if s.part == Part.RECORD), None)
     _record_talk_read(viewer, talk)
+    notices_api.mark_read(viewer, about=[talk.uuid])  # opening the talk reads its notices
     show_staff = viewer.is_staff or talk.staff_preparation_shared_at is not None
     show_record = viewer.is_staff or talk.record_shared_at is not None
     context = {

@@ -55,7 +55,7 @@ SESSION_ORGANISATION = {"two_organisations_via_a": "org_a", "two_organisations_v
 # Humlan's (other_unit_staff) does, never as both (access-rules.md, "The session's organisation").
 TWINS = {"two_organisations_via_a": "connected_staff", "two_organisations_via_b": "other_unit_staff"}
 # Where the twin's answer comes from who wrote something, not from the rules.
-NOT_TWINS = {("draft/read", "two_organisations_via_a")}
+NOT_TWINS = {("draft/read", "two_organisations_via_a"), ("staff notice/open", "two_organisations_via_a")}
 FAMILY_OF_C = {"guardian_of_c", "child_c"}
 STAFF_OF_C = {"connected_staff", "principal"}
 # Every staff role with a duty: pages that show a staff member only their own connections.
@@ -98,6 +98,7 @@ ROW_MODULES = [
     "folja.access.tests.matrix_rows_organisations",
     "folja.export.tests.matrix_rows",
     "folja.retention.tests.matrix_rows",
+    "folja.notifications.tests.matrix_rows",
 ]
 
 

@@ -258,8 +258,8 @@ def test_f5_admin_search_does_not_find_a_sealed_person(world, operator_client, c
 
 def test_f5_no_admin_page_names_a_sealed_person(world, database_tasks, operator_client):
     failed_task(
-        "folja.notifications.tasks.send_notice",
-        [world["notices"]["about_sealed_child"].pk],
+        "folja.notifications.tasks.deliver_notices",
+        [[world["notices"]["about_sealed_child"].pk]],
         smtplib.SMTPRecipientsRefused({"sigrid.sluten@example.se": (550, b"5.1.1 User unknown")}),
     )
     pages = [reverse("admin:index")]
@@ -307,8 +307,8 @@ def test_f5_notice_admin_shows_who_and_when_but_not_what_a_notice_said(world, op
 
 def test_f5_task_result_admin_shows_no_arguments_return_value_or_traceback(world, database_tasks, operator_client):
     smtp = failed_task(
-        "folja.notifications.tasks.send_notice",
-        [world["notices"]["about_sealed_child"].pk],
+        "folja.notifications.tasks.deliver_notices",
+        [[world["notices"]["about_sealed_child"].pk]],
         smtplib.SMTPRecipientsRefused({"sigrid.sluten@example.se": (550, b"5.1.1 User unknown")}),
     )
     unique = failed_task(
@@ -333,12 +333,12 @@ def test_f5_task_result_admin_shows_no_arguments_return_value_or_traceback(world
         assert traces_in(body) == []
         assert "Traceback" not in body
         # What an operator needs: which task, how it went, and the class of its error.
-        assert "send_notice" in body or "sis_sync_connection" in body
+        assert "deliver_notices" in body or "sis_sync_connection" in body
         assert "SMTPRecipientsRefused" in body or "IntegrityError" in body
 
 
 def test_f5_task_result_admin_stays_read_only(world, database_tasks, operator_client):
-    result = failed_task("folja.notifications.tasks.send_notice", [1], RuntimeError("x"))
+    result = failed_task("folja.notifications.tasks.deliver_notices", [[1]], RuntimeError("x"))
 
     add = operator_client.get(reverse("admin:django_tasks_database_dbtaskresult_add"))
     delete = operator_client.post(

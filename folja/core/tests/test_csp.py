@@ -196,6 +196,8 @@ def test_the_scanner_finds_each_kind_of_inline_code():
 def test_no_template_has_inline_script_style_or_event_handler():
     templates = [path for folder in template_dirs() for path in sorted(folder.rglob("*.html"))]
     assert any(path.name == "base.html" for path in templates), template_dirs()
+    # E-mails are not pages: no Content-Security-Policy applies, and mail programs need inline styles.
+    templates = [path for path in templates if "notifications/email" not in path.as_posix()]
 
     found = [
         f"{path.relative_to(REPO)}: {problem}"

@@ -17,12 +17,13 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from folja.access.roles import Role
+from folja.access.roles import Role, Viewer
 from folja.directory.models import Guardianship
 from folja.export import access as export_policy
 from folja.export import actions
 from folja.export.models import Export, ExportStatus
 from folja.export.tests.helpers import add_photo, pdf_text, read_storage, zip_contents
+from folja.notifications import rules
 from folja.notifications.models import Notice
 from folja.talks.models import Agreement, AnswerSet, Part, Talk, TalkStatus
 from folja.talks.templates import default_talk_template
@@ -119,7 +120,12 @@ class ExportContentTests(TestCase):
     def test_the_guardian_is_told_when_the_export_is_ready(self):
         export = self.build("anna", "alva")
         notice = Notice.objects.get(recipient=self.cast.anna, kind="export_ready")
-        self.assertEqual(notice.context["child_uuid"], str(export.child.uuid))
+        self.assertEqual((notice.child_id, notice.about_uuid), (export.child_id, export.uuid))
+        self.assertEqual(notice.context["path"], f"/export/children/{export.child.uuid}/")
+        viewer = Viewer(person=self.cast.anna, role=Role.GUARDIAN)
+        self.assertEqual(list(rules.visible_notices(viewer)), [notice])  # a registered kind, shown
+        Guardianship.objects.filter(responsible=self.cast.anna, child=export.child).delete()
+        self.assertEqual(list(rules.visible_notices(viewer)), [])  # custody ended: the notice is gone
 
     def test_english_headings_for_a_guardian_reading_in_english(self):
         export = self.build("anna", "alva", language="en")

@@ -23,8 +23,10 @@ from folja.directory.models import RelationType
 from folja.learninglog import access as post_policy
 from folja.learninglog import actions
 from folja.learninglog.forms import CommentForm, FilterForm, PhotoConsentForm, filter_form
+from folja.notifications import api as notices_api
 from folja.pages import listing
 from folja.pages.learninglog.reads import who_read
+from folja.pages.notices import marks
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +93,7 @@ def feed(request: HttpRequest) -> HttpResponse:
     form = filter_form(request.GET)
     page, cursor = _page(request, form, post_policy.visible_posts(viewer, include_drafts=True))
     _record_list_reads(request, page, AuditAction.READ_FEED)
+    marks.mark_new_posts(request, page)
     listing.render_fragments(page)
     return render(
         request,
@@ -111,6 +114,7 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
         own_units = policy.connected_units_of(viewer, child)
         for post in page:
             post.shared_by_transition = post.school_unit_id not in own_units
+    marks.mark_new_posts(request, page)
     listing.render_fragments(page)
     record_reads(viewer, AuditAction.READ_TIMELINE, [child.pk], object_type="child", object_uuid=child.uuid)
     return render(
@@ -128,6 +132,7 @@ def group_log(request: HttpRequest, group_uuid: str) -> HttpResponse:
     form = filter_form(request.GET)
     page, cursor = _page(request, form, post_policy.group_posts(viewer, group))
     _record_list_reads(request, page, AuditAction.READ_GROUP_LOG, school_unit=group.school_unit)
+    marks.mark_new_posts(request, page)
     listing.render_fragments(page)
     return render(
         request,
@@ -159,7 +164,9 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
     ).first()
     if post is None:
         raise Http404
-    comments = post_policy.visible_comments(viewer, post)
+    comments = list(post_policy.visible_comments(viewer, post))
+    # Opening the post reads its notices and those of the comments shown with it.
+    notices_api.mark_read(viewer, about=[post.uuid, *(c.uuid for c in comments)])
     families = list(post_policy.comment_families_for(viewer, post)) if not viewer.is_staff else []
     named_ids = [pc.child_id for pc in post.visible_named]
     record_post_reads(

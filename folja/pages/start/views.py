@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from folja.access import policy
+from folja.pages.notices import marks
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -31,7 +32,10 @@ def home(request: HttpRequest) -> HttpResponse:
             entry["groups"].append(group)
         duties = policy.active_duties(viewer).select_related("school_unit").order_by("school_unit__display_name")
         return render(request, "core/home_staff.html", {"units": list(units.values()), "duties": duties})
-    children = policy.family_children_with_placements(viewer).order_by("birth_date", "given_name")
+    children = list(policy.family_children_with_placements(viewer).order_by("birth_date", "given_name"))
+    unread = marks.unread_by_child(request)
+    for child in children:
+        child.unread_notices = unread.get(child.pk, 0)
     return render(request, "core/home_family.html", {"children": children})
 
 

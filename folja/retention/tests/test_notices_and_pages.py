@@ -9,10 +9,11 @@ from dateutil.relativedelta import relativedelta
 from django.test import TestCase
 from django.urls import reverse
 
-from folja.access.roles import Role
+from folja.access.roles import Role, Viewer
 from folja.accounts.models import User
 from folja.core.dates import today
 from folja.learninglog.models import Post
+from folja.notifications import rules
 from folja.notifications.models import Notice
 from folja.retention import actions
 from folja.retention.models import CullingNotice, DocumentType, Event, RetentionRule
@@ -43,7 +44,12 @@ class NoticeAheadTests(TestCase):
         recipients = set(Notice.objects.filter(kind="culling_ahead").values_list("recipient__given_name", flat=True))
         self.assertEqual(recipients, {"Anna", "Johan"})  # both households; no other family
         notice = Notice.objects.filter(kind="culling_ahead").first()
-        self.assertEqual(notice.context["child_uuid"], str(self.cast.alva.uuid))
+        self.assertEqual(notice.child_id, self.cast.alva.pk)
+        self.assertEqual(notice.context["path"], f"/export/children/{self.cast.alva.uuid}/")
+        # Shown to the guardian while the child is one she may see (export/notices.py), urgent.
+        anna = Viewer(person=self.cast.anna, role=Role.GUARDIAN)
+        self.assertEqual([n.kind for n in rules.visible_notices(anna)], ["culling_ahead"])
+        self.assertTrue(rules.is_urgent("culling_ahead"))
         self.assertEqual(actions.guardians_tell_ahead(), 0)  # once per notice period
         self.assertEqual(CullingNotice.objects.count(), 1)
 

@@ -30,3 +30,13 @@
     if (status) status.textContent = status.getAttribute("data-template").replace("%s", shown);
   });
 })();
+
+// The installable app: the service worker caches the app shell only (see /sw.js).
+(function () {
+  if (!("serviceWorker" in navigator)) return;
+  var link = document.querySelector('link[rel="manifest"]');
+  if (!link || !link.hasAttribute("data-sw")) return;
+  window.addEventListener("load", function () {
+    navigator.serviceWorker.register(link.getAttribute("data-sw"), { scope: "/" }).catch(function () {});
+  });
+})();

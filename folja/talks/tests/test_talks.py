@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
+import zoneinfo
 
 import pytest
 import time_machine
@@ -19,7 +20,7 @@ from folja.access.models import AuditAction, AuditRecord
 from folja.access.roles import Role
 from folja.core.dates import term_start
 from folja.demo.talks import build_talks
-from folja.notifications.api import deliver
+from folja.notifications.delivery import deliver_notices
 from folja.notifications.models import Notice, Preference
 from folja.talks import access as talk_policy
 from folja.talks import actions
@@ -367,33 +368,45 @@ class QueryCountTests(TestCase):
         assert self._count(client, url) == few
 
 
+# Outside the default quiet hours (20–07), so that a notice that needs action goes out at once.
+NOON = dt.datetime.combine(dt.date.today(), dt.time(12), tzinfo=zoneinfo.ZoneInfo("Europe/Stockholm"))
+
+
 class NotificationTests(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         cls.cast = build_cast()
+        cls.world = build_talk_world(cls.cast)
 
-    def test_a_notice_is_sent_once_in_the_recipients_language_even_when_retried(self) -> None:
+    def _notify(self, person):  # noqa: ANN001, ANN202
         from folja.notifications import notify
 
+        talk = self.world["bertil"]
+        return notify(
+            recipients=[person],
+            kind="talk_slots_published",
+            context={"unit": "Solrosen", "count": 2, "path": f"/talks/{talk.uuid}/"},
+            about=talk.uuid,
+            child=talk.child,
+        )
+
+    def test_a_notice_is_sent_once_in_the_recipients_language_even_when_retried(self) -> None:
         Preference.objects.create(person=self.cast.cecilia, language="en")
-        with self.captureOnCommitCallbacks(execute=True):
-            notices = notify(
-                recipients=[self.cast.cecilia], kind="talk_slots_published", context={"unit": "Solrosen", "count": 2}
-            )
+        with time_machine.travel(NOON, tick=False), self.captureOnCommitCallbacks(execute=True):
+            notices = self._notify(self.cast.cecilia)
         assert len(mail.outbox) == 1
         assert mail.outbox[0].to == ["cecilia@example.se"]
         assert mail.outbox[0].extra_headers["Content-Language"] == "en"
-        assert deliver(notices[0].pk) == "already handled"
+        with time_machine.travel(NOON, tick=False):
+            assert deliver_notices([notices[0].pk]) == {notices[0].pk: "already mailed"}
         assert len(mail.outbox) == 1
 
     def test_a_sealed_person_gets_no_notice(self) -> None:
-        from folja.notifications import notify
-
         hanna = self.cast.hanna
         hanna.sealed_at = timezone.now()
         hanna.save(update_fields=["sealed_at"])
-        notices = notify(recipients=[hanna], kind="talk_slots_published", context={"unit": "X", "count": 1})
-        assert deliver(notices[0].pk) == "recipient sealed"
+        notices = self._notify(hanna)
+        assert deliver_notices([notices[0].pk]) == {notices[0].pk: "recipient sealed"}
         assert mail.outbox == []
 
 

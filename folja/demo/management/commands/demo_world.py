@@ -14,6 +14,7 @@ from django.db import transaction
 
 from folja.demo.builder import build_world
 from folja.demo.learninglog import build_learning_log
+from folja.demo.notices import build_demo_notices
 from folja.demo.personas import persona_rows
 from folja.demo.plan import MIN_CHILDREN, NOTES
 from folja.demo.reads import build_demo_reads
@@ -94,3 +95,5 @@ class Command(BaseCommand):
             progress.write(
                 f"Adopted the retention rules; the guardians of {told} children were told what is culled soon"
             )
+            unread = build_demo_notices(world)
+            progress.write(f"Families have {unread} unread notices of the last days' posts")

@@ -1,0 +1,65 @@
+"""Notices in the demo world: the last week's posts told to the families, some already read, and
+one persona who hears at once, so that `make demo` prints a real mail in the console.
+
+The families' notices are made as publishing makes them (`learninglog.notices.post_published`),
+so who is told is decided as in production. Only the notices of the two newest days with posts
+are unread.
+One guardian chose "immediately" without quiet hours: the notice of the newest post about their
+child goes out through the task worker that `make demo` starts, to the console mail backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from folja.core.dates import today
+from folja.learninglog import notices as post_notices
+from folja.learninglog.models import Post, PostStatus
+from folja.notifications.delivery import still_visible
+from folja.notifications.models import Notice, Preference, Rhythm
+
+DAYS = 7
+UNREAD_DAYS = 2
+
+
+def build_demo_notices(world: object) -> int:
+    """Tell the families of the last week's posts; return how many notices are unread."""
+    day = today()
+    posts = (
+        Post.objects.live()
+        .filter(status=PostStatus.PUBLISHED, activity_date__gte=day - dt.timedelta(days=DAYS))
+        .filter(school_unit__in=world.units)
+        .select_related("school_unit")
+        .order_by("activity_date", "id")
+    )
+    english = world.personas.get("guardian_household_b")
+    if english is not None:
+        Preference.objects.update_or_create(person=english, defaults={"rhythm": Rhythm.WEEKLY, "language": "en"})
+    posts = list(posts)
+    # The two newest days with posts stay unread (the demo may be built on a Sunday).
+    newest = sorted({post.activity_date for post in posts})[-UNREAD_DAYS:]
+    for post in posts:
+        notices = post_notices.post_published(post)
+        if post.activity_date not in newest:
+            # Read on the page and mailed in an earlier digest: the start page shows only the newer ones.
+            now = timezone.now()
+            Notice.objects.filter(pk__in=[n.pk for n in notices]).update(read_at=now, mailed_at=now)
+    unread = Notice.objects.filter(read_at__isnull=True, recipient__in=_recipients(world)).order_by("-id")
+    # One guardian who accepted the terms (the personas have not yet: R9 hides their notices until
+    # they do) hears at once, without quiet hours: the task worker prints that mail in the console.
+    for notice in unread.select_related("recipient")[:100]:
+        if still_visible(notice):
+            Preference.objects.update_or_create(
+                person=notice.recipient,
+                defaults={"rhythm": Rhythm.IMMEDIATE, "quiet_from": dt.time(0), "quiet_until": dt.time(0)},
+            )
+            break
+    return unread.count()
+
+
+def _recipients(world: object) -> object:
+    return Notice.objects.filter(about_uuid__in=Post.objects.filter(school_unit__in=world.units).values("uuid")).values(
+        "recipient"
+    )

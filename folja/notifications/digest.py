@@ -1,0 +1,207 @@
+"""The digest: one e-mail per person with what is new and still unread, daily or weekly.
+
+`send_digests(rhythm, shard=i, shards=n)` handles the recipients whose id modulo n is i, so the
+run can be split across n workers (`manage.py notices_digest --shards n --shard i`, or n tasks).
+Recipients are read in chunks (bounded memory whatever the municipality's size), each person's
+notices are asked for through the access layer (`rules.visible_notices`: a notice about a child
+the person may no longer see is left out), read notices are left out, and every message is
+claimed in the sent-log under "digest:<person>:<period>" before it is handed to the mail backend,
+so a rerun of the same period sends nothing twice. Each chunk's messages go through one
+connection of the mail backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+
+from django.core.mail import get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from folja.access import memo
+from folja.access.roles import Role, Viewer
+from folja.directory.models import Email, Person
+from folja.notifications import rules
+from folja.notifications.api import email_address_for, in_quiet_hours, language_for
+from folja.notifications.delivery import notice_link
+from folja.notifications.emails import build_message, render_notice_text
+from folja.notifications.models import Channel, Delivery, Notice, Preference, Rhythm
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 500
+# Who each run serves: the daily run also sends what an "immediately" person missed in quiet hours.
+RHYTHMS = {Rhythm.DAILY: {Rhythm.DAILY, Rhythm.IMMEDIATE}, Rhythm.WEEKLY: {Rhythm.WEEKLY}}
+DEFAULT_RHYTHM = Rhythm.DAILY
+
+
+def period_key(rhythm: str, now: dt.datetime) -> str:
+    day = timezone.localtime(now).date()
+    if rhythm == Rhythm.WEEKLY:
+        year, week, _weekday = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return day.isoformat()
+
+
+def _pending() -> QuerySet[Notice]:
+    return Notice.objects.filter(read_at__isnull=True, mailed_at__isnull=True)
+
+
+def _recipient_chunks(shard: int, shards: int):  # noqa: ANN202
+    """Yield lists of (recipient id, {role: kinds}) with pending notices, in id order, CHUNK recipients at a time."""
+    after = 0
+    while True:
+        rows = (
+            _pending()
+            .filter(recipient_id__gt=after)
+            .annotate(shard=F("recipient_id") % shards)
+            .filter(shard=shard)
+            .values_list("recipient_id", "role", "kind")
+            .distinct()
+            .order_by("recipient_id")[: CHUNK * 4]
+        )
+        rows = list(rows)
+        roles: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for recipient_id, role, kind in rows:
+            roles[recipient_id][role].add(kind)
+        if len(rows) == CHUNK * 4 and len(roles) > 1:
+            del roles[max(roles)]  # perhaps cut off at the limit: read again with the next chunk
+        if not roles:
+            return
+        ids = sorted(roles)[:CHUNK]
+        yield [(pk, roles[pk]) for pk in ids]
+        after = ids[-1]
+
+
+def send_digests(rhythm: str, *, shard: int = 0, shards: int = 1, now: dt.datetime | None = None) -> dict[str, int]:
+    """Send this shard's digests of the period; return counts of what happened."""
+    now = now or timezone.now()
+    period = period_key(rhythm, now)
+    served = RHYTHMS[Rhythm(rhythm)]
+    counts: dict[str, int] = defaultdict(int)
+    connection = get_connection()
+    for chunk in _recipient_chunks(shard, shards):
+        _send_chunk(chunk, rhythm=rhythm, served=served, period=period, now=now, counts=counts, connection=connection)
+    return dict(counts)
+
+
+def _send_chunk(chunk, *, rhythm, served, period, now, counts, connection) -> None:  # noqa: ANN001
+    ids = [pk for pk, _roles in chunk]
+    persons = Person.objects.in_bulk(ids)
+    emails = defaultdict(list)
+    for email in Email.objects.filter(person_id__in=ids):
+        emails[email.person_id].append(email)
+    preferences = {p.person_id: p for p in Preference.objects.filter(person_id__in=ids)}
+    outgoing: list[tuple[Person, object, list[int]]] = []
+    for pk, roles in chunk:
+        person = persons[pk]
+        preference = preferences.get(pk) or Preference(person=person, rhythm=DEFAULT_RHYTHM)
+        reason = _skip_reason(person, preference, served, now)
+        if reason:
+            counts[reason] += 1
+            continue
+        person._prefetched_objects_cache = {"emails": emails[pk]}
+        address = email_address_for(person)
+        if not address:
+            counts["no address"] += 1
+            continue
+        notices = []
+        with memo.request_scope():  # the person's relationships looked up once, as in one request
+            for role, kinds in sorted(roles.items()):
+                notices += list(
+                    rules.visible_notices(Viewer(person, Role(role)), kinds)
+                    .filter(read_at__isnull=True, mailed_at__isnull=True)
+                    .order_by("created_at", "id")
+                )
+        if not notices:
+            counts["nothing new"] += 1
+            continue
+        outgoing.append((person, _compose(person, preference, address, notices), [n.pk for n in notices]))
+    _claim_and_send(outgoing, rhythm=rhythm, period=period, counts=counts, connection=connection)
+
+
+def _skip_reason(person: Person, preference: Preference, served: set[str], now: dt.datetime) -> str:
+    if person.sealed_at is not None:
+        return "recipient sealed"
+    if preference.rhythm not in served:
+        return "other rhythm"
+    if not preference.email_enabled:
+        return "e-mail off"
+    if in_quiet_hours(preference, now) is not None:
+        return "quiet hours"  # still pending: the next run takes it
+    return ""
+
+
+def _compose(person: Person, preference: Preference, address: str, notices: list[Notice]):  # noqa: ANN202
+    language = language_for(person, preference)
+    sections = []
+    with translation.override(language):
+        for notice in notices:
+            _subject, text = render_notice_text(notice.kind, notice.context)
+            sections.append({"text": text, "link": notice_link(notice)})
+        # No child's name in the subject line: it shows on lock screens.
+        subject = ngettext("Nytt i Följa: %(count)d sak", "Nytt i Följa: %(count)d saker", len(notices)) % {
+            "count": len(notices)
+        }
+        intro = _("Det här är nytt i Följa sedan förra sammanfattningen.")
+    return build_message(
+        person=person, address=address, language=language, subject=subject, sections=sections, intro=intro
+    )
+
+
+def _claim_and_send(outgoing, *, rhythm, period, counts, connection) -> None:  # noqa: ANN001
+    if not outgoing:
+        return
+    rows = [
+        Delivery(
+            key=f"digest:{person.pk}:{rhythm}:{period}",
+            recipient=person,
+            channel=Channel.EMAIL,
+            kind="digest",
+            notices=len(notice_ids),
+        )
+        for person, _message, notice_ids in outgoing
+    ]
+    keys = [row.key for row in rows]
+    taken = set(Delivery.objects.filter(key__in=keys).values_list("key", flat=True))
+    mine = [(row, item) for row, item in zip(rows, outgoing, strict=True) if row.key not in taken]
+    counts["already handled"] += len(rows) - len(mine)
+    try:
+        with transaction.atomic():
+            Delivery.objects.bulk_create([row for row, _item in mine])
+    except IntegrityError:
+        # Another worker claimed some of them meanwhile: claim one by one.
+        mine = [(row, item) for row, item in mine if _claim_one(row)]
+    if not mine:
+        return
+    try:
+        sent = connection.send_messages([message for _row, (_p, message, _ids) in mine]) or 0
+    except Exception as exc:  # the mail server refused: logged; these notices stay pending for the next run
+        logger.warning("digest batch failed", extra={"error": type(exc).__name__, "messages": len(mine)})
+        Delivery.objects.filter(key__in=[row.key for row, _item in mine]).update(
+            outcome=f"error: {type(exc).__name__}", finished_at=timezone.now()
+        )
+        counts["error"] += len(mine)
+        return
+    now = timezone.now()
+    outcome = "sent" if sent == len(mine) else "error"
+    Delivery.objects.filter(key__in=[row.key for row, _item in mine]).update(outcome=outcome, finished_at=now)
+    notice_ids = [pk for _row, (_p, _m, ids) in mine for pk in ids]
+    for start in range(0, len(notice_ids), 5000):
+        Notice.objects.filter(pk__in=notice_ids[start : start + 5000]).update(mailed_at=now)
+    counts[outcome] += len(mine)
+
+
+def _claim_one(row: Delivery) -> bool:
+    try:
+        with transaction.atomic():
+            row.pk = None
+            row.save()
+        return True
+    except IntegrityError:
+        return False
