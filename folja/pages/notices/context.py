@@ -3,7 +3,8 @@
 Looked up once per request, the first time a view or template asks (`unread_for(request)`): the
 uuids of the objects of the viewer's unread notices that they may see now (through the notices'
 rules), at most LIMIT of them (`api.unread_visible`: one small query when nothing is unread, a
-second with the rules of the kinds found when something is). The header counts them; the list pages mark their cards from them.
+second with the rules of the kinds found when something is). The header counts them; the list
+pages mark their cards from them.
 """
 
 from __future__ import annotations
