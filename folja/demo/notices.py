@@ -14,9 +14,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from folja.core.dates import today
+from folja.demo.reads import recent_posts
 from folja.learninglog import notices as post_notices
-from folja.learninglog.models import Post, PostStatus
+from folja.learninglog.models import Post
 from folja.notifications.delivery import still_visible
 from folja.notifications.models import Notice, Preference, Rhythm
 
@@ -26,14 +26,7 @@ UNREAD_DAYS = 2
 
 def build_demo_notices(world: object) -> int:
     """Tell the families of the last week's posts; return how many notices are unread."""
-    day = today()
-    posts = (
-        Post.objects.live()
-        .filter(status=PostStatus.PUBLISHED, activity_date__gte=day - dt.timedelta(days=DAYS))
-        .filter(school_unit__in=world.units)
-        .select_related("school_unit")
-        .order_by("activity_date", "id")
-    )
+    posts = recent_posts(world, DAYS).select_related("school_unit")
     english = world.personas.get("guardian_household_b")
     if english is not None:
         Preference.objects.update_or_create(person=english, defaults={"rhythm": Rhythm.WEEKLY, "language": "en"})

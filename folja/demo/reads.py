@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import QuerySet
+
 from folja.access.audit import record_post_reads, record_reads
 from folja.access.models import AuditAction
 from folja.access.roles import Role, Viewer
@@ -22,17 +24,20 @@ from folja.learninglog.models import Post, PostStatus
 DAYS = 7
 
 
+def recent_posts(world: object, days: int = DAYS) -> QuerySet[Post]:
+    """Return the demo units' published posts of the last `days` days, oldest first."""
+    since = today() - dt.timedelta(days=days)
+    return (
+        Post.objects.live()
+        .filter(status=PostStatus.PUBLISHED, activity_date__gte=since, school_unit__in=world.units)
+        .order_by("activity_date", "id")
+    )
+
+
 def build_demo_reads(world: object) -> int:
     """Record today's staff reads of the last DAYS days' published posts; return how many posts were read."""
     day = today()
-    posts = (
-        Post.objects.live()
-        .filter(status=PostStatus.PUBLISHED, activity_date__gte=day - dt.timedelta(days=DAYS))
-        .filter(school_unit__in=world.units)
-        .select_related("author")
-        .prefetch_related("media")
-        .order_by("activity_date", "id")
-    )
+    posts = recent_posts(world).select_related("author").prefetch_related("media")
     read = 0
     for post in posts:
         reader = Viewer(post.author, Role.STAFF, post.organisation_id)

@@ -8,68 +8,32 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import httpx
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from moto.server import ThreadedMotoServer
 
 from folja.access.roles import Role
 from folja.media.models import MediaStatus
 from folja.media.tests import samples
+from folja.testing.s3 import moto_bucket, s3_client, use_s3_storage
 from folja.testing.sessions import sign_in
 
 BUCKET = "folja-media-test"
-REGION = "eu-north-1"
-KEY_ID, SECRET = "test-access-key", "test-secret-key"  # moto accepts any; nothing real
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    """Start moto's S3 server on loopback for this module and create a private bucket."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    client = boto3.client(
-        "s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET
-    )
-    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    try:
+    """Start moto's S3 server on loopback for this module with a private bucket."""
+    with moto_bucket(BUCKET) as endpoint:
         yield endpoint
-    finally:
-        server.stop()
 
 
 @pytest.fixture
-def s3_storage(settings, s3_endpoint):
-    """Point the default storage at the moto bucket with the options config/settings.py uses for s3."""
-    settings.FOLJA_MEDIA_STORAGE = "s3"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": BUCKET,
-                "endpoint_url": s3_endpoint,
-                "region_name": REGION,
-                "access_key": KEY_ID,
-                "secret_key": SECRET,
-                "default_acl": "private",
-                "querystring_auth": True,
-                "querystring_expire": 60,
-                "file_overwrite": False,
-            },
-        },
-    }
+def s3_storage(settings, s3_endpoint):  # noqa: ANN001, ANN201
+    """Point the default storage at the bucket with the options config/settings.py uses for s3."""
+    use_s3_storage(settings, s3_endpoint, BUCKET)
     return s3_endpoint
-
-
-def s3_client(endpoint: str):  # noqa: ANN201
-    return boto3.client(
-        "s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET
-    )
 
 
 def test_s3_objects_are_private_and_the_view_redirects_to_an_expiring_signed_url(client, world, attach, s3_storage):

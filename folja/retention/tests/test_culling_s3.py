@@ -4,65 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import boto3
 import pytest
 from dateutil.relativedelta import relativedelta
-from moto.server import ThreadedMotoServer
 
 from folja.core.dates import today
 from folja.export.tests.helpers import add_photo
 from folja.media.models import Rendition
-from folja.media.tests.test_s3 import KEY_ID, REGION, SECRET
 from folja.retention import actions, culling
 from folja.retention.models import DocumentType, Event, PendingFileDeletion, RetentionRule
 from folja.retention.tests.world import alva_leaves
 from folja.testing.cast import build_cast
+from folja.testing.s3 import moto_bucket, s3_client, use_s3_storage
 
 # A bucket of its own: moto keeps its buckets per process, and the media tests' module may run
 # in the same worker.
 BUCKET = "folja-culling-test"
 
 
-def s3_client(endpoint: str):  # noqa: ANN201
-    return boto3.client(
-        "s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET
-    )
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """Start moto's S3 server on loopback for this module with a private bucket."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    s3_client(endpoint).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    try:
+    with moto_bucket(BUCKET) as endpoint:
         yield endpoint
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def s3_storage(settings, s3_endpoint):  # noqa: ANN001, ANN201
     """Point the default storage at the bucket with the options config/settings.py uses for s3."""
-    settings.FOLJA_MEDIA_STORAGE = "s3"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": BUCKET,
-                "endpoint_url": s3_endpoint,
-                "region_name": REGION,
-                "access_key": KEY_ID,
-                "secret_key": SECRET,
-                "default_acl": "private",
-                "querystring_auth": True,
-                "file_overwrite": False,
-            },
-        },
-    }
+    use_s3_storage(settings, s3_endpoint, BUCKET)
     return s3_endpoint
 
 
