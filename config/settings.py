@@ -210,6 +210,9 @@ FOLJA_VIDEO_MAX_SECONDS = env.int("FOLJA_VIDEO_MAX_SECONDS", 300, minimum=1)  # 
 # Files uploaded and text autosaved on the compose page whose post is never saved are deleted after
 # this many days (on the uploader's next upload, and by the daily tasks in docs/operations.md).
 FOLJA_COMPOSE_KEEP_DAYS = env.int("FOLJA_COMPOSE_KEEP_DAYS", 7, minimum=1)
+# The weekly "Barn att uppmärksamma" notice to staff (docs/notifications.md): children named in no
+# published post within this many days.
+FOLJA_ATTENTION_DAYS = env.int("FOLJA_ATTENTION_DAYS", 21, minimum=1)
 # Portfolio exports (folja/export): how long the files stay downloadable, and the TrueType fonts
 # the PDF is set in (Debian's fonts-dejavu-core).
 FOLJA_EXPORT_KEEP_HOURS = env.int("FOLJA_EXPORT_KEEP_HOURS", 72, minimum=1)

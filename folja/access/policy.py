@@ -240,6 +240,26 @@ def guardians_without_accepted_terms(children: QuerySet[Person]) -> list[tuple[P
     return rows
 
 
+def guardians_with_terms_pending(terms: TermsOfUse, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the guardians for whom these terms are pending now (R9): Vårdnadshavare, not sealed,
+    of a child on the platform and not sealed, placed where these terms are the ones that apply,
+    who have not accepted them. For the notice of new terms (R12: recipients through the policy)."""
+    placed_under = (
+        placements_not_ended(on)  # R6
+        .filter(child__sealed_at__isnull=True)  # R5
+        .annotate(terms=transitions.terms_that_apply())
+        .filter(terms=terms.pk)
+    )
+    guardian_ids = set(
+        Guardianship.objects.filter(
+            child__in=placed_under.values("child"),
+            relation_type=RelationType.GUARDIAN,  # R1
+        ).values_list("responsible_id", flat=True)
+    )
+    accepted = {guardian for guardian, _t in transitions.accepted_terms(guardian_ids, [terms.pk])}
+    return Person.objects.unsealed().filter(pk__in=sorted(guardian_ids - accepted))  # R5, R9
+
+
 def staff_units(staff: Viewer, on: dt.date | None = None) -> QuerySet[Organisation]:
     """Return the school units where the staff member has an active duty."""
     return Organisation.objects.filter(pk__in=active_duties(staff, on).values("school_unit"))

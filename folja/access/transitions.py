@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import (
     DateField,
     Exists,
@@ -104,6 +105,43 @@ def first_start_at_unit() -> Subquery:
         .values("start_date")[:1],
         output_field=DateField(),
     )
+
+
+def consent_questions_due(on: dt.date | None = None) -> dict[tuple[int, int], list[int]]:
+    """Return {(child, receiving unit): guardian ids} for the consent question of R7 at a coming
+    transition: the child (not sealed) has a placement that starts after the day at a unit where
+    it was never placed before, after a placement at another unit (a move, so there is
+    documentation R8 could share); asked of each Vårdnadshavare (not sealed) who has not answered
+    for the child yet. Two queries."""
+    day = on or timezone.localdate()
+    earlier_elsewhere = Placement.objects.filter(
+        child=OuterRef("child"), start_date__lt=OuterRef("start_date")
+    ).exclude(school_unit=OuterRef("school_unit"))
+    coming = (
+        Placement.objects.filter(start_date__gt=day, child__sealed_at__isnull=True)  # R5
+        .annotate(first_start=first_start_at_unit())
+        .filter(first_start=models.F("start_date"))  # the child's first placement at that unit
+        .filter(Exists(earlier_elsewhere))
+        .values_list("child_id", "school_unit_id")
+    )
+    moves = sorted(set(coming))
+    if not moves:
+        return {}
+    answered = _current_answer_by(OuterRef("child"), OuterRef("responsible"))
+    unanswered: dict[int, list[int]] = {}
+    for child_id, guardian_id in (
+        _guardians_of_children(sorted({child for child, _unit in moves}))
+        .exclude(Exists(answered))
+        .values_list("child_id", "responsible_id")
+        .order_by("child_id", "responsible_id")
+        .distinct()
+    ):
+        unanswered.setdefault(child_id, []).append(guardian_id)
+    return {(child, unit): unanswered[child] for child, unit in moves if unanswered.get(child)}
+
+
+def _current_answer_by(child: OuterRef, guardian: OuterRef) -> QuerySet[TransitionConsent]:
+    return TransitionConsent.objects.filter(is_current=True, child=child, guardian=guardian)
 
 
 CONSENT_RULES = ("all", "any")

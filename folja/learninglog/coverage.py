@@ -180,6 +180,20 @@ def rarely_documented_children(
     """
     day = on or today()
     since = day - dt.timedelta(weeks=settings.weeks)
+    return _members_with_fewer_posts(viewer, group, since, settings.rarely_documented_threshold, day)
+
+
+def undocumented_children(viewer: Viewer, group: Group, days: int, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the group's current members the viewer may see who are named in no published post
+    (at the group's unit, that the viewer may read) dated within the last `days` days: the weekly
+    "Barn att uppmärksamma" (learninglog/attention.py). One query, ordered by name."""
+    day = on or today()
+    return _members_with_fewer_posts(viewer, group, day - dt.timedelta(days=days), 1, day)
+
+
+def _members_with_fewer_posts(
+    viewer: Viewer, group: Group, since: dt.date, threshold: int, day: dt.date
+) -> QuerySet[Person]:
     recent = _published_at_unit(viewer, group.school_unit_id, day).filter(
         activity_date__gte=since, activity_date__lte=day
     )
@@ -194,7 +208,7 @@ def rarely_documented_children(
                 distinct=True,
             )
         )
-        .filter(recent_posts__lt=settings.rarely_documented_threshold)
+        .filter(recent_posts__lt=threshold)
         .order_by("given_name", "family_name", "pk")
     )
 

@@ -136,6 +136,23 @@ def talk_guardians(talk: Talk, on: dt.date | None = None) -> QuerySet[Person]:
     )
 
 
+def talk_holders(talk: Talk, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the staff who hold the talk, to be told of a guardian's preparation: the one who
+    offered the booked time, before a booking the one who planned the talk; each only while they
+    may still read the talk in its organisation (`visible_talks`, R1, R5, R6). Recipients of
+    notices are chosen here (R12: notifications go through the policy)."""
+    booked = Booking.objects.filter(talk=talk, cancelled_at__isnull=True).values_list("slot__created_by", flat=True)
+    holder_ids = list(booked[:1]) or [talk.created_by_id]
+    holders = Person.objects.unsealed().filter(pk__in=holder_ids)  # R5
+    return Person.objects.filter(
+        pk__in=[
+            person.pk
+            for person in holders
+            if visible_talks(Viewer(person, Role.STAFF, talk.organisation_id), on).filter(pk=talk.pk).exists()
+        ]
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Parts of a talk
 # ---------------------------------------------------------------------------------------------

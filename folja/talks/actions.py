@@ -233,6 +233,7 @@ def answers_save(*, actor: Viewer, talk: Talk, part: str, answers: dict[str, obj
     else:
         raise PermissionDenied
     cleaned = clean_answers(talk.template_version, part, answers)
+    before = AnswerSet.objects.select_for_update().filter(talk=talk, part=part, author=author).first()
     answer_set, _created = AnswerSet.objects.select_for_update().update_or_create(
         talk=talk,
         part=part,
@@ -240,7 +241,22 @@ def answers_save(*, actor: Viewer, talk: Talk, part: str, answers: dict[str, obj
         defaults={"answers": cleaned, "updated_by": actor.person, "updated_at": timezone.now()},
     )
     _audit(actor, AuditAction.EDIT_TALK, talk)
+    if part == Part.GUARDIAN and cleaned and not (before and before.answers):
+        _notify_preparation(talk, joint=author is None)
     return answer_set
+
+
+def _notify_preparation(talk: Talk, *, joint: bool) -> None:
+    """Tell the staff holding the talk that a guardian handed in a preparation: once per answer
+    set, when it first holds answers (later edits tell no one again)."""
+    notify(
+        recipients=talk_policy.talk_holders(talk),
+        kind="talk_preparation_handed_in",
+        context={**_talk_context(talk), "joint": joint},
+        role="staff",
+        about=talk.uuid,
+        child=talk.child,
+    )
 
 
 @transaction.atomic

@@ -15,7 +15,8 @@ from folja.access.models import AuditAction
 from folja.accounts.decorators import staff_required, viewer_required
 from folja.curriculum.models import Curriculum, GoalArea
 from folja.directory.models import Organisation
-from folja.learninglog import coverage
+from folja.learninglog import attention, coverage
+from folja.notifications import api as notices_api
 from folja.pages.curriculum import actions, heatmap
 from folja.pages.curriculum.forms import CoverageSettingsForm, PeriodForm
 
@@ -111,6 +112,31 @@ def group_coverage(request: HttpRequest, group_uuid: str) -> HttpResponse:
             "rare": rare,
             "settings": settings,
         },
+    )
+
+
+@staff_required
+def group_attention(request: HttpRequest, group_uuid: str) -> HttpResponse:
+    """List the group's children the staff member is connected to who are named in no published
+    post lately (FOLJA_ATTENTION_DAYS): where the weekly "Barn att uppmärksamma" notice leads."""
+    viewer = request.viewer
+    group = policy.get_group_for(viewer, group_uuid)
+    days = attention.attention_days()
+    children = list(coverage.undocumented_children(viewer, group, days))
+    # Names of children are child-level data: the read is recorded for each child listed (R11).
+    record_reads(
+        viewer,
+        AuditAction.READ_GROUP_LOG,
+        [c.pk for c in children],
+        object_type="attention",
+        object_uuid=group.uuid,
+        school_unit=group.school_unit,
+    )
+    notices_api.mark_read(viewer, about=[group.uuid])  # opening the page reads its notice
+    return render(
+        request,
+        "curriculum/attention.html",
+        {"group": group, "children": children, "days": days, "weeks": attention.in_weeks(days)},
     )
 
 

@@ -86,7 +86,15 @@ def terms_publish(*, organisation: Organisation | None, title: str, body: str) -
     )
     transaction.on_commit(forget_current_terms)
     forget_current_terms()
+    transaction.on_commit(lambda: _enqueue_terms_notices(terms))
     return terms
+
+
+def _enqueue_terms_notices(terms: TermsOfUse) -> None:
+    """Tell the guardians for whom the new terms are pending, in the background (R9)."""
+    from folja.pages.transitions.tasks import tell_new_terms
+
+    tell_new_terms.enqueue(str(terms.uuid))
 
 
 def terms_publish_default() -> TermsOfUse:
