@@ -15,10 +15,15 @@ import datetime as dt
 from django.utils import timezone
 
 from folja.demo.reads import recent_posts
+from folja.learninglog import attention
 from folja.learninglog import notices as post_notices
 from folja.learninglog.models import Post
 from folja.notifications.delivery import still_visible
 from folja.notifications.models import Notice, Preference, Rhythm
+from folja.pages.transitions import notices as transition_notices
+from folja.talks import actions as talk_actions
+from folja.talks.models import AnswerSet, Part
+from folja.transitions.models import TermsOfUse
 
 DAYS = 7
 UNREAD_DAYS = 2
@@ -56,3 +61,30 @@ def _recipients(world: object) -> object:
     return Notice.objects.filter(about_uuid__in=Post.objects.filter(school_unit__in=world.units).values("uuid")).values(
         "recipient"
     )
+
+
+def build_demo_action_notices(world: object) -> dict[str, int]:
+    """Tell what the last round of notice kinds tells, as production does (their tasks and
+    actions decide who is told); return how many notices of each kind were stored.
+
+    - the guardians of the child with a planned move to förskoleklass are asked for consent;
+    - the guardians who have not accepted the default terms (the personas among them) are told;
+    - a guardian's preparation for a talk is told to the staff holding the talk, the preschool
+      teacher persona's own talk when there is one;
+    - the weekly "Barn att uppmärksamma" goes to the staff of groups with children not
+      documented within FOLJA_ATTENTION_DAYS.
+    """
+    counts = {"consent_question": transition_notices.ask_consent_questions()}
+    terms = TermsOfUse.objects.filter(organisation=None).order_by("-version").first()
+    counts["terms_new"] = transition_notices.tell_new_terms(terms) if terms is not None else 0
+    prepared = AnswerSet.objects.filter(part=Part.GUARDIAN, talk__school_unit__in=world.units).select_related(
+        "talk__child"
+    )
+    teacher = world.personas.get("preschool_teacher")
+    answer = prepared.filter(talk__created_by=teacher).order_by("id").first() or prepared.order_by("id").first()
+    before = Notice.objects.filter(kind="talk_preparation_handed_in").count()
+    if answer is not None:
+        talk_actions.tell_preparation_handed_in(answer.talk, joint=answer.author_id is None)
+    counts["talk_preparation_handed_in"] = Notice.objects.filter(kind="talk_preparation_handed_in").count() - before
+    counts["children_to_notice"] = attention.tell_children_to_notice()
+    return counts

@@ -242,11 +242,11 @@ def answers_save(*, actor: Viewer, talk: Talk, part: str, answers: dict[str, obj
     )
     _audit(actor, AuditAction.EDIT_TALK, talk)
     if part == Part.GUARDIAN and cleaned and not (before and before.answers):
-        _notify_preparation(talk, joint=author is None)
+        tell_preparation_handed_in(talk, joint=author is None)
     return answer_set
 
 
-def _notify_preparation(talk: Talk, *, joint: bool) -> None:
+def tell_preparation_handed_in(talk: Talk, *, joint: bool) -> None:
     """Tell the staff holding the talk that a guardian handed in a preparation: once per answer
     set, when it first holds answers (later edits tell no one again)."""
     notify(

@@ -21,7 +21,7 @@ TALK_KINDS = (
     "talk_record_shared",
     "talk_slots_published",
     "talk_booking_changed",
-    # To staff: a guardian handed in their preparation (talks.actions._notify_preparation).
+    # To staff: a guardian handed in their preparation (talks.actions.tell_preparation_handed_in).
     "talk_preparation_handed_in",
 )
 URGENT = ("talk_slots_published", "talk_booking_changed")

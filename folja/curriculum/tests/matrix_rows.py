@@ -45,6 +45,24 @@ def cells() -> list[Cell]:
             frozenset({"same_unit_not_connected", "principal"}),
             ("group:yellow",),
         ),
+        # "Barn att uppmärksamma" of Blåbären (the weekly notice's page): its staff and the
+        # principal; the sealed Sigge is never listed (R5).
+        c(
+            "group attention/read",
+            "curriculum:group_attention",
+            "GET",
+            frozenset(STAFF_OF_C),
+            ("group:blue",),
+            shows=(("connected_staff", "Barn att uppmärksamma i Blåbären"),),
+            hides=(("*", "Sigge"),),
+        ),
+        c(
+            "hidden group attention/read",
+            "curriculum:group_attention",
+            "GET",
+            frozenset({"same_unit_not_connected", "principal"}),
+            ("group:yellow",),
+        ),
         # Coverage of child Alva: staff connected to her now.
         c("child coverage/read", "curriculum:child_coverage", "GET", frozenset(STAFF_OF_C), ("child:alva",)),
         c(

@@ -425,3 +425,16 @@ def test_the_demo_has_retention_rules_and_posts_that_fall_due_within_the_notice_
     soon = today() + dt.timedelta(days=actions.notice_days())
     assert actions.effect(due(rule, soon))["post"] == 3
     assert actions.effect(due(rule, today())) == {}  # nothing is due yet: told first
+
+
+def test_the_demo_holds_an_unread_notice_of_each_kind_that_asks_for_action():
+    """The consent question of the planned move, the new terms, a talk preparation handed in and
+    the weekly "Barn att uppmärksamma": each told as production tells it, at least one unread."""
+    from folja.notifications import rules
+    from folja.notifications.models import Notice
+
+    call_command("demo_world", children=SMALL, seed=4, reset=True, stdout=io.StringIO())
+    for kind in ("consent_question", "terms_new", "talk_preparation_handed_in", "children_to_notice"):
+        unread = Notice.objects.filter(kind=kind, read_at__isnull=True).select_related("recipient")
+        shown = [n for n in unread if rules.visible_notices(Viewer(n.recipient, Role(n.role))).filter(pk=n.pk).exists()]
+        assert shown, kind

@@ -2,7 +2,9 @@
 
 The cast gets: Anna's notices of a post about Alva and of a staff comment in her family's thread,
 Cecilia's notice of the group post about Bertil, a notice to Tove (staff) of a comment by Anna,
-Anna's push device and an unsubscribe token for Anna.
+Anna's push device and an unsubscribe token for Anna; of the kinds of the last round, Anna's
+consent question about Alva's move to Ekbacken and Tove's weekly "Barn att uppmärksamma" of
+Blåbären (a staff notice naming no child).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ EVERYONE = frozenset(ROLES)
 ONLY_ANNA = frozenset({"guardian_of_c"})
 ALVA_TEXT = "Nytt inlägg om Alva"
 BERTIL_TEXT = "Nytt inlägg om Bertil"
+CONSENT_TEXT = "Alva ska börja på Ekbackens skola"
+ATTENTION_TEXT = "2 barn i gruppen Blåbären"
 
 
 def build(cast) -> dict[str, str]:  # noqa: ANN001
@@ -40,6 +44,24 @@ def build(cast) -> dict[str, str]:  # noqa: ANN001
         child=cast.alva,
         context=context,
     )
+    consent = Notice.objects.create(
+        recipient=cast.anna,
+        kind="consent_question",
+        about_uuid=cast.ekbacken.uuid,
+        child=cast.alva,
+        context={
+            "path": f"/children/{cast.alva.uuid}/transition/",
+            "child_given_name": "Alva",
+            "unit": "Ekbackens skola",
+        },
+    )
+    attention = Notice.objects.create(
+        recipient=cast.teacher_blue,
+        role="staff",
+        kind="children_to_notice",
+        about_uuid=cast.blue.uuid,
+        context={"path": f"/coverage/groups/{cast.blue.uuid}/attention/", "count": 2, "group": "Blåbären", "days": 7},
+    )
     device = PushSubscription.objects.create(
         person=cast.anna,
         endpoint="https://push.example.net/anna-1",
@@ -50,6 +72,8 @@ def build(cast) -> dict[str, str]:  # noqa: ANN001
     return {
         "notice:anna_alva": str(anna.uuid),
         "notice:teacher_alva": str(teacher.uuid),
+        "notice:anna_consent": str(consent.uuid),
+        "notice:teacher_attention": str(attention.uuid),
         "device:anna": str(device.uuid),
         "unsubscribe:anna": unsubscribe_token(cast.anna),
     }
@@ -78,6 +102,17 @@ def cells() -> list[Cell]:
             frozenset({"connected_staff"}),
             ("notice:teacher_alva",),
         ),
+        # The new kinds: a guardian's consent question, a staff member's weekly notice of a group.
+        Cell(
+            "notices of the new kinds/list",
+            "notices:list",
+            "GET",
+            SIGNED_IN,
+            shows=(("guardian_of_c", CONSENT_TEXT), ("connected_staff", ATTENTION_TEXT)),
+            hides=tuple((key, CONSENT_TEXT) for key in ROLES if key != "guardian_of_c")
+            + tuple((key, ATTENTION_TEXT) for key in ROLES if key != "connected_staff"),
+        ),
+        Cell("consent notice/open", "notices:open", "GET", ONLY_ANNA, ("notice:anna_consent",)),
         Cell("notices/mark all read", "notices:read_all", "POST", SIGNED_IN),
         Cell(
             "notice settings/read",

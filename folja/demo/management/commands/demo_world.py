@@ -14,7 +14,7 @@ from django.db import transaction
 
 from folja.demo.builder import build_world
 from folja.demo.learninglog import build_learning_log
-from folja.demo.notices import build_demo_notices
+from folja.demo.notices import build_demo_action_notices, build_demo_notices
 from folja.demo.personas import persona_rows
 from folja.demo.plan import MIN_CHILDREN, NOTES
 from folja.demo.reads import build_demo_reads
@@ -97,3 +97,5 @@ class Command(BaseCommand):
             )
             unread = build_demo_notices(world)
             progress.write(f"Families have {unread} unread notices of the last days' posts")
+            kinds = build_demo_action_notices(world)
+            progress.write("Notices that ask for action: " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
