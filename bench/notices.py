@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/notices.py            # or: make bench-notices
     .venv/bin/python bench/notices.py --days 1 --repeat 30 --shards 2
+    .venv/bin/python bench/notices.py --scale 0.05 --parts 1   # development: a 5 % dataset, all recipients
 
 It works in a copy of the benchmark dataset, `folja_bench_notices` (made from `folja_bench_feed`
 with CREATE DATABASE … TEMPLATE, once; `--recreate` to make it again), migrated to this tree, so
@@ -65,6 +66,15 @@ def ensure_copy(recreate: bool) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (COPY_DB,)).fetchone()
         if exists and not recreate:
             return
+        source = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (SOURCE_DB,)).fetchone()
+        if not source:
+            scale = SOURCE_DB.rpartition("_s")[2].replace("_", ".") if "_s" in SOURCE_DB else "1.0"
+            print(f"{SOURCE_DB} is missing: building it (bench/dataset.py --scale {scale})", flush=True)
+            subprocess.run(
+                [sys.executable, str(ROOT / "bench" / "dataset.py"), "--database-url", BASE_URL + SOURCE_DB,
+                 "--scale", scale],
+                check=True,
+            )  # fmt: skip
         if exists:
             conn.execute(f"DROP DATABASE {COPY_DB}")
         started = time.monotonic()
@@ -210,9 +220,20 @@ def main() -> None:
         "--parts", type=int, default=20, help="split the recipients in this many parts and time only some (1 = all)"
     )
     parser.add_argument("--recreate", action="store_true")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="dataset scale (bench/dataset.py): below 1 works in folja_bench_notices_s<scale>, copied from"
+        " folja_bench_feed_s<scale>, which is built first when missing (0.05: a few minutes, for development)",
+    )
     parser.add_argument("--shard", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--of", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.scale != 1.0:
+        suffix = f"_s{str(args.scale).replace('.', '_')}"
+        global SOURCE_DB, COPY_DB
+        SOURCE_DB, COPY_DB = SOURCE_DB + suffix, COPY_DB + suffix
     url = BASE_URL + COPY_DB
     if args.shard is not None:  # one worker of the parallel run
         setup_django(url)
@@ -237,7 +258,16 @@ def main() -> None:
     started = time.monotonic()
     workers = [
         subprocess.Popen(
-            [sys.executable, __file__, "--shard", str((i + 1) % args.parts), "--of", str(args.parts)],
+            [
+                sys.executable,
+                __file__,
+                "--shard",
+                str((i + 1) % args.parts),
+                "--of",
+                str(args.parts),
+                "--scale",
+                str(args.scale),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
