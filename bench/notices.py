@@ -188,17 +188,27 @@ def reset_digest() -> None:
     Delivery.objects.filter(kind="digest").delete()
 
 
-def digest_at_four(shard: int, shards: int) -> dict[str, object]:
+def digest_at_four(shard: int, shards: int, *, per_person: bool = False) -> dict[str, object]:
+    """Run the daily digest of one part; `per_person`: every recipient through the per-request
+    path (`rules.visible_notices` per person, as before the chunk form), for comparison."""
+    import contextlib
     import zoneinfo
+    from unittest import mock
+
+    from django.urls import get_resolver
 
     from folja.bench.mail import CountingBackend
-    from folja.notifications import digest
+    from folja.notifications import digest, rules
 
+    get_resolver().url_patterns  # noqa: B018  the process's first reverse() imports every app's urls (≈1 s): a worker pays it once
     now = dt.datetime.combine(dt.date.today(), dt.time(16), tzinfo=zoneinfo.ZoneInfo("Europe/Stockholm"))
+    CountingBackend.sent = CountingBackend.bytes = 0
     before = peak_rss_mb()
-    started = time.monotonic()
-    counts = digest.send_digests("daily", shard=shard, shards=shards, now=now)
-    seconds = time.monotonic() - started
+    path = mock.patch.object(rules, "guardian_chunk_kinds", return_value=set()) if per_person else None
+    with path or contextlib.nullcontext():
+        started = time.monotonic()
+        counts = digest.send_digests("daily", shard=shard, shards=shards, now=now)
+        seconds = time.monotonic() - started
     return {
         "shard": shard,
         "counts": counts,
@@ -220,6 +230,11 @@ def main() -> None:
         "--parts", type=int, default=20, help="split the recipients in this many parts and time only some (1 = all)"
     )
     parser.add_argument("--recreate", action="store_true")
+    parser.add_argument(
+        "--compare-per-person",
+        action="store_true",
+        help="also time the same part with every recipient on the per-request path (the digest before the chunk form)",
+    )
     parser.add_argument(
         "--scale",
         type=float,
@@ -255,6 +270,10 @@ def main() -> None:
     result["N2_one_process"] = digest_at_four(0, args.parts)
     print("N2 digest, one process:", result["N2_one_process"], flush=True)
     reset_digest()
+    if args.compare_per_person:
+        result["N2_one_process_per_person"] = digest_at_four(0, args.parts, per_person=True)
+        print("N2 digest, one process, per-person path:", result["N2_one_process_per_person"], flush=True)
+        reset_digest()
     started = time.monotonic()
     workers = [
         subprocess.Popen(
