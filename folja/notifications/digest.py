@@ -33,7 +33,7 @@ from folja.directory.models import Email, Person
 from folja.notifications import rules
 from folja.notifications.api import email_address_for, in_quiet_hours, language_for
 from folja.notifications.delivery import notice_link, rhythm_for
-from folja.notifications.emails import build_message, render_notice_text
+from folja.notifications.emails import build_message, render_notice_body
 from folja.notifications.models import Channel, ChildRhythm, Delivery, Notice, Preference, Rhythm
 
 logger = logging.getLogger(__name__)
@@ -197,8 +197,7 @@ def _compose(person: Person, preference: Preference, address: str, notices: list
     sections = []
     with translation.override(language):
         for notice in notices:
-            _subject, text = render_notice_text(notice.kind, notice.context)
-            sections.append({"text": text, "link": notice_link(notice)})
+            sections.append({"text": render_notice_body(notice.kind, notice.context), "link": notice_link(notice)})
         # No child's name in the subject line: it shows on lock screens.
         subject = ngettext("Nytt i Följa: %(count)d sak", "Nytt i Följa: %(count)d saker", len(notices)) % {
             "count": len(notices)
