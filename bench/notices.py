@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/notices.py            # or: make bench-notices
     .venv/bin/python bench/notices.py --days 1 --repeat 30 --shards 2
+    .venv/bin/python bench/notices.py --scale 0.05 --parts 1   # development: a 5 % dataset, all recipients
 
 It works in a copy of the benchmark dataset, `folja_bench_notices` (made from `folja_bench_feed`
 with CREATE DATABASE … TEMPLATE, once; `--recreate` to make it again), migrated to this tree, so
@@ -65,6 +66,15 @@ def ensure_copy(recreate: bool) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (COPY_DB,)).fetchone()
         if exists and not recreate:
             return
+        source = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (SOURCE_DB,)).fetchone()
+        if not source:
+            scale = SOURCE_DB.rpartition("_s")[2].replace("_", ".") if "_s" in SOURCE_DB else "1.0"
+            print(f"{SOURCE_DB} is missing: building it (bench/dataset.py --scale {scale})", flush=True)
+            subprocess.run(
+                [sys.executable, str(ROOT / "bench" / "dataset.py"), "--database-url", BASE_URL + SOURCE_DB,
+                 "--scale", scale],
+                check=True,
+            )  # fmt: skip
         if exists:
             conn.execute(f"DROP DATABASE {COPY_DB}")
         started = time.monotonic()
@@ -178,17 +188,27 @@ def reset_digest() -> None:
     Delivery.objects.filter(kind="digest").delete()
 
 
-def digest_at_four(shard: int, shards: int) -> dict[str, object]:
+def digest_at_four(shard: int, shards: int, *, per_person: bool = False) -> dict[str, object]:
+    """Run the daily digest of one part; `per_person`: every recipient through the per-request
+    path (`rules.visible_notices` per person, as before the chunk form), for comparison."""
+    import contextlib
     import zoneinfo
+    from unittest import mock
+
+    from django.urls import get_resolver
 
     from folja.bench.mail import CountingBackend
-    from folja.notifications import digest
+    from folja.notifications import digest, rules
 
+    get_resolver().url_patterns  # noqa: B018  the process's first reverse() imports every app's urls (≈1 s): a worker pays it once
     now = dt.datetime.combine(dt.date.today(), dt.time(16), tzinfo=zoneinfo.ZoneInfo("Europe/Stockholm"))
+    CountingBackend.sent = CountingBackend.bytes = 0
     before = peak_rss_mb()
-    started = time.monotonic()
-    counts = digest.send_digests("daily", shard=shard, shards=shards, now=now)
-    seconds = time.monotonic() - started
+    path = mock.patch.object(rules, "guardian_chunk_kinds", return_value=set()) if per_person else None
+    with path or contextlib.nullcontext():
+        started = time.monotonic()
+        counts = digest.send_digests("daily", shard=shard, shards=shards, now=now)
+        seconds = time.monotonic() - started
     return {
         "shard": shard,
         "counts": counts,
@@ -210,9 +230,25 @@ def main() -> None:
         "--parts", type=int, default=20, help="split the recipients in this many parts and time only some (1 = all)"
     )
     parser.add_argument("--recreate", action="store_true")
+    parser.add_argument(
+        "--compare-per-person",
+        action="store_true",
+        help="also time the same part with every recipient on the per-request path (the digest before the chunk form)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="dataset scale (bench/dataset.py): below 1 works in folja_bench_notices_s<scale>, copied from"
+        " folja_bench_feed_s<scale>, which is built first when missing (0.05: a few minutes, for development)",
+    )
     parser.add_argument("--shard", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--of", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.scale != 1.0:
+        suffix = f"_s{str(args.scale).replace('.', '_')}"
+        global SOURCE_DB, COPY_DB
+        SOURCE_DB, COPY_DB = SOURCE_DB + suffix, COPY_DB + suffix
     url = BASE_URL + COPY_DB
     if args.shard is not None:  # one worker of the parallel run
         setup_django(url)
@@ -234,10 +270,23 @@ def main() -> None:
     result["N2_one_process"] = digest_at_four(0, args.parts)
     print("N2 digest, one process:", result["N2_one_process"], flush=True)
     reset_digest()
+    if args.compare_per_person:
+        result["N2_one_process_per_person"] = digest_at_four(0, args.parts, per_person=True)
+        print("N2 digest, one process, per-person path:", result["N2_one_process_per_person"], flush=True)
+        reset_digest()
     started = time.monotonic()
     workers = [
         subprocess.Popen(
-            [sys.executable, __file__, "--shard", str((i + 1) % args.parts), "--of", str(args.parts)],
+            [
+                sys.executable,
+                __file__,
+                "--shard",
+                str((i + 1) % args.parts),
+                "--of",
+                str(args.parts),
+                "--scale",
+                str(args.scale),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )

@@ -39,6 +39,19 @@ def memoised(key: Hashable, compute: Callable[[], T]) -> T:
     return store[key]  # type: ignore[return-value]
 
 
+def recall(key: Hashable) -> object | None:
+    """Return the answer memoised for `key` in this request, None when there is none (or no scope)."""
+    store = _memo.get()
+    return None if store is None else store.get(key)
+
+
+def remember(key: Hashable, value: object) -> None:
+    """Memoise an answer computed with others (a batch lookup) for the rest of this request."""
+    store = _memo.get()
+    if store is not None:
+        store[key] = value
+
+
 def forget() -> None:
     """Drop every memoised answer of this request (after a write that changes relationships)."""
     store = _memo.get()

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models.lookups import In
 from django.http import Http404
 
 from folja.access import memo, transitions
@@ -356,35 +357,109 @@ class GuardianChild:
 
 def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[GuardianChild]:
     """Return the guardian's children on the platform (R1, R5, R6), each with the terms R9 still
-    asks the guardian to accept: looked up once per request (access/memo.py), shared by the
-    session check, the child getter and every filter that names the guardian's visible children.
-    Two queries: the children's placements with the terms that apply to each, and the guardian's
-    decisions on those terms (when some apply)."""
+    asks the guardian to accept: `guardian_children_many` for one guardian, looked up once per
+    request (access/memo.py), shared by the session check, the child getter and every filter that
+    names the guardian's visible children."""
+    return guardian_children_many([guardian.pk], on)[guardian.pk]
+
+
+def guardian_children_many(guardian_ids: Iterable[int], on: dt.date | None = None) -> dict[int, list[GuardianChild]]:
+    """Return {guardian id: their children on the platform (R1, R5, R6) with the terms R9 still
+    asks them to accept}, for many guardians at once (the digest reads a chunk of recipients; a
+    request reads one). Two queries whatever the number: the children's placements with the terms
+    that apply to each, joined to the guardians' custody; and the guardians' decisions on those
+    terms (when some apply). Each guardian's answer is memoised for the request scope, so the
+    policy's other functions asked about one of them afterwards read it without a query."""
     day = _day(on)
-
-    def compute() -> list[GuardianChild]:
-        # R1: guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
-        custody = Guardianship.objects.filter(responsible=guardian, relation_type=RelationType.GUARDIAN)
-        placements = (
-            placements_not_ended(day)  # R6
-            .filter(child__in=custody.values("child"), child__sealed_at__isnull=True)  # R1, R5
-            .annotate(terms=transitions.terms_that_apply())  # R9
-            .select_related("child")
-            .order_by("child__given_name", "child__family_name", "child_id")
+    wanted = sorted(set(guardian_ids))
+    found: dict[int, list[GuardianChild]] = {}
+    missing = []
+    for pk in wanted:
+        hit = memo.recall(("guardian_children", pk, day))
+        if hit is None:
+            missing.append(pk)
+        else:
+            found[pk] = hit
+    if not missing:
+        return found
+    # R1: guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
+    placements = (
+        placements_not_ended(day)  # R6
+        .filter(
+            child__responsibles__responsible_id__in=missing,
+            child__responsibles__relation_type=RelationType.GUARDIAN,
+            child__sealed_at__isnull=True,  # R5
         )
-        children: dict[int, Person] = {}
-        applying: dict[int, set[int]] = {}
-        for placement in placements:
-            children.setdefault(placement.child_id, placement.child)
-            applying.setdefault(placement.child_id, set()).update({placement.terms} - {None})
-        needed = set().union(*applying.values())
-        accepted = transitions.accepted_terms([guardian.pk], needed) if needed else set()
-        return [
-            GuardianChild(child, transitions.terms_pending(guardian.pk, applying[pk], accepted))  # R9
-            for pk, child in children.items()
+        .annotate(terms=transitions.terms_that_apply(), guardian=F("child__responsibles__responsible_id"))  # R9
+        .select_related("child")
+        .order_by("child__given_name", "child__family_name", "child_id")
+    )
+    children: dict[int, dict[int, Person]] = {pk: {} for pk in missing}
+    applying: dict[tuple[int, int], set[int]] = {}
+    for placement in placements:
+        children[placement.guardian].setdefault(placement.child_id, placement.child)
+        applying.setdefault((placement.guardian, placement.child_id), set()).update({placement.terms} - {None})
+    needed = set().union(*applying.values())
+    accepted = transitions.accepted_terms(missing, needed) if needed else set()
+    for pk in missing:
+        found[pk] = [
+            GuardianChild(child, transitions.terms_pending(pk, applying[(pk, child_id)], accepted))  # R9
+            for child_id, child in children[pk].items()
         ]
+        memo.remember(("guardian_children", pk, day), found[pk])
+    return found
 
-    return memo.memoised(("guardian_children", guardian.pk, day), compute)
+
+def _visible_of_own(own_children: list[GuardianChild]) -> list[int]:
+    """R1, R5, R6 (the guardian's children on the platform), and R9: only once the guardian
+    accepted the terms that apply where the child is placed."""
+    return [own.child.pk for own in own_children if not own.terms_pending]
+
+
+# A (person, child) pair as one number: person * 2**32 + child (ids are far below 2**32).
+_PAIR = 2**32
+
+
+@dataclass(frozen=True)
+class ChildPairs:
+    """The children each of many guardians may see, as (person, child) pairs: what
+    `visible_children_ref` is for one viewer, for a chunk of the digest's recipients at once.
+
+    `q(child)` is the condition "the row's child is one the row's person may see", on rows read
+    for many persons in one query (each notice has its recipient). `person` names that person's
+    column on the rows the pairs were made for (`recipient_id` on notices); `outer()` gives the
+    same pairs for a subquery one level further down (the column becomes an `OuterRef`)."""
+
+    keys: tuple[int, ...]
+    person: str
+    depth: int = 0
+
+    def person_ref(self) -> F:
+        ref: F = F(self.person)
+        if self.depth:
+            ref = OuterRef(self.person)
+            for _level in range(self.depth - 1):
+                ref = OuterRef(ref)
+        return ref
+
+    def q(self, child: str) -> Q:
+        if not self.keys:
+            return Q(pk__in=[])  # R12: nobody in the chunk sees a child
+        key = ExpressionWrapper(self.person_ref() * _PAIR + F(child), output_field=BigIntegerField())
+        return Q(In(key, list(self.keys)))
+
+    def outer(self) -> ChildPairs:
+        """The same pairs seen from a subquery one level further down."""
+        return ChildPairs(self.keys, self.person, self.depth + 1)
+
+
+def guardian_child_pairs(guardian_ids: Iterable[int], on: dt.date | None = None, *, person: str) -> ChildPairs:
+    """Return the children each guardian may see (R1, R5, R6, R9: `visible_children_ref` of each)
+    as pairs, for rows whose column `person` names the guardian: two queries for the whole chunk
+    (`guardian_children_many`), none for a guardian already looked up in this request."""
+    owns = guardian_children_many(guardian_ids, on)
+    keys = sorted(pk * _PAIR + child for pk, own in owns.items() for child in _visible_of_own(own))
+    return ChildPairs(tuple(keys), person)
 
 
 def guardian_has_pending_terms(guardian: Person) -> bool:
@@ -417,8 +492,7 @@ def visible_children_ref(viewer: Viewer, on: dt.date | None = None) -> list[int]
     as the ids memoised for the request (a literal list plans faster than nested subqueries), a
     child's as the `visible_children` query."""
     if viewer.role == Role.GUARDIAN:
-        # R1, R5, R6, and R9: only once the guardian accepted the terms that apply where it is placed.
-        return [own.child.pk for own in _guardian_children(viewer.person, on) if not own.terms_pending]
+        return _visible_of_own(_guardian_children(viewer.person, on))  # R1, R5, R6, R9
     if viewer.role == Role.STAFF:
         return staff_connections(viewer, on).child_ids  # R1: staff connected now
     return visible_children(viewer, on)

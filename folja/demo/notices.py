@@ -5,7 +5,9 @@ The families' notices are made as publishing makes them (`learninglog.notices.po
 so who is told is decided as in production. Only the notices of the two newest days with posts
 are unread.
 One guardian chose "immediately" without quiet hours: the notice of the newest post about their
-child goes out through the task worker that `make demo` starts, to the console mail backend.
+child goes out through the task worker that `make demo` starts, to the console mail backend. The
+siblings' guardian chose a rhythm per child: immediately for the first, weekly for the second (the
+settings page lists the children once the persona accepted the terms of use, R9).
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import datetime as dt
 
 from django.utils import timezone
 
+from folja.access import policy
 from folja.demo.reads import recent_posts
 from folja.learninglog import attention
 from folja.learninglog import notices as post_notices
 from folja.learninglog.models import Post
 from folja.notifications.delivery import still_visible
-from folja.notifications.models import Notice, Preference, Rhythm
+from folja.notifications.models import ChildRhythm, Notice, Preference, Rhythm
 from folja.pages.transitions import notices as transition_notices
 from folja.talks import actions as talk_actions
 from folja.talks.models import AnswerSet, Part
@@ -54,7 +57,18 @@ def build_demo_notices(world: object) -> int:
                 defaults={"rhythm": Rhythm.IMMEDIATE, "quiet_from": dt.time(0), "quiet_until": dt.time(0)},
             )
             break
+    _rhythm_per_child(world)
     return unread.count()
+
+
+def _rhythm_per_child(world: object) -> None:
+    """The siblings' guardian hears at once of the first child, weekly of the second."""
+    guardian = world.personas.get("guardian_siblings")
+    if guardian is None:
+        return
+    own = policy.guardian_children_many([guardian.pk])[guardian.pk]
+    for child, rhythm in zip([o.child for o in own[:2]], [Rhythm.IMMEDIATE, Rhythm.WEEKLY], strict=False):
+        ChildRhythm.objects.update_or_create(person=guardian, child=child, defaults={"rhythm": rhythm})
 
 
 def _recipients(world: object) -> object:

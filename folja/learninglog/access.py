@@ -18,6 +18,7 @@ from django.http import Http404
 
 from folja.access import transitions
 from folja.access.policy import (
+    ChildPairs,
     StaffConnections,
     connected_here,
     staff_connections,
@@ -33,13 +34,31 @@ from folja.learninglog.models import Autosave, Comment, Post, PostChild, PostSta
 # ---------------------------------------------------------------------------------------------
 
 
-def _posts_naming(children: list[int] | QuerySet[Person]) -> Q:
-    return Q(Exists(PostChild.objects.filter(post=OuterRef("pk"), child__in=children)))
+Children = "list[int] | QuerySet[Person] | ChildPairs"
 
 
-def _family_posts(children: tuple[int, ...] | QuerySet[Person]) -> Q:
+def _child_in(field: str, children: Children) -> Q:
+    """The row's child is one of the viewer's children; with `ChildPairs` (many guardians read at
+    once, the digest), one of the children the row's own recipient may see."""
+    if isinstance(children, ChildPairs):
+        return children.q(field)
+    return Q(**{f"{field}__in": children})
+
+
+def _posts_naming(children: Children) -> Q:
+    pairs_below = children.outer() if isinstance(children, ChildPairs) else children
+    return Q(Exists(PostChild.objects.filter(post=OuterRef("pk")).filter(_child_in("child", pairs_below))))
+
+
+def _family_posts(children: Children) -> Q:
     """R1 for families: live, published posts naming one of the children."""
     return Q(deleted_at__isnull=True, status=PostStatus.PUBLISHED) & _posts_naming(children)
+
+
+def family_posts_for_pairs(pairs: ChildPairs) -> QuerySet[Post]:
+    """The posts each of many guardians may read (R1, R9: `visible_posts` of a guardian, the same
+    rule), for a subquery under rows that name their guardian (`pairs.person`): the digest's chunk."""
+    return Post.objects.filter(_family_posts(pairs))
 
 
 def _staff_posts(connections: StaffConnections, author: int | None) -> Q:
@@ -199,7 +218,8 @@ def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool
 # ---------------------------------------------------------------------------------------------
 
 
-Scope = tuple[str, "StaffConnections | list[int] | QuerySet[Person] | tuple[()]"]
+# ("family", ChildPairs) is the family scope of many guardians at once (the digest's chunk).
+Scope = tuple[str, "StaffConnections | list[int] | QuerySet[Person] | ChildPairs | tuple[()]"]
 
 
 def naming_scope(viewer: Viewer, on: dt.date | None = None) -> Scope:
@@ -239,7 +259,7 @@ def comment_filter_for(scope: Scope) -> Q:
         of_this_thread = Q(IsNull(OuterRef("family_child"), True)) | Q(child=OuterRef("family_child"))
         return Q(Exists(through.filter(of_this_thread)))
     if kind == "family":
-        return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | Q(family_child__in=values))  # R2
+        return Q(hidden_at__isnull=True) & (Q(family_child__isnull=True) | _child_in("family_child", values))  # R2
     return Q(pk__in=[])  # R12
 
 

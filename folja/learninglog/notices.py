@@ -123,17 +123,42 @@ def _child_rule(viewer: Viewer) -> Q:
     return Q(child__isnull=True) | Q(child__in=policy.visible_children(viewer))
 
 
+def _guardian_pairs(viewer: Viewer) -> policy.ChildPairs:
+    """One guardian's visible children as the pairs of the chunk form (the same lookup, memoised)."""
+    return policy.guardian_child_pairs([viewer.person.pk], person="recipient_id")
+
+
 def post_notice_rule(viewer: Viewer) -> Q:
-    """A post notice: the post readable now, its child visible now and still named on it."""
+    """A post notice: the post readable now, its child visible now and still named on it.
+
+    A guardian's is the chunk form (`post_notice_rule_for_guardians`) for them alone."""
+    if viewer.role == Role.GUARDIAN:
+        return post_notice_rule_for_guardians(_guardian_pairs(viewer))
     # Correlated on the notice's own post (a unique uuid): a few index lookups per notice, where
     # "uuid IN (every post the viewer may read)" would read a municipality's posts per person.
     readable = post_policy.visible_posts(viewer).filter(uuid=OuterRef("about_uuid"))
+    return Q(Exists(readable)) & _child_rule(viewer) & _still_named()
+
+
+def _still_named() -> Q:
     still_named = PostChild.objects.filter(post__uuid=OuterRef("about_uuid"), child_id=OuterRef("child_id"))
-    return Q(Exists(readable)) & _child_rule(viewer) & (Q(child__isnull=True) | Q(Exists(still_named)))
+    return Q(child__isnull=True) | Q(Exists(still_named))
+
+
+def post_notice_rule_for_guardians(pairs: policy.ChildPairs) -> Q:
+    """The post rule for many guardians' notices at once (the digest's chunk; `pairs` name each
+    notice's recipient): the post one its recipient may read now (`family_posts_for_pairs`, the
+    family rule of `visible_posts`), its child one they may see now and still named on it."""
+    readable = post_policy.family_posts_for_pairs(pairs.outer()).filter(uuid=OuterRef("about_uuid"))
+    return Q(Exists(readable)) & (Q(child__isnull=True) | pairs.q("child")) & _still_named()
 
 
 def comment_notice_rule(viewer: Viewer) -> Q:
-    """A comment notice: the comment readable now (its post readable, its thread the viewer's, not hidden)."""
+    """A comment notice: the comment readable now (its post readable, its thread the viewer's, not hidden).
+
+    A guardian's is the chunk form (`comment_notice_rule_for_guardians`) for them alone."""
+    if viewer.role == Role.GUARDIAN:
+        return comment_notice_rule_for_guardians(_guardian_pairs(viewer))
     post_readable = post_policy.visible_posts(viewer).filter(pk=OuterRef("post_id"))
     readable = (
         Comment.objects.filter(uuid=OuterRef("about_uuid"))
@@ -143,9 +168,23 @@ def comment_notice_rule(viewer: Viewer) -> Q:
     return Q(Exists(readable)) & _child_rule(viewer)
 
 
+def comment_notice_rule_for_guardians(pairs: policy.ChildPairs) -> Q:
+    """The comment rule for many guardians' notices at once: the comment readable by its recipient
+    (`comment_filter_for` with the family scope of the pairs, on a post they may read), the child
+    one they may see."""
+    on_comment = pairs.outer()
+    post_readable = post_policy.family_posts_for_pairs(on_comment.outer()).filter(pk=OuterRef("post_id"))
+    readable = (
+        Comment.objects.filter(uuid=OuterRef("about_uuid"))
+        .filter(post_policy.comment_filter_for(("family", on_comment)))
+        .filter(Exists(post_readable))
+    )
+    return Q(Exists(readable)) & (Q(child__isnull=True) | pairs.q("child"))
+
+
 def register() -> None:
-    rules.register(POST_KINDS, post_notice_rule)
-    rules.register(COMMENT_KINDS, comment_notice_rule)
+    rules.register(POST_KINDS, post_notice_rule, for_guardians=post_notice_rule_for_guardians)
+    rules.register(COMMENT_KINDS, comment_notice_rule, for_guardians=comment_notice_rule_for_guardians)
 
 
 def about_uuids_for_post(post: Post) -> list[str]:

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from folja.directory.models import EmailType, Person
 from folja.notifications import rules
-from folja.notifications.models import Notice, Preference
+from folja.notifications.models import ChildRhythm, Notice, Preference
 
 JsonValue = str | int | float | bool | None
 
@@ -126,6 +126,23 @@ def mark_all_read(viewer) -> int:  # noqa: ANN001
 def preference_for(person: Person) -> Preference:
     """Return the person's preferences, unsaved defaults when they chose nothing."""
     return Preference.objects.filter(person=person).first() or Preference(person=person)
+
+
+def child_rhythms_of(person: Person) -> dict[int, str]:
+    """Return the rhythms the person chose per child, by child id (`ChildRhythm`)."""
+    return dict(ChildRhythm.objects.filter(person=person).values_list("child_id", "rhythm"))
+
+
+def save_child_rhythms(person: Person, chosen: dict[int, str]) -> None:
+    """Store the person's rhythm per child: "" means their own rhythm (the row goes).
+
+    The caller passes only children the person may see (the settings form's own fields)."""
+    same = [child for child, rhythm in chosen.items() if not rhythm]
+    if same:
+        ChildRhythm.objects.filter(person=person, child_id__in=same).delete()
+    for child, rhythm in chosen.items():
+        if rhythm:
+            ChildRhythm.objects.update_or_create(person=person, child_id=child, defaults={"rhythm": rhythm})
 
 
 def language_for(person: Person, preference: Preference | None = None) -> str:

@@ -1,7 +1,8 @@
 """Delivering notices now: by e-mail and push, outside quiet hours, each message claimed once.
 
 A notice goes out at once when its kind needs action (`rules.is_urgent`) or its recipient chose
-the rhythm "immediately"; the rest wait for the digest (`digest.py`). Before anything is sent the
+the rhythm "immediately" (for the notice's child, `ChildRhythm`, else their own); the rest wait
+for the digest (`digest.py`). Before anything is sent the
 notice is asked for again through the access layer (`rules.visible_notices`): a custody, a
 placement or a child's record that changed since the notice was stored stops it.
 
@@ -25,7 +26,15 @@ from folja.directory.models import Person
 from folja.notifications import push, rules
 from folja.notifications.api import email_address_for, in_quiet_hours, language_for, preference_for, site_url
 from folja.notifications.emails import build_message, render_notice_text
-from folja.notifications.models import Channel, Delivery, Notice, Preference, PushSubscription, Rhythm
+from folja.notifications.models import (
+    Channel,
+    ChildRhythm,
+    Delivery,
+    Notice,
+    Preference,
+    PushSubscription,
+    Rhythm,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +65,24 @@ def still_visible(notice: Notice) -> bool:
         return rules.visible_notices(viewer_for(notice)).filter(pk=notice.pk).exists()
 
 
-def goes_out_now(notice: Notice, preference: Preference) -> bool:
+def rhythm_for(notice: Notice, preference: Preference, overrides: dict[int, str]) -> str:
+    """The rhythm of a notice: the one its guardian chose for its child, else the person's own.
+
+    `overrides` are the person's rhythms per child (`ChildRhythm`), by child id; only a guardian's
+    notices about a child follow them."""
+    if notice.role == Role.GUARDIAN and notice.child_id in overrides:
+        return overrides[notice.child_id]
+    return preference.rhythm
+
+
+def child_overrides(person: Person) -> dict[int, str]:
+    return dict(ChildRhythm.objects.filter(person=person).values_list("child_id", "rhythm"))
+
+
+def goes_out_now(notice: Notice, preference: Preference, overrides: dict[int, str] | None = None) -> bool:
     if notice.urgent:
         return True
-    return preference.rhythm == Rhythm.IMMEDIATE
+    return rhythm_for(notice, preference, overrides or {}) == Rhythm.IMMEDIATE
 
 
 def deliver_notices(notice_ids: list[int], *, now: dt.datetime | None = None) -> dict[int, str]:
@@ -78,8 +101,9 @@ def deliver_one(notice: Notice, *, now: dt.datetime) -> str:
     if recipient.sealed_at is not None:
         return "recipient sealed"  # R5: a sealed person is in no notification
     preference = preference_for(recipient)
-    if not goes_out_now(notice, preference):
-        return "digest" if preference.rhythm != Rhythm.OFF else "off"
+    overrides = child_overrides(recipient) if notice.role == Role.GUARDIAN and notice.child_id else {}
+    if not goes_out_now(notice, preference, overrides):
+        return "digest" if rhythm_for(notice, preference, overrides) != Rhythm.OFF else "off"
     if notice.read_at is not None:
         return "read"
     if not still_visible(notice):

@@ -2,9 +2,13 @@
 
 `send_digests(rhythm, shard=i, shards=n)` handles the recipients whose id modulo n is i, so the
 run can be split across n workers (`manage.py notices_digest --shards n --shard i`, or n tasks).
-Recipients are read in chunks (bounded memory whatever the municipality's size), each person's
-notices are asked for through the access layer (`rules.visible_notices`: a notice about a child
-the person may no longer see is left out), read notices are left out, and every message is
+Recipients are read in chunks (bounded memory whatever the municipality's size). A chunk's
+guardians' notices are read in one query with the kinds' rules for many guardians
+(`rules.visible_filter_for_guardians`, the same rules as each guardian's page, for their
+children as `policy.guardian_child_pairs` looks them up: two queries per chunk); other notices
+(staff, kinds with only a per-viewer rule) through `rules.visible_notices` per person. A notice
+about a child the person may no longer see is left out, so are read ones; the rhythm is the one
+chosen for the notice's child, else the person's (`delivery.rhythm_for`), and every message is
 claimed in the sent-log under "digest:<person>:<period>" before it is handed to the mail backend,
 so a rerun of the same period sends nothing twice. Each chunk's messages go through one
 connection of the mail backend.
@@ -23,14 +27,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from folja.access import memo
+from folja.access import memo, policy
 from folja.access.roles import Role, Viewer
 from folja.directory.models import Email, Person
 from folja.notifications import rules
 from folja.notifications.api import email_address_for, in_quiet_hours, language_for
-from folja.notifications.delivery import notice_link
-from folja.notifications.emails import build_message, render_notice_text
-from folja.notifications.models import Channel, Delivery, Notice, Preference, Rhythm
+from folja.notifications.delivery import notice_link, rhythm_for
+from folja.notifications.emails import build_message, render_notice_body
+from folja.notifications.models import Channel, ChildRhythm, Delivery, Notice, Preference, Rhythm
 
 logger = logging.getLogger(__name__)
 
@@ -97,11 +101,12 @@ def _send_chunk(chunk, *, rhythm, served, period, now, counts, connection) -> No
     for email in Email.objects.filter(person_id__in=ids):
         emails[email.person_id].append(email)
     preferences = {p.person_id: p for p in Preference.objects.filter(person_id__in=ids)}
-    outgoing: list[tuple[Person, object, list[int]]] = []
+    per_child = child_rhythms(ids)
+    ready: list[tuple[Person, Preference, str, dict[str, set[str]]]] = []
     for pk, roles in chunk:
         person = persons[pk]
         preference = preferences.get(pk) or Preference(person=person, rhythm=DEFAULT_RHYTHM)
-        reason = _skip_reason(person, preference, served, now)
+        reason = _skip_reason(person, preference, per_child.get(pk, {}), served, now)
         if reason:
             counts[reason] += 1
             continue
@@ -110,14 +115,13 @@ def _send_chunk(chunk, *, rhythm, served, period, now, counts, connection) -> No
         if not address:
             counts["no address"] += 1
             continue
-        notices = []
-        with memo.request_scope():  # the person's relationships looked up once, as in one request
-            for role, kinds in sorted(roles.items()):
-                notices += list(
-                    rules.visible_notices(Viewer(person, Role(role)), kinds)
-                    .filter(read_at__isnull=True, mailed_at__isnull=True)
-                    .order_by("created_at", "id")
-                )
+        ready.append((person, preference, address, roles))
+    with memo.request_scope():  # the chunk's relationships looked up once, as in one request
+        visible = _visible_pending([(person.pk, roles) for person, _p, _a, roles in ready])
+    outgoing: list[tuple[Person, object, list[int]]] = []
+    for person, preference, address, _roles in ready:
+        overrides = per_child.get(person.pk, {})
+        notices = [n for n in visible.get(person.pk, []) if rhythm_for(n, preference, overrides) in served]
         if not notices:
             counts["nothing new"] += 1
             continue
@@ -125,10 +129,61 @@ def _send_chunk(chunk, *, rhythm, served, period, now, counts, connection) -> No
     _claim_and_send(outgoing, rhythm=rhythm, period=period, counts=counts, connection=connection)
 
 
-def _skip_reason(person: Person, preference: Preference, served: set[str], now: dt.datetime) -> str:
+def _visible_pending(recipients: list[tuple[int, dict[str, set[str]]]]) -> dict[int, list[Notice]]:
+    """Return each recipient's pending notices that they may see now, by recipient id, in order.
+
+    A guardian's notices of the kinds with a rule for many guardians are read for the whole chunk
+    in one query, their children looked up in two (`policy.guardian_child_pairs`); any other
+    (staff, or a kind with only a per-viewer rule) through `rules.visible_notices` per person.
+    """
+    chunk_kinds = rules.guardian_chunk_kinds()
+    together: dict[int, set[str]] = {}
+    alone: list[tuple[int, str, set[str]]] = []
+    for pk, roles in recipients:
+        for role, kinds in roles.items():
+            if role == Role.GUARDIAN and kinds & chunk_kinds:
+                together[pk] = kinds & chunk_kinds
+                kinds = kinds - chunk_kinds
+            if kinds:
+                alone.append((pk, role, kinds))
+    found: list[Notice] = []
+    if together:
+        pairs = policy.guardian_child_pairs(together, person="recipient_id")
+        kinds = set().union(*together.values())
+        found += (
+            _pending()
+            .filter(recipient_id__in=sorted(together), role=Role.GUARDIAN, kind__in=sorted(kinds))
+            .filter(recipient__sealed_at__isnull=True)  # R5, as rules.visible_notices
+            .filter(rules.visible_filter_for_guardians(pairs, kinds))
+            .order_by()
+        )
+    persons = Person.objects.in_bulk({pk for pk, _role, _kinds in alone})
+    for pk, role, kinds in alone:
+        found += rules.visible_notices(Viewer(persons[pk], Role(role)), kinds).filter(
+            read_at__isnull=True, mailed_at__isnull=True
+        )
+    by_person: dict[int, list[Notice]] = defaultdict(list)
+    for notice in sorted(found, key=lambda n: (n.recipient_id, n.role, n.created_at, n.pk)):
+        by_person[notice.recipient_id].append(notice)
+    return by_person
+
+
+def child_rhythms(person_ids: list[int]) -> dict[int, dict[int, str]]:
+    """Return {guardian id: {child id: rhythm}}: the rhythms chosen per child (one query)."""
+    chosen: dict[int, dict[int, str]] = defaultdict(dict)
+    for person_id, child_id, rhythm in ChildRhythm.objects.filter(person_id__in=person_ids).values_list(
+        "person_id", "child_id", "rhythm"
+    ):
+        chosen[person_id][child_id] = rhythm
+    return chosen
+
+
+def _skip_reason(
+    person: Person, preference: Preference, overrides: dict[int, str], served: set[str], now: dt.datetime
+) -> str:
     if person.sealed_at is not None:
         return "recipient sealed"
-    if preference.rhythm not in served:
+    if preference.rhythm not in served and not set(overrides.values()) & served:
         return "other rhythm"
     if not preference.email_enabled:
         return "e-mail off"
@@ -142,8 +197,7 @@ def _compose(person: Person, preference: Preference, address: str, notices: list
     sections = []
     with translation.override(language):
         for notice in notices:
-            _subject, text = render_notice_text(notice.kind, notice.context)
-            sections.append({"text": text, "link": notice_link(notice)})
+            sections.append({"text": render_notice_body(notice.kind, notice.context), "link": notice_link(notice)})
         # No child's name in the subject line: it shows on lock screens.
         subject = ngettext("Nytt i Följa: %(count)d sak", "Nytt i Följa: %(count)d saker", len(notices)) % {
             "count": len(notices)

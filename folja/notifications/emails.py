@@ -35,8 +35,12 @@ def unsubscribe_url(person: Person) -> str:
 def render_notice_text(kind: str, context: dict[str, object]) -> tuple[str, str]:
     """Render a notice's subject and text (in the active language)."""
     subject = " ".join(render_to_string(f"notifications/{kind}_subject.txt", context).split())
-    body = render_to_string(f"notifications/{kind}.txt", context).strip()
-    return subject, body
+    return subject, render_notice_body(kind, context)
+
+
+def render_notice_body(kind: str, context: dict[str, object]) -> str:
+    """Render a notice's text alone (a digest's section: the digest has its own subject)."""
+    return render_to_string(f"notifications/{kind}.txt", context).strip()
 
 
 def build_message(

@@ -50,6 +50,22 @@ class Preference(models.Model):
         verbose_name_plural = _("inställningar för aviseringar")
 
 
+class ChildRhythm(models.Model):
+    """A guardian's rhythm for the notices about one child ("direkt för Sam, i veckan för Alva"),
+    instead of their own (`Preference.rhythm`). Set on the settings page only for a child the
+    guardian may see (`policy.visible_children`); a row about a child they no longer see changes
+    nothing they receive (the notices about that child are not shown or sent anyway)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="child_rhythms")
+    child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    rhythm = models.CharField(_("rytm"), max_length=16, choices=Rhythm.choices)
+
+    class Meta:
+        verbose_name = _("rytm för ett barn")
+        verbose_name_plural = _("rytmer för barn")
+        constraints = [models.UniqueConstraint(fields=["person", "child"], name="child_rhythm_unique")]
+
+
 class Notice(models.Model):
     """One notice to one person in one role: `kind` names the templates, `context` holds plain JSON values.
 

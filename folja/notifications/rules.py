@@ -20,20 +20,35 @@ from django.db.models import Q, QuerySet
 from folja.notifications.models import Notice
 
 if TYPE_CHECKING:  # the viewer is the access layer's (person, role[, organisation])
+    from folja.access.policy import ChildPairs
     from folja.access.roles import Viewer
 
 Rule = Callable[["Viewer"], Q]
+# A kind's rule for many guardians' notices at once (the digest's chunk): it takes the children
+# each recipient may see as pairs (`policy.ChildPairs`, on the notice's `recipient_id`). The
+# per-viewer rule of a guardian must be this rule for that guardian alone, so there is one rule.
+GuardiansRule = Callable[["ChildPairs"], Q]
 
 _RULES: dict[str, Rule] = {}
+_FOR_GUARDIANS: dict[str, GuardiansRule] = {}
 _PERSONAL: set[str] = set()
 # Kinds that need action: sent at once (outside quiet hours) whatever the person's rhythm.
 _URGENT: set[str] = set()
 
 
-def register(kinds: Iterable[str], rule: Rule, *, urgent: Iterable[str] = ()) -> None:
-    """Register the rule deciding whether a viewer may see notices of these kinds."""
+def register(
+    kinds: Iterable[str], rule: Rule, *, urgent: Iterable[str] = (), for_guardians: GuardiansRule | None = None
+) -> None:
+    """Register the rule deciding whether a viewer may see notices of these kinds.
+
+    `for_guardians`, when given, is the same rule for many guardians at once; the digest uses it
+    for a chunk of recipients (`visible_filter_for_guardians`). A kind without one is still sent:
+    the digest asks its per-viewer rule for each recipient.
+    """
     for kind in kinds:
         _RULES[kind] = rule
+        if for_guardians is not None:
+            _FOR_GUARDIANS[kind] = for_guardians
     _URGENT.update(urgent)
 
 
@@ -67,6 +82,31 @@ def visible_filter(viewer: Viewer, kinds: Iterable[str] | None = None) -> Q:
     allowed = Q(kind__in=personal, child__isnull=True, about_uuid__isnull=True) if personal else Q(pk__in=[])
     for rule, kinds in by_rule.items():
         allowed |= Q(kind__in=sorted(kinds)) & rule(viewer)
+    return allowed
+
+
+def guardian_chunk_kinds() -> set[str]:
+    """The kinds whose guardians' notices the digest can read for a chunk of recipients at once."""
+    return set(_FOR_GUARDIANS) | _PERSONAL
+
+
+def visible_filter_for_guardians(pairs: ChildPairs, kinds: Iterable[str]) -> Q:
+    """Return the condition on `Notice` for what each recipient may see of their own guardian
+    notices of these kinds (each kind having a chunk form, `guardian_chunk_kinds`), for many
+    recipients at once: `pairs` are the children each may see. The caller keeps the notices to
+    the chunk's unsealed recipients in the guardian role."""
+    wanted = set(kinds)
+    unknown = wanted - guardian_chunk_kinds()
+    if unknown:
+        raise ValueError(f"no rule for many guardians: {sorted(unknown)}")
+    by_rule: dict[GuardiansRule, list[str]] = {}
+    for kind, rule in _FOR_GUARDIANS.items():
+        if kind in wanted:
+            by_rule.setdefault(rule, []).append(kind)
+    personal = sorted(_PERSONAL & wanted)
+    allowed = Q(kind__in=personal, child__isnull=True, about_uuid__isnull=True) if personal else Q(pk__in=[])
+    for rule, group in by_rule.items():
+        allowed |= Q(kind__in=sorted(group)) & rule(pairs)
     return allowed
 
 

@@ -421,6 +421,10 @@ def test_the_demo_has_retention_rules_and_posts_that_fall_due_within_the_notice_
     world_org = RetentionRule.objects.values_list("organisation", flat=True).first()
     assert RetentionRule.objects.filter(organisation=world_org).count() == len(actions.DEFAULT_RULES)
     assert Notice.objects.filter(kind="culling_ahead").exists()
+    # The siblings' guardian chose a rhythm per child (issue 26): at once for one, weekly for the other.
+    from folja.notifications.models import ChildRhythm
+
+    assert sorted(ChildRhythm.objects.values_list("rhythm", flat=True)) == ["immediate", "weekly"]
     rule = RetentionRule.objects.get(organisation=world_org, document_type="individual_post")
     soon = today() + dt.timedelta(days=actions.notice_days())
     assert actions.effect(due(rule, soon))["post"] == 3

@@ -20,6 +20,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from folja.access import policy
+from folja.access.roles import Role
 from folja.accounts.decorators import viewer_required
 from folja.notifications import api, push, rules
 from folja.notifications.emails import person_uuid_from_token, render_notice_text
@@ -62,11 +64,23 @@ def read_all(request: HttpRequest) -> HttpResponse:
 @viewer_required
 def notice_settings(request: HttpRequest) -> HttpResponse:
     """The person's choices (channels, rhythm, quiet hours) and their devices for push."""
-    person = request.viewer.person
+    viewer = request.viewer
+    person = viewer.person
     preference = api.preference_for(person)
-    form = PreferenceForm(request.POST or None, instance=preference)
+    # A rhythm per child for a guardian: only the children they may see now (R1, R5, R6, R9).
+    children = []
+    if viewer.role == Role.GUARDIAN:
+        children = list(policy.visible_children(viewer).order_by("given_name", "pk"))
+    form = PreferenceForm(
+        request.POST or None,
+        instance=preference,
+        children=children,
+        child_rhythms=api.child_rhythms_of(person) if children else {},
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
+        if children:
+            api.save_child_rhythms(person, form.chosen_child_rhythms())
         messages.success(request, _("Dina val är sparade."))
         return redirect("notices:settings")
     context = {
