@@ -257,8 +257,9 @@ def guardians_with_terms_pending(terms: TermsOfUse, on: dt.date | None = None) -
             relation_type=RelationType.GUARDIAN,  # R1
         ).values_list("responsible_id", flat=True)
     )
-    accepted = {guardian for guardian, _t in transitions.accepted_terms(guardian_ids, [terms.pk])}
-    return Person.objects.unsealed().filter(pk__in=sorted(guardian_ids - accepted))  # R5, R9
+    accepted = transitions.accepted_terms(guardian_ids, [terms.pk])
+    pending = [guardian for guardian in guardian_ids if transitions.terms_pending(guardian, {terms.pk}, accepted)]  # R9
+    return Person.objects.unsealed().filter(pk__in=sorted(pending))  # R5
 
 
 def staff_units(staff: Viewer, on: dt.date | None = None) -> QuerySet[Organisation]:
