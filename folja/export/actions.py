@@ -26,12 +26,15 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = dt.timedelta(hours=6)
 
 
-def export_request(*, actor: Viewer, child: Person, language: str) -> tuple[Export, bool]:
+def export_request(
+    *, actor: Viewer, child: Person, language: str, on_behalf_of: Person | None = None, reason: str = ""
+) -> tuple[Export, bool]:
     """Start an export of the child's portfolio for the actor, or return the one already running.
 
-    Returns (export, created). The caller has checked `export_policy.exportable_child`; the build
-    checks again when it starts. One export at a time per person (a database constraint): a
-    second request while one runs gets that one back, and with it its progress.
+    Returns (export, created). The caller has checked `export_policy.exportable_child` (a guardian's
+    own) or `export_policy.may_export_for` (a staff member on behalf of `on_behalf_of`); the build
+    checks again when it starts. One export at a time per person who asks (a database constraint):
+    a second request while one runs gets that one back, and with it its progress.
     """
     running = Export.objects.filter(requested_by=actor.person, status__in=ACTIVE_STATES).first()
     if running is not None:
@@ -39,14 +42,30 @@ def export_request(*, actor: Viewer, child: Person, language: str) -> tuple[Expo
     try:
         with transaction.atomic():
             export = Export.objects.create(
-                requested_by=actor.person, child=child, role=str(actor.role), language=language
+                requested_by=actor.person,
+                child=child,
+                role=str(actor.role),
+                language=language,
+                on_behalf_of=on_behalf_of,
+                reason=reason,
+                organisation_id=actor.organisation_id if on_behalf_of is not None else None,
             )
-            record_action(actor, AuditAction.REQUEST_EXPORT, [child.pk], object_type="export", object_uuid=export.uuid)
+            _audit(actor, AuditAction.REQUEST_EXPORT, export, "export")
             transaction.on_commit(lambda: _enqueue(export.pk))
     except IntegrityError:
         # Another request of the same person won the race: answer with that one.
         return Export.objects.get(requested_by=actor.person, status__in=ACTIVE_STATES), False
     return export, True
+
+
+def _audit(actor: Viewer, action: AuditAction, export: Export, object_type: str) -> None:
+    """Record an export action: who (the actor), which child, which export; and for an export
+    on a guardian's behalf a second record naming that guardian (object type "on_behalf_of",
+    the guardian's uuid), so the log alone says on whose behalf, whatever becomes of the export."""
+    child = [export.child_id]
+    record_action(actor, action, child, object_type=object_type, object_uuid=export.uuid)
+    if export.on_behalf_of_id is not None:
+        record_action(actor, action, child, object_type="on_behalf_of", object_uuid=export.on_behalf_of.uuid)
 
 
 def _enqueue(export_id: int) -> None:
@@ -64,10 +83,11 @@ def export_build(*, export_id: int) -> str:
     )
     if not claimed:
         return "not queued"
-    export = Export.objects.select_related("requested_by", "child").get(pk=export_id)
-    viewer = export_policy.viewer_of(export)
-    if not export_policy.may_export(viewer, export.child):
-        # Custody ended, the child was sealed or left the platform since the request (R1, R5, R6).
+    export = Export.objects.select_related("requested_by", "child", "on_behalf_of").get(pk=export_id)
+    viewer = export_policy.viewer_of(export)  # a guardian: the requester, or the one it is for
+    if not export_policy.may_build(export):
+        # Custody ended, the child was sealed or left the platform since the request (R1, R5, R6),
+        # or the staff member who asked is no longer connected to the child (R1).
         _finish(export, status=ExportStatus.FAILED, failure="not allowed")
         return "not allowed"
 
@@ -95,20 +115,30 @@ def export_build(*, export_id: int) -> str:
 
 
 def tell_export_ready(export: Export) -> None:
-    """Tell the person who asked that the export can be downloaded: a notice about the child,
-    shown only while they may still see the child (export/notices.py)."""
+    """Tell the guardian it is for (and a staff member who asked for it) that the export can be
+    downloaded: a notice about the child, shown only while the recipient may still see the child
+    (export/notices.py)."""
+    context = {
+        "child_given_name": export.child.given_name,
+        "expires_at": timezone.localtime(export.expires_at).strftime("%Y-%m-%d %H:%M"),
+    }
     notify(
-        recipients=[export.requested_by],
+        recipients=[export.on_behalf_of or export.requested_by],
         kind="export_ready",
-        role=export.role,
+        role="guardian",
         about=export.uuid,
         child=export.child,
-        context={
-            "path": reverse("export:child", args=[export.child.uuid]),
-            "child_given_name": export.child.given_name,
-            "expires_at": timezone.localtime(export.expires_at).strftime("%Y-%m-%d %H:%M"),
-        },
+        context={**context, "path": reverse("export:child", args=[export.child.uuid])},
     )
+    if export.on_behalf_of_id is not None:
+        notify(
+            recipients=[export.requested_by],
+            kind="export_ready",
+            role=export.role,
+            about=export.uuid,
+            child=export.child,
+            context={**context, "path": reverse("export:for_guardian", args=[export.child.uuid])},
+        )
 
 
 def _finish(export: Export, *, status: str, failure: str = "") -> None:
@@ -119,10 +149,8 @@ def _finish(export: Export, *, status: str, failure: str = "") -> None:
 
 
 def export_downloaded(*, actor: Viewer, export: Export, kind: str) -> None:
-    """Record that the person fetched one of the export's files."""
-    record_action(
-        actor, AuditAction.DOWNLOAD_EXPORT, [export.child_id], object_type=f"export_{kind}", object_uuid=export.uuid
-    )
+    """Record that the person fetched one of the export's files (and on whose behalf it was made)."""
+    _audit(actor, AuditAction.DOWNLOAD_EXPORT, export, f"export_{kind}")
 
 
 def exports_expire(now: dt.datetime | None = None) -> int:
