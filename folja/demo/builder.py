@@ -166,6 +166,7 @@ class _Builder(FamilySteps):
             given_name=given_name,
             family_name=family_name,
             civic_number=civic_number,
+            civic_number_kind=civic.kind_of(civic_number),
             birth_date=born,
             sex="Man" if male else "Kvinna",
         )
