@@ -221,9 +221,14 @@ class Person(models.Model):
                 condition=Q(civic_number__isnull=True, civic_number_kind="")
                 | Q(
                     civic_number_kind__in=[CivicNumberKind.PERSONNUMMER, CivicNumberKind.SAMORDNINGSNUMMER],
+                    civic_number__isnull=False,
                     civic_number__regex=r"^[0-9]{12}$",
                 )
-                | Q(civic_number_kind=CivicNumberKind.TEMPORARY, civic_number__regex=r"^[0-9]{8}[0-9A-Z]{4}$"),
+                | Q(
+                    civic_number_kind=CivicNumberKind.TEMPORARY,
+                    civic_number__isnull=False,
+                    civic_number__regex=r"^[0-9]{8}[0-9A-Z]{4}$",
+                ),
                 name="person_civic_number_form",
             )
         ]

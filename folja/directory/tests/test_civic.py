@@ -190,3 +190,30 @@ def test_kind_of_refuses_what_is_not_normalised():
 def assert_invalid(value: str) -> None:
     with pytest.raises(civic.InvalidCivicNumber):
         civic.parse(value, today=TODAY)
+
+
+@pytest.mark.django_db
+def test_a_person_saved_with_a_number_gets_its_kind_and_the_database_refuses_a_mismatch():
+    from django.db import IntegrityError, transaction
+
+    from folja.directory.models import Person
+
+    temporary = Person.objects.create(given_name="Nour", family_name="Haddad", civic_number="20130101TF01")
+    assert temporary.civic_number_kind == civic.TEMPORARY
+    coordinated = Person.objects.create(
+        given_name="Sami", family_name="Haddad", civic_number=coordination("19850101", "115")
+    )
+    assert coordinated.civic_number_kind == civic.SAMORDNINGSNUMMER
+    nobody = Person.objects.create(given_name="Ali", family_name="Haddad", civic_number="")
+    assert nobody.civic_number is None and nobody.civic_number_kind == ""
+    with pytest.raises(civic.InvalidCivicNumber):
+        Person.objects.create(given_name="X", family_name="Y", civic_number="20130230TF01")
+    for number, kind in (
+        ("20130101TF02", civic.PERSONNUMMER),
+        (None, civic.TEMPORARY),
+        ("20130101tf03", civic.TEMPORARY),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Person.objects.bulk_create(
+                [Person(given_name="X", family_name="Y", civic_number=number, civic_number_kind=kind)]
+            )

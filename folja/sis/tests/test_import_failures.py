@@ -50,7 +50,7 @@ def closed_port() -> int:
 
 
 class _Garbage(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - the http.server name
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = b"<html><body>Underhall pagar</body></html>"
         self.send_response(200)
