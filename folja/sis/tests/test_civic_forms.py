@@ -166,3 +166,14 @@ def test_e_id_matching_refuses_a_temporary_number_and_takes_a_samordningsnummer(
     assert first.civic_number_kind == civic.TEMPORARY
     assert person_for_sign_in(civic_number=first.civic_number) is None
     assert person_for_sign_in(civic_number=second.civic_number) == second
+
+
+def test_a_stored_number_the_sis_now_sends_unparseable_is_removed_and_reported(sync, world):
+    sync()
+    assert person(world, 3).civic_number is not None
+    world.touch("persons", 3, {"civicNo": {"value": "20200101-XX", "nationality": "SE"}})
+    result = sync()
+    changed = person(world, 3)
+    assert changed.civic_number is None and changed.civic_number_kind == ""
+    assert result.records == {"invalid_civic_number": [world.id("persons", 3)]}
+    assert result.counts["persons"]["updated"] == 1
