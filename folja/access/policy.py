@@ -21,6 +21,7 @@ from django.http import Http404
 from folja.access import memo, transitions
 from folja.access.roles import Role, Viewer
 from folja.core.dates import today
+from folja.directory import civic
 from folja.directory.models import (
     UNIT_WIDE_DUTY_ROLES,
     Duty,
@@ -305,6 +306,18 @@ def may_sign_in_as(
     return False
 
 
+def _matching_e_id(persons: QuerySet[Person], civic_number: str) -> QuerySet[Person]:
+    """The persons whose civic number an e-ID vouched for: personnummer and samordningsnummer only.
+
+    BankID returns a personnummer, Freja eID (through the OIDC broker) and SAML assertions a
+    personnummer or samordningsnummer. A temporary or reserve number (civic.TEMPORARY) is issued
+    by a school register or region, not by Skatteverket; it identifies a record there, never a
+    person to an e-ID, so it is never matched, even when an identity provider sends the same
+    characters.
+    """
+    return persons.filter(civic_number=civic_number, civic_number_kind__in=civic.E_ID_KINDS)
+
+
 def person_for_sign_in(*, civic_number: str = "", person_uuid: str = "", person_pk: int | None = None) -> Person | None:
     """Return the unsealed person a verified identity (or a demo persona) binds to, or None.
 
@@ -313,7 +326,7 @@ def person_for_sign_in(*, civic_number: str = "", person_uuid: str = "", person_
     persons = Person.objects.unsealed()
     try:
         if civic_number:
-            return persons.filter(civic_number=civic_number).first()
+            return _matching_e_id(persons, civic_number).first()
         if person_uuid:
             return persons.filter(uuid=person_uuid).first()
         if person_pk is not None:
@@ -335,7 +348,7 @@ def staff_for_sso(organisation: Organisation, *, civic_number: str = "", school_
     with_duty = Exists(Duty.objects.active(today()).filter(person=OuterRef("pk"), organisation=organisation))
     persons = Person.objects.unsealed().filter(with_duty)
     if civic_number:
-        return persons.filter(civic_number=civic_number).first()
+        return _matching_e_id(persons, civic_number).first()
     matches = list(
         persons.filter(emails__type=EmailType.SCHOOL_STAFF, emails__value__iexact=school_email.strip()).distinct()[:2]
     )

@@ -136,6 +136,16 @@ class _Builder(FamilySteps):
             # The day's numbers are used up: born a day earlier (never later, so never in the future).
             born -= dt.timedelta(days=1)
 
+    def temporary_number(self, born: dt.date) -> str:
+        """Return a fictitious, unique temporary number (TF-nummer) for someone without a personnummer.
+
+        The form SS 12000 describes (e.g. 20130101TF01): the birth date, TF and two digits, no
+        check digit. Issued by the school register, so it is known to no e-ID.
+        """
+        used = self.serials.get((born, "TF"), 0)
+        self.serials[(born, "TF")] = used + 1
+        return f"{born:%Y%m%d}TF{90 + used:02d}"
+
     def household(self) -> tuple[str, str]:
         """Return a new street address and postal code."""
         self.house_counter += 1
@@ -158,14 +168,20 @@ class _Builder(FamilySteps):
         home: tuple[str, str],
         email_type: str | None,
         persona: str | None = None,
+        temporary: bool = False,
     ) -> Person:
-        """Queue a person with SIS id, registered address and (for adults) e-mail and mobile."""
-        civic_number, born = self.civic_number(born, male)
+        """Queue a person with SIS id, registered address and (for adults) e-mail and mobile.
+
+        `temporary`: newly arrived, with a temporary number from the school register instead of a
+        personnummer (see `temporary_number`).
+        """
+        civic_number, born = (self.temporary_number(born), born) if temporary else self.civic_number(born, male)
         person = Person(
             uuid=self.uuid(),
             given_name=given_name,
             family_name=family_name,
             civic_number=civic_number,
+            civic_number_kind=civic.kind_of(civic_number),
             birth_date=born,
             sex="Man" if male else "Kvinna",
         )
@@ -208,6 +224,7 @@ class _Builder(FamilySteps):
         persona: str | None = None,
         home: tuple[str, str] | None = None,
         male: bool | None = None,
+        temporary: bool = False,
     ) -> Person:
         male = self.rng.random() < 0.5 if male is None else male
         given = self.rng.choice(names.MAN_NAMES if male else names.WOMAN_NAMES)
@@ -220,6 +237,7 @@ class _Builder(FamilySteps):
             home=home or self.household(),
             email_type=email_type,
             persona=persona,
+            temporary=temporary,
         )
 
     # -- organisation, units and groups ------------------------------------------------------------

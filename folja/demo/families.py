@@ -134,11 +134,14 @@ class FamilySteps:
         child_keys: Iterable[str | None] = (),
         guardian_keys: Iterable[str | None] = (),
         namesake: Person | None = None,
+        newly_arrived: bool = False,
     ) -> tuple[list[Person], list[Person]]:
         """Queue one family: children with placements, 1–2 guardians, optionally living apart.
 
         `known_guardian` is an existing person (a teacher) who becomes the first guardian.
         `namesake` is a child whose full name the (one) child gets, born on another day.
+        `newly_arrived`: the children and the first guardian have temporary numbers (TF) from the
+        school register, no personnummer yet; the guardian has no e-ID, so cannot sign in.
         """
         guardian_keys = list(guardian_keys)
         family_name = self.rng.choice(names.FAMILY_NAMES)
@@ -163,6 +166,7 @@ class FamilySteps:
                 home=home,
                 email_type=None,
                 persona=key,
+                temporary=newly_arrived,
             )
             self.place(child, spec)
             children.append(child)
@@ -184,6 +188,7 @@ class FamilySteps:
                     family_name=family_name if own_name else None,
                     persona=guardian_keys[index],
                     home=self.household() if (apart and index == 1) else home,
+                    temporary=newly_arrived and index == 0,
                 )
             )
         for child in children:
@@ -248,6 +253,9 @@ class FamilySteps:
         curated.append(self.family([_ChildSpec(SchoolType.FS, fs0[0])], guardians=2, namesake=curated[1][0][0]))
         # A preschool child whose move to förskoleklass next autumn is already known (issue 25, point 1).
         curated.append(self.family([_ChildSpec(SchoolType.FS, fs0[0], planned_group=fklass_a)], guardians=2))
+        # A newly arrived family (issue 28): the child and the first guardian have temporary numbers
+        # (TF) from the school register; the guardian has no e-ID yet, so cannot sign in.
+        curated.append(self.family([_ChildSpec(SchoolType.FS, fs0[0])], guardians=2, newly_arrived=True))
         # The guardian who is also a teacher: Förskollärare at the second preschool, child at the first.
         teacher = personas["teacher_guardian"]
         self.tag(teacher, "guardian_teacher")

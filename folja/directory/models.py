@@ -160,6 +160,14 @@ class SecurityMarking(models.TextChoices):
     PROTECTED_REGISTRATION = "Skyddad folkbokföring", _("Skyddad folkbokföring")
 
 
+class CivicNumberKind(models.TextChoices):
+    """The form of a civic number (folja.directory.civic)."""
+
+    PERSONNUMMER = civic.PERSONNUMMER, _("Personnummer")
+    SAMORDNINGSNUMMER = civic.SAMORDNINGSNUMMER, _("Samordningsnummer")
+    TEMPORARY = civic.TEMPORARY, _("Tillfälligt nummer eller reservnummer")
+
+
 class PersonStatus(models.TextChoices):
     ACTIVE = "Aktiv", _("Aktiv")
     EMIGRATED = "Utvandrad", _("Utvandrad")
@@ -179,8 +187,14 @@ class Person(models.Model):
     given_name = models.CharField(_("förnamn"), max_length=100)
     middle_name = models.CharField(_("mellannamn"), max_length=100, blank=True)
     family_name = models.CharField(_("efternamn"), max_length=100)
-    # Normalised to 12 digits (YYYYMMDDNNNN); sensitive: shown masked, never in URLs or logs.
+    # Normalised to 12 characters (folja.directory.civic: YYYYMMDDNNNN, or a temporary number's
+    # YYYYMMDD and four letters or digits); sensitive: shown masked, never in URLs or logs.
     civic_number = models.CharField(_("personnummer"), max_length=12, null=True, blank=True, unique=True)
+    # Which form the number has ("" without one): only personnummer and samordningsnummer are ever
+    # matched against an e-ID (folja.access.policy.person_for_sign_in); set by save() when empty.
+    civic_number_kind = models.CharField(
+        _("typ av personnummer"), max_length=20, choices=CivicNumberKind.choices, blank=True, default=""
+    )
     birth_date = models.DateField(_("födelsedatum"), null=True, blank=True)
     sex = models.CharField(_("kön"), max_length=8, blank=True)
     security_marking = models.CharField(
@@ -201,14 +215,35 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("personer")
         constraints = [
+            # The form and the number agree: digits for the e-ID forms, a temporary number's date
+            # and four letters or digits, and no kind without a number.
             models.CheckConstraint(
-                condition=Q(civic_number__isnull=True) | Q(civic_number__regex=r"^[0-9]{12}$"),
-                name="person_civic_number_twelve_digits",
+                condition=Q(civic_number__isnull=True, civic_number_kind="")
+                | Q(
+                    civic_number_kind__in=[CivicNumberKind.PERSONNUMMER, CivicNumberKind.SAMORDNINGSNUMMER],
+                    civic_number__isnull=False,
+                    civic_number__regex=r"^[0-9]{12}$",
+                )
+                | Q(
+                    civic_number_kind=CivicNumberKind.TEMPORARY,
+                    civic_number__isnull=False,
+                    civic_number__regex=r"^[0-9]{8}[0-9A-Z]{4}$",
+                ),
+                name="person_civic_number_form",
             )
         ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs) -> None:
+        """Set the number's kind from the number when it is not given (InvalidCivicNumber for no form)."""
+        if not self.civic_number:
+            self.civic_number = None
+            self.civic_number_kind = ""
+        elif not self.civic_number_kind:
+            self.civic_number_kind = civic.kind_of(self.civic_number)
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

@@ -11,10 +11,11 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import formats
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from folja.sis.models import SisConnection, SyncRun
+from folja.sis.models import RECORD_LABELS, SisConnection, SyncRun
 from folja.sis.tasks import sis_sync_connection
 
 
@@ -71,7 +72,11 @@ class SyncRunAdmin(admin.ModelAdmin):
     list_display = ("started_at", "organisation", "status", "progress_shown", "mode", "dry_run", "duration_shown")
     list_filter = ("status", "mode", "dry_run")
     date_hierarchy = "started_at"
-    readonly_fields = [f.name if f.name != "progress" else "progress_shown" for f in SyncRun._meta.fields]
+    readonly_fields = [
+        {"progress": "progress_shown", "error": "error_shown", "records": "records_shown"}.get(f.name, f.name)
+        for f in SyncRun._meta.fields
+        if f.name != "error_code"
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -79,6 +84,17 @@ class SyncRunAdmin(admin.ModelAdmin):
     @admin.display(description=_("förlopp"))
     def progress_shown(self, run: SyncRun) -> str:
         return run.progress_label
+
+    @admin.display(description=_("fel"))
+    def error_shown(self, run: SyncRun) -> str:
+        return run.error_label
+
+    @admin.display(description=_("poster att rätta i SIS"))
+    def records_shown(self, run: SyncRun) -> str:
+        # SIS ids only (never a civic number): which records the SIS administrator should correct.
+        return format_html_join(
+            "", "<p>{}: {}</p>", ((RECORD_LABELS.get(code, code), ", ".join(ids)) for code, ids in run.records.items())
+        )
 
     @admin.display(description=_("tid (s)"), ordering="duration_seconds")
     def duration_shown(self, run: SyncRun) -> str:

@@ -9,6 +9,7 @@ import operator
 from django.db.models import Exists, OuterRef, Q
 
 from folja.core.db import index_lookups
+from folja.directory import civic
 from folja.directory.models import (
     Duty,
     DutyAssignment,
@@ -31,6 +32,14 @@ from folja.sis.mapping import (
     StagedPerson,
     person_digest,
 )
+
+
+def _without_civic_number(staged: StagedPerson) -> StagedPerson:
+    """The staged person without their civic number (and its kind); the birth date stays."""
+    fields = list(staged.fields)
+    fields[PERSON_FIELDS.index("civic_number")] = None
+    fields[PERSON_FIELDS.index("civic_number_kind")] = ""
+    return staged._replace(fields=tuple(fields), civic_number=None)
 
 
 class PersonSteps:
@@ -126,6 +135,15 @@ class PersonSteps:
                 self.rejected.add(staged.sis_id)
                 continue
             civic_number = staged.fields[3]
+            if civic_number and staged.fields[8] == civic.TEMPORARY:
+                # A temporary number is local to the register that issued it: it never links a record
+                # to a person already here, and one that someone else carries (here or in this run)
+                # is left out: the person is imported without it and the record reported by SIS id.
+                taken = civic_number in owner and owner[civic_number] != links.get(staged.sis_id)
+                if taken or (civic_number in shared and civic_number in claimed):
+                    self.w.add_record("temporary_civic_number_taken", staged.sis_id)
+                    staged = _without_civic_number(staged)
+                    civic_number = None
             if civic_number and civic_number in shared:  # another answer may claim it: the first one keeps it
                 if civic_number in claimed:
                     counts["skipped"] += 1

@@ -46,19 +46,31 @@ PAGE_DIVISOR = {"/groups": 4}
 
 
 class SisError(Exception):
-    """Base class for errors that stop a sync run; messages never contain personal data."""
+    """Base class for errors that stop a sync run; messages never contain personal data.
+
+    `code` names the kind of failure; the run stores it and shows it translated
+    (`folja.sis.models.ERROR_LABELS`), with the English message as its detail.
+    """
+
+    code = "sis_error"
 
 
 class SisUnavailable(SisError):
     """Raised when the SIS keeps failing after the bounded retries."""
 
+    code = "sis_unavailable"
+
 
 class SisMalformedPage(SisError):
     """Raised when a response is not the shape the spec documents."""
 
+    code = "sis_malformed"
+
 
 class SisRequestRejected(SisError):
     """Raised for a 4xx answer other than 429 (bad filter, forbidden, not found)."""
+
+    code = "sis_rejected"
 
 
 def format_timestamp(value: dt.datetime) -> str:

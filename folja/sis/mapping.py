@@ -41,14 +41,36 @@ SEX_VALUES = frozenset({"Man", "Kvinna", "Okänt"})
 _SEX = {sys.intern(value): sys.intern(value) for value in SEX_VALUES}
 
 
+# At most this many SIS ids are kept per warning code for the report (the count is always exact).
+RECORDS_PER_CODE = 100
+
+
 class Warnings(Counter):
-    """Count warning codes (field names and kinds only, never values) and log each code once."""
+    """Count warning codes (field names and kinds only, never values) and log each code once.
+
+    Some warnings need the record found so that someone can correct it in the SIS: `add_record`
+    also keeps the record's SIS id (an identifier of the SIS, never a value such as a civic
+    number) in `records`, for the run's report.
+    """
 
     def add(self, code: str) -> None:
         """Count one occurrence of a warning code; log its first occurrence."""
         if code not in self:
             logger.warning("SIS import warning: %s", code)
         self[code] += 1
+
+    def add_record(self, code: str, sis_id: str) -> None:
+        """Count a warning and keep the SIS id of the record it is about (the first RECORDS_PER_CODE)."""
+        self.add(code)
+        records = self.__dict__.setdefault("records", {})
+        ids = records.setdefault(code, [])
+        if len(ids) < RECORDS_PER_CODE and sis_id not in ids:
+            ids.append(sis_id)
+
+    @property
+    def records(self) -> dict[str, list[str]]:
+        """Warning code -> SIS ids of the records it is about, for the codes that keep them."""
+        return self.__dict__.get("records", {})
 
 
 class StagedOrganisation(NamedTuple):
@@ -100,6 +122,7 @@ PERSON_FIELDS = (
     "sex",
     "security_marking",
     "status",
+    "civic_number_kind",
 )
 
 
@@ -252,19 +275,20 @@ def _civic_date(yyyymmdd: str) -> dt.date | None:
         return None
 
 
-def normalise_civic(value: str, today: dt.date) -> str:
-    """Return `civic.normalise(value)`, with a fast path for the usual 12-digit form.
+def normalise_civic(value: str, today: dt.date) -> tuple[str, str]:
+    """Return `civic.parse(value)` (number, kind), with a fast path for the usual 12-digit form.
 
     The fast path gives the same result and raises the same error; every other form (dashes,
-    ten digits, plus sign, spaces) goes through `civic.normalise` itself.
+    ten digits, plus sign, spaces, letters, reserve numbers) goes through `civic.parse` itself.
     """
-    if len(value) == 12 and value.isascii() and value.isdigit():
-        if _civic_date(value[:8]) is not None:
+    if len(value) == 12 and value.isascii() and value.isdigit() and value[:2] in ("19", "20"):
+        born = _civic_date(value[:8])
+        if born is not None and born <= today:
             total = sum(map(int, value[2:11:2].translate(_DOUBLED) + value[3:11:2]))
             if (10 - total % 10) % 10 == int(value[11]):
-                return value
-        raise civic.InvalidCivicNumber()
-    return civic.normalise(value, today=today)
+                return value, civic.SAMORDNINGSNUMMER if value[6] in "6789" else civic.PERSONNUMMER
+            raise civic.InvalidCivicNumber()
+    return civic.parse(value, today=today)
 
 
 @functools.cache
@@ -326,21 +350,21 @@ def stage_person(
     if not given or not family:
         warnings.add("missing:Person.name")
         return StagedPerson(sis_id, marking, None, None, None, None, responsibles)
-    civic_number = None
+    civic_number, kind = None, ""
     civic_no = get("civicNo")
     if isinstance(civic_no, dict) and isinstance(civic_no.get("value"), str) and civic_no["value"].strip():
         nationality = civic_no.get("nationality", "SE")
         if nationality in (None, "SE"):
             try:
-                civic_number = normalise_civic(civic_no["value"], today)
+                civic_number, kind = normalise_civic(civic_no["value"], today)
             except civic.InvalidCivicNumber:
-                warnings.add("invalid_civic_number")
-                return StagedPerson(sis_id, marking, None, None, None, None, responsibles)
+                # Imported without it, and reported by SIS id (never the value) for the SIS to correct.
+                warnings.add_record("invalid_civic_number", sis_id)
         else:
             warnings.add("foreign_civic_number_ignored")
     birth_date = _date(get("birthDate"), "Person.birthDate", warnings)
     if birth_date is None and civic_number:
-        birth_date = _civic_date(civic_number[:8])
+        birth_date = civic.birth_date(civic_number)
     sex = get("sex")
     if sex is not None:
         sex = _SEX.get(sex) if isinstance(sex, str) else None
@@ -402,6 +426,7 @@ def stage_person(
         sex,
         MARKING_NONE,
         status or PersonStatus.ACTIVE,
+        kind,
     )
     return StagedPerson(sis_id, marking, fields, emails, phones, addresses, responsibles, civic_number)
 
@@ -421,8 +446,8 @@ def _civic_or_none(item: dict[str, Any], today: dt.date) -> str | None:
     civic_no = item.get("civicNo")
     if not isinstance(civic_no, dict) or not isinstance(civic_no.get("value"), str):
         return None
-    try:
-        return civic.normalise(civic_no["value"], today=today)
+    try:  # any form: a protected record's temporary number protects whoever carries it too (R5)
+        return civic.parse(civic_no["value"], today=today)[0]
     except civic.InvalidCivicNumber:
         return None
 

@@ -93,6 +93,37 @@ PROGRESS_STEPS = {
 }
 
 
+# Why a run failed, as its person reads it (SyncRun.error_code; the English detail is in `error`).
+ERROR_LABELS = {
+    "secret_missing": _("SIS-kopplingens hemlighet saknas eller kan inte läsas."),
+    "certificate": _("SIS-kopplingens klientcertifikat eller nyckel kan inte läsas."),
+    "auth_rejected": _("SIS nekade inloggningen: kontrollera klient-id och hemlighet."),
+    "token_unreachable": _("SIS inloggningstjänst (token-URL) går inte att nå."),
+    "token_timeout": _("SIS inloggningstjänst (token-URL) svarade inte i tid."),
+    "token_failed": _("SIS inloggningstjänst (token-URL) svarade med ett fel."),
+    "token_garbage": _("SIS inloggningstjänst (token-URL) svarade inte med någon token."),
+    "sis_unavailable": _("SIS svarar inte eller svarar med fel, även efter nya försök."),
+    "sis_malformed": _("SIS skickade ett svar som inte följer SS 12000."),
+    "sis_rejected": _("SIS nekade en förfrågan."),
+    "sis_error": _("Importen från SIS misslyckades."),
+    "internal": _("Importen misslyckades på grund av ett internt fel."),
+}
+
+# Warnings whose report keeps the SIS ids of the records concerned (SyncRun.records).
+RECORD_LABELS = {
+    "invalid_civic_number": _("Personnummer i okänd form (personen importerades utan det)"),
+    "temporary_civic_number_taken": _("Tillfälligt nummer som någon annan redan har (personen importerades utan det)"),
+}
+
+
+def error_label(code: str, detail: str = "") -> str:
+    """Return a run's failure in the reader's language, with the (English, data-free) detail after it."""
+    label = ERROR_LABELS.get(code)
+    if label is None:
+        return detail
+    return f"{label} ({detail})" if detail else str(label)
+
+
 # Steps that report how far they have come ("fetching 25", "persons 15000/415000").
 PROGRESS_COUNTED = {
     "fetching": _("hämtar från SIS: %(done)s sidor hittills"),
@@ -128,6 +159,11 @@ class SyncRun(models.Model):
     # {"unknown_enum:Person.sex": n, "invalid_civic_number": n, ...}: codes and counts only.
     warnings = models.JSONField(_("varningar"), default=dict, blank=True)
     error = models.TextField(_("fel"), blank=True)
+    # The kind of failure (ERROR_LABELS), shown translated; "" for a run that did not fail that way.
+    error_code = models.CharField(_("felkod"), max_length=32, blank=True)
+    # {"invalid_civic_number": [SIS id, ...], ...}: the records to correct in the SIS, by SIS id only
+    # (never a value such as the number, never a protected person), at most 100 per code.
+    records = models.JSONField(_("poster att rätta i SIS"), default=dict, blank=True)
     duration_seconds = models.FloatField(_("tid (s)"), null=True, blank=True)
     progress = models.CharField(_("förlopp"), max_length=200, blank=True)
 
@@ -142,3 +178,7 @@ class SyncRun(models.Model):
     @property
     def progress_label(self) -> str:
         return progress_label(self.progress)
+
+    @property
+    def error_label(self) -> str:
+        return error_label(self.error_code, self.error)

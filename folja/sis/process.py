@@ -58,10 +58,9 @@ def unavailable_reason(alias: str = DEFAULT_DB_ALIAS) -> str | None:
 
 def _safe_description(exc: BaseException) -> str:
     """Describe an exception for logs and task errors: our SIS errors in full, anything else by class."""
-    from folja.sis.auth import SisAuthError
     from folja.sis.client import SisError
 
-    if isinstance(exc, (SisError, SisAuthError)):
+    if isinstance(exc, SisError):  # SisAuthError included
         return f"{type(exc).__name__}: {exc}"  # our own messages: paths, HTTP statuses, never data
     return type(exc).__name__
 
@@ -156,14 +155,10 @@ def sync_connection(connection_id: int, full: bool) -> dict[str, Any]:
     Returns the run's report (`SyncResult.as_dict()`) and the id of the process that ran it.
     """
     from folja.sis.models import SisConnection
-    from folja.sis.sync import run_sync
-    from folja.sis.tasks import client_for
+    from folja.sis.tasks import sync_with_connection
 
     connection = SisConnection.objects.select_related("organisation").get(pk=connection_id)
-    with client_for(connection) as client:
-        result = run_sync(
-            organisation=connection.organisation, client=client, full=full, connection=connection, own_process=True
-        )
+    result = sync_with_connection(connection, full=full, own_process=True)
     return {**result.as_dict(), "pid": os.getpid()}
 
 

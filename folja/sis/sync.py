@@ -48,6 +48,9 @@ class SyncResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: dict[str, int] = field(default_factory=dict)
     error: str = ""
+    error_code: str = ""
+    # Warning code -> SIS ids of the records concerned (Warnings.records): what to correct in the SIS.
+    records: dict[str, list[str]] = field(default_factory=dict)
     duration_seconds: float = 0.0
     fetched: dict[str, int] = field(default_factory=dict)
     requests: int = 0
@@ -62,6 +65,8 @@ class SyncResult:
             "counts": self.counts,
             "warnings": self.warnings,
             "error": self.error,
+            "error_code": self.error_code,
+            "records": self.records,
             "duration_seconds": round(self.duration_seconds, 3),
             "fetched": self.fetched,
             "requests": self.requests,
@@ -226,6 +231,32 @@ class _ProgressChannel:
             self.connection = None
 
 
+def record_failure(
+    *, organisation: Organisation, connection: SisConnection | None, full: bool, error: SisError
+) -> SyncResult:
+    """Store a failed run for an import that could not start (its secret or certificate missing).
+
+    The reason is kept as for a run that failed on the way (`error_code`, `error`), so that the
+    admin's list of runs shows it; the error is logged with the connection, never the secret.
+    """
+    mode = RunMode.FULL if full or connection is None or connection.last_delta_at is None else RunMode.DELTA
+    result = SyncResult(mode=mode, dry_run=False, status=RunStatus.FAILED, error=str(error), error_code=error.code)
+    SyncRun.objects.create(
+        connection=connection,
+        organisation=organisation,
+        mode=mode,
+        status=result.status,
+        error=result.error,
+        error_code=result.error_code,
+        finished_at=timezone.now(),
+        duration_seconds=0.0,
+    )
+    logger.error(
+        "SIS sync of connection %s could not start: %s: %s", connection.pk if connection else "-", error.code, error
+    )
+    return result
+
+
 def run_sync(
     *,
     organisation: Organisation,
@@ -294,19 +325,23 @@ def run_sync(
         report("committed")
         result.status = RunStatus.SUCCEEDED
     except SisError as exc:
+        # Our own messages: paths, HTTP statuses and exception classes, never data or secrets.
         result.status = RunStatus.FAILED
         result.error = str(exc)
-        logger.error("SIS sync failed: %s", exc)
+        result.error_code = exc.code
+        logger.error("SIS sync of %s (run %s, %s) failed: %s: %s", client.base_url, run.uuid, mode, exc.code, exc)
     except Exception as exc:
         # Anything else (a database error, a bug) also rolls the apply back; the report says so.
         result.status = RunStatus.FAILED
         result.error = f"internal error: {type(exc).__name__}"
+        result.error_code = "internal"
         raise
     finally:
         side.close()
         if staging is not None:
             staging.close()
             result.warnings = dict(sorted(staging.warnings.items()))
+            result.records = {code: list(ids) for code, ids in sorted(staging.warnings.records.items())}
         result.duration_seconds = time.monotonic() - started
         result.requests = client.requests_made
         result.server_time = client.server_time
@@ -314,6 +349,8 @@ def run_sync(
         run.counts = result.counts
         run.warnings = result.warnings
         run.error = result.error
+        run.error_code = result.error_code
+        run.records = result.records
         run.duration_seconds = result.duration_seconds
         run.finished_at = timezone.now()
         run.progress = "" if result.status == RunStatus.SUCCEEDED else run.progress

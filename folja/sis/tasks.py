@@ -8,11 +8,11 @@ import logging
 from django.utils import timezone
 from django_tasks import task
 
-from folja.sis.auth import ApiKeyAuth, OAuth2ClientCredentials, mtls_context, resolve_secret
+from folja.sis.auth import ApiKeyAuth, OAuth2ClientCredentials, SisAuthError, mtls_context, resolve_secret
 from folja.sis.client import SisClient
 from folja.sis.models import AuthKind, RunStatus, SisConnection, SyncRun
 from folja.sis.process import OwnProcessFailed, sync_connection_in_own_process, unavailable_reason
-from folja.sis.sync import run_sync
+from folja.sis.sync import SyncResult, record_failure, run_sync
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,22 @@ def client_for(connection: SisConnection) -> SisClient:
     elif connection.auth_kind == AuthKind.MTLS:
         verify = mtls_context(cert_path=connection.client_cert_path, key_path=connection.client_key_path or None)
     return SisClient(connection.base_url, auth=auth, verify=verify)
+
+
+def sync_with_connection(connection: SisConnection, *, full: bool, own_process: bool) -> SyncResult:
+    """Import from one connection; a secret or certificate that cannot be read is a failed run too."""
+    try:
+        client = client_for(connection)
+    except SisAuthError as exc:
+        return record_failure(organisation=connection.organisation, connection=connection, full=full, error=exc)
+    with client:
+        return run_sync(
+            organisation=connection.organisation,
+            client=client,
+            full=full,
+            connection=connection,
+            own_process=own_process,
+        )
 
 
 @task()
@@ -74,10 +90,7 @@ def sis_sync_connection(connection_id: int, full: bool = False) -> str:
         logger.info(
             "SIS sync of connection %d runs in the worker, without the import's tweaks: %s", connection.pk, reason
         )
-        with client_for(connection) as client:
-            result = run_sync(
-                organisation=connection.organisation, client=client, full=full, connection=connection, own_process=False
-            )
+        result = sync_with_connection(connection, full=full, own_process=False)
         status, error = result.status, result.error
     if status != RunStatus.SUCCEEDED:
         logger.error("SIS sync of connection %d failed: %s", connection.pk, error)

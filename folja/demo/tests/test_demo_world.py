@@ -139,9 +139,28 @@ def test_every_civic_number_is_valid_unique_and_matches_the_birth_date():
     numbers = [number for number, _ in persons]
     assert len(numbers) == len(set(numbers))
     for number, born in persons:
-        assert civic.normalise(number) == number
         assert civic.birth_date(number) == born
+        if number[8:10] == "TF":  # the newly arrived family's temporary numbers
+            assert civic.parse(number) == (number, civic.TEMPORARY)
+            continue
+        assert civic.normalise(number) == number
         assert 900 <= int(number[8:11]) <= 999  # the documented fictitious range
+
+
+def test_a_newly_arrived_family_has_temporary_numbers_and_its_guardian_cannot_sign_in():
+    from folja.access.policy import children_of_guardian, person_for_sign_in
+
+    build_world(children=SMALL, seed=1)
+    temporary = Person.objects.filter(civic_number_kind=civic.TEMPORARY)
+    child = temporary.get(placements__isnull=False)
+    guardian = temporary.get(placements__isnull=True)
+    assert list(children_of_guardian(guardian)) == [child]
+    assert child.group_memberships.exists()  # documented like any other child in the group
+    assert person_for_sign_in(civic_number=guardian.civic_number) is None  # no e-ID matches a TF number
+    assert guardian.masked_civic_number == f"{guardian.civic_number[:8]}-••••"
+    # The second guardian has a personnummer and signs in as usual.
+    other = Person.objects.get(responsible_for__child=child, civic_number_kind=civic.PERSONNUMMER)
+    assert person_for_sign_in(civic_number=other.civic_number) == other
 
 
 def test_world_has_one_huvudman_three_preschools_and_a_school():

@@ -38,8 +38,14 @@ def _stamp(value: dt.datetime) -> str:
 class FakeWorld:
     """The data one fake SIS serves, with hooks for tests."""
 
-    def __init__(self, *, children: int = 60, seed: int = 1, protected_every: int = 500) -> None:
+    def __init__(
+        self, *, children: int = 60, seed: int = 1, protected_every: int = 500, newcomers_every: int = 0
+    ) -> None:
         self.seed = seed
+        # Every n-th child (0: none) is newly arrived: a temporary number (TF), a first guardian with
+        # a temporary number of the T123 form and a second with a samordningsnummer; the child
+        # before it has a Region Stockholm reserve number (see folja.directory.civic).
+        self.newcomers_every = newcomers_every
         self.n_children = children
         self.n_guardians = (children // 3) * 5 + (0, 2, 4)[children % 3]
         self.n_units = max(1, -(-children // CHILDREN_PER_UNIT))
@@ -198,8 +204,40 @@ class FakeWorld:
         digits = f"{day:%y%m%d}{100 + number % 900:03d}"
         return f"{day:%Y%m%d}{digits[6:]}{luhn_digit(digits)}"
 
-    def _persons(self, index: int) -> dict[str, Any]:
+    def newcomer(self, child: int) -> bool:
+        """Whether a child is newly arrived (see `newcomers_every`)."""
+        return bool(self.newcomers_every) and child % self.newcomers_every == self.newcomers_every - 1
+
+    def _other_form(self, index: int) -> str | None:
+        """The civic number of another form than personnummer for a person, or None."""
+        if not self.newcomers_every:
+            return None
         if index < self.n_children:
+            if self.newcomer(index):
+                day = dt.date(2020, 1, 1) + dt.timedelta(days=index // 90)
+                return f"{day:%Y%m%d}TF{index % 90 + 10:02d}"
+            if self.newcomer(index + 1):
+                nine = f"{index % 10**9:09d}"
+                return f"99{nine}{luhn_digit(nine)}"
+            return None
+        if index >= self.n_children + self.n_guardians:
+            return None
+        number = index - self.n_children
+        for child in range(max(0, (number // 5) * 3 - 3), min(self.n_children, (number // 5) * 3 + 6)):
+            guardians = self.guardians_of(child)
+            if self.newcomer(child) and index in guardians:
+                day = dt.date(1985, 1, 1) + dt.timedelta(days=number // 900)
+                if index == guardians[0]:
+                    return f"{day:%Y%m%d}T{number % 900 + 100:03d}"
+                digits = f"{day:%y%m}{day.day + 60:02d}{number % 900 + 100:03d}"
+                return f"{day:%Y%m}{day.day + 60:02d}{digits[6:]}{luhn_digit(digits)}"
+        return None
+
+    def _persons(self, index: int) -> dict[str, Any]:
+        other = self._other_form(index)
+        if other is not None:
+            civic = other
+        elif index < self.n_children:
             civic = self._civic(dt.date(2020, 1, 1), index)
         elif index < self.n_children + self.n_guardians:
             civic = self._civic(dt.date(1975, 1, 1), index - self.n_children)

@@ -294,8 +294,16 @@ def test_rows_copied_in_binary_read_back_equal_and_a_value_too_long_for_its_colu
 
     from folja.directory.models import Phone
 
-    fields = ("given_name", "middle_name", "family_name", "civic_number", "birth_date", "sis_digest")
-    row = ("Åsa", "", "Öberg", "201505152389", dt.date(2015, 5, 15), -(2**63))
+    fields = (
+        "given_name",
+        "middle_name",
+        "family_name",
+        "civic_number",
+        "civic_number_kind",
+        "birth_date",
+        "sis_digest",
+    )
+    row = ("Åsa", "", "Öberg", "201505152389", "personnummer", dt.date(2015, 5, 15), -(2**63))
     with transaction.atomic():
         (pk,) = bulk.insert(Person, fields, [row], want_ids=True)
         bulk.insert(Phone, ("person_id", "value", "type", "mobile"), [(pk, "070-123 45 67", "Hem", False)])

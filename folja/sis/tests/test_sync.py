@@ -400,15 +400,18 @@ def test_unknown_enum_value_is_logged_without_personal_data_and_is_not_fatal(syn
     assert "unknown_enum:Person.sex" in caplog.text
 
 
-def test_invalid_civic_number_is_skipped_counted_and_never_logged(sync, world, caplog):
+def test_invalid_civic_number_is_imported_without_it_reported_by_sis_id_and_never_logged(sync, world, caplog):
     world.touch("persons", 11, {"civicNo": {"value": "20201301-1234"}})
     with caplog.at_level(logging.DEBUG):
         result = sync()
-    assert person(world, 11) is None
+    imported = person(world, 11)
+    assert imported is not None and imported.civic_number is None and imported.civic_number_kind == ""
     assert result.warnings["invalid_civic_number"] == 1
+    assert result.records == {"invalid_civic_number": [world.id("persons", 11)]}
     assert "20201301" not in caplog.text
     for run in SyncRun.objects.all():
-        assert "20201301" not in f"{run.counts}{run.warnings}{run.error}"
+        assert "20201301" not in f"{run.counts}{run.warnings}{run.error}{run.records}"
+    assert SyncRun.objects.get().records == {"invalid_civic_number": [world.id("persons", 11)]}
 
 
 def test_dry_run_reports_what_would_change_without_writing(sync, world):

@@ -22,9 +22,17 @@ class Command(BaseCommand):
         parser.add_argument("--max-page", type=int, default=1000)
         parser.add_argument("--client-id", default=None, help="require OAuth2 client credentials")
         parser.add_argument("--client-secret", default=None)
+        parser.add_argument(
+            "--newcomers-every",
+            type=int,
+            default=0,
+            help="every n-th child newly arrived: temporary, reserve and coordination numbers (0: none)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        world = FakeWorld(children=options["children"], seed=options["seed"])
+        world = FakeWorld(
+            children=options["children"], seed=options["seed"], newcomers_every=options["newcomers_every"]
+        )
         server = FakeSis(
             world,
             host=options["host"],

@@ -7,11 +7,12 @@ import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext
 
 from folja.directory.models import Organisation, OrganisationType
 from folja.sis.auth import ApiKeyAuth, OAuth2ClientCredentials, SisAuthError, mtls_context
 from folja.sis.client import SisClient
-from folja.sis.models import SisConnection
+from folja.sis.models import RECORD_LABELS, SisConnection, error_label
 from folja.sis.sync import run_sync
 
 OPTIONS = {
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         try:
             auth, verify = self._auth(options)
         except SisAuthError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(error_label(exc.code, str(exc))) from None
         connection = SisConnection.objects.filter(organisation=organisation, base_url=options["base_url"]).first()
         with SisClient(options["base_url"], auth=auth, verify=verify, page_limit=options["page_limit"]) as client:
             result = run_sync(
@@ -68,8 +69,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {entity}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
             for code, count in result.warnings.items():
                 self.stdout.write(f"  warning {code}: {count}")
+            for code, sis_ids in result.records.items():
+                # SIS ids only: the records to correct in the SIS (never a value such as the number).
+                self.stdout.write(f"  {RECORD_LABELS.get(code, code)}: " + ", ".join(sis_ids))
         if result.status != "succeeded":
-            raise CommandError(result.error or "the import failed")
+            # One line, in the reader's language; the detail names paths and statuses, never a secret.
+            raise CommandError(error_label(result.error_code, result.error) or gettext("Importen misslyckades."))
 
     def _organisation(self, code: str | None) -> Organisation:
         huvudmen = Organisation.objects.filter(organisation_type=OrganisationType.HUVUDMAN)
