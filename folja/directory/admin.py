@@ -138,7 +138,8 @@ class OrganisationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Person)
 class PersonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("full_name", "masked_civic_number_display", "birth_date", "status", "security_marking")
-    list_filter = ("status", "security_marking")
+    # The number's form: a newly arrived person with a temporary number cannot sign in by e-ID.
+    list_filter = ("status", "security_marking", "civic_number_kind")
     # Names only: a civic number typed here would end up in the URL and the access log.
     search_fields = ("given_name", "family_name")
     fields = (
@@ -147,6 +148,7 @@ class PersonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "middle_name",
         "family_name",
         "masked_civic_number_display",
+        "civic_number_kind",
         "birth_date",
         "status",
         "security_marking",
