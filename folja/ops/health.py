@@ -110,4 +110,3 @@ def readiness() -> tuple[bool, dict[str, dict[str, object]]]:
             ok, detail = False, "unreachable"
         results[name] = {"ok": ok, "detail": detail, "ms": round((time.perf_counter() - started) * 1000, 1)}
     return all(result["ok"] for result in results.values()), results
-

@@ -83,7 +83,8 @@ _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 def _count_signin(sender: type, instance: object, created: bool, **kwargs: object) -> None:
     if created:
-        SIGNINS.labels(getattr(instance, "method", "") or "unknown", getattr(instance, "outcome", "") or "unknown").inc()
+        method = getattr(instance, "method", "") or "unknown"
+        SIGNINS.labels(method, getattr(instance, "outcome", "") or "unknown").inc()
 
 
 def connect_signals() -> None:
