@@ -133,7 +133,7 @@ class Stack:
         cookies = {}
         if session:
             cookies[self.world["session_cookie"]] = session
-        return httpx.Client(verify=str(self.ca), cookies=cookies, follow_redirects=False, timeout=60)
+        return httpx.Client(verify=ssl.create_default_context(cafile=str(self.ca)), cookies=cookies, timeout=60)
 
     def backend(self, port: int, path: str, session: str | None = None) -> httpx.Response:
         headers = {"Host": HOST, "X-Forwarded-Proto": "https"}
