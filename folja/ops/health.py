@@ -96,10 +96,15 @@ CHECKS: dict[str, Callable[[], tuple[bool, object]]] = {
     "storage": check_storage,
     "tasks": check_tasks,
 }
+# Checks whose failure leaves this app server able to serve pages: a lagging queue is the same for
+# every app server, and taking them all out of the load balancer for it would stop the service.
+DEGRADING = {"tasks"}
 
 
-def readiness() -> tuple[bool, dict[str, dict[str, object]]]:
-    """Run every check; one that raises fails with a fixed text (the exception goes to the log)."""
+def readiness() -> tuple[str, dict[str, dict[str, object]]]:
+    """Run every check: "ok", "degraded" (only a DEGRADING check failed) or "fail".
+
+    A check that raises fails with a fixed text (the exception goes to the log)."""
     results: dict[str, dict[str, object]] = {}
     for name, check in CHECKS.items():
         started = time.perf_counter()
@@ -109,4 +114,6 @@ def readiness() -> tuple[bool, dict[str, dict[str, object]]]:
             logger.exception("readiness check %s failed", name)
             ok, detail = False, "unreachable"
         results[name] = {"ok": ok, "detail": detail, "ms": round((time.perf_counter() - started) * 1000, 1)}
-    return all(result["ok"] for result in results.values()), results
+    failed = {name for name, result in results.items() if not result["ok"]}
+    status = "fail" if failed - DEGRADING else "degraded" if failed else "ok"
+    return status, results

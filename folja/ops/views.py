@@ -32,9 +32,10 @@ def live(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_safe
 def ready(request: HttpRequest) -> JsonResponse:
-    """Whether this app server can serve now: 200 when every check passes, 503 otherwise."""
-    ok, checks = health.readiness()
-    return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
+    """Whether this app server can serve now: 503 when the database, the cache or the storage fails;
+    200 with "degraded" when only the task queue lags (every app server would, alike)."""
+    status, checks = health.readiness()
+    return JsonResponse({"status": status, "checks": checks}, status=503 if status == "fail" else 200)
 
 
 @never_cache
