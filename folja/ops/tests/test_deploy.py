@@ -42,6 +42,7 @@ MAINTENANCE = ROOT / "deploy" / "maintenance"
 MEDIA_MAX = 2 * 1024 * 1024
 FORM_MARGIN = 10 * 1024 * 1024  # DATA_UPLOAD_MAX_MEMORY_SIZE, the form around a file
 HOST = "localhost"
+RATE_LIMIT = 4  # sign-in starts per identity and window (FOLJA_SIGNIN_RATE_LIMIT)
 
 
 def free_port() -> int:
@@ -122,6 +123,7 @@ class Stack:
     db_down: int
     ca: Path
     world: dict
+    shared_cache: bool
     processes: list[subprocess.Popen] = field(default_factory=list)
     app_processes: list[subprocess.Popen] = field(default_factory=list)
     logs: Path | None = None
@@ -204,10 +206,12 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             "FOLJA_MEDIA_MAX_BYTES": str(MEDIA_MAX),
             "FOLJA_TASKS_BACKEND": "database",
             "FOLJA_LOG_LEVEL": "WARNING",
+            "FOLJA_SIGNIN_RATE_LIMIT": str(RATE_LIMIT),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
-    if answers(6379):
+    shared_cache = answers(6379)
+    if shared_cache:
         env["FOLJA_CACHE_URL"] = "redis://127.0.0.1:6379/13"
     manage = [sys.executable, str(ROOT / "manage.py")]
     processes: list[subprocess.Popen] = []
@@ -249,7 +253,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         )  # fmt: skip
         processes.append(process)
         wait_for(https, process, "nginx", log)
-        yield Stack(https, http, backends, db_down, paths["cert"], world, processes, apps, paths["logs"])
+        yield Stack(https, http, backends, db_down, paths["cert"], world, shared_cache, processes, apps, paths["logs"])
     finally:
         for process in reversed(processes):
             if process.poll() is None:
@@ -385,6 +389,32 @@ def test_sign_out_on_one_app_server_ends_the_session_on_the_other(stack: Stack) 
     assert signed_out.status_code == 302, signed_out.text[:300]
     after = stack.backend(second, path, session)
     assert after.status_code == 302 and "/login" in after.headers["Location"]
+
+
+def test_sign_in_rate_limit_counts_across_app_servers(stack: Stack) -> None:
+    if not stack.shared_cache:
+        pytest.skip("Redis does not answer at 127.0.0.1:6379: without a shared cache the limit is per process")
+    username = f"nobody-{uuid.uuid4().hex[:8]}"  # a fresh identity: the window outlives a test run
+    token = "e" * 32
+
+    def attempt(port: int) -> httpx.Response:
+        return httpx.post(
+            f"http://127.0.0.1:{port}/admin/login/",
+            data={"username": username, "password": "wrong password", "csrfmiddlewaretoken": token},
+            headers={"Host": HOST, "X-Forwarded-Proto": "https", "Origin": f"https://{HOST}:{stack.https}",
+                     "Cookie": f"{stack.world['csrf_cookie']}={token}"},
+        )  # fmt: skip
+
+    first, second = stack.backends
+    answered = [attempt(first if i % 2 == 0 else second).status_code for i in range(RATE_LIMIT)]
+    assert answered == [200] * RATE_LIMIT  # the admin's form again, with its error
+    # The next start is refused whichever app server gets it: the count is in the shared cache.
+    refused = attempt(first)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert attempt(second).status_code == 429
+    text = stack.backend(first, "/metrics").text
+    assert re.search(r'folja_signin_attempts_total\{method="admin",outcome="rate_limited"\} [1-9]', text)
 
 
 def test_health_through_nginx_and_with_the_database_down(stack: Stack) -> None:
