@@ -5,6 +5,7 @@
 #   make test          ruff + import graph + the whole suite in parallel on SQLite (no browser tests)
 #   make test-pg       the same suite on PostgreSQL (DATABASE_URL below)
 #   make test-browser  browser journeys in Chromium (tests_browser/, when it exists)
+#   make test-deploy   the shipped nginx config in front of two gunicorn app servers (installs nginx)
 #   make lint / fmt    ruff check + format check + import graph / format + autofix
 #   make bench         benchmarks at municipality scale on PostgreSQL (bench/README.md)
 #   make bench-notices the notices benchmarks (N1, N2) in a copy of the benchmark dataset
@@ -34,7 +35,7 @@ export SS12000_SPEC
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help venv install messages makemessages js-deps demo personas test check-ruff check-imports test-sqlite test-pg test-browser lint fmt
+.PHONY: help venv install messages makemessages js-deps demo personas test check-ruff check-imports test-sqlite test-pg test-browser test-deploy nginx lint fmt
 
 help:
 	@echo "make demo          set up and run Följa with demo data at http://$(DEMO_ADDR)/"
@@ -42,6 +43,7 @@ help:
 	@echo "make test          ruff + import graph + test suite on SQLite (parallel)"
 	@echo "make test-pg       test suite on PostgreSQL ($(TEST_PG_URL))"
 	@echo "make test-browser  browser journeys in Chromium (tests_browser/)"
+	@echo "make test-deploy   deploy/nginx in front of two gunicorn app servers (installs Debian's nginx)"
 	@echo "make lint | fmt    check style and the import graph | fix style"
 	@echo "make bench         benchmarks as ratios to a reference page (bench/README.md; BENCH_SCALE=0.05 quick)"
 	@echo "make makemessages  update translation catalogues (then translate new strings in folja/locale/en)"
@@ -136,10 +138,10 @@ check-imports: $(STAMP)
 	$(PY) tools/import_graph.py
 
 test-sqlite: $(STAMP) messages js-deps
-	$(PYTEST) -n auto -m "not browser" --ignore=tests_browser $(PYTEST_ARGS)
+	$(PYTEST) -n auto -m "not browser and not deploy" --ignore=tests_browser $(PYTEST_ARGS)
 
 test-pg: $(STAMP) messages js-deps
-	DATABASE_URL=$(TEST_PG_URL) $(PYTEST) -n auto -m "not browser" --ignore=tests_browser $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_PG_URL) $(PYTEST) -n auto -m "not browser and not deploy" --ignore=tests_browser $(PYTEST_ARGS)
 
 test-browser: $(STAMP) messages js-deps
 	@if [ -d tests_browser ]; then \
@@ -147,6 +149,24 @@ test-browser: $(STAMP) messages js-deps
 	else \
 		echo "No tests_browser/ folder yet: no browser tests to run."; \
 	fi
+
+# Debian's nginx for the deploy test, installed when missing (as root, with apt-get). The package's
+# own service is not started (policy-rc.d): the test starts nginx itself on ports of its own.
+nginx:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "nginx is not installed and cannot be installed here (needs root and apt-get): the deploy test will skip" >&2; exit 0; fi; \
+	echo "Installing Debian's nginx for the deploy test"; \
+	policy=no; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; policy=yes; fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get install -y -qq --no-install-recommends nginx >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends nginx; } || \
+		echo "Installing nginx failed: the deploy test will skip" >&2; \
+	[ "$$policy" = no ] || rm -f /usr/sbin/policy-rc.d
+
+# The shipped deploy/nginx/folja.conf (ports and paths replaced) in front of two gunicorn app
+# servers sharing a throwaway PostgreSQL database and Redis (folja/ops/tests/test_deploy.py).
+test-deploy: $(STAMP) messages nginx
+	DEPLOY_TEST_PG_URL=$(TEST_PG_URL) $(PYTEST) -m deploy folja/ops/tests/test_deploy.py $(PYTEST_ARGS)
 
 lint: $(STAMP) check-imports
 	$(RUFF) check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from pathlib import Path
 
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "folja.notifications",
     "folja.export",
     "folja.retention",
+    "folja.ops",
     "folja.pages",
     "folja.demo",
 ]
@@ -78,6 +80,8 @@ if FOLJA_BENCH_PAGES:
     INSTALLED_APPS += ["folja.bench"]
 
 MIDDLEWARE = [
+    # Counts requests and their latency per route for /metrics (folja/ops, docs/operations.md).
+    "folja.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every page (see below)
@@ -381,6 +385,20 @@ LOGGING = {
     # xmlschema (under pysaml2) tells at INFO on every start that it loaded a schema.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "xmlschema": {"level": "WARNING"}},
 }
+
+# Health and metrics (folja/ops, docs/operations.md "Health and metrics"). /metrics answers the
+# client addresses in these networks (as client_ip sees them behind FOLJA_PROXY_COUNT proxies) and
+# requests with "Authorization: Bearer FOLJA_METRICS_TOKEN"; everyone else gets a 404.
+FOLJA_METRICS_ALLOWED_ADDRESSES = env.list("FOLJA_METRICS_ALLOWED_ADDRESSES", ["127.0.0.1/32", "::1/128"])
+try:
+    FOLJA_METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(a, strict=False) for a in FOLJA_METRICS_ALLOWED_ADDRESSES]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"FOLJA_METRICS_ALLOWED_ADDRESSES: {exc}") from None
+FOLJA_METRICS_TOKEN = env.str("FOLJA_METRICS_TOKEN", "")
+if FOLJA_METRICS_TOKEN and len(FOLJA_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("FOLJA_METRICS_TOKEN must be at least 32 characters")
+# /health/ready fails when the oldest task ready to run has waited longer than this.
+FOLJA_READY_TASK_LAG_SECONDS = env.int("FOLJA_READY_TASK_LAG_SECONDS", 600, minimum=1)
 
 # Curriculum data shipped with the project.
 FOLJA_CURRICULUM_DIR = BASE_DIR / "folja" / "curriculum" / "data"

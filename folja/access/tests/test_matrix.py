@@ -99,6 +99,7 @@ ROW_MODULES = [
     "folja.export.tests.matrix_rows",
     "folja.retention.tests.matrix_rows",
     "folja.notifications.tests.matrix_rows",
+    "folja.ops.tests.matrix_rows",
 ]
 
 

@@ -193,6 +193,9 @@ def test_production_with_a_short_secret_key_refuses_to_start_without_echoing_it(
         ("FOLJA_BASE_URL", "folja.example.se"),
         ("FOLJA_BASE_URL", "ftp://folja.example.se"),
         ("FOLJA_BASE_URL", "https://folja.example.se/?next=/"),
+        ("FOLJA_METRICS_ALLOWED_ADDRESSES", "127.0.0.1,prometheus.internal"),
+        ("FOLJA_METRICS_TOKEN", "too-short"),
+        ("FOLJA_READY_TASK_LAG_SECONDS", "0"),
     ],
 )
 def test_a_bad_value_stops_start_up_with_a_message_naming_the_variable(tmp_path, name, value):
