@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "folja.retention",
     "folja.pages",
     "folja.demo",
+    "folja.ops",  # backup and restore (docs/operations.md)
 ]
 # The benchmarks' reference page (bench/README.md): never installed unless asked for.
 FOLJA_BENCH_PAGES = env.bool("FOLJA_BENCH_PAGES", default=False)
