@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -47,6 +48,7 @@ DUMP = "database.dump"
 MEDIA_DIR = "media"
 TIMELINE_SAMPLE = 3
 CHUNK = 1024 * 1024
+LONG_NUMBER = re.compile(r"\d{6,8}[-+]?\d{4}")
 
 # Stored files named in plain text columns rather than FileFields (model label, column).
 EXTRA_FILE_COLUMNS = (("export.Export", "pdf_file"), ("export.Export", "zip_file"))
@@ -89,7 +91,14 @@ def run_pg_tool(args: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{args[0]} not found: apt-get install postgresql-client")
     result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
-        raise BackupError(f"{args[0]} failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
+        raise BackupError(f"{args[0]} failed (exit {result.returncode}): {without_values(result.stderr)[-2000:]}")
+
+
+def without_values(message: str) -> str:
+    """A PostgreSQL tool's message without row values: its DETAIL lines can quote a row (a civic
+    number among them), so they are dropped, and any run of ten or more digits is masked."""
+    lines = [line for line in message.strip().splitlines() if "DETAIL:" not in line]
+    return LONG_NUMBER.sub("…", "\n".join(lines))
 
 
 def table_counts() -> dict[str, int]:
@@ -181,19 +190,18 @@ def copy_out(name: str, target: Path) -> tuple[str, int] | None:
                 digest.update(chunk)
                 dst.write(chunk)
                 size += len(chunk)
-    except FileNotFoundError:
-        target.unlink(missing_ok=True)
-        return None
-    except OSError as exc:
-        if _is_missing_object(exc):
+    except Exception as exc:
+        if is_missing_file(exc):
             target.unlink(missing_ok=True)
             return None
         raise
     return digest.hexdigest(), size
 
 
-def _is_missing_object(exc: BaseException) -> bool:
-    """S3Storage raises its own errors for a missing key; local storage FileNotFoundError."""
+def is_missing_file(exc: BaseException) -> bool:
+    """Local storage raises FileNotFoundError for a missing file; S3 botocore's ClientError (404)."""
+    if isinstance(exc, FileNotFoundError):
+        return True
     response = getattr(exc, "response", None) or {}
     return str(response.get("Error", {}).get("Code", "")) in {"404", "NoSuchKey", "NotFound"}
 
@@ -205,6 +213,7 @@ def backup(folder: Path) -> dict:
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: a backup goes into a new folder")
     folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)  # children's documentation: only the account that makes backups may enter
     started = timezone.now()
     day = today()
     dump = folder / DUMP

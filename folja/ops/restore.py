@@ -22,7 +22,7 @@ from django.db import connection
 from folja.ops.backup import (
     CHUNK,
     BackupError,
-    _is_missing_object,
+    is_missing_file,
     media_path,
     pg_environment,
     read_manifest,
@@ -122,10 +122,8 @@ def stored_sha256(name: str) -> str | None:
         with default_storage.open(name, "rb") as fh:
             for chunk in iter(lambda: fh.read(CHUNK), b""):
                 digest.update(chunk)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        if _is_missing_object(exc):
+    except Exception as exc:
+        if is_missing_file(exc):
             return None
         raise
     return digest.hexdigest()

@@ -151,10 +151,13 @@ def _drill(tmp_path: Path, scratch_db: str, storage_env: dict[str, str], wipe_st
         restored_db.execute("DELETE FROM learninglog_postchild WHERE id = (SELECT min(id) FROM learninglog_postchild)")
     default_storage.delete(world["pdf"].file.name)
     default_storage.save(world["pdf"].file.name, SimpleUploadedFile("x.pdf", b"%PDF-1.4 changed"))
+    gone = world["photo"].renditions.first().file.name
+    default_storage.delete(gone)
     checked = _manage("restore", str(backup_dir), "--verify-only", "--sample", "0", env=env)
     assert checked.returncode != 0
     assert "MISMATCH: table learninglog_postchild" in checked.stdout
     assert f"MISMATCH: file {world['pdf'].file.name} differs" in checked.stdout
+    assert f"MISMATCH: file {gone} is missing from the storage" in checked.stdout
     assert "verification: FAILED" in checked.stdout
 
 
