@@ -4,6 +4,7 @@
 #   make personas      print the demo world's personas again (without rebuilding it)
 #   make test          ruff + import graph + the whole suite in parallel on SQLite (no browser tests)
 #   make test-pg       the same suite on PostgreSQL (DATABASE_URL below)
+#   make drill         the backup and restore drill alone on PostgreSQL (also part of test-pg)
 #   make test-browser  browser journeys in Chromium (tests_browser/, when it exists)
 #   make test-deploy   the shipped nginx config in front of two gunicorn app servers (installs nginx)
 #   make lint / fmt    ruff check + format check + import graph / format + autofix
@@ -35,13 +36,14 @@ export SS12000_SPEC
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help venv install messages makemessages js-deps demo personas test check-ruff check-imports test-sqlite test-pg test-browser test-deploy nginx lint fmt
+.PHONY: help venv install messages makemessages js-deps demo personas test check-ruff check-imports test-sqlite test-pg test-browser test-deploy nginx lint fmt drill
 
 help:
 	@echo "make demo          set up and run Följa with demo data at http://$(DEMO_ADDR)/"
 	@echo "make personas      print the demo personas and their test civic numbers again"
 	@echo "make test          ruff + import graph + test suite on SQLite (parallel)"
 	@echo "make test-pg       test suite on PostgreSQL ($(TEST_PG_URL))"
+	@echo "make drill         backup and restore drill on PostgreSQL (local and S3 media)"
 	@echo "make test-browser  browser journeys in Chromium (tests_browser/)"
 	@echo "make test-deploy   deploy/nginx in front of two gunicorn app servers (installs Debian's nginx)"
 	@echo "make lint | fmt    check style and the import graph | fix style"
@@ -142,6 +144,11 @@ test-sqlite: $(STAMP) messages js-deps
 
 test-pg: $(STAMP) messages js-deps
 	DATABASE_URL=$(TEST_PG_URL) $(PYTEST) -n auto -m "not browser and not deploy" --ignore=tests_browser $(PYTEST_ARGS)
+
+# Back up a small world, wipe a scratch database and the storage, restore, verify: local and S3
+# media (docs/operations.md, "Backup and restore"). test-pg, and so CI, runs it with everything else.
+drill: $(STAMP) messages
+	DATABASE_URL=$(TEST_PG_URL) $(PYTEST) folja/ops/tests/test_restore_drill.py $(PYTEST_ARGS)
 
 test-browser: $(STAMP) messages js-deps
 	@if [ -d tests_browser ]; then \

@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "folja.notifications",
     "folja.export",
     "folja.retention",
-    "folja.ops",
+    "folja.ops",  # health, metrics, backup and restore (docs/operations.md)
     "folja.pages",
     "folja.demo",
 ]
@@ -252,7 +252,8 @@ if FOLJA_CACHE_URL:
         raise ImproperlyConfigured("FOLJA_CACHE_URL must be a Redis URL (redis://, rediss:// or unix://)")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend that answers as an empty cache while Redis is gone (folja/core/cache.py).
+            "BACKEND": "folja.core.cache.FailSoftRedisCache",
             "LOCATION": FOLJA_CACHE_URL,
             "KEY_PREFIX": "folja",
         }

@@ -32,6 +32,7 @@ __all__ = [
     "MediaRejected",
     "media_attach",
     "media_make_renditions",
+    "media_resume_renditions",
     "upload_attach",
     "upload_stage",
     "uploads_discard_stale",
@@ -40,6 +41,35 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ALT_TEXT_MAX = Media._meta.get_field("alt_text").max_length
+# A media still `processing` this long after its upload lost its rendition task (a killed worker).
+RESUME_AFTER = dt.timedelta(minutes=15)
+
+
+# What a storage raises when it cannot take a file: a full or read-only disk (OSError), an object
+# storage that does not answer or refuses (botocore's errors, when S3 is installed).
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    STORAGE_FAILURES: tuple[type[BaseException], ...] = (OSError, BotoCoreError, ClientError)
+except ImportError:  # pragma: no cover - botocore comes with django-storages[s3]
+    STORAGE_FAILURES = (OSError,)
+
+
+def _store(name: str, content: File) -> str:
+    """Save new content under a fresh random name; a storage that cannot take it (full, read-only,
+    unreachable) is a MediaRejected with a message for the uploader, and whatever part of the file
+    it wrote is removed, so nothing half-written stays behind."""
+    try:
+        return default_storage.save(name, content)
+    except STORAGE_FAILURES:
+        logger.warning("media storage refused a file", exc_info=True)
+        try:
+            default_storage.delete(name)  # the name is ours and new: only this attempt wrote there
+        except STORAGE_FAILURES:
+            logger.warning("could not remove a partly written media file", exc_info=True)
+        raise MediaRejected(
+            _("Filen kunde inte sparas just nu. Ingenting är ändrat. Försök igen om en stund."), code="storage"
+        ) from None
 
 
 def _clean_and_store(upload: UploadedFile) -> tuple[str, dict[str, object]]:
@@ -62,7 +92,7 @@ def _clean_and_store(upload: UploadedFile) -> tuple[str, dict[str, object]]:
 
     if family == "image":
         image = processing.clean_image(upload, max_pixels=settings.FOLJA_IMAGE_MAX_PIXELS)
-        stored = default_storage.save(new_storage_name("originals", image.extension), ContentFile(image.data))
+        stored = _store(new_storage_name("originals", image.extension), ContentFile(image.data))
         return stored, {
             "kind": MediaKind.IMAGE,
             "status": MediaStatus.PROCESSING,
@@ -73,7 +103,7 @@ def _clean_and_store(upload: UploadedFile) -> tuple[str, dict[str, object]]:
             "original_name": processing.safe_download_name(upload.name or "", image.extension, "bild"),
         }
     if family == "pdf":
-        stored = default_storage.save(new_storage_name("originals", ".pdf"), upload)
+        stored = _store(new_storage_name("originals", ".pdf"), upload)
         return stored, {
             "kind": MediaKind.FILE,
             "status": MediaStatus.READY,
@@ -84,7 +114,7 @@ def _clean_and_store(upload: UploadedFile) -> tuple[str, dict[str, object]]:
     clean = processing.clean_av(upload, family, max_seconds=settings.FOLJA_VIDEO_MAX_SECONDS)
     try:
         with clean.path.open("rb") as fh:
-            stored = default_storage.save(new_storage_name("originals", clean.extension), File(fh))
+            stored = _store(new_storage_name("originals", clean.extension), File(fh))
         byte_size = clean.path.stat().st_size
     finally:
         clean.discard()
@@ -226,10 +256,19 @@ def media_make_renditions(*, actor: Person | None, media_id: int) -> Media | Non
         media.status = MediaStatus.FAILED
         raise
 
-    new_files = [
-        (rendition, default_storage.save(new_storage_name("renditions", ".jpg"), ContentFile(rendition.data)))
-        for rendition in renditions
-    ]
+    new_files: list[tuple[processing.ImageRendition, str]] = []
+    try:
+        for rendition in renditions:
+            name = new_storage_name("renditions", ".jpg")
+            try:
+                new_files.append((rendition, default_storage.save(name, ContentFile(rendition.data))))
+            except BaseException:
+                _delete_files([name])  # whatever part of it a full disk took
+                raise
+    except BaseException:
+        # The media stays `processing`: the sweep (media_resume_renditions) tries again later.
+        _delete_files(name for _, name in new_files)
+        raise
     replaced: list[str] = []
     try:
         with transaction.atomic():
@@ -270,6 +309,21 @@ def media_make_renditions(*, actor: Person | None, media_id: int) -> Media | Non
         raise
     logger.info("renditions made", extra={"media_id": media_id, "count": len(new_files)})
     return locked
+
+
+def media_resume_renditions(*, older_than: dt.timedelta = RESUME_AFTER) -> int:
+    """Queue the renditions again of every media still `processing` after `older_than`: its task
+    died with a killed worker, or the storage failed it. Return how many; idempotent (the task
+    replaces what a retry finds, and a media that cannot be read ends `failed`, not here again)."""
+    from folja.media.tasks import make_renditions
+
+    stuck = Media.objects.filter(status=MediaStatus.PROCESSING, created_at__lt=timezone.now() - older_than)
+    ids = list(stuck.values_list("pk", flat=True))
+    for media_id in ids:
+        make_renditions.enqueue(media_id=media_id)
+    if ids:
+        logger.info("renditions queued again", extra={"count": len(ids)})
+    return len(ids)
 
 
 class _MediaGone(Exception):

@@ -1,11 +1,11 @@
-"""Background work for media through the Django Tasks API: renditions after upload, and the
-sweep of uploads no post was saved with."""
+"""Background work for media through the Django Tasks API: renditions after upload, the renditions
+a killed worker left unmade, and the sweep of uploads no post was saved with."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from folja.media.actions import media_make_renditions, uploads_discard_stale
+from folja.media.actions import media_make_renditions, media_resume_renditions, uploads_discard_stale
 
 
 @task()
@@ -22,3 +22,9 @@ def make_renditions(media_id: int) -> str:
 def discard_stale_uploads() -> int:
     """Delete the compose page's uploads older than FOLJA_COMPOSE_KEEP_DAYS (run daily); idempotent."""
     return uploads_discard_stale()
+
+
+@task()
+def resume_renditions() -> int:
+    """Queue again the renditions of media left `processing` by a killed worker (run hourly)."""
+    return media_resume_renditions()

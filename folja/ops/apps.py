@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class OpsConfig(AppConfig):
-    """Health probes and Prometheus metrics for the people who run Följa (docs/operations.md)."""
+    """For the people who run Följa: health probes, Prometheus metrics, backup and restore (docs/operations.md)."""
 
     name = "folja.ops"
     label = "ops"
