@@ -42,6 +42,6 @@ def sign_in(
     return client
 
 
-def signed_in(person: Person, role: Role, organisation: Organisation | None = None) -> Client:
-    """Return a new client signed in as the person acting in the role."""
-    return sign_in(Client(), person, role, organisation)
+def signed_in(person: Person, role: Role, organisation: Organisation | None = None, **session: str) -> Client:
+    """Return a new client signed in as the person acting in the role (`session`: method, loa)."""
+    return sign_in(Client(), person, role, organisation, **session)
