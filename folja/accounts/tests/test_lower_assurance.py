@@ -80,13 +80,15 @@ def test_sms_code_signs_the_guardian_in_at_the_lower_level(client, sms, world):
 
 
 def test_the_method_is_offered_to_guardians_only_where_enabled(client, sms, world, settings):
-    page = client.get(reverse("accounts:login_role", args=["guardian"])).content.decode()
-    assert reverse("accounts:sms_start") in page
-    assert reverse("accounts:sms_start") not in client.get(reverse("accounts:login_role", args=["staff"])).content.decode()
+    def methods(role: str) -> str:
+        return client.get(reverse("accounts:login_role", args=[role])).content.decode()
+
+    assert reverse("accounts:sms_start") in methods("guardian")
+    assert reverse("accounts:sms_start") not in methods("staff")
     organisation = world.unit.organisation
     organisation.guardian_sms_sign_in = False
     organisation.save()
-    assert reverse("accounts:sms_start") not in client.get(reverse("accounts:login_role", args=["guardian"])).content.decode()
+    assert reverse("accounts:sms_start") not in methods("guardian")
     assert client.get(reverse("accounts:sms_start")).status_code == 404
 
 
