@@ -44,7 +44,7 @@ def sms(settings, gateway_server, world, monkeypatch):
     gateway_server.inbox.clear()
     world.guardian.civic_number_kind = civic.TEMPORARY
     world.guardian.save()
-    Phone.objects.create(person=world.guardian, value="070-123 45 67", type="Mobil", mobile=True)
+    Phone.objects.create(person=world.guardian, value="070-123 45 67", type="Hem", mobile=True)
     organisation = world.unit.organisation
     organisation.guardian_sms_sign_in = True
     organisation.save()
@@ -141,7 +141,7 @@ def test_a_new_code_kills_the_old_one(client, sms):
 def test_unknown_and_non_guardian_numbers_get_the_same_answer_and_no_sms(client, sms, world):
     known = _ask_code(client)
     # A number nobody has, and the staff member's own mobile (not a guardian).
-    Phone.objects.create(person=world.staff, value="0709998877", type="Mobil", mobile=True)
+    Phone.objects.create(person=world.staff, value="0709998877", type="Hem", mobile=True)
     unknown = _ask_code(Client(), "070-555 44 33")
     staff = _ask_code(Client(), "0709998877")
     for response in (unknown, staff):
@@ -162,7 +162,7 @@ def test_other_responsible_is_not_a_guardian_for_sms(client, sms, world):
         responsible=other,
         relation_type=RelationType.OTHER_RESPONSIBLE,
     )
-    Phone.objects.create(person=other, value="0702223344", type="Mobil", mobile=True)
+    Phone.objects.create(person=other, value="0702223344", type="Hem", mobile=True)
     _ask_code(client, "0702223344")
     assert sms.inbox == []
 
