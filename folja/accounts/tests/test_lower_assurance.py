@@ -305,6 +305,15 @@ def _create_code(staff: Client, world) -> str:
     return response.context["code"]
 
 
+def test_connected_staff_find_the_page_from_the_contact_details(enrolment, world, settings):
+    link = reverse("enrolment:codes", args=[world.child.uuid])
+    assert link in enrolment.get(reverse("learninglog:child_contact", args=[world.child.uuid])).content.decode()
+    organisation = world.unit.organisation
+    organisation.guardian_enrolment_codes = False
+    organisation.save()
+    assert link not in enrolment.get(reverse("learninglog:child_contact", args=[world.child.uuid])).content.decode()
+
+
 def test_connected_staff_create_a_code_shown_once_and_audited(enrolment, world, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         page = enrolment.get(reverse("enrolment:codes", args=[world.child.uuid]))
@@ -373,3 +382,24 @@ def test_staff_not_connected_or_where_codes_are_off_get_404(enrolment, world):
     organisation.save()
     assert enrolment.get(url).status_code == 404
     assert not EnrolmentCode.objects.exists()
+
+
+def test_asking_for_a_code_and_answering_it_cost_a_bounded_number_of_queries(
+    client, sms, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        _ask_code(client)
+    # Signing in: the code, the rules, the account (created the first time) and the session rotated.
+    with django_assert_max_num_queries(22):
+        response = _answer(client, sms.last_code(MOBILE))
+    assert response.status_code == 302
+
+
+def test_a_gateway_that_is_down_gets_the_same_answer(client, sms):
+    sms.fail = True
+    try:
+        response = _ask_code(client)
+    finally:
+        sms.fail = False
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:sms_code")
+    assert sms.inbox == []

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from folja.access import policy
+from folja.access import assurance, policy
 from folja.access.assurance import Act
 from folja.access.audit import record_post_reads, record_reads
 from folja.access.labels import child_labels
@@ -294,4 +294,6 @@ def child_contact(request: HttpRequest, child_uuid: str) -> HttpResponse:
         .order_by("-birth_date", "given_name")
     )
     record_reads(viewer, AuditAction.READ_CONTACT, [child.pk], object_type="contact", object_uuid=child.uuid)
-    return render(request, "learninglog/child_contact.html", {"child": child, "people": people})
+    # Staff who may print a sign-in code for a guardian without e-ID get a link to it (issue 28).
+    enrolment = viewer.is_staff and assurance.enrolment_guardians(viewer, child).exists()
+    return render(request, "learninglog/child_contact.html", {"child": child, "people": people, "enrolment": enrolment})
