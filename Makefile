@@ -99,6 +99,8 @@ print()
 print("Sign in as a real user would: http://$(DEMO_ADDR)/login/, choose the role, then")
 print("\"Test-legitimation\", and type the persona's civic number. Or pick a persona with")
 print("one click at http://$(DEMO_ADDR)/dev/personas/.")
+print("The guardian without e-ID: choose \"Kod med sms\" and type the mobile number in the list;")
+print("the code is printed in this terminal (console SMS gateway).")
 print()
 endef
 export PRINT_PERSONAS
@@ -108,6 +110,8 @@ demo personas: export FOLJA_DEBUG := 1
 demo personas: export FOLJA_TEST_EID_ENABLED := 1
 # Links in e-mails (printed by the console e-mail backend) point at the demo server.
 demo personas: export FOLJA_BASE_URL := http://$(DEMO_ADDR)
+# SMS sign-in codes for guardians without e-ID are printed on the console (docs/sign-in.md).
+demo personas: export FOLJA_SMS_BACKEND := folja.accounts.lower.gateways.ConsoleGateway
 demo: $(STAMP) messages
 	@mkdir -p "$${FOLJA_VAR_DIR:-var}"  # SQLite does not create the folder of its file
 	@echo "Preparing the database and static files"

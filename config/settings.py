@@ -303,6 +303,21 @@ if FOLJA_TEST_EID_ENABLED and not (DEBUG or TESTING):
 FOLJA_SIGNIN_RATE_LIMIT = env.int("FOLJA_SIGNIN_RATE_LIMIT", 20, minimum=1)
 FOLJA_SIGNIN_ADDRESS_RATE_LIMIT = env.int("FOLJA_SIGNIN_ADDRESS_RATE_LIMIT", 300, minimum=1)
 FOLJA_SIGNIN_RATE_WINDOW_SECONDS = env.int("FOLJA_SIGNIN_RATE_WINDOW_SECONDS", 300, minimum=1)
+# Guardians without Swedish e-ID (docs/sign-in.md): the SMS gateway backend (a dotted class path:
+# folja.accounts.sms.gateways.ConsoleGateway prints the message, for the demo;
+# folja.accounts.sms.gateways.HttpGateway posts JSON to FOLJA_SMS_HTTP_URL with the bearer token
+# read from the environment variable named by FOLJA_SMS_HTTP_TOKEN_ENV); an empty value offers no SMS.
+FOLJA_SMS_BACKEND = env.str("FOLJA_SMS_BACKEND", "")
+FOLJA_SMS_HTTP_URL = env.str("FOLJA_SMS_HTTP_URL", "")
+FOLJA_SMS_HTTP_TOKEN_ENV = env.str("FOLJA_SMS_HTTP_TOKEN_ENV", "")
+FOLJA_SMS_SENDER = env.str("FOLJA_SMS_SENDER", "Folja")
+# One-time SMS codes: minutes valid, wrong answers before the code is dead, codes sent per number
+# and window (the window is FOLJA_SIGNIN_RATE_WINDOW_SECONDS).
+FOLJA_SMS_CODE_MINUTES = env.int("FOLJA_SMS_CODE_MINUTES", 10, minimum=1)
+FOLJA_SMS_CODE_ATTEMPTS = env.int("FOLJA_SMS_CODE_ATTEMPTS", 5, minimum=1)
+FOLJA_SMS_PER_NUMBER_LIMIT = env.int("FOLJA_SMS_PER_NUMBER_LIMIT", 3, minimum=1)
+# Printed enrolment codes: days valid.
+FOLJA_ENROLMENT_CODE_DAYS = env.int("FOLJA_ENROLMENT_CODE_DAYS", 14, minimum=1)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use the socket address).
 FOLJA_PROXY_COUNT = env.int("FOLJA_PROXY_COUNT", 0, minimum=0)
 # BankID Relying Party API v6.0: base URL (…/rp/v6.0/), RP certificate and key (PEM), BankID's CA (PEM).

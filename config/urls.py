@@ -7,6 +7,7 @@ from folja.accounts.views import admin_login
 urlpatterns = [
     path("", include("folja.pages.start.urls")),
     path("", include("folja.accounts.urls")),
+    path("", include("folja.accounts.lower.urls")),
     path("", include("folja.pages.learninglog.urls")),
     path("", include("folja.media.urls")),
     path("", include("folja.pages.curriculum.urls")),

@@ -71,6 +71,7 @@ class LiveServer:
     var_dir: Path
     personas: dict[str, dict]
     bankid: object  # folja.accounts.bankid.simulator.BankIDSimulator
+    sms: object = None  # folja.testing.sms_gateway.FakeSmsGateway: the inbox of SMS sign-in codes
 
     def db(self) -> sqlite3.Connection:
         """Open the server's SQLite database read-only (to look up uuids and names the UI hides)."""
@@ -140,7 +141,17 @@ def bankid_simulator(live_server_dir: Path) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def folja(live_server_dir: Path, bankid_simulator: object) -> Iterator[LiveServer]:
+def sms_gateway() -> Iterator[object]:
+    """A fake SMS gateway server the live server posts sign-in codes to (HttpGateway's protocol)."""
+    from folja.testing.sms_gateway import FakeSmsGateway
+
+    gateway = FakeSmsGateway().start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture(scope="session")
+def folja(live_server_dir: Path, bankid_simulator: object, sms_gateway: object) -> Iterator[LiveServer]:
     """Build the demo world in a temporary database and serve it with `manage.py runserver`."""
     pki = bankid_simulator.pki
     port = _free_port()
@@ -164,6 +175,8 @@ def folja(live_server_dir: Path, bankid_simulator: object) -> Iterator[LiveServe
             "FOLJA_BANKID_KEY": str(pki.client_key),
             "FOLJA_BANKID_CA": str(pki.ca_cert),
             "FOLJA_BANKID_APP_URL": "http://127.0.0.1:9/",  # never opened: the tests use the QR flow
+            "FOLJA_SMS_BACKEND": "folja.accounts.lower.gateways.HttpGateway",
+            "FOLJA_SMS_HTTP_URL": sms_gateway.url,
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
@@ -193,7 +206,11 @@ def folja(live_server_dir: Path, bankid_simulator: object) -> Iterator[LiveServe
     try:
         _wait_for_port(port, server)
         yield LiveServer(
-            url=f"http://127.0.0.1:{port}", var_dir=live_server_dir, personas=personas, bankid=bankid_simulator
+            url=f"http://127.0.0.1:{port}",
+            var_dir=live_server_dir,
+            personas=personas,
+            bankid=bankid_simulator,
+            sms=sms_gateway,
         )
     finally:
         server.terminate()

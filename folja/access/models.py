@@ -32,6 +32,8 @@ class AuditAction(models.TextChoices):
     # Exports of a portfolio (folja/export): not reads by staff, so not in "Vem har läst".
     REQUEST_EXPORT = "request_export", _("bad om en export av portfolion")
     DOWNLOAD_EXPORT = "download_export", _("laddade ned en export av portfolion")
+    # A printed enrolment code for a guardian without e-ID (accounts/enrolment.py, issue 28).
+    CREATE_ENROLMENT_CODE = "create_enrolment_code", _("skapade en inloggningskod till en vårdnadshavare")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

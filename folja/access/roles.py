@@ -27,6 +27,16 @@ class Viewer:
     # (access-rules.md, "The session's organisation"). None outside a session (tasks, commands,
     # tests asking about a person in all their organisations); every staff session has one.
     organisation_id: int | None = None
+    # The session's level of assurance (access/assurance.py): LOWER after a sign-in by SMS code or
+    # printed enrolment code, what such a session may do is `assurance.may_act`. "" outside a session.
+    loa: str = ""
+
+    @property
+    def lower_assurance(self) -> bool:
+        """Return whether the session was started at the lower level of assurance (no e-ID)."""
+        from folja.access.assurance import LOWER
+
+        return self.loa == LOWER
 
     @property
     def is_guardian(self) -> bool:

@@ -43,3 +43,38 @@ family_required = _require(Role.GUARDIAN, Role.CHILD)
 viewer_required = _require(Role.GUARDIAN, Role.STAFF, Role.CHILD)
 # For the terms pages themselves, which a guardian must reach before accepting (R9).
 guardian_terms_required = _require(Role.GUARDIAN, terms_exempt=True)
+
+
+def full_assurance_required(act: str, *, methods: tuple[str, ...] = ()) -> Callable[[View], View]:
+    """Refuse the act to a session at the lower level of assurance (access/assurance.py: `may_act`)
+    with a page that says why and how to get full access; `methods` limits it to those HTTP
+    methods (e.g. a settings page that may be read but not saved). Goes inside the role decorator.
+    An action that raises `assurance.LowerAssuranceRefused` gets the same page."""
+    from folja.access import assurance
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            viewer = getattr(request, "viewer", None)
+            applies = viewer is not None and (not methods or request.method in methods)
+            if applies and not assurance.may_act(viewer, act):
+                return lower_assurance_refused(request, act)
+            try:
+                return view(request, *args, **kwargs)
+            except assurance.LowerAssuranceRefused as refused:
+                return lower_assurance_refused(request, refused.act)
+
+        return wrapper
+
+    return decorator
+
+
+def lower_assurance_refused(request: HttpRequest, act: str) -> HttpResponse:
+    """403 with what was refused, why, and how to get full access."""
+    from django.shortcuts import render
+
+    from folja.access import assurance
+
+    return render(
+        request, "accounts/lower_assurance_refused.html", {"reason": assurance.REFUSAL_TEXT.get(act, "")}, status=403
+    )

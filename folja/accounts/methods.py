@@ -57,6 +57,8 @@ def methods_for(role: Role) -> list[Method]:
     if role == Role.GUARDIAN:
         for key in oidc_methods():
             methods.append(Method(key, "oidc", OIDC_LABELS.get(key, key)))
+    if role == Role.GUARDIAN:
+        methods.extend(lower_assurance_methods())
     if role == Role.STAFF:
         methods.extend(staff_sso_methods())
     if settings.FOLJA_TEST_EID_ENABLED:
@@ -86,3 +88,33 @@ def staff_sso_methods() -> list[Method]:
         )
         for sso in entries
     ]
+
+
+def lower_assurance_methods() -> list[Method]:
+    """For guardians without Swedish e-ID, where some organisation enabled them (docs/sign-in.md)."""
+    from django.urls import reverse
+
+    from folja.accounts.lower.views import enrolment_offered, sms_offered
+
+    methods = []
+    if sms_offered():
+        methods.append(
+            Method(
+                "sms",
+                "link",
+                _("Kod med sms (utan svensk e-legitimation)"),
+                _("Vi skickar en kod till det mobilnummer som förskolan eller skolan har till dig."),
+                url=reverse("accounts:sms_start"),
+            )
+        )
+    if enrolment_offered():
+        methods.append(
+            Method(
+                "enrolment_code",
+                "link",
+                _("Inloggningskod på papper"),
+                _("Koden du fick av förskolan eller skolan."),
+                url=reverse("accounts:enrolment_sign_in"),
+            )
+        )
+    return methods

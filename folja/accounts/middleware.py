@@ -9,10 +9,18 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from folja.access import memo
+from folja.access import assurance, memo
 from folja.access.policy import may_sign_in_as
 from folja.access.roles import Role, Viewer
-from folja.accounts.session import LAST_SEEN_KEY, ORGANISATION_KEY, ROLE_KEY, STARTED_KEY, end_session
+from folja.accounts.session import (
+    LAST_SEEN_KEY,
+    LOA_KEY,
+    METHOD_KEY,
+    ORGANISATION_KEY,
+    ROLE_KEY,
+    STARTED_KEY,
+    end_session,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +61,21 @@ class ViewerMiddleware:
                 # The relationship that allowed the session (guardianship, duty, placement) has ended.
                 logger.info("session ended: role no longer held", extra={"user_id": user.pk, "role": role_value})
                 end_session(request)
+            elif request.session.get(LOA_KEY) == assurance.LOWER and not (
+                role_value == Role.GUARDIAN
+                and assurance.may_hold_lower_session(user.person, request.session.get(METHOD_KEY, ""))
+            ):
+                # A session without e-ID holds while the child's organisation still enables its method.
+                logger.info("session ended: lower-assurance method no longer enabled", extra={"user_id": user.pk})
+                end_session(request)
             else:
                 organisation_id = request.session.get(ORGANISATION_KEY) if role_value == Role.STAFF else None
-                request.viewer = Viewer(person=user.person, role=Role(role_value), organisation_id=organisation_id)
+                request.viewer = Viewer(
+                    person=user.person,
+                    role=Role(role_value),
+                    organisation_id=organisation_id,
+                    loa=request.session.get(LOA_KEY, ""),
+                )
                 if now - last_seen > 60:  # avoid a session write on every request
                     request.session[LAST_SEEN_KEY] = now
         response = self.get_response(request)

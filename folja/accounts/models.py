@@ -48,6 +48,8 @@ class SignInAttempt(models.Model):
     # HMAC-SHA256 of the civic number under a key derived from SECRET_KEY: matches attempts without revealing it.
     civic_number_hash = models.CharField(_("personnummer (hash)"), max_length=64, blank=True, db_index=True)
     person = models.ForeignKey("directory.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The level of assurance of a successful sign-in ("low": SMS or enrolment code, access/assurance.py).
+    loa = models.CharField(_("tillitsnivå"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -162,3 +164,43 @@ class OrganisationSSO(models.Model):
                     errors[field] = _("Krävs för OpenID Connect.")
         if errors:
             raise ValidationError(errors)
+
+
+class SmsCode(models.Model):
+    """A one-time sign-in code sent by SMS to a guardian's mobile number (docs/sign-in.md).
+
+    The number and the code are stored only as keyed hashes; the code dies when used, after
+    FOLJA_SMS_CODE_ATTEMPTS wrong answers, or when it expires.
+    """
+
+    person = models.ForeignKey("directory.Person", on_delete=models.CASCADE, related_name="+")
+    number_hash = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sms-kod")
+        verbose_name_plural = _("sms-koder")
+
+
+class EnrolmentCode(models.Model):
+    """A printed one-time sign-in code for a named guardian, created by staff connected to the child.
+
+    Stored as a keyed hash only; shown once, for printing. Single use; valid FOLJA_ENROLMENT_CODE_DAYS.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code_hash = models.CharField(max_length=64, unique=True)
+    guardian = models.ForeignKey("directory.Person", on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey("directory.Person", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey("directory.Person", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inloggningskod")
+        verbose_name_plural = _("inloggningskoder")

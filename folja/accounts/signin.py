@@ -83,6 +83,7 @@ def audit(
     detail: str = "",
     civic_number: str = "",
     person: Person | None = None,
+    loa: str = "",
 ) -> SignInAttempt:
     """Record one sign-in event (start, success, refusal, failure) without the civic number in clear."""
     return SignInAttempt.objects.create(
@@ -94,6 +95,7 @@ def audit(
         ip_address=client_ip(request),
         civic_number_hash=civic_number_hash(civic_number) if civic_number else "",
         person=person,
+        loa=loa[:64],
     )
 
 
@@ -116,7 +118,15 @@ def _counted_over(key: str, limit: int) -> int:
     return max(1, math.ceil(ends - now))
 
 
-def rate_limited(request: HttpRequest, *, method: str, civic_number: str = "", username: str = "") -> int:
+def rate_limited(
+    request: HttpRequest,
+    *,
+    method: str,
+    civic_number: str = "",
+    username: str = "",
+    identity: str = "",
+    identity_limit: int | None = None,
+) -> int:
     """Count one start of a sign-in; return 0 when it may go on, else the seconds until the window
     that refused it ends (when to try again: `rate_limited_response`).
 
@@ -134,10 +144,12 @@ def rate_limited(request: HttpRequest, *, method: str, civic_number: str = "", u
     one identity from a shared address leaves the others there their sign-ins. Configure a shared
     cache (Redis) when several app servers run.
     """
-    identity = civic_number or (f"username:{username.strip().casefold()}" if username.strip() else "")
+    # `identity` names another kind of identity (a mobile number for SMS sign-in, with its own limit).
+    identity = identity or civic_number or (f"username:{username.strip().casefold()}" if username.strip() else "")
     if identity:
         digest = salted_hmac("folja.accounts.signin-rate", identity, algorithm="sha256").hexdigest()
-        wait = _counted_over(f"folja:signin-rate:identity:{digest}", settings.FOLJA_SIGNIN_RATE_LIMIT)
+        limit = identity_limit or settings.FOLJA_SIGNIN_RATE_LIMIT
+        wait = _counted_over(f"folja:signin-rate:identity:{digest}", limit)
         if wait:
             audit(
                 request,
@@ -227,6 +239,7 @@ def complete_sign_in(
         transaction_ref=identity.transaction_ref,
         civic_number=number,
         person=person,
+        loa=identity.loa,
     )
     logger.info("signed in", extra={"method": identity.method, "role": str(role)})
     return redirect("core:home")

@@ -2,6 +2,7 @@ from django.urls import path
 
 from folja.accounts import views
 from folja.accounts.bankid import views as bankid
+from folja.accounts.lower import views as lower
 from folja.accounts.oidc import views as oidc
 from folja.accounts.saml import views as saml
 from folja.accounts.sso import views as sso
@@ -12,6 +13,10 @@ urlpatterns = [
     path("login/", views.login_page, name="login"),
     path("login/not-found/", views.not_found, name="not_found"),
     path("login/organisation/", views.choose_organisation, name="choose_organisation"),
+    # Guardians without Swedish e-ID (lower level of assurance, docs/sign-in.md).
+    path("login/guardian/sms/", lower.sms_start, name="sms_start"),
+    path("login/guardian/sms/code/", lower.sms_code, name="sms_code"),
+    path("login/guardian/enrolment-code/", lower.enrolment, name="enrolment_sign_in"),
     path("login/bankid/", bankid.wait, name="bankid_wait"),
     path("login/bankid/status/", bankid.status, name="bankid_status"),
     path("login/bankid/cancel/", bankid.cancel, name="bankid_cancel"),

@@ -153,8 +153,9 @@ class _Builder(FamilySteps):
         return street, f"{self.rng.randint(990, 999)} {self.rng.randint(10, 99)}"
 
     def phone_number(self) -> str:
+        """Return one of PTS's numbers for fiction (070-174 06 05 … 98); 99 is the newcomer's own."""
         self.phone_counter += 1
-        return f"070-174 06 {5 + self.phone_counter % 95:02d}"
+        return f"070-174 06 {5 + self.phone_counter % 94:02d}"
 
     # -- persons ---------------------------------------------------------------------------------
 
@@ -257,6 +258,10 @@ class _Builder(FamilySteps):
             postal_code="999 10",
             locality=names.LOCALITY,
             start_date=dt.date(1971, 1, 1),
+            # Guardians without Swedish e-ID sign in by SMS code (the demo's console gateway prints
+            # it) or with a printed code from the preschool (issue 28, docs/sign-in.md).
+            guardian_sms_sign_in=True,
+            guardian_enrolment_codes=True,
         )
         _insert([self.org])
         n_preschools = max(3, round(self.n / CHILDREN_PER_PRESCHOOL_UNIT))

@@ -15,10 +15,15 @@ from folja.directory.models import (
     GroupMembership,
     Guardianship,
     Person,
+    Phone,
+    PhoneType,
     Placement,
     RelationType,
     SchoolType,
 )
+
+# The newly arrived guardian's mobile (PTS's range for fiction; no one else in the world has it).
+NEWCOMER_MOBILE = "070-174 06 99"
 
 
 @dataclass
@@ -254,8 +259,16 @@ class FamilySteps:
         # A preschool child whose move to förskoleklass next autumn is already known (issue 25, point 1).
         curated.append(self.family([_ChildSpec(SchoolType.FS, fs0[0], planned_group=fklass_a)], guardians=2))
         # A newly arrived family (issue 28): the child and the first guardian have temporary numbers
-        # (TF) from the school register; the guardian has no e-ID yet, so cannot sign in.
-        curated.append(self.family([_ChildSpec(SchoolType.FS, fs0[0])], guardians=2, newly_arrived=True))
+        # (TF) from the school register; the guardian has no e-ID, so cannot sign in with one.
+        # They sign in by a code sent by SMS to the mobile number only they have (NEWCOMER_MOBILE).
+        _kids, newcomers = self.family(
+            [_ChildSpec(SchoolType.FS, fs0[0])],
+            guardians=2,
+            newly_arrived=True,
+            guardian_keys=["guardian_without_e_id"],
+        )
+        self.chunk.phones.append(Phone(person=newcomers[0], value=NEWCOMER_MOBILE, type=PhoneType.HOME, mobile=True))
+        curated.append((_kids, newcomers))
         # The guardian who is also a teacher: Förskollärare at the second preschool, child at the first.
         teacher = personas["teacher_guardian"]
         self.tag(teacher, "guardian_teacher")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from folja.demo.families import NEWCOMER_MOBILE
 from folja.demo.plan import PERSONA_PREFIX
 from folja.directory.models import (
     Duty,
@@ -39,6 +40,7 @@ PERSONA_ROLES: dict[str, str] = {
     "guardian_teacher": "guardian",
     "guardian_moved_child": "guardian",
     "guardian_siblings": "guardian",
+    "guardian_without_e_id": "guardian",
     "pupil": "child",
 }
 PERSONA_KEYS = tuple(PERSONA_ROLES)
@@ -57,6 +59,10 @@ def _notes() -> dict[str, str]:
         "guardian_teacher": _("arbetar själv som förskollärare på en annan förskola"),
         "guardian_moved_child": _("barnet har bytt från förskola till förskoleklass"),
         "guardian_siblings": _("syskon"),
+        "guardian_without_e_id": _(
+            "nyanländ, utan e-legitimation: logga in med kod via sms till %(mobile)s, koden skrivs ut i terminalen"
+        )
+        % {"mobile": NEWCOMER_MOBILE},
     }
 
 

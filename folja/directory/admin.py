@@ -100,7 +100,12 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    editable_fields = ("all_staff_see_all_children", "hidden_members_by_default")
+    editable_fields = (
+        "all_staff_see_all_children",
+        "hidden_members_by_default",
+        "guardian_sms_sign_in",
+        "guardian_enrolment_codes",
+    )
     list_display = (
         "display_name",
         "organisation_type",
@@ -132,6 +137,8 @@ class OrganisationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "end_date",
         "all_staff_see_all_children",
         "hidden_members_by_default",
+        "guardian_sms_sign_in",
+        "guardian_enrolment_codes",
     )
 
 

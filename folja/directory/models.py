@@ -123,6 +123,13 @@ class Organisation(models.Model):
         ],
         default="all",
     )
+    # Organisation settings (issue 28, docs/sign-in.md "Guardians without Swedish e-ID"): guardians
+    # may sign in at a lower level of assurance by a one-time code sent by SMS to the mobile number
+    # the SIS lists for them, and with a printed enrolment code from the child's unit. Off by default.
+    guardian_sms_sign_in = models.BooleanField(_("vårdnadshavare kan logga in med sms-kod"), default=False)
+    guardian_enrolment_codes = models.BooleanField(
+        _("personal kan skriva ut inloggningskoder till vårdnadshavare"), default=False
+    )
 
     class Meta:
         ordering = ["display_name"]

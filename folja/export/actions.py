@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from folja.access import assurance
 from folja.access.audit import record_action
 from folja.access.models import AuditAction
 from folja.access.roles import Viewer
@@ -36,6 +37,7 @@ def export_request(
     checks again when it starts. One export at a time per person who asks (a database constraint):
     a second request while one runs gets that one back, and with it its progress.
     """
+    assurance.require(actor, assurance.Act.EXPORT)
     running = Export.objects.filter(requested_by=actor.person, status__in=ACTIVE_STATES).first()
     if running is not None:
         return running, False
@@ -150,6 +152,7 @@ def _finish(export: Export, *, status: str, failure: str = "") -> None:
 
 def export_downloaded(*, actor: Viewer, export: Export, kind: str) -> None:
     """Record that the person fetched one of the export's files (and on whose behalf it was made)."""
+    assurance.require(actor, assurance.Act.EXPORT)
     _audit(actor, AuditAction.DOWNLOAD_EXPORT, export, f"export_{kind}")
 
 

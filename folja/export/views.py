@@ -11,7 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from folja.accounts.decorators import guardian_required, staff_required, viewer_required
+from folja.access.assurance import Act
+from folja.accounts.decorators import full_assurance_required, guardian_required, staff_required, viewer_required
 from folja.export import access as export_policy
 from folja.export import actions
 from folja.export.forms import OnBehalfForm
@@ -25,6 +26,7 @@ FILES = {
 
 
 @guardian_required
+@full_assurance_required(Act.EXPORT)
 def child_export(request: HttpRequest, child_uuid: str) -> HttpResponse:
     """Show the child's exports and their progress; POST asks for a new one (or gets the running one)."""
     viewer = request.viewer
@@ -107,6 +109,7 @@ def status(request: HttpRequest, export_uuid: str) -> JsonResponse:
 
 
 @viewer_required
+@full_assurance_required(Act.EXPORT)
 @require_GET
 def download(request: HttpRequest, export_uuid: str, kind: str) -> HttpResponse:
     """Send one file of a ready export to a person who may fetch it (`get_export_for`), like a media file."""

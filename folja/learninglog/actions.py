@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from folja.access import policy
+from folja.access import assurance, policy
 from folja.access.audit import record_action
 from folja.access.models import AuditAction
 from folja.access.roles import Role, Viewer
@@ -313,6 +313,7 @@ def photo_consent_set(*, actor: Viewer, child: Person, allowed: bool) -> PhotoCo
     """Record a guardian's answer whether the child may appear in photos on other children's posts."""
     if actor.role != Role.GUARDIAN:
         raise PermissionDenied
+    assurance.require(actor, assurance.Act.ANSWER_CONSENT)
     child = policy.get_child_for(actor, child.uuid)
     consent, _created = PhotoConsent.objects.update_or_create(
         child=child, defaults={"allowed": allowed, "set_by": actor.person, "set_at": timezone.now()}

@@ -20,6 +20,7 @@ from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
+from folja.access import assurance
 from folja.access.roles import Role
 from folja.accounts.models import User
 from folja.media.models import Media, MediaKind, MediaStatus, Rendition
@@ -47,15 +48,38 @@ ROLES: dict[str, tuple[str | None, Role | None]] = {
     # Solrosen (organisation A) and in Humlan at Lärkan (organisation B), signed in through each.
     "two_organisations_via_a": ("teacher_two_orgs", Role.STAFF),
     "two_organisations_via_b": ("teacher_two_orgs", Role.STAFF),
+    # Anna signed in without e-ID, by SMS code: the lower level of assurance (access/assurance.py).
+    "guardian_of_c_without_e_id": ("anna", Role.GUARDIAN),
 }
+# Sessions started otherwise than the test e-ID: their method and level of assurance.
+SESSION_ASSURANCE = {"guardian_of_c_without_e_id": {"method": assurance.SMS, "loa": assurance.LOWER}}
 # The organisation a staff role's session belongs to, where the person has duties in several.
 SESSION_ORGANISATION = {"two_organisations_via_a": "org_a", "two_organisations_via_b": "org_b"}
 # Roles that must be answered exactly as another role on every cell that does not name them: the
 # teacher of two organisations acts in A as Blåbären's teacher (connected_staff) does and in B as
 # Humlan's (other_unit_staff) does, never as both (access-rules.md, "The session's organisation").
-TWINS = {"two_organisations_via_a": "connected_staff", "two_organisations_via_b": "other_unit_staff"}
+TWINS = {
+    "two_organisations_via_a": "connected_staff",
+    "two_organisations_via_b": "other_unit_staff",
+    # A guardian without e-ID sees and comments as the guardian with e-ID does, but does not
+    # export or answer consent questions (`assurance.may_act`): the cells below.
+    "guardian_of_c_without_e_id": "guardian_of_c",
+}
+REFUSED_WITHOUT_E_ID = (
+    "export page/read",
+    "export/create",
+    "export pdf/read",
+    "export zip/read",
+    "staff export pdf/read",
+    "staff export zip/read",
+    "transition consent/read",
+    "transition consent/edit",
+    "child settings/edit",
+)
 # Where the twin's answer comes from who wrote something, not from the rules.
-NOT_TWINS = {("draft/read", "two_organisations_via_a"), ("staff notice/open", "two_organisations_via_a")}
+NOT_TWINS = {("draft/read", "two_organisations_via_a"), ("staff notice/open", "two_organisations_via_a")} | {
+    (name, "guardian_of_c_without_e_id") for name in REFUSED_WITHOUT_E_ID
+}
 FAMILY_OF_C = {"guardian_of_c", "child_c"}
 STAFF_OF_C = {"connected_staff", "principal"}
 # Every staff role with a duty: pages that show a staff member only their own connections.
@@ -100,6 +124,7 @@ ROW_MODULES = [
     "folja.retention.tests.matrix_rows",
     "folja.notifications.tests.matrix_rows",
     "folja.ops.tests.matrix_rows",
+    "folja.accounts.tests.matrix_rows",
 ]
 
 
@@ -387,7 +412,7 @@ class _Matrix:
             client.force_login(User.objects.get(person=person))
             return client
         organisation = getattr(self.cast, SESSION_ORGANISATION[role_key]) if role_key in SESSION_ORGANISATION else None
-        return sign_in(client, person, role, organisation)
+        return sign_in(client, person, role, organisation, **SESSION_ASSURANCE.get(role_key, {}))
 
     @staticmethod
     def allowed(cell: Cell, role_key: str) -> bool:

@@ -292,7 +292,10 @@ def test_json_output_parses_and_lists_personas_with_roles(settings):
     keys = [row["key"] for row in document["personas"]]
     assert keys.count("guardian_teacher") == 1 and "teacher_guardian" in keys
     for row in document["personas"]:
-        assert civic.is_valid(row["civic_number"])
+        if row["key"] == "guardian_without_e_id":  # newly arrived: a temporary number, signs in by SMS code
+            assert civic.kind_of(row["civic_number"]) == civic.TEMPORARY and "070-174 06 99" in row["label"]
+        else:
+            assert civic.is_valid(row["civic_number"])
         assert {"key", "role", "label", "name", "civic_number", "person_uuid", "children", "units"} <= set(row)
     assert "Built" in err.getvalue()
 
@@ -461,3 +464,25 @@ def test_the_demo_holds_an_unread_notice_of_each_kind_that_asks_for_action():
         unread = Notice.objects.filter(kind=kind, read_at__isnull=True).select_related("recipient")
         shown = [n for n in unread if rules.visible_notices(Viewer(n.recipient, Role(n.role))).filter(pk=n.pk).exists()]
         assert shown, kind
+
+
+@pytest.mark.django_db
+def test_the_newcomer_without_e_id_gets_an_sms_code_and_a_lower_assurance_session(settings, capsys):
+    """The demo's newly arrived guardian: only they have the mobile number, their organisation
+    enabled SMS sign-in, and the console gateway prints the code (make demo)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from folja.access import assurance
+    from folja.accounts.session import LOA_KEY
+
+    settings.FOLJA_SMS_BACKEND = "folja.accounts.lower.gateways.ConsoleGateway"
+    call_command("demo_world", children=SMALL, seed=4, stdout=io.StringIO(), stderr=io.StringIO())
+    client = Client()
+    assert client.post(reverse("accounts:sms_start"), {"mobile": "070-174 06 99"}).status_code == 302
+    printed = capsys.readouterr().out
+    code = next(
+        word.rstrip(".") for word in printed.split() if word.rstrip(".").isdigit() and len(word.rstrip(".")) == 6
+    )
+    assert client.post(reverse("accounts:sms_code"), {"code": code}).status_code == 302
+    assert client.session[LOA_KEY] == assurance.LOWER

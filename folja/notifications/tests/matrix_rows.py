@@ -16,6 +16,8 @@ from folja.notifications.models import Notice, PushSubscription
 SIGNED_IN = frozenset(key for key, (person, role) in ROLES.items() if role is not None)
 EVERYONE = frozenset(ROLES)
 ONLY_ANNA = frozenset({"guardian_of_c"})
+# Anna's own sessions as a guardian (with e-ID, and without: the lower level of assurance) see her notices.
+ANNA_AS_GUARDIAN = frozenset(key for key, (person, role) in ROLES.items() if person == "anna" and role is not None)
 ALVA_TEXT = "Nytt inlägg om Alva"
 BERTIL_TEXT = "Nytt inlägg om Bertil"
 CONSENT_TEXT = "Alva ska börja på Ekbackens skola"
@@ -82,7 +84,7 @@ def build(cast) -> dict[str, str]:  # noqa: ANN001
 def cells() -> list[Cell]:
     # Each list shows a person their own notices only: Alva's to her family, Bertil's to his.
     # Tove (connected_staff) has a notice of her own about Alva.
-    not_annas = tuple((key, ALVA_TEXT) for key in ROLES if key not in ("guardian_of_c", "connected_staff"))
+    not_annas = tuple((key, ALVA_TEXT) for key in ROLES if key not in ANNA_AS_GUARDIAN | {"connected_staff"})
     not_cecilias = tuple((key, BERTIL_TEXT) for key in ROLES if key != "guardian_other_child_same_group")
     return [
         Cell(
@@ -109,7 +111,7 @@ def cells() -> list[Cell]:
             "GET",
             SIGNED_IN,
             shows=(("guardian_of_c", CONSENT_TEXT), ("connected_staff", ATTENTION_TEXT)),
-            hides=tuple((key, CONSENT_TEXT) for key in ROLES if key != "guardian_of_c")
+            hides=tuple((key, CONSENT_TEXT) for key in ROLES if key not in ANNA_AS_GUARDIAN)
             + tuple((key, ATTENTION_TEXT) for key in ROLES if key != "connected_staff"),
         ),
         Cell("consent notice/open", "notices:open", "GET", ONLY_ANNA, ("notice:anna_consent",)),
@@ -120,7 +122,7 @@ def cells() -> list[Cell]:
             "GET",
             SIGNED_IN,
             shows=(("guardian_of_c", "Annas telefon"),),
-            hides=tuple((key, "Annas telefon") for key in ROLES if key != "guardian_of_c"),
+            hides=tuple((key, "Annas telefon") for key in ROLES if key not in ANNA_AS_GUARDIAN),
         ),
         Cell(
             "notice settings/edit",
@@ -145,7 +147,7 @@ def cells() -> list[Cell]:
             "GET",
             EVERYONE,
             ("unsubscribe:anna",),
-            hides=tuple((key, "Anna Lind") for key in ROLES if key != "guardian_of_c"),
+            hides=tuple((key, "Anna Lind") for key in ROLES if key not in ANNA_AS_GUARDIAN),
         ),
         Cell("app manifest", "notices:manifest", "GET", EVERYONE, hides=(("*", "Alva"),)),
         Cell("service worker", "notices:service_worker", "GET", EVERYONE, hides=(("*", "Alva"),)),

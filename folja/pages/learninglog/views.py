@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from folja.access import policy
+from folja.access import assurance, policy
+from folja.access.assurance import Act
 from folja.access.audit import record_post_reads, record_reads
 from folja.access.labels import child_labels
 from folja.access.models import AuditAction
-from folja.accounts.decorators import guardian_required, staff_required, viewer_required
+from folja.accounts.decorators import full_assurance_required, guardian_required, staff_required, viewer_required
 from folja.directory.models import RelationType
 from folja.learninglog import access as post_policy
 from folja.learninglog import actions
@@ -254,6 +255,7 @@ def post_history(request: HttpRequest, post_uuid: str) -> HttpResponse:
 
 
 @guardian_required
+@full_assurance_required(Act.ANSWER_CONSENT, methods=("POST",))
 def child_settings(request: HttpRequest, child_uuid: str) -> HttpResponse:
     """Render the guardian's page for a child: photo consent and who has read the documentation."""
     viewer = request.viewer
@@ -292,4 +294,6 @@ def child_contact(request: HttpRequest, child_uuid: str) -> HttpResponse:
         .order_by("-birth_date", "given_name")
     )
     record_reads(viewer, AuditAction.READ_CONTACT, [child.pk], object_type="contact", object_uuid=child.uuid)
-    return render(request, "learninglog/child_contact.html", {"child": child, "people": people})
+    # Staff who may print a sign-in code for a guardian without e-ID get a link to it (issue 28).
+    enrolment = viewer.is_staff and assurance.enrolment_guardians(viewer, child).exists()
+    return render(request, "learninglog/child_contact.html", {"child": child, "people": people, "enrolment": enrolment})

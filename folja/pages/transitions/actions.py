@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from folja.access import policy
+from folja.access import assurance, policy
 from folja.access.audit import record_action
 from folja.access.models import AuditAction
 from folja.access.roles import Role, Viewer
@@ -47,6 +47,7 @@ def consent_set(*, actor: Viewer, child: Person, allowed: bool) -> TransitionCon
     """Record a guardian's answer; the previous answer stays in the history (R7)."""
     if actor.role != Role.GUARDIAN:
         raise PermissionDenied
+    assurance.require(actor, assurance.Act.ANSWER_CONSENT)
     child = policy.get_child_for(actor, child.uuid)
     TransitionConsent.objects.filter(child=child, guardian=actor.person, is_current=True).update(is_current=False)
     consent = TransitionConsent.objects.create(

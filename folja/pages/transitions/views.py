@@ -14,9 +14,15 @@ from django.views.decorators.http import require_POST
 
 from folja.access import policy
 from folja.access import transitions as access_transitions
+from folja.access.assurance import Act
 from folja.access.audit import record_reads
 from folja.access.models import AuditAction
-from folja.accounts.decorators import guardian_required, guardian_terms_required, staff_required
+from folja.accounts.decorators import (
+    full_assurance_required,
+    guardian_required,
+    guardian_terms_required,
+    staff_required,
+)
 from folja.core.dates import today
 from folja.learninglog import access as post_policy
 from folja.pages import listing
@@ -34,6 +40,7 @@ class ConsentForm(forms.Form):
 
 
 @guardian_required
+@full_assurance_required(Act.ANSWER_CONSENT)
 def consent(request: HttpRequest, child_uuid: str) -> HttpResponse:
     """Render and save the guardian's answer on sharing the record at a transition (R7)."""
     viewer = request.viewer
