@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("folja.export.urls")),
     path("", include("folja.retention.urls")),
     path("", include("folja.pages.notices.urls")),
+    path("", include("folja.pages.contacts.urls")),
     path("", include("folja.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin's own login view behind the sign-in rate limits (per username and per address).

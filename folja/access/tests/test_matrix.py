@@ -47,13 +47,22 @@ ROLES: dict[str, tuple[str | None, Role | None]] = {
     # Solrosen (organisation A) and in Humlan at Lärkan (organisation B), signed in through each.
     "two_organisations_via_a": ("teacher_two_orgs", Role.STAFF),
     "two_organisations_via_b": ("teacher_two_orgs", Role.STAFF),
+    # Issue 28 (matrix_rows_contacts): Alva's foster parent, a contact person in the guardian role;
+    # a special educator at Solrosen in no group, granted access to Alva by name.
+    "contact_of_c": ("foster_alva", Role.GUARDIAN),
+    "named_child_staff": ("special_educator", Role.STAFF),
 }
 # The organisation a staff role's session belongs to, where the person has duties in several.
 SESSION_ORGANISATION = {"two_organisations_via_a": "org_a", "two_organisations_via_b": "org_b"}
 # Roles that must be answered exactly as another role on every cell that does not name them: the
 # teacher of two organisations acts in A as Blåbären's teacher (connected_staff) does and in B as
 # Humlan's (other_unit_staff) does, never as both (access-rules.md, "The session's organisation").
-TWINS = {"two_organisations_via_a": "connected_staff", "two_organisations_via_b": "other_unit_staff"}
+TWINS = {
+    "two_organisations_via_a": "connected_staff",
+    "two_organisations_via_b": "other_unit_staff",
+    "contact_of_c": "guardian_of_c",
+    "named_child_staff": "connected_staff",
+}
 # Where the twin's answer comes from who wrote something, not from the rules.
 NOT_TWINS = {("draft/read", "two_organisations_via_a"), ("staff notice/open", "two_organisations_via_a")}
 FAMILY_OF_C = {"guardian_of_c", "child_c"}
@@ -99,6 +108,7 @@ ROW_MODULES = [
     "folja.export.tests.matrix_rows",
     "folja.retention.tests.matrix_rows",
     "folja.notifications.tests.matrix_rows",
+    "folja.access.tests.matrix_rows_contacts",
 ]
 
 
@@ -372,6 +382,10 @@ class _Matrix:
             return str(getattr(self.cast, key).uuid)
         if kind == "media":
             return str(self.media.uuid)
+        if kind == "person":
+            return str(self.cast.persons[key].uuid)
+        if kind == "unit":
+            return str(getattr(self.cast, key).uuid)
         if kind == "goal":
             return self.cast.goals[int(key)].key
         return token
