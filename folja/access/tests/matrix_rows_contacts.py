@@ -73,7 +73,7 @@ def cells() -> list[Cell]:
                 ("relation", ContactRelation.RELATIVE),
                 ("given_name", "Greta"),
                 ("family_name", "Ek"),
-                ("civic_number", "19500101-0008"),
+                ("civic_number", "19500101-1237"),
                 ("start", "2026-01-01"),
                 ("reason", "Mormor hämtar"),
             ),

@@ -227,7 +227,7 @@ class PrincipalPageTests(TestCase):
                 "relation": ContactRelation.TRUSTEE,
                 "given_name": "Gun",
                 "family_name": "Man",
-                "civic_number": "19500101-0009",
+                "civic_number": "19500101-1238",
                 "start": today().isoformat(),
                 "reason": "God man",
             },
@@ -246,13 +246,13 @@ class PrincipalPageTests(TestCase):
                 "relation": ContactRelation.TRUSTEE,
                 "given_name": "Gun",
                 "family_name": "Man",
-                "civic_number": "19500101-0008",
+                "civic_number": "19500101-1237",
                 "start": today().isoformat(),
                 "reason": "God man",
             },
         )
         assert response.status_code == 302
-        person = Person.objects.get(civic_number="195001010008")
+        person = Person.objects.get(civic_number="195001011237")
         assert policy.may_sign_in_as(person, Role.GUARDIAN)
         assert AuditRecord.objects.filter(action=AuditAction.GRANT_CONTACT).count() == 1
 
