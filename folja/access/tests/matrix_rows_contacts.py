@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from folja.access.tests.test_matrix import Cell
 from folja.core.dates import today
 from folja.directory.models import ContactConnection, ContactRelation, Duty, NamedChildAccess, NamedChildRole, Person
+from folja.transitions.models import TermsDecision, TermsOfUse
 
 PRINCIPAL = frozenset({"principal"})
 
@@ -55,6 +58,9 @@ def build(cast) -> dict[str, str]:  # noqa: ANN001
         reason="Stöd i språkutvecklingen",
         granted_by=cast.principal,
     )
+    # The terms every guardian of the cast accepted (transitions' rows): the foster parent too (R9).
+    for terms in TermsOfUse.objects.all():
+        TermsDecision.objects.create(guardian=foster, terms=terms, accepted=True, decided_at=timezone.now())
     return {"grant:contact": str(connection.uuid), "grant:named": str(grant.uuid)}
 
 

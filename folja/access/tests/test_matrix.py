@@ -65,6 +65,54 @@ TWINS = {
 }
 # Where the twin's answer comes from who wrote something, not from the rules.
 NOT_TWINS = {("draft/read", "two_organisations_via_a"), ("staff notice/open", "two_organisations_via_a")}
+# Issue 28 (matrix_rows_contacts): a contact person acts for no child (no custody): the child's
+# settings, consent and its preview, exports; notices and devices are the guardian's own. Named-child
+# access connects a staff member to one child, never to a group: the group's pages, composing,
+# coverage, talk slots and plans, another family's thread, and editing a group post are not theirs.
+NOT_TWINS |= {
+    (cell, "contact_of_c")
+    for cell in (
+        "child settings/read",
+        "child settings/edit",
+        "transition consent/read",
+        "transition consent/edit",
+        "transition preview/read",
+        "export page/read",
+        "export/create",
+        "export progress/read",
+        "export pdf/read",
+        "export zip/read",
+        "staff export progress/read",
+        "staff export pdf/read",
+        "staff export zip/read",
+        "notice/open",
+        "consent notice/open",
+        "push device/delete",
+    )
+} | {
+    (cell, "named_child_staff")
+    for cell in (
+        "draft/read",
+        "comment/hide",
+        "member list/read",
+        "group log/read",
+        "group log/next page",
+        "compose/create form",
+        "compose/create",
+        "compose autosave/new post",
+        "group coverage/read",
+        "group coverage CSV/export",
+        "group attention/read",
+        "other family's talk/read",
+        "slots/publish",
+        "slot/withdraw",
+        "plan/create",
+        "terms status/read",
+        "mixed transition/edit form",
+        "mixed transition/edit",
+        "staff notice/open",
+    )
+}
 FAMILY_OF_C = {"guardian_of_c", "child_c"}
 STAFF_OF_C = {"connected_staff", "principal"}
 # Every staff role with a duty: pages that show a staff member only their own connections.
