@@ -205,15 +205,31 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
         consents = [t for t in consents if not (t[0] == 1 and t[1] == 1)]
         if answer is not None:
             consents.append((1, 1, answer))
-    grant = st.tuples(
-        st.integers(0, n_adults - 1),
-        child_i,
-        st.integers(0, n_units - 1),
-        dates(),
-        st.sampled_from([False, False, False, True]),
-    )
-    contacts = draw(st.lists(grant, max_size=3))
-    named_grants = draw(st.lists(grant, max_size=3))
+
+    # Grants about a child at a unit where it is placed (most of the time), to staff with a duty
+    # there (most of the time), mostly for every day the test asks about, so that the grant's own
+    # dates and its early end decide: issue 28 bites often.
+    def grant(contact: bool) -> tuple[int, int, int, tuple, bool]:
+        ended = draw(st.booleans())
+        wide = (DAY0 - dt.timedelta(days=500), None)
+        dates_ = wide if draw(st.booleans()) else draw(dates())
+        if not contact and draw(st.sampled_from([True, True, True, False])):
+            # A staff member with a duty at the unit that is not unit-wide (a grant matters there).
+            adult, unit = draw(st.integers(0, n_adults - 1)), draw(st.integers(0, n_units - 1))
+            duties.append((adult, unit, "Barnskötare", wide))
+            here = [p for p in placements if p[1] == unit]
+            if here and draw(st.booleans()):
+                return (adult, draw(st.sampled_from(here))[0], unit, dates_, ended)
+            child = draw(child_i)
+            placements.append((child, unit, wide))
+            return (adult, child, unit, dates_, ended)
+        if placements and draw(st.sampled_from([True, True, True, False])):
+            c, u, _d = draw(st.sampled_from(placements))
+            return (draw(st.integers(0, n_adults - 1)), c, u, dates_, ended)
+        return (draw(st.integers(0, n_adults - 1)), draw(child_i), draw(st.integers(0, n_units - 1)), dates_, ended)
+
+    contacts = [grant(True) for _ in range(draw(st.integers(0, 3)))]
+    named_grants = [grant(False) for _ in range(draw(st.integers(0, 3)))]
     comments = []
     for i, (_unit, kids, _status, _deleted, _offset, author) in enumerate(posts):
         # The group posts around a move always carry some: families' threads are where R8 per child bites.
