@@ -502,8 +502,4 @@ def build_world(*, children: int, seed: int) -> World:
     """Build the demo municipality with about `children` children; call inside a transaction."""
     if children < MIN_CHILDREN:
         raise ValueError(f"the demo world needs at least {MIN_CHILDREN} children")
-    world = _Builder(children=children, seed=seed).build()
-    from folja.demo.contacts import build_demo_contacts  # the contacts build on the world
-
-    build_demo_contacts(world)
-    return world
+    return _Builder(children=children, seed=seed).build()

@@ -11,19 +11,25 @@ was granted access to the same child by name. Both show on the principal's page
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from folja.core.dates import today
 from folja.demo.plan import PERSONA_PREFIX
 from folja.directory import civic
 from folja.directory.models import (
+    Address,
     ContactConnection,
     ContactRelation,
     Duty,
     DutyRole,
+    Email,
+    EmailType,
     NamedChildAccess,
     NamedChildRole,
     Person,
     PersonSisId,
+    Phone,
+    PhoneType,
     Placement,
 )
 
@@ -38,10 +44,23 @@ def _fictitious_number(born: dt.date) -> str:
     raise RuntimeError("no fictitious civic number left for the demo contact persons")
 
 
+def _uuid(world, name: str) -> uuid.UUID:  # noqa: ANN001
+    """The same seed builds the same world: uuids from the seed, not random."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"folja-demo:{world.seed}:{name}")
+
+
 def _persona(world, key: str, given: str, family: str, born: dt.date) -> Person:  # noqa: ANN001
     person = Person.objects.create(
-        given_name=given, family_name=family, birth_date=born, civic_number=_fictitious_number(born)
+        uuid=_uuid(world, key),
+        given_name=given,
+        family_name=family,
+        birth_date=born,
+        civic_number=_fictitious_number(born),
     )
+    Address.objects.create(person=person, street_address=f"{family}s väg 3", postal_code="999 99", locality="Exempelby")
+    kind = EmailType.PRIVATE if key == "foster_parent" else EmailType.SCHOOL_STAFF
+    Email.objects.create(person=person, value=f"{key.replace('_', '.')}@exempelby.invalid", type=kind)
+    Phone.objects.create(person=person, value="070-000 00 00", type=PhoneType.HOME, mobile=True)
     PersonSisId.objects.create(organisation=world.organisation, person=person, sis_id=PERSONA_PREFIX + key)
     world.personas[key] = person
     return person
@@ -66,6 +85,7 @@ def build_demo_contacts(world) -> str:  # noqa: ANN001
     child = placement.child
     foster = _persona(world, "foster_parent", "Kerstin", "Holmqvist", dt.date(1974, 9, 12))
     ContactConnection.objects.create(
+        uuid=_uuid(world, "foster_parent:connection"),
         organisation=world.organisation,
         school_unit=unit,
         child=child,
@@ -77,6 +97,7 @@ def build_demo_contacts(world) -> str:  # noqa: ANN001
     )
     educator = _persona(world, "special_educator", "Lena", "Ahlström", dt.date(1968, 2, 27))
     Duty.objects.create(
+        uuid=_uuid(world, "special_educator:duty"),
         organisation=world.organisation,
         person=educator,
         school_unit=unit,
@@ -84,6 +105,7 @@ def build_demo_contacts(world) -> str:  # noqa: ANN001
         start_date=day - dt.timedelta(days=800),
     )
     NamedChildAccess.objects.create(
+        uuid=_uuid(world, "special_educator:grant"),
         organisation=world.organisation,
         school_unit=unit,
         child=child,
