@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("folja.export.urls")),
     path("", include("folja.retention.urls")),
     path("", include("folja.pages.notices.urls")),
+    path("", include("folja.pages.contacts.urls")),
     path("", include("folja.demo.urls")),
     path("", include("folja.ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -19,6 +19,11 @@ class AuditAction(models.TextChoices):
     DELETE_POST = "delete_post", _("tog bort ett inlägg")
     PUBLISH_POST = "publish_post", _("publicerade ett inlägg")
     EDIT_POST = "edit_post", _("ändrade ett inlägg")
+    # Access given by a principal (issue 28, access/connections.py).
+    GRANT_CONTACT = "grant_contact", _("kopplade en kontaktperson till barnet")
+    END_CONTACT = "end_contact", _("avslutade en kontaktpersons koppling")
+    GRANT_NAMED_ACCESS = "grant_named_access", _("gav åtkomst till ett namngivet barn")
+    END_NAMED_ACCESS = "end_named_access", _("avslutade åtkomst till ett namngivet barn")
     # Development talks (folja/talks).
     READ_TALK = "read_talk", _("läste ett utvecklingssamtal")
     READ_TALK_LIST = "read_talk_list", _("såg utvecklingssamtalet i en lista")

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import BigIntegerField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
 from django.db.models.lookups import In
 from django.http import Http404
 
-from folja.access import memo, transitions
+from folja.access import connections, memo, transitions
 from folja.access.roles import Role, Viewer
 from folja.core.dates import today
 from folja.directory import civic
@@ -80,10 +80,11 @@ def active_duties(staff: Viewer, on: dt.date | None = None) -> QuerySet[Duty]:
     return duties
 
 
-def _connected(staff: Viewer, day: dt.date) -> tuple[QuerySet[Placement], QuerySet[Placement]]:
+def _connected(staff: Viewer, day: dt.date) -> tuple[QuerySet[Placement], ...]:
     """Connected staff (access-rules.md), the rule itself: S has an active duty at a unit where C
     has an active placement, and either S's duty there is unit-wide (the first queryset), or S is
-    assigned to a group C is a member of at that unit (the second). Sealed children are connected
+    assigned to a group C is a member of at that unit (the second), or a principal granted S access
+    to C by name at that unit (the third, access/connections.py). Sealed children are connected
     to no one (R5). Two querysets, each starting from what narrows it (the units of unit-wide
     duties; the members of the assigned groups), so that PostgreSQL reads a few index entries."""
     duties = active_duties(staff, day)
@@ -95,7 +96,8 @@ def _connected(staff: Viewer, day: dt.date) -> tuple[QuerySet[Placement], QueryS
     in_an_assigned_group_here = placements.filter(
         child__in=members.values("person"), school_unit__in=duties.values("school_unit")
     ).filter(Exists(member_here))
-    return unit_wide_here, in_an_assigned_group_here
+    named_here = connections.named_child_placements(placements, duties, staff.person, day)  # issue 28
+    return unit_wide_here, in_an_assigned_group_here, named_here
 
 
 def connected_placements(staff: Viewer, on: dt.date | None = None) -> QuerySet[Placement]:
@@ -153,8 +155,8 @@ def staff_connections(staff: Viewer, on: dt.date | None = None) -> StaffConnecti
             ).values_list("pk", "child_id", "school_unit_id", "first_start", *names, "some_yes")
             for part in _connected(staff, day)
         ]
-        # One statement: the two parts of the rule as a UNION (a placement in both counts once).
-        placements = list(rows[0].union(rows[1]))
+        # One statement: the parts of the rule as a UNION (a placement in several counts once).
+        placements = list(rows[0].union(*rows[1:]))
         asked = sorted({row[1] for row in placements if row[-1]})
         consent = transitions.consent_answers(asked) if asked else {}
         return StaffConnections([row[:-1] for row in placements], consent)
@@ -367,6 +369,8 @@ class GuardianChild:
 
     child: Person
     terms_pending: frozenset[int]
+    # Custody (Vårdnadshavare) or a contact person's connection (access/connections.py).
+    custody: bool = True
 
 
 def _guardian_children(guardian: Person, on: dt.date | None = None) -> list[GuardianChild]:
@@ -396,28 +400,34 @@ def guardian_children_many(guardian_ids: Iterable[int], on: dt.date | None = Non
             found[pk] = hit
     if not missing:
         return found
-    # R1: guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles).
-    placements = (
-        placements_not_ended(day)  # R6
-        .filter(
-            child__responsibles__responsible_id__in=missing,
-            child__responsibles__relation_type=RelationType.GUARDIAN,
-            child__sealed_at__isnull=True,  # R5
-        )
-        .annotate(terms=transitions.terms_that_apply(), guardian=F("child__responsibles__responsible_id"))  # R9
-        .select_related("child")
-        .order_by("child__given_name", "child__family_name", "child_id")
+    not_ended = placements_not_ended(day).filter(child__sealed_at__isnull=True)  # R5, R6
+    # R1: guardian rights only from relation type Vårdnadshavare (SS 12000 responsibles); a contact
+    # person's from a connection that holds (access/connections.py). One UNION statement.
+    custody = not_ended.filter(
+        child__responsibles__responsible_id__in=missing, child__responsibles__relation_type=RelationType.GUARDIAN
+    ).annotate(guardian=F("child__responsibles__responsible_id"), custody=Value(True))
+    contact = connections.placements_of_contacts(not_ended, missing, day)
+    rows = [part.annotate(terms=transitions.terms_that_apply()).select_related("child") for part in (custody, contact)]
+    placements = sorted(
+        rows[0].union(rows[1], all=True), key=lambda p: (p.child.given_name, p.child.family_name, p.child_id)
     )
     children: dict[int, dict[int, Person]] = {pk: {} for pk in missing}
+    held: dict[tuple[int, int], bool] = {}
     applying: dict[tuple[int, int], set[int]] = {}
     for placement in placements:
         children[placement.guardian].setdefault(placement.child_id, placement.child)
-        applying.setdefault((placement.guardian, placement.child_id), set()).update({placement.terms} - {None})
+        key = (placement.guardian, placement.child_id)
+        held[key] = held.get(key, False) or placement.custody
+        applying.setdefault(key, set()).update({placement.terms} - {None})
     needed = set().union(*applying.values())
     accepted = transitions.accepted_terms(missing, needed) if needed else set()
     for pk in missing:
         found[pk] = [
-            GuardianChild(child, transitions.terms_pending(pk, applying[(pk, child_id)], accepted))  # R9
+            GuardianChild(
+                child,
+                transitions.terms_pending(pk, applying[(pk, child_id)], accepted),
+                held[(pk, child_id)],  # R9
+            )
             for child_id, child in children[pk].items()
         ]
         memo.remember(("guardian_children", pk, day), found[pk])

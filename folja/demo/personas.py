@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from folja.demo.families import NEWCOMER_MOBILE
 from folja.demo.plan import PERSONA_PREFIX
 from folja.directory.models import (
+    ContactConnection,
     Duty,
     DutyAssignment,
     GroupMembership,
@@ -33,6 +34,7 @@ PERSONA_ROLES: dict[str, str] = {
     "two_units": "staff",
     "teacher_guardian": "staff",
     "fklass_teacher": "staff",
+    "special_educator": "staff",
     "guardian_one_child": "guardian",
     "guardian_household_a": "guardian",
     "guardian_household_b": "guardian",
@@ -41,6 +43,7 @@ PERSONA_ROLES: dict[str, str] = {
     "guardian_moved_child": "guardian",
     "guardian_siblings": "guardian",
     "guardian_without_e_id": "guardian",
+    "foster_parent": "guardian",
     "pupil": "child",
 }
 PERSONA_KEYS = tuple(PERSONA_ROLES)
@@ -63,6 +66,8 @@ def _notes() -> dict[str, str]:
             "nyanländ, utan e-legitimation: logga in med kod via sms till %(mobile)s, koden skrivs ut i terminalen"
         )
         % {"mobile": NEWCOMER_MOBILE},
+        "special_educator": _("har åtkomst till ett namngivet barn, beviljad av rektorn"),
+        "foster_parent": _("familjehemsförälder: ser lärloggen men svarar inte på samtycken"),
     }
 
 
@@ -79,7 +84,7 @@ def persona_rows(*, include_civic_number: bool) -> list[dict]:
     """Return one dict per persona: key, role, label, name, person_uuid, children, units and civic number.
 
     The full civic number is included only when asked (with FOLJA_DEBUG: the persona picker and
-    the output of demo_world); the masked one always. Five queries at most, whatever the size of the world.
+    the output of demo_world); the masked one always. Six queries at most, whatever the size of the world.
     """
     tags = list(
         PersonSisId.objects.filter(sis_id__startswith=PERSONA_PREFIX, person__sealed_at__isnull=True).select_related(
@@ -112,6 +117,14 @@ def persona_rows(*, include_civic_number: bool) -> list[dict]:
         .order_by("child__birth_date", "child__uuid")
     ):
         children.setdefault(link.responsible_id, []).append(link.child)
+    # Contact persons (issue 28): the children connected to them now, as a guardian's.
+    for connection in (
+        ContactConnection.objects.active()
+        .filter(contact__in=persons, ended_at__isnull=True, child__sealed_at__isnull=True)
+        .select_related("child")
+        .order_by("child__birth_date", "child__uuid")
+    ):
+        children.setdefault(connection.contact_id, []).append(connection.child)
     pupils = [p.pk for key, p in by_key.items() if PERSONA_ROLES.get(key) == "child"]
     child_pks = {child.pk for kids in children.values() for child in kids} | set(pupils)
     groups: dict[int, list[tuple[str, str]]] = {}
@@ -136,7 +149,7 @@ def persona_rows(*, include_civic_number: bool) -> list[dict]:
             kids: list[Person] = []
         elif role == "guardian":
             kids = children.get(person.pk, [])
-            label, units = _guardian_label(kids, groups)
+            label, units = _guardian_label(kids, groups, contact=key == "foster_parent")
         else:
             kids = []
             places = groups.get(person.pk, [])
@@ -175,7 +188,9 @@ def _staff_label(duties: list[Duty]) -> tuple[str, list[str]]:
     return _(" och ").join(parts), _unique(d.school_unit.display_name for d in duties)
 
 
-def _guardian_label(kids: list[Person], groups: dict[int, list[tuple[str, str]]]) -> tuple[str, list[str]]:
+def _guardian_label(
+    kids: list[Person], groups: dict[int, list[tuple[str, str]]], *, contact: bool = False
+) -> tuple[str, list[str]]:
     described = []
     units = []
     for child in kids:
@@ -183,7 +198,8 @@ def _guardian_label(kids: list[Person], groups: dict[int, list[tuple[str, str]]]
         units.extend(u for _g, u in places)
         where = "; ".join(f"{g}, {u}" for g, u in places)
         described.append(f"{child.given_name} ({where})" if where else child.given_name)
-    return _("Vårdnadshavare till %(children)s") % {"children": _(" och ").join(described)}, _unique(units)
+    title = _("Kontaktperson för %(children)s") if contact else _("Vårdnadshavare till %(children)s")
+    return title % {"children": _(" och ").join(described)}, _unique(units)
 
 
 def _unique(values: Iterable[str]) -> list[str]:

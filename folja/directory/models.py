@@ -499,3 +499,75 @@ class DutyAssignment(DatedModel):
         verbose_name_plural = _("uppdrag i grupper")
         constraints = [_dates_in_order("dutyassignment")]
         indexes = [models.Index(fields=["group", "duty"])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Access given by a person (issue 28): contact persons beyond custody, named-child duties
+# ---------------------------------------------------------------------------------------------
+
+
+class ContactRelation(models.TextChoices):
+    FOSTER_PARENT = "Familjehemsförälder", _("Familjehemsförälder")
+    TRUSTEE = "God man", _("God man")
+    INFORMAL_GUARDIAN = "Annan vuxen som barnet bor hos", _("Annan vuxen som barnet bor hos")
+    RELATIVE = "Annan anhörig", _("Annan anhörig")
+
+
+class NamedChildRole(models.TextChoices):
+    SPECIAL_NEEDS = AssignmentRoleType.SPECIAL_NEEDS.value, AssignmentRoleType.SPECIAL_NEEDS.label
+    STUDENT_HEALTH = AssignmentRoleType.STUDENT_HEALTH.value, AssignmentRoleType.STUDENT_HEALTH.label
+
+
+class GrantedAccess(DatedModel):
+    """What a principal grants for a period with a reason (folja.access.connections reads it):
+    dated like every relationship, and ended early by `ended_at` (effective on the next request)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    school_unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("enhet"))
+    child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="%(class)s_about", verbose_name=_("barn"))
+    reason = models.CharField(_("skäl"), max_length=300)
+    granted_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_at is not None
+
+
+class ContactConnection(GrantedAccess):
+    """A person other than a guardian connected to a child for a period (a foster parent, god man,
+    another adult or relative): signs in like a guardian and sees what `access/connections.py` grants."""
+
+    contact = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contact_for", verbose_name=_("person"))
+    relation = models.CharField(_("relation"), max_length=40, choices=ContactRelation.choices)
+
+    class Meta:
+        verbose_name = _("kontaktperson")
+        verbose_name_plural = _("kontaktpersoner")
+        constraints = [
+            _dates_in_order("contactconnection"),
+            models.CheckConstraint(condition=~Q(child=models.F("contact")), name="contactconnection_not_self"),
+        ]
+        indexes = [models.Index(fields=["contact", "child"]), models.Index(fields=["child", "start_date"])]
+
+
+class NamedChildAccess(GrantedAccess):
+    """A staff member's access to one named child at one unit for a period (student health, special
+    educator): counted among the staff connections (R1) for that child at that unit only."""
+
+    staff = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="named_child_access", verbose_name=_("personal")
+    )
+    role = models.CharField(_("uppdrag"), max_length=32, choices=NamedChildRole.choices)
+
+    class Meta:
+        verbose_name = _("åtkomst till namngivet barn")
+        verbose_name_plural = _("åtkomst till namngivna barn")
+        constraints = [_dates_in_order("namedchildaccess")]
+        indexes = [models.Index(fields=["staff", "school_unit"]), models.Index(fields=["child", "start_date"])]

@@ -3,7 +3,8 @@
 No rule of its own: everything is `policy.get_child_for` / `policy.visible_children` asked for the
 right person.
 
-- A guardian may export a child exactly while the policy lets them see it, so a sealed child
+- A guardian with custody (never a contact person, access/connections.py) may export a child
+  exactly while the policy lets them see it, so a sealed child
   (R5), an ended custody (R1: no Guardianship row), a child who left the platform (R6) and
   pending terms (R9) all end exporting at once, for new exports and finished ones alike.
 - A staff member connected to the child now (R1, in the session's organisation) may ask for an
@@ -22,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from folja.access import policy
+from folja.access import connections, policy
 from folja.access.roles import Role, Viewer
 from folja.directory.models import Guardianship, Person, RelationType
 from folja.export.models import Export
@@ -37,14 +38,14 @@ def exportable_child(viewer: Viewer, child_uuid: uuid_module.UUID | str) -> Pers
     """Return the child if the viewer may export its portfolio, else raise Http404."""
     if viewer.role not in EXPORTING_ROLES:
         raise Http404  # R12
-    return policy.get_child_for(viewer, child_uuid)  # R1, R5, R6, R9
+    return connections.get_child_in_custody_for(viewer, child_uuid)  # R1 custody, R5, R6, R9
 
 
 def may_export(viewer: Viewer, child: Person) -> bool:
     """Return whether the viewer may export the child now (asked again by the worker and on download)."""
     if viewer.role not in EXPORTING_ROLES:
         return False  # R12
-    return child.pk in policy.visible_children_ref(viewer)  # R1, R5, R6, R9
+    return child.pk in connections.custody_children_ref(viewer)  # R1 custody, R5, R6, R9
 
 
 def guardian_viewer(guardian: Person) -> Viewer:

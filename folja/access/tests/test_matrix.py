@@ -50,6 +50,10 @@ ROLES: dict[str, tuple[str | None, Role | None]] = {
     "two_organisations_via_b": ("teacher_two_orgs", Role.STAFF),
     # Anna signed in without e-ID, by SMS code: the lower level of assurance (access/assurance.py).
     "guardian_of_c_without_e_id": ("anna", Role.GUARDIAN),
+    # Issue 28 (matrix_rows_contacts): Alva's foster parent, a contact person in the guardian role;
+    # a special educator at Solrosen in no group, granted access to Alva by name.
+    "contact_of_c": ("foster_alva", Role.GUARDIAN),
+    "named_child_staff": ("special_educator", Role.STAFF),
 }
 # Sessions started otherwise than the test e-ID: their method and level of assurance.
 SESSION_ASSURANCE = {"guardian_of_c_without_e_id": {"method": assurance.SMS, "loa": assurance.LOWER}}
@@ -64,6 +68,8 @@ TWINS = {
     # A guardian without e-ID sees and comments as the guardian with e-ID does, but does not
     # export or answer consent questions (`assurance.may_act`): the cells below.
     "guardian_of_c_without_e_id": "guardian_of_c",
+    "contact_of_c": "guardian_of_c",
+    "named_child_staff": "connected_staff",
 }
 REFUSED_WITHOUT_E_ID = (
     "export page/read",
@@ -79,6 +85,54 @@ REFUSED_WITHOUT_E_ID = (
 # Where the twin's answer comes from who wrote something, not from the rules.
 NOT_TWINS = {("draft/read", "two_organisations_via_a"), ("staff notice/open", "two_organisations_via_a")} | {
     (name, "guardian_of_c_without_e_id") for name in REFUSED_WITHOUT_E_ID
+}
+# Issue 28 (matrix_rows_contacts): a contact person acts for no child (no custody): the child's
+# settings, consent and its preview, exports; notices and devices are the guardian's own. Named-child
+# access connects a staff member to one child, never to a group: the group's pages, composing,
+# coverage, talk slots and plans, another family's thread, and editing a group post are not theirs.
+NOT_TWINS |= {
+    (cell, "contact_of_c")
+    for cell in (
+        "child settings/read",
+        "child settings/edit",
+        "transition consent/read",
+        "transition consent/edit",
+        "transition preview/read",
+        "export page/read",
+        "export/create",
+        "export progress/read",
+        "export pdf/read",
+        "export zip/read",
+        "staff export progress/read",
+        "staff export pdf/read",
+        "staff export zip/read",
+        "notice/open",
+        "consent notice/open",
+        "push device/delete",
+    )
+} | {
+    (cell, "named_child_staff")
+    for cell in (
+        "draft/read",
+        "comment/hide",
+        "member list/read",
+        "group log/read",
+        "group log/next page",
+        "compose/create form",
+        "compose/create",
+        "compose autosave/new post",
+        "group coverage/read",
+        "group coverage CSV/export",
+        "group attention/read",
+        "other family's talk/read",
+        "slots/publish",
+        "slot/withdraw",
+        "plan/create",
+        "terms status/read",
+        "mixed transition/edit form",
+        "mixed transition/edit",
+        "staff notice/open",
+    )
 }
 FAMILY_OF_C = {"guardian_of_c", "child_c"}
 STAFF_OF_C = {"connected_staff", "principal"}
@@ -125,6 +179,7 @@ ROW_MODULES = [
     "folja.notifications.tests.matrix_rows",
     "folja.ops.tests.matrix_rows",
     "folja.accounts.tests.matrix_rows",
+    "folja.access.tests.matrix_rows_contacts",
 ]
 
 
@@ -398,6 +453,10 @@ class _Matrix:
             return str(getattr(self.cast, key).uuid)
         if kind == "media":
             return str(self.media.uuid)
+        if kind == "person":
+            return str(self.cast.persons[key].uuid)
+        if kind == "unit":
+            return str(getattr(self.cast, key).uuid)
         if kind == "goal":
             return self.cast.goals[int(key)].key
         return token

@@ -34,11 +34,13 @@ from folja.access import memo, policy
 from folja.access.roles import Role, Viewer
 from folja.access.transitions import twelve_months_before
 from folja.directory.models import (
+    ContactConnection,
     Duty,
     DutyAssignment,
     Group,
     GroupMembership,
     Guardianship,
+    NamedChildAccess,
     Organisation,
     Person,
     Placement,
@@ -88,6 +90,10 @@ class WorldSpec:
     # Two organisations (huvudmän): the organisation of each unit, and the second one's rule.
     unit_orgs: tuple[int, ...] = ()
     rule_b: str = "all"
+    # Issue 28: contact persons (adult, child, unit, dates, ended early?) and named-child access
+    # of staff (adult, child, unit, dates, ended early?).
+    contacts: list[tuple[int, int, int, tuple, bool]] = ()
+    named_grants: list[tuple[int, int, int, tuple, bool]] = ()
 
 
 @st.composite
@@ -199,6 +205,31 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
         consents = [t for t in consents if not (t[0] == 1 and t[1] == 1)]
         if answer is not None:
             consents.append((1, 1, answer))
+
+    # Grants about a child at a unit where it is placed (most of the time), to staff with a duty
+    # there (most of the time), mostly for every day the test asks about, so that the grant's own
+    # dates and its early end decide: issue 28 bites often.
+    def grant(contact: bool) -> tuple[int, int, int, tuple, bool]:
+        ended = draw(st.booleans())
+        wide = (DAY0 - dt.timedelta(days=500), None)
+        dates_ = wide if draw(st.booleans()) else draw(dates())
+        if not contact and draw(st.sampled_from([True, True, True, False])):
+            # A staff member with a duty at the unit that is not unit-wide (a grant matters there).
+            adult, unit = draw(st.integers(0, n_adults - 1)), draw(st.integers(0, n_units - 1))
+            duties.append((adult, unit, "Barnskötare", wide))
+            here = [p for p in placements if p[1] == unit]
+            if here and draw(st.booleans()):
+                return (adult, draw(st.sampled_from(here))[0], unit, dates_, ended)
+            child = draw(child_i)
+            placements.append((child, unit, wide))
+            return (adult, child, unit, dates_, ended)
+        if placements and draw(st.sampled_from([True, True, True, False])):
+            c, u, _d = draw(st.sampled_from(placements))
+            return (draw(st.integers(0, n_adults - 1)), c, u, dates_, ended)
+        return (draw(st.integers(0, n_adults - 1)), draw(child_i), draw(st.integers(0, n_units - 1)), dates_, ended)
+
+    contacts = [grant(True) for _ in range(draw(st.integers(0, 3)))]
+    named_grants = [grant(False) for _ in range(draw(st.integers(0, 3)))]
     comments = []
     for i, (_unit, kids, _status, _deleted, _offset, author) in enumerate(posts):
         # The group posts around a move always carry some: families' threads are where R8 per child bites.
@@ -228,6 +259,8 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
         comments,
         unit_orgs,
         rule_b,
+        contacts,
+        named_grants,
     )
 
 
@@ -262,11 +295,21 @@ class Reference:
         self.org = org  # a staff session's organisation (None: all, as outside a session)
         if role == Role.GUARDIAN:
             mine = {c for a, c, rel in spec.guardianships if a == adult and rel == "Vårdnadshavare"}
+            # Issue 28: a contact person's connection that holds, while the child is placed (a
+            # placement that has not ended) at the connection's unit.
+            mine |= {
+                c
+                for a, c, u, d, ended in spec.contacts
+                if a == adult and active(d, on) and not ended and self.placed_at(c, u)
+            }
         elif role == Role.CHILD:
             mine = {child_self}
         else:
             mine = set()
         self.mine = {c for c in mine if not spec.children[c] and self.on_platform(c)}  # R5, R6
+
+    def placed_at(self, c: int, unit: int) -> bool:  # a placement at the unit that has not ended
+        return any(pc == c and pu == unit and (d[1] is None or d[1] >= self.on) for pc, pu, d in self.spec.placements)
 
     def on_platform(self, c: int) -> bool:  # R6: a placement that has not ended
         return any(pc == c and (d[1] is None or d[1] >= self.on) for pc, _u, d in self.spec.placements)
@@ -286,6 +329,12 @@ class Reference:
             if not any(d[1] == unit for _i, d in my_duties):
                 continue
             if any(d[1] == unit and (d[2] in UNIT_WIDE_ROLES or spec.units[unit]) for _i, d in my_duties):
+                return True
+            # Issue 28: access to this child by name at this unit, granted for dates that hold.
+            if any(
+                a == adult and gc == c and gu == unit and active(gd, on) and not ended
+                for a, gc, gu, gd, ended in spec.named_grants
+            ):
                 return True
             my_duty_ids = {i for i, _d in my_duties}
             for duty_i, g, ad in spec.assignments:
@@ -464,6 +513,37 @@ class RandomWorldTests(TestCase):
                 duty=duties[di], group=groups[g], assignment_role_type="Förskollärare", start_date=d[0], end_date=d[1]
             )
             for di, g, d in spec.assignments
+        )
+        ended_at = dt.datetime(2026, 1, 4, tzinfo=dt.UTC)
+        ContactConnection.objects.bulk_create(
+            ContactConnection(
+                organisation=units[u].organisation,
+                school_unit=units[u],
+                child=children[c],
+                contact=adults[a],
+                relation="Familjehemsförälder",
+                start_date=d[0],
+                end_date=d[1],
+                reason="r",
+                granted_by=adults[4],
+                ended_at=ended_at if ended else None,
+            )
+            for a, c, u, d, ended in spec.contacts
+        )
+        NamedChildAccess.objects.bulk_create(
+            NamedChildAccess(
+                organisation=units[u].organisation,
+                school_unit=units[u],
+                child=children[c],
+                staff=adults[a],
+                role="Specialpedagog",
+                start_date=d[0],
+                end_date=d[1],
+                reason="r",
+                granted_by=adults[4],
+                ended_at=ended_at if ended else None,
+            )
+            for a, c, u, d, ended in spec.named_grants
         )
         TransitionConsent.objects.bulk_create(
             TransitionConsent(child=children[c], guardian=adults[a], allowed=ok, answered_at=timezone.now())

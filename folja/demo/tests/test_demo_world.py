@@ -16,6 +16,7 @@ from folja.access.models import AuditAction, AuditRecord
 from folja.access.roles import Role, Viewer
 from folja.core.dates import today
 from folja.demo.builder import build_world, school_year_start
+from folja.demo.contacts import build_demo_contacts
 from folja.demo.personas import PERSONA_KEYS, demo_personas
 from folja.demo.reset import reset_world
 from folja.directory import civic
@@ -256,7 +257,7 @@ def test_guardian_who_is_a_teacher_has_a_duty_and_a_guardianship():
 
 
 def test_every_persona_may_sign_in_in_its_role():
-    build_world(children=SMALL, seed=2)
+    build_demo_contacts(build_world(children=SMALL, seed=2))  # the command's step for issue 28's personas
     personas = demo_personas()
     assert [row["key"] for row in personas] == list(PERSONA_KEYS)
     for row in personas:
@@ -267,7 +268,7 @@ def test_every_persona_may_sign_in_in_its_role():
 def test_demo_personas_are_masked_and_read_in_a_few_queries(django_assert_max_num_queries):
     assert demo_personas() == []
     build_world(children=SMALL, seed=2)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):  # the sixth: contact persons' children (issue 28)
         personas = demo_personas()
     for row in personas:
         assert "civic_number" not in row
@@ -351,6 +352,7 @@ def test_command_refuses_a_database_with_persons_but_no_demo_world_unless_reset(
 
 def test_reset_deletes_posts_and_audit_records_and_builds_the_world_again():
     world = build_world(children=SMALL, seed=4)
+    build_demo_contacts(world)  # the command's step: its two personas are persons too
     teacher = world.personas["preschool_teacher"]
     unit = world.preschools[0]
     Post.objects.create(

@@ -251,6 +251,10 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
     else:
         members = list(post_policy.named_children_visible_on_post(viewer, post))
     groups = policy.staff_groups(viewer).filter(pk=group.pk) if group else policy.staff_groups(viewer).none()
+    if group is not None and not groups:
+        # A group post is edited with its group's members to choose from; a staff member connected
+        # to a named child without working in the group (issue 28: named-child access) reads it only.
+        raise Http404
     current_children = [str(u) for u in post.post_children.values_list("child__uuid", flat=True)]
     key = f"post:{post.uuid}"
     if request.method != "POST":

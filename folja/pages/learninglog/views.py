@@ -14,12 +14,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from folja.access import assurance, policy
+from folja.access import assurance, connections, policy
 from folja.access.assurance import Act
 from folja.access.audit import record_post_reads, record_reads
 from folja.access.labels import child_labels
 from folja.access.models import AuditAction
 from folja.accounts.decorators import full_assurance_required, guardian_required, staff_required, viewer_required
+from folja.core.dates import today
 from folja.directory.models import RelationType
 from folja.learninglog import access as post_policy
 from folja.learninglog import actions
@@ -257,9 +258,10 @@ def post_history(request: HttpRequest, post_uuid: str) -> HttpResponse:
 @guardian_required
 @full_assurance_required(Act.ANSWER_CONSENT, methods=("POST",))
 def child_settings(request: HttpRequest, child_uuid: str) -> HttpResponse:
-    """Render the guardian's page for a child: photo consent and who has read the documentation."""
+    """Render the guardian's page for a child: photo consent, who has read the documentation and
+    the child's other contact persons. Custody only: a contact person acts for no child (issue 28)."""
     viewer = request.viewer
-    child = policy.get_child_for(viewer, child_uuid)
+    child = connections.get_child_in_custody_for(viewer, child_uuid)
     try:
         consent = child.photo_consent
     except ObjectDoesNotExist:
@@ -277,7 +279,14 @@ def child_settings(request: HttpRequest, child_uuid: str) -> HttpResponse:
     return render(
         request,
         "learninglog/child_settings.html",
-        {"child": child, "form": form, "consent": consent, "reads_page": reads_page, "read_days": read_days},
+        {
+            "child": child,
+            "form": form,
+            "consent": consent,
+            "reads_page": reads_page,
+            "read_days": read_days,
+            "contacts": connections.connections_for_guardians(child, today()),
+        },
     )
 
 

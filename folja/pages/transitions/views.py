@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from folja.access import policy
+from folja.access import connections, policy
 from folja.access import transitions as access_transitions
 from folja.access.assurance import Act
 from folja.access.audit import record_reads
@@ -42,9 +42,9 @@ class ConsentForm(forms.Form):
 @guardian_required
 @full_assurance_required(Act.ANSWER_CONSENT)
 def consent(request: HttpRequest, child_uuid: str) -> HttpResponse:
-    """Render and save the guardian's answer on sharing the record at a transition (R7)."""
+    """Render and save the guardian's answer on sharing the record at a transition (R7): custody only."""
     viewer = request.viewer
-    child = policy.get_child_for(viewer, child_uuid)
+    child = connections.get_child_in_custody_for(viewer, child_uuid)
     if request.method == "POST":
         form = ConsentForm(request.POST)
         if form.is_valid():
@@ -75,9 +75,10 @@ def consent(request: HttpRequest, child_uuid: str) -> HttpResponse:
 @guardian_required
 def preview(request: HttpRequest, child_uuid: str) -> HttpResponse:
     """Render exactly what the receiving unit would see with consent (R8), before and after answering:
-    the posts and talks from other units in the 12 months before the planned start (or today)."""
+    the posts and talks from other units in the 12 months before the planned start (or today).
+    Custody only, as the answer it prepares (issue 28)."""
     viewer = request.viewer
-    child = policy.get_child_for(viewer, child_uuid)
+    child = connections.get_child_in_custody_for(viewer, child_uuid)
     day = today()
     unit, start = access_transitions.preview_window(child, day)
     posts = listing.post_listing(

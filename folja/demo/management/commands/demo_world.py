@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from folja.demo.builder import build_world
+from folja.demo.contacts import build_demo_contacts
 from folja.demo.learninglog import build_learning_log
 from folja.demo.notices import build_demo_action_notices, build_demo_notices
 from folja.demo.personas import persona_rows
@@ -83,6 +84,8 @@ class Command(BaseCommand):
                 f"Built Exempelby kommun: {children} children, {len(world.units)} units, "
                 f"{len(world.groups)} groups in {time.monotonic() - started:.1f} s"
             )
+            named = build_demo_contacts(world)
+            progress.write(f"The principal connected a foster parent to {named} and gave a special educator access")
             build_learning_log(world, seed=seed)
             progress.write(f"Added demo learning log posts ({time.monotonic() - started:.1f} s)")
             talks = build_demo_talks(world, seed=seed)
