@@ -101,6 +101,18 @@ class ContactPersonTests(TestCase):
         anna = self.cast.viewer("anna", Role.GUARDIAN)
         assert connections.custody_children_ref(anna) == [self.cast.alva.pk]
 
+    def test_the_custody_only_pages_are_not_linked_for_a_contact_person(self) -> None:
+        settings_url = reverse("learninglog:child_settings", args=[self.cast.alva.uuid])
+        consent_url = reverse("transitions:consent", args=[self.cast.alva.uuid])
+        timeline_url = reverse("learninglog:timeline", args=[self.cast.alva.uuid])
+        for person, linked in ((self.foster, False), (self.cast.anna, True)):
+            client = signed_in(person, Role.GUARDIAN)
+            home = client.get(reverse("core:home")).content.decode()
+            timeline = client.get(timeline_url).content.decode()
+            assert timeline_url in home  # the child is on the start page either way
+            assert (settings_url in home, consent_url in home, settings_url in timeline) == (linked,) * 3
+        assert signed_in(self.foster, Role.GUARDIAN).get(settings_url).status_code == 404
+
     def test_a_guardian_with_custody_sees_the_connection_on_the_child_page(self) -> None:
         response = signed_in(self.cast.anna, Role.GUARDIAN).get(
             reverse("learninglog:child_settings", args=[self.cast.alva.uuid])

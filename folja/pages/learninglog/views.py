@@ -122,7 +122,14 @@ def timeline(request: HttpRequest, child_uuid: str) -> HttpResponse:
     return render(
         request,
         "learninglog/timeline.html",
-        {"child": child, "posts": page, "next_url": _next_url(request, cursor), "filter_form": form},
+        {
+            "child": child,
+            "posts": page,
+            "next_url": _next_url(request, cursor),
+            "filter_form": form,
+            # The custody-only settings page is linked for children in custody (not a contact person's).
+            "in_custody": child.pk in connections.custody_children_ref(viewer),
+        },
     )
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from folja.access import policy
+from folja.access import connections, policy
 from folja.pages.notices import marks
 
 
@@ -34,8 +34,12 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "core/home_staff.html", {"units": list(units.values()), "duties": duties})
     children = list(policy.family_children_with_placements(viewer).order_by("birth_date", "given_name"))
     unread = marks.unread_by_child(request)
+    # A contact person sees the child's documentation but acts for no child (issue 28): the
+    # custody-only pages (settings, consent) are linked only for children in custody.
+    in_custody = set(connections.custody_children_ref(viewer))
     for child in children:
         child.unread_notices = unread.get(child.pk, 0)
+        child.in_custody = child.pk in in_custody
     return render(request, "core/home_family.html", {"children": children})
 
 
