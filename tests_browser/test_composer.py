@@ -23,12 +23,17 @@ from tests_browser.journeys import make_photos, sign_in_with_test_eid
 WIDTHS = {"phone": {"width": 360, "height": 800}, "laptop": {"width": 1280, "height": 900}}
 
 
-def child_uuid(folja: object, full_name: str) -> str:
+def child_uuid(folja: object, guardian: dict, full_name: str) -> str:
+    """The uuid of the guardian's child of that name: looked up through the guardian, since the demo
+    municipality has other children of the same name (real data is like that)."""
     with folja.db() as conn:
         rows = conn.execute(
-            "SELECT uuid FROM directory_person WHERE given_name || ' ' || family_name = ?", [full_name]
+            "SELECT c.uuid FROM directory_guardianship g JOIN directory_person r ON r.id = g.responsible_id "
+            "JOIN directory_person c ON c.id = g.child_id WHERE r.civic_number = ? AND g.relation_type = ? "
+            "AND c.given_name || ' ' || c.family_name = ?",
+            [guardian["civic_number"], "Vårdnadshavare", full_name],
         ).fetchall()
-    assert len(rows) == 1, f"expected one child called {full_name!r}, found {len(rows)}"
+    assert len(rows) == 1, f"expected one child called {full_name!r} of the guardian, found {len(rows)}"
     return str(uuid.UUID(rows[0][0]))
 
 
@@ -105,13 +110,14 @@ def checked_names(page: object) -> list[str]:
 @pytest.mark.parametrize("size", ["phone", "laptop"])
 def test_writing_about_one_child_starts_from_the_child_and_loses_nothing(folja, page, a11y, tmp_path: Path, size):
     teacher = folja.personas["preschool_teacher"]  # Ingrid Lindgren, Blåbären at Solrosens förskola
-    child = folja.personas["guardian_one_child"]["children"][0]  # Vincent Lindberg, the only child of that name
+    guardian = folja.personas["guardian_one_child"]
+    child = guardian["children"][0]  # the guardian's only child (another child of that name may live elsewhere)
     journey = f"composer-child-{size}"
     page.set_viewport_size(WIDTHS[size])
     sign_in_with_test_eid(page, "Personal", teacher["civic_number"])
 
     # "Nytt inlägg" on the child's timeline: an individual post about that child, nobody else ticked.
-    page.goto(f"/children/{child_uuid(folja, child)}/")
+    page.goto(f"/children/{child_uuid(folja, guardian, child)}/")
     page.locator("main").get_by_role("link", name="Nytt inlägg").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Nytt inlägg")
     expect(page.get_by_label("Ett barn (individuellt inlägg)")).to_be_checked()
@@ -165,7 +171,7 @@ def test_writing_about_one_child_starts_from_the_child_and_loses_nothing(folja, 
     visit(page, a11y, journey, "edit")
 
     # Autosave: text typed, the session lost (cookies gone), signed in again: the text is offered back.
-    page.goto(f"/children/{child_uuid(folja, child)}/")
+    page.goto(f"/children/{child_uuid(folja, guardian, child)}/")
     page.locator("main").get_by_role("link", name="Nytt inlägg").click()
     page.get_by_label("Rubrik").fill("Halvfärdigt")
     page.get_by_label("Text:", exact=True).fill("Vi gick till skogen och")
@@ -174,7 +180,7 @@ def test_writing_about_one_child_starts_from_the_child_and_loses_nothing(folja, 
     page.get_by_label("Text:", exact=True).fill("Vi gick till skogen och hittade")
     expect(page.locator("[data-autosave-status]")).to_contain_text("Du är utloggad", timeout=10_000)
     sign_in_with_test_eid(page, "Personal", teacher["civic_number"])
-    page.goto(f"/children/{child_uuid(folja, child)}/")
+    page.goto(f"/children/{child_uuid(folja, guardian, child)}/")
     page.locator("main").get_by_role("link", name="Nytt inlägg").click()
     expect(page.get_by_text(re.compile("sparad automatiskt kl"))).to_be_visible()
     expect(page.get_by_label("Rubrik")).to_have_value("Halvfärdigt")

@@ -93,8 +93,8 @@ def test_a_guardian_exports_watches_the_progress_and_downloads_both_files(folja,
         running = uuid.uuid4()
         conn.execute(
             "INSERT INTO export_export (uuid, requested_by_id, child_id, role, language, status, progress, pdf_file, "
-            "zip_file, pdf_size, zip_size, post_count, media_count, failure, created_at) "
-            "VALUES (?, ?, ?, 'guardian', 'sv', 'running', 40, '', '', 0, 0, 0, 0, '', datetime('now'))",
+            "zip_file, pdf_size, zip_size, post_count, media_count, failure, reason, created_at) "
+            "VALUES (?, ?, ?, 'guardian', 'sv', 'running', 40, '', '', 0, 0, 0, 0, '', '', datetime('now'))",
             [running.hex, guardian_id, ready[0]],
         )
     page.reload()
