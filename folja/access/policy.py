@@ -425,8 +425,8 @@ def guardian_children_many(guardian_ids: Iterable[int], on: dt.date | None = Non
         found[pk] = [
             GuardianChild(
                 child,
-                transitions.terms_pending(pk, applying[(pk, child_id)], accepted),
-                held[(pk, child_id)],  # R9
+                transitions.terms_pending(pk, applying[(pk, child_id)], accepted),  # R9
+                held[(pk, child_id)],  # custody, or a contact person's connection
             )
             for child_id, child in children[pk].items()
         ]
