@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import BigIntegerField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
-from django.db.models.lookups import In
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 
 from folja.access import connections, memo, transitions
+from folja.access.pairs import PAIR, ChildPairs
 from folja.access.roles import Role, Viewer
 from folja.core.dates import today
 from folja.directory import civic
@@ -440,49 +440,12 @@ def _visible_of_own(own_children: list[GuardianChild]) -> list[int]:
     return [own.child.pk for own in own_children if not own.terms_pending]
 
 
-# A (person, child) pair as one number: person * 2**32 + child (ids are far below 2**32).
-_PAIR = 2**32
-
-
-@dataclass(frozen=True)
-class ChildPairs:
-    """The children each of many guardians may see, as (person, child) pairs: what
-    `visible_children_ref` is for one viewer, for a chunk of the digest's recipients at once.
-
-    `q(child)` is the condition "the row's child is one the row's person may see", on rows read
-    for many persons in one query (each notice has its recipient). `person` names that person's
-    column on the rows the pairs were made for (`recipient_id` on notices); `outer()` gives the
-    same pairs for a subquery one level further down (the column becomes an `OuterRef`)."""
-
-    keys: tuple[int, ...]
-    person: str
-    depth: int = 0
-
-    def person_ref(self) -> F:
-        ref: F = F(self.person)
-        if self.depth:
-            ref = OuterRef(self.person)
-            for _level in range(self.depth - 1):
-                ref = OuterRef(ref)
-        return ref
-
-    def q(self, child: str) -> Q:
-        if not self.keys:
-            return Q(pk__in=[])  # R12: nobody in the chunk sees a child
-        key = ExpressionWrapper(self.person_ref() * _PAIR + F(child), output_field=BigIntegerField())
-        return Q(In(key, list(self.keys)))
-
-    def outer(self) -> ChildPairs:
-        """The same pairs seen from a subquery one level further down."""
-        return ChildPairs(self.keys, self.person, self.depth + 1)
-
-
 def guardian_child_pairs(guardian_ids: Iterable[int], on: dt.date | None = None, *, person: str) -> ChildPairs:
     """Return the children each guardian may see (R1, R5, R6, R9: `visible_children_ref` of each)
     as pairs, for rows whose column `person` names the guardian: two queries for the whole chunk
     (`guardian_children_many`), none for a guardian already looked up in this request."""
     owns = guardian_children_many(guardian_ids, on)
-    keys = sorted(pk * _PAIR + child for pk, own in owns.items() for child in _visible_of_own(own))
+    keys = sorted(pk * PAIR + child for pk, own in owns.items() for child in _visible_of_own(own))
     return ChildPairs(tuple(keys), person)
 
 

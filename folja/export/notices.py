@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from folja.access import policy
+from folja.access.pairs import ChildPairs
 from folja.access.roles import Role, Viewer
 from folja.notifications import rules
 
@@ -24,7 +25,7 @@ def portfolio_notice_rule(viewer: Viewer) -> Q:
     return Q(child__in=policy.visible_children(viewer))  # R1, R5, R6, R9
 
 
-def portfolio_notice_rule_for_guardians(pairs: policy.ChildPairs) -> Q:
+def portfolio_notice_rule_for_guardians(pairs: ChildPairs) -> Q:
     """Many guardians' notices at once (the digest): the child one the notice's recipient may see."""
     return pairs.q("child")  # R1, R5, R6, R9
 

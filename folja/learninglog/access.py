@@ -17,8 +17,8 @@ from django.db.models.lookups import IsNull
 from django.http import Http404
 
 from folja.access import transitions
+from folja.access.pairs import ChildPairs
 from folja.access.policy import (
-    ChildPairs,
     StaffConnections,
     connected_here,
     staff_connections,

@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from folja.access import policy
+from folja.access.pairs import ChildPairs
 from folja.access.roles import Role, Viewer
 from folja.directory.models import Guardianship, Person, RelationType
 from folja.learninglog import access as post_policy
@@ -123,7 +124,7 @@ def _child_rule(viewer: Viewer) -> Q:
     return Q(child__isnull=True) | Q(child__in=policy.visible_children(viewer))
 
 
-def _guardian_pairs(viewer: Viewer) -> policy.ChildPairs:
+def _guardian_pairs(viewer: Viewer) -> ChildPairs:
     """One guardian's visible children as the pairs of the chunk form (the same lookup, memoised)."""
     return policy.guardian_child_pairs([viewer.person.pk], person="recipient_id")
 
@@ -145,7 +146,7 @@ def _still_named() -> Q:
     return Q(child__isnull=True) | Q(Exists(still_named))
 
 
-def post_notice_rule_for_guardians(pairs: policy.ChildPairs) -> Q:
+def post_notice_rule_for_guardians(pairs: ChildPairs) -> Q:
     """The post rule for many guardians' notices at once (the digest's chunk; `pairs` name each
     notice's recipient): the post one its recipient may read now (`family_posts_for_pairs`, the
     family rule of `visible_posts`), its child one they may see now and still named on it."""
@@ -168,7 +169,7 @@ def comment_notice_rule(viewer: Viewer) -> Q:
     return Q(Exists(readable)) & _child_rule(viewer)
 
 
-def comment_notice_rule_for_guardians(pairs: policy.ChildPairs) -> Q:
+def comment_notice_rule_for_guardians(pairs: ChildPairs) -> Q:
     """The comment rule for many guardians' notices at once: the comment readable by its recipient
     (`comment_filter_for` with the family scope of the pairs, on a post they may read), the child
     one they may see."""

@@ -20,12 +20,12 @@ from django.db.models import Q, QuerySet
 from folja.notifications.models import Notice
 
 if TYPE_CHECKING:  # the viewer is the access layer's (person, role[, organisation])
-    from folja.access.policy import ChildPairs
+    from folja.access.pairs import ChildPairs
     from folja.access.roles import Viewer
 
 Rule = Callable[["Viewer"], Q]
 # A kind's rule for many guardians' notices at once (the digest's chunk): it takes the children
-# each recipient may see as pairs (`policy.ChildPairs`, on the notice's `recipient_id`). The
+# each recipient may see as pairs (`access.pairs.ChildPairs`, on the notice's `recipient_id`). The
 # per-viewer rule of a guardian must be this rule for that guardian alone, so there is one rule.
 GuardiansRule = Callable[["ChildPairs"], Q]
 
