@@ -45,6 +45,12 @@ class GoalArea(models.Model):
     # Lpfö 18 areas 2.4–2.8 hold guidelines for staff, not goals for the child.
     has_child_goals = models.BooleanField(default=True)
     note = models.TextField(blank=True)
+    # The lead-in the area's goals complete, when it is not the curriculum's (Lgr22: chapter 2
+    # "Skolans mål är att varje elev", chapter 3 "Genom undervisningen i förskoleklassen …").
+    stem = models.CharField(_("inledning"), max_length=300, blank=True)
+    # SS 12000 school types this area is offered to; empty means every school type of the
+    # curriculum (Lgr22 chapter 3 is for FKLASS only, chapter 4 for FTH only). See offer.py.
+    school_types = models.JSONField(_("skolformer"), default=list, blank=True)
 
     class Meta:
         ordering = ["curriculum", "seq", "code"]
