@@ -91,6 +91,7 @@ class GoalQuerySet(models.QuerySet):
 
         return (
             self.filter(post_goals__post__author=author)
+            .select_related("area", "curriculum")
             .annotate(last_used=Max("post_goals__post__created_at"))
             .order_by("-last_used")[:limit]
         )
