@@ -11,6 +11,7 @@ to), and coverage counts it under the same key. docs/curriculum.md.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import unicodedata
 from pathlib import Path
@@ -117,7 +118,7 @@ def _retire_older_versions(curriculum: Curriculum) -> None:
     versions = list(
         Curriculum.objects.filter(code=curriculum.code, in_force_from__isnull=False).order_by("in_force_from", "pk")
     )
-    for older, newer in zip(versions, versions[1:], strict=False):
+    for older, newer in itertools.pairwise(versions):
         end = max(newer.in_force_from - dt.timedelta(days=1), older.in_force_from or dt.date.min)
         if older.in_force_to != end:
             Curriculum.objects.filter(pk=older.pk).update(in_force_to=end)

@@ -57,9 +57,7 @@ class TalkTemplate(models.Model):
     name = models.CharField(_("namn"), max_length=200)
     # The school type (SS 12000 code) the template is written for; planning a group's talks
     # offers the template of the group's school type first. Empty: any school type.
-    school_type = models.CharField(
-        _("skolform"), max_length=16, choices=SchoolType.choices, blank=True, default=""
-    )
+    school_type = models.CharField(_("skolform"), max_length=16, choices=SchoolType.choices, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(_("arkiverad"), null=True, blank=True)
 

@@ -59,7 +59,7 @@ def _goal_choices(request: HttpRequest, school_types: list[str]) -> tuple[list[G
     if query:
         goals = [g for g in goals if query in g.search_text]
     offered_ids = {g.pk for g in goals}
-    recent = [g for g in Goal.objects.recently_used_by(request.viewer.person) if g.pk in offered_ids] if not query else []
+    recent = [] if query else [g for g in Goal.objects.recently_used_by(request.viewer.person) if g.pk in offered_ids]
     return recent, goals
 
 
