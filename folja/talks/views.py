@@ -135,6 +135,8 @@ def talk_detail(request: HttpRequest, talk_uuid: str) -> HttpResponse:
         "guardian_sets": [(s, _answer_rows(version, Part.GUARDIAN, s)) for s in guardian_sets],
         "staff_rows": _answer_rows(version, Part.STAFF, staff_set) if show_staff else None,
         "staff_set": staff_set,
+        # The pupil's own part (school years): shown as questions until pupils can sign in and answer.
+        "pupil_questions": version.questions(Part.PUPIL),
         "record_rows": _answer_rows(version, Part.RECORD, record_set) if show_record else None,
         "linked_posts": list(talk_policy.visible_linked_posts(viewer, talk)),
         "linked_goals": list(talk.goal_links.select_related("goal__area")) if show_staff else [],
