@@ -65,13 +65,19 @@ class GoalArea(models.Model):
 GOAL_CHOICES_CACHE_KEY = "curriculum:current-goal-choices"
 
 
-def current_goal_choices() -> list[tuple[str, str]]:
-    """Return (key, "area code + text") of the current goals in curriculum order, cached for
-    five minutes: every list page's filter offers them, and they change only by an import."""
+def current_goal_choices() -> list:
+    """Return (key, "area code + text") of the current goals in curriculum order, grouped by
+    curriculum when there are several (Lpfö 18 and Lgr22 both have a 2.1), cached for five
+    minutes: every list page's filter offers them, and they change only by an import."""
     choices = cache.get(GOAL_CHOICES_CACHE_KEY)
     if choices is None:
-        goals = Goal.objects.current().select_related("area").order_by("area__seq", "seq")
-        choices = [(g.key, f"{g.area.code} {g.text}") for g in goals]
+        goals = (
+            Goal.objects.current().select_related("area", "curriculum").order_by("curriculum__code", "area__seq", "seq")
+        )
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for g in goals:
+            groups.setdefault(g.curriculum.name, []).append((g.key, f"{g.area.code} {g.text}"))
+        choices = next(iter(groups.values())) if len(groups) == 1 else list(groups.items())
         cache.set(GOAL_CHOICES_CACHE_KEY, choices, 300)
     return choices
 

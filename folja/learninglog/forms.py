@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django import forms
 from django.http import QueryDict
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -137,13 +137,22 @@ class FilterForm(forms.Form):
         goal (or Django's widget templates, one include per option) cost more than the rest of a
         list page's HTML."""
         chosen = self["goal"].value() or ""
-        return format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (value, mark_safe(" selected") if value == chosen else "", label)
+
+        def options(choices: Sequence[tuple[str, str]]) -> str:
+            return format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((value, mark_safe(" selected") if value == chosen else "", label) for value, label in choices),
+            )
+
+        # Several curricula come as (curriculum name, [(key, label), …]) groups: one <optgroup> each.
+        return mark_safe(
+            "".join(
+                format_html('<optgroup label="{}">{}</optgroup>', value, options(label))
+                if isinstance(label, list | tuple)
+                else options([(value, label)])
                 for value, label in self.fields["goal"].choices
-            ),
+            )
         )
 
 

@@ -300,6 +300,22 @@ class SchoolTypeChoosesTheCurriculumTests(TestCase):
         assert all(int(row[-1]) > 0 for key, row in rows.items() if key.startswith("lpfo18-"))
 
 
+    def test_the_post_lists_goal_filter_groups_the_goals_by_curriculum(self) -> None:
+        from django.core.cache import cache
+
+        from folja.curriculum.models import forget_goal_choices
+
+        forget_goal_choices()
+        cache.clear()
+        html = signed_in(self.cast.teacher_fklass).get(reverse("learninglog:feed")).content.decode()
+        assert '<optgroup label="Läroplan för grundskolan, förskoleklassen och fritidshemmet – Lgr22">' in html
+        assert '<optgroup label="Läroplan för förskolan, Lpfö 18">' in html
+        assert '<option value="lgr22-3-matematik">3 använda matematiska begrepp' in html
+        filtered = signed_in(self.cast.teacher_fklass).get(reverse("learninglog:feed") + "?goal=lgr22-3-matematik")
+        assert filtered.status_code == 200
+        assert '<option value="lgr22-3-matematik" selected>' in filtered.content.decode()
+
+
 class CurriculaAddNoQueriesTests(TestCase):
     """Loading Lgr22 beside Lpfö 18 adds no query to the composer or the coverage pages."""
 
