@@ -299,6 +299,13 @@ class SchoolTypeChoosesTheCurriculumTests(TestCase):
         # Lpfö 18 shows only where a post links to it (the cast's earlier post), never as gaps.
         assert all(int(row[-1]) > 0 for key, row in rows.items() if key.startswith("lpfo18-"))
 
+    def test_the_curriculum_page_shows_each_chapters_lead_in_before_its_goals(self) -> None:
+        lgr22 = Curriculum.objects.get(code="LGR22")
+        html = signed_in(self.cast.teacher_fklass).get(reverse("curriculum:curriculum_detail", args=[lgr22.uuid]))
+        text = html.content.decode()
+        assert "<p>Skolans mål är att varje elev …</p>" in text
+        assert "ska eleverna sammanfattningsvis ges förutsättningar att utveckla sin förmåga att …" in text
+        assert text.index("Skolans mål är att varje elev") < text.index("kan leva sig in i och förstå")
 
     def test_the_post_lists_goal_filter_groups_the_goals_by_curriculum(self) -> None:
         from django.core.cache import caches
