@@ -156,6 +156,7 @@ class ParsedArea:
     seq: int
     has_child_goals: bool = False
     note: str = ""
+    school_types: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -225,6 +226,15 @@ GOAL_HEADINGS = ("mål", "syfte")
 GUIDELINE_HEADINGS = ("riktlinjer",)
 CONTENT_HEADINGS = ("centralt innehåll",)
 GOAL_LEAD_INS = ("förutsättningar att", "förmåga att", "skolans mål är att")
+# The chapters of Lgr22 (and Lspec, Lsam) written for one school type: their areas are offered
+# to that school type only (curriculum.offer); every other area to all the curriculum's types.
+AREA_SCHOOL_TYPES = (("förskoleklass", ["FKLASS"]), ("fritidshem", ["FTH"]))
+
+
+def area_school_types(heading: str) -> list[str]:
+    """Return the school types an area serves by its section heading ([] for all)."""
+    lowered = heading.casefold()
+    return next((list(types) for word, types in AREA_SCHOOL_TYPES if word in lowered), [])
 
 
 def parse_curriculum(obj: dict[str, Any], warnings: list[str]) -> ParsedCurriculum:
@@ -253,9 +263,9 @@ def parse_curriculum(obj: dict[str, Any], warnings: list[str]) -> ParsedCurricul
         raise SyllabusImportError("curriculum.sections is not a list")
     areas: dict[str, ParsedArea] = {}
 
-    def area_for(code_: str, title: str) -> str:
+    def area_for(code_: str, title: str, school_types: list[str]) -> str:
         if code_ not in areas:
-            areas[code_] = ParsedArea(code=code_, title=title[:300], seq=len(areas) + 1)
+            areas[code_] = ParsedArea(code=code_, title=title[:300], seq=len(areas) + 1, school_types=school_types)
         return code_
 
     for index, section in enumerate(sorted(sections, key=lambda s: s.get("sortOrder") or 0)):
@@ -264,7 +274,8 @@ def parse_curriculum(obj: dict[str, Any], warnings: list[str]) -> ParsedCurricul
         _warn_unknown(section, SECTION_FIELDS, f"sections[{index}]", warnings)
         heading = clean_text(str(section.get("heading") or f"Avsnitt {index + 1}"))
         match = NUMBERED.match(heading)
-        current = area_for(match.group(1) if match else slugify(heading)[:32] or str(index + 1), heading)
+        section_types = area_school_types(heading)
+        current = area_for(match.group(1) if match else slugify(heading)[:32] or str(index + 1), heading, section_types)
         mode = ""
         for block in html_blocks(str(section.get("content") or "")):
             lowered = block.text.casefold()
@@ -277,7 +288,7 @@ def parse_curriculum(obj: dict[str, Any], warnings: list[str]) -> ParsedCurricul
                 elif lowered.startswith(CONTENT_HEADINGS):
                     mode = "content"
                 elif numbered:
-                    current, mode = area_for(numbered.group(1), block.text), ""
+                    current, mode = area_for(numbered.group(1), block.text, section_types), ""
             elif block.kind == "p":
                 if any(lead in lowered for lead in GOAL_LEAD_INS):
                     mode = "goal"
@@ -476,6 +487,7 @@ def apply(parsed: ParsedCurriculum) -> ImportReport:
                     seq=a.seq,
                     has_child_goals=a.has_child_goals,
                     note=a.note,
+                    school_types=a.school_types,
                 ),
             )
             for a in parsed.areas

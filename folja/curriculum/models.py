@@ -45,6 +45,12 @@ class GoalArea(models.Model):
     # Lpfö 18 areas 2.4–2.8 hold guidelines for staff, not goals for the child.
     has_child_goals = models.BooleanField(default=True)
     note = models.TextField(blank=True)
+    # The lead-in the area's goals complete, when it is not the curriculum's (Lgr22: chapter 2
+    # "Skolans mål är att varje elev", chapter 3 "Genom undervisningen i förskoleklassen …").
+    stem = models.CharField(_("inledning"), max_length=300, blank=True)
+    # SS 12000 school types this area is offered to; empty means every school type of the
+    # curriculum (Lgr22 chapter 3 is for FKLASS only, chapter 4 for FTH only). See offer.py.
+    school_types = models.JSONField(_("skolformer"), default=list, blank=True)
 
     class Meta:
         ordering = ["curriculum", "seq", "code"]
@@ -59,13 +65,19 @@ class GoalArea(models.Model):
 GOAL_CHOICES_CACHE_KEY = "curriculum:current-goal-choices"
 
 
-def current_goal_choices() -> list[tuple[str, str]]:
-    """Return (key, "area code + text") of the current goals in curriculum order, cached for
-    five minutes: every list page's filter offers them, and they change only by an import."""
+def current_goal_choices() -> list:
+    """Return (key, "area code + text") of the current goals in curriculum order, grouped by
+    curriculum when there are several (Lpfö 18 and Lgr22 both have a 2.1), cached for five
+    minutes: every list page's filter offers them, and they change only by an import."""
     choices = cache.get(GOAL_CHOICES_CACHE_KEY)
     if choices is None:
-        goals = Goal.objects.current().select_related("area").order_by("area__seq", "seq")
-        choices = [(g.key, f"{g.area.code} {g.text}") for g in goals]
+        goals = (
+            Goal.objects.current().select_related("area", "curriculum").order_by("curriculum__code", "area__seq", "seq")
+        )
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for g in goals:
+            groups.setdefault(g.curriculum.name, []).append((g.key, f"{g.area.code} {g.text}"))
+        choices = next(iter(groups.values())) if len(groups) == 1 else list(groups.items())
         cache.set(GOAL_CHOICES_CACHE_KEY, choices, 300)
     return choices
 
@@ -85,6 +97,7 @@ class GoalQuerySet(models.QuerySet):
 
         return (
             self.filter(post_goals__post__author=author)
+            .select_related("area", "curriculum")
             .annotate(last_used=Max("post_goals__post__created_at"))
             .order_by("-last_used")[:limit]
         )

@@ -27,8 +27,15 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from folja.core.dates import today
-from folja.curriculum.loader import load_lpfo18
+from folja.curriculum.loader import load_lgr22, load_lpfo18
 from folja.curriculum.models import Goal
+from folja.demo.school_activities import (
+    FKLASS_GROUP_ACTIVITIES,
+    FKLASS_INDIVIDUAL_ACTIVITIES,
+    SCHOOL_GROUP_ACTIVITIES,
+    SCHOOL_INDIVIDUAL_ACTIVITIES,
+    Activity,
+)
 from folja.directory.models import GroupMembership, Guardianship, Person, Placement, RelationType
 from folja.learninglog.models import Comment, PhotoConsent, Post, PostChild, PostGoal, PostKind, PostStatus
 from folja.learninglog.text import text_to_html
@@ -38,14 +45,6 @@ from folja.media.models import Media, MediaKind, MediaStatus, Rendition, new_sto
 
 MAX_CHILDREN = 5000
 DAYS_BACK = 200
-
-
-@dataclass(frozen=True)
-class Activity:
-    title: str
-    body: str
-    goals: tuple[str, ...]
-    motif: str
 
 
 # Group activities as a preschool teacher would document them; goals are Lpfö 18 keys.
@@ -171,6 +170,11 @@ STAFF_REPLIES = (
     "Roligt att det märks hemma!",
 )
 
+# The group's school type chooses the activities and so the curriculum their goals come from.
+ACTIVITIES_BY_SCHOOL_TYPE = {
+    "FKLASS": (FKLASS_GROUP_ACTIVITIES, FKLASS_INDIVIDUAL_ACTIVITIES),
+    "GR": (SCHOOL_GROUP_ACTIVITIES, SCHOOL_INDIVIDUAL_ACTIVITIES),
+}
 PALETTES = {
     "water": ((120, 180, 230), (40, 110, 190), (230, 240, 250)),
     "leaves": ((200, 120, 40), (170, 60, 30), (230, 200, 80)),
@@ -248,8 +252,10 @@ def build_learning_log(world: object, *, seed: int) -> None:
         return
     rng = random.Random(seed * 7919 + 1)
     day = today()
-    if not Goal.objects.exists():
+    if not Goal.objects.filter(curriculum__code="LPFO18").exists():
         load_lpfo18()
+    if not Goal.objects.filter(curriculum__code="LGR22").exists():
+        load_lgr22()  # the förskoleklass and school units document against Lgr22
     goals_by_key = {g.key: g for g in Goal.objects.current()}
     pictures = _pictures(rng)
 
@@ -279,6 +285,9 @@ def build_learning_log(world: object, *, seed: int) -> None:
         staff = world.group_staff.get(group.pk) or []
         if not staff:
             continue
+        group_activities, individual_activities = ACTIVITIES_BY_SCHOOL_TYPE.get(
+            group.school_type, (GROUP_ACTIVITIES, INDIVIDUAL_ACTIVITIES)
+        )
         for days_ago in range(2, DAYS_BACK, 4):
             activity_date = day - dt.timedelta(days=days_ago)
             if activity_date.weekday() >= 5 or (activity_date.month == 7):
@@ -287,11 +296,11 @@ def build_learning_log(world: object, *, seed: int) -> None:
             if not present:
                 continue
             if rng.random() < 0.6:
-                activity = rng.choice(GROUP_ACTIVITIES)
+                activity = rng.choice(group_activities)
                 children = [c for c in present if rng.random() > 0.12] or present[:1]  # some were absent
                 kind, title, body = PostKind.GROUP, activity.title, activity.body
             else:
-                activity = rng.choice(INDIVIDUAL_ACTIVITIES)
+                activity = rng.choice(individual_activities)
                 child_id = rng.choice(present)
                 child = next(m.person for m in memberships[group.pk] if m.person_id == child_id)
                 children = [child_id]

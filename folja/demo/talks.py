@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from django.utils import timezone
 
 from folja.core.dates import term_start, today
-from folja.directory.models import Group, Organisation, Person
+from folja.directory.models import Group, Organisation, Person, SchoolType
 from folja.talks.models import (
     Agreement,
     AnswerSet,
@@ -46,6 +46,53 @@ RECORD_ANSWERS = {
     "rec_vh": "Vårdnadshavarna ville veta mer om vilan.",
     "rec_nasta": "Vi fortsätter med högläsning i små grupper.",
 }
+# The answers for the förskoleklass and school years' templates (templates.built_ins), by the
+# group's school type: (guardians', staff's, record).
+ANSWERS_BY_SCHOOL_TYPE: dict[str, tuple[dict, dict, dict]] = {
+    SchoolType.FKLASS: (
+        {
+            "vh_trivs": 4,
+            "vh_berattar": "Om bokstäverna de har lärt sig och om rasterna.",
+            "vh_overgang": "Bra, men hen saknar sina kompisar från förskolan ibland.",
+            "vh_intressen": "Att bygga med lego och att spela fotboll.",
+            "vh_fragor": "Hur går det att sitta still vid samlingen?",
+        },
+        {
+            "pers_trygghet": "Trygg i klassen och har hittat nya kompisar.",
+            "pers_sprak": "Lyssnar på högläsning och känner igen flera bokstäver.",
+            "pers_matematik": "Jämför och sorterar gärna, räknar säkert till tjugo.",
+            "pers_lek": "Leker gärna regellekar och väntar på sin tur.",
+            "pers_rorelse": "Tycker om rörelselekarna på gården.",
+            "pers_fokus": "Språk",
+        },
+        {
+            "rec_samtal": "Vi pratade om trivseln, bokstäverna och samlingen.",
+            "rec_vh": "Vårdnadshavarna ville veta mer om hur skoldagen ser ut.",
+            "rec_nasta": "Vi fortsätter med bokstavslekar och korta samlingar.",
+        },
+    ),
+    SchoolType.GR: (
+        {
+            "vh_trivs": 4,
+            "vh_berattar": "Om matten och om vad de gör på rasterna.",
+            "vh_skolarbete": "Läsläxan går bra, den går fortare nu än i höstas.",
+            "vh_fragor": "Hur går det med skrivandet?",
+        },
+        {
+            "pers_kunskaper": "Läser med flyt och räknar säkert med tal upp till hundra.",
+            "pers_arbetssatt": "Kommer snabbt igång med uppgifterna och frågar när något är svårt.",
+            "pers_trygghet": "Trivs i klassen och har flera kompisar.",
+            "pers_nasta": "Att skriva längre texter med stor bokstav och punkt.",
+            "pers_fokus": "Kunskaper",
+        },
+        {
+            "rec_samtal": "Vi pratade om läsningen, skrivandet och kompisarna.",
+            "rec_elev": "Eleven vill lära sig mer om rymden.",
+            "rec_vh": "Vårdnadshavarna ville veta hur de kan hjälpa till med skrivandet.",
+            "rec_nasta": "Skolan fortsätter med skrivstunder två gånger i veckan.",
+        },
+    ),
+}
 
 
 def working_day(day: dt.date) -> dt.date:
@@ -67,7 +114,15 @@ def build_talks(
     States this period, in turn: record shared (one guardian confirmed), held, booked with a
     guardian's preparation, planned (not booked). Free and booked slots are published for the group.
     """
-    version = default_talk_template(organisation).current_version()
+    # The group's school type chooses the template (förskola, förskoleklass, skola).
+    school_type = group.school_type or (unit.school_types or [SchoolType.FS])[0]
+    version = default_talk_template(organisation, school_type=school_type).current_version()
+    staff_side = {SchoolType.FKLASS: "Förskoleklassen", SchoolType.GR: "Skolan", SchoolType.FTH: "Fritidshemmet"}.get(
+        school_type, "Förskolan"
+    )
+    guardian_answers, staff_answers, record_answers = ANSWERS_BY_SCHOOL_TYPE.get(
+        school_type, (GUARDIAN_ANSWERS, STAFF_ANSWERS, RECORD_ANSWERS)
+    )
     period = term_start(today())
     previous = term_start(period - dt.timedelta(days=1))
     now = timezone.now()
@@ -91,12 +146,12 @@ def build_talks(
             record_shared_at=now - dt.timedelta(days=149),
         )
         AnswerSet.objects.create(
-            talk=earlier, part=Part.RECORD, answers=RECORD_ANSWERS, updated_by=staff, updated_at=now
+            talk=earlier, part=Part.RECORD, answers=record_answers, updated_by=staff, updated_at=now
         )
         Agreement.objects.create(
             talk=earlier,
             what=rng.choice(["Läsa en bok tillsammans varje kväll", "Öva på att klä på sig själv", "Prata om känslor"]),
-            who=rng.choice(["Vårdnadshavarna", "Förskolan", "Förskolan och vårdnadshavarna"]),
+            who=rng.choice(["Vårdnadshavarna", staff_side, f"{staff_side} och vårdnadshavarna"]),
             due_date=period + dt.timedelta(days=30),
             created_by=staff,
         )
@@ -118,16 +173,16 @@ def build_talks(
                 talk=talk,
                 part=Part.GUARDIAN,
                 author=None if rng.random() < 0.5 else guardians[0],
-                answers=GUARDIAN_ANSWERS,
+                answers=guardian_answers,
                 updated_by=guardians[0],
                 updated_at=now,
             )
         if state in (TalkStatus.SHARED, TalkStatus.HELD):
             AnswerSet.objects.create(
-                talk=talk, part=Part.STAFF, answers=STAFF_ANSWERS, updated_by=staff, updated_at=now
+                talk=talk, part=Part.STAFF, answers=staff_answers, updated_by=staff, updated_at=now
             )
             AnswerSet.objects.create(
-                talk=talk, part=Part.RECORD, answers=RECORD_ANSWERS, updated_by=staff, updated_at=now
+                talk=talk, part=Part.RECORD, answers=record_answers, updated_by=staff, updated_at=now
             )
             Talk.objects.filter(pk=talk.pk).update(
                 held_at=now - dt.timedelta(days=2),

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 from django import forms
 from django.http import QueryDict
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from folja.curriculum import offer
 from folja.curriculum.models import Goal, current_goal_choices
 from folja.directory.labels import distinguishing_labels
 from folja.directory.models import Group, Person
@@ -45,15 +46,18 @@ class PostForm(forms.Form):
         group: Group | None = None,
         members: Sequence[Person] = (),
         editing: bool = False,
+        goal_school_types: Sequence[str] = (),
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.goal_school_types = list(goal_school_types)
         self.groups = groups
         self.group = group
         self.members = members
         self.editing = editing
         self.fields["children"].choices = [(str(m.uuid), m.full_name) for m in members]
-        self.fields["goals"].choices = [(g.pk, g.text) for g in Goal.objects.current().only("pk", "text")]
+        current = Goal.objects.current().select_related("curriculum", "area")
+        self.fields["goals"].choices = [(g.pk, g.text) for g in offer.offered(current, self.goal_school_types)]
         if editing:
             self.fields["kind"].required = False
         if not self.is_bound and "children" not in self.initial:
@@ -133,13 +137,22 @@ class FilterForm(forms.Form):
         goal (or Django's widget templates, one include per option) cost more than the rest of a
         list page's HTML."""
         chosen = self["goal"].value() or ""
-        return format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (value, mark_safe(" selected") if value == chosen else "", label)
+
+        def options(choices: Sequence[tuple[str, str]]) -> str:
+            return format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((value, mark_safe(" selected") if value == chosen else "", label) for value, label in choices),
+            )
+
+        # Several curricula come as (curriculum name, [(key, label), …]) groups: one <optgroup> each.
+        return mark_safe(
+            "".join(
+                format_html('<optgroup label="{}">{}</optgroup>', value, options(label))
+                if isinstance(label, list | tuple)
+                else options([(value, label)])
                 for value, label in self.fields["goal"].choices
-            ),
+            )
         )
 
 

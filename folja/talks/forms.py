@@ -66,6 +66,9 @@ class GuardianPreparationForm(AnswersForm):
     )
 
 
+AUTO_TEMPLATE = "auto"
+
+
 class PlanForm(forms.Form):
     group = forms.ChoiceField(label=_("Grupp"))
     template_version = forms.ChoiceField(label=_("Samtalsmall"))
@@ -80,9 +83,13 @@ class PlanForm(forms.Form):
         self.fields["group"].choices = [
             (str(g.uuid), f"{g.display_name} ({g.school_unit.display_name})") for g in groups
         ]
+        # By default each group's talks get the template written for the group's school type
+        # (förskola, förskoleklass, skola, fritidshem): templates.version_for.
         self.fields["template_version"].choices = [
-            (str(v.pk), f"{template_name(v.template)} (v{v.number})") for v in versions
+            (AUTO_TEMPLATE, _("Mallen för gruppens skolform")),
+            *[(str(v.pk), f"{template_name(v.template)} (v{v.number})") for v in versions],
         ]
+        self.fields["template_version"].initial = AUTO_TEMPLATE
 
 
 class SlotsForm(forms.Form):

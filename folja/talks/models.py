@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from folja.curriculum.models import Goal
-from folja.directory.models import Group, Organisation, Person
+from folja.directory.models import Group, Organisation, Person, SchoolType
 from folja.learninglog.models import Post
 
 
@@ -25,6 +25,9 @@ class Part(models.TextChoices):
     GUARDIAN = "guardian", _("Vårdnadshavarnas förberedelse")
     STAFF = "staff", _("Personalens förberedelse")
     RECORD = "record", _("Anteckningar från samtalet")
+    # The pupil's own preparation (school years, from year 1). Nobody can answer it until pupils
+    # sign in (issue 29, the pupil role); templates may already hold it. docs/talks.md.
+    PUPIL = "pupil", _("Elevens egen förberedelse")
 
 
 class QuestionKind(models.TextChoices):
@@ -52,6 +55,9 @@ class TalkTemplate(models.Model):
         help_text=_("Lämna tomt för en mall som gäller hela huvudmannen."),
     )
     name = models.CharField(_("namn"), max_length=200)
+    # The school type (SS 12000 code) the template is written for; planning a group's talks
+    # offers the template of the group's school type first. Empty: any school type.
+    school_type = models.CharField(_("skolform"), max_length=16, choices=SchoolType.choices, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(_("arkiverad"), null=True, blank=True)
 

@@ -9,16 +9,23 @@ version whose content is exactly the built-in one is shown in English when the i
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from folja.directory.models import SchoolType
+from folja.talks import builtin_templates
 from folja.talks.models import Part, QuestionKind
 
 SCALE_LIMITS = (1, 10)
 # The built-in template's stored name; shown translated (`template_name`).
 DEFAULT_NAME = gettext_noop("Utvecklingssamtal (standardmall)")
+FKLASS_NAME = gettext_noop("Utvecklingssamtal i förskoleklass (standardmall)")
+SCHOOL_NAME = gettext_noop("Utvecklingssamtal i skolan (standardmall)")
+FRITIDSHEM_NAME = gettext_noop("Samtal om fritidshemmet (standardmall)")
 
 
 def validate_content(content: object) -> dict:
@@ -116,22 +123,75 @@ def default_content() -> dict:
     }
 
 
-def default_talk_template(organisation: object, *, school_unit: object | None = None, actor: object | None = None):
-    """Create (or return) the organisation's default talk template with its first version.
+@dataclass(frozen=True)
+class BuiltIn:
+    """A built-in template: its stored name, its Swedish content and its English overlay."""
+
+    name: str
+    content: Callable[[], dict]
+    english: dict[str, dict[str, object]]
+
+
+def built_ins() -> dict[str, BuiltIn]:
+    """Return the built-in templates by the SS 12000 school type they are written for."""
+    return {
+        SchoolType.FS: BuiltIn(DEFAULT_NAME, default_content, DEFAULT_ENGLISH),
+        SchoolType.FKLASS: BuiltIn(FKLASS_NAME, builtin_templates.fklass_content, builtin_templates.FKLASS_ENGLISH),
+        SchoolType.GR: BuiltIn(SCHOOL_NAME, builtin_templates.school_content, builtin_templates.SCHOOL_ENGLISH),
+        SchoolType.FTH: BuiltIn(
+            FRITIDSHEM_NAME, builtin_templates.fritidshem_content, builtin_templates.FRITIDSHEM_ENGLISH
+        ),
+    }
+
+
+def default_talk_template(
+    organisation: object,
+    *,
+    school_unit: object | None = None,
+    actor: object | None = None,
+    school_type: str = SchoolType.FS,
+):
+    """Create (or return) the organisation's built-in talk template for a school type (the
+    preschool one by default) with its first version.
 
     Idempotent: a second call returns the template already there. The demo builder calls it.
     """
     from folja.talks.models import TalkTemplate, TalkTemplateVersion
 
-    name = DEFAULT_NAME
+    built_in = built_ins().get(school_type) or built_ins()[SchoolType.FS]
     template, _created = TalkTemplate.objects.get_or_create(
-        organisation=organisation, school_unit=school_unit, name=name
+        organisation=organisation,
+        school_unit=school_unit,
+        name=built_in.name,
+        defaults={"school_type": school_type if school_type in built_ins() else SchoolType.FS},
     )
     if not template.versions.exists():
         TalkTemplateVersion.objects.create(
-            template=template, number=1, content=validate_content(default_content()), created_by=actor
+            template=template, number=1, content=validate_content(built_in.content()), created_by=actor
         )
     return template
+
+
+def default_talk_templates(organisation: object, school_types: list[str]) -> list:
+    """Create (or return) the built-in templates for the school types an organisation serves
+    (the preschool one when it serves none of them)."""
+    wanted = [t for t in built_ins() if t in set(school_types)] or [SchoolType.FS]
+    return [default_talk_template(organisation, school_type=t) for t in wanted]
+
+
+def version_for(versions: Sequence, school_types: list[str]) -> object | None:
+    """Return the version to plan a group's talks with: a template written for one of the
+    group's school types (the unit's own before the organisation's), else one written for no
+    school type in particular, else None. `versions` are those the staff member may use."""
+    wanted = set(school_types)
+
+    def rank(version: object) -> tuple[int, int]:
+        template = version.template
+        fits = 0 if template.school_type in wanted else 1 if not template.school_type else 2
+        return (fits, 0 if template.school_unit_id else 1)
+
+    best = min(versions, key=rank, default=None)
+    return best if best is not None and rank(best)[0] < 2 else None
 
 
 # The built-in template in English, by section and question key. Choice answers keep their
@@ -159,14 +219,18 @@ DEFAULT_ENGLISH: dict[str, dict[str, object]] = {
     "rec_vh": {"text": "This is what the guardians brought up"},
     "rec_nasta": {"text": "This is what the preschool will go on working with"},
 }
-LANGUAGES_SHIPPED = {"en": DEFAULT_ENGLISH}
+# The languages the built-in templates ship in besides Swedish.
+LANGUAGES_SHIPPED = ("en",)
 
 
 def localized_content(content: dict, language: str | None) -> dict:
-    """Return the content to show in `language`: the built-in template in that language when the
-    content is exactly the built-in one and the language is shipped; anything else as stored."""
-    overlay = LANGUAGES_SHIPPED.get((language or "").split("-")[0])
-    if overlay is None or content.get("sections") != default_content()["sections"]:
+    """Return the content to show in `language`: a built-in template in that language when the
+    content is exactly that built-in one and the language is shipped; anything else as stored."""
+    if (language or "").split("-")[0] not in LANGUAGES_SHIPPED:
+        return content
+    sections = content.get("sections")
+    overlay = next((b.english for b in built_ins().values() if sections == b.content()["sections"]), None)
+    if overlay is None:
         return content
     shown = copy.deepcopy(content)
     for section in shown["sections"]:
@@ -187,4 +251,4 @@ def choice_label(question: dict, value: object) -> object:
 def template_name(template: object) -> str:
     """Return a template's name as shown: the built-in one's in the interface language."""
     name = template.name
-    return _(DEFAULT_NAME) if name == DEFAULT_NAME else name
+    return _(name) if name in {b.name for b in built_ins().values()} else name

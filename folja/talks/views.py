@@ -21,14 +21,23 @@ from folja.access.models import AuditAction
 from folja.access.roles import Viewer
 from folja.accounts.decorators import guardian_required, staff_required, viewer_required
 from folja.core.dates import term_start, today
+from folja.curriculum import offer
 from folja.curriculum.models import Goal
 from folja.notifications import api as notices_api
 from folja.talks import access as talk_policy
 from folja.talks import actions
-from folja.talks.forms import AgreementForm, AnswersForm, FollowUpForm, GuardianPreparationForm, PlanForm, SlotsForm
+from folja.talks.forms import (
+    AUTO_TEMPLATE,
+    AgreementForm,
+    AnswersForm,
+    FollowUpForm,
+    GuardianPreparationForm,
+    PlanForm,
+    SlotsForm,
+)
 from folja.talks.ics import calendar_event
 from folja.talks.models import Part, Talk
-from folja.talks.templates import choice_label
+from folja.talks.templates import choice_label, version_for
 
 LINKABLE_POSTS = 40
 
@@ -126,6 +135,8 @@ def talk_detail(request: HttpRequest, talk_uuid: str) -> HttpResponse:
         "guardian_sets": [(s, _answer_rows(version, Part.GUARDIAN, s)) for s in guardian_sets],
         "staff_rows": _answer_rows(version, Part.STAFF, staff_set) if show_staff else None,
         "staff_set": staff_set,
+        # The pupil's own part (school years): shown as questions until pupils can sign in and answer.
+        "pupil_questions": version.questions(Part.PUPIL),
         "record_rows": _answer_rows(version, Part.RECORD, record_set) if show_record else None,
         "linked_posts": list(talk_policy.visible_linked_posts(viewer, talk)),
         "linked_goals": list(talk.goal_links.select_related("goal__area")) if show_staff else [],
@@ -180,7 +191,10 @@ def plan(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST or None, groups=groups, versions=versions, initial={"planned_date": today()})
     if request.method == "POST" and form.is_valid():
         group = next(g for g in groups if str(g.uuid) == form.cleaned_data["group"])
-        version = next(v for v in versions if str(v.pk) == form.cleaned_data["template_version"])
+        version = _chosen_version(versions, form.cleaned_data["template_version"], group)
+        if version is None:
+            form.add_error("template_version", _("Det finns ingen mall för gruppens skolform. Välj en mall."))
+            return render(request, "talks/plan.html", {"form": form, "has_templates": bool(versions)}, status=400)
         created = actions.talks_plan(
             actor=viewer,
             group=group,
@@ -193,6 +207,14 @@ def plan(request: HttpRequest) -> HttpResponse:
     return render(
         request, "talks/plan.html", {"form": form, "has_templates": bool(versions)}, status=400 if form.errors else 200
     )
+
+
+def _chosen_version(versions: list, choice: str, group: object) -> object | None:
+    """Return the version the planner chose, or for "the group's school type" the template
+    written for the group's school type (the unit's school type when the group has none)."""
+    if choice == AUTO_TEMPLATE:
+        return version_for(versions, offer.school_types_of(group.school_unit, group))
+    return next((v for v in versions if str(v.pk) == choice), None)
 
 
 def _slot_targets(viewer: object) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from folja.curriculum import offer
 from folja.curriculum.models import Curriculum, Goal, GoalArea
 from folja.learninglog.coverage import Coverage, Period
 
@@ -120,12 +121,15 @@ def curricula_for(school_types: list[str]) -> list[Curriculum]:
     latest: dict[str, Curriculum] = {}
     for curriculum in current:
         latest.setdefault(curriculum.code, curriculum)
-    matching = [c for c in latest.values() if set(c.school_types) & set(school_types)]
+    matching = [c for c in latest.values() if offer.serves(c, None, school_types)]
     return matching or list(latest.values())
 
 
-def build(coverage: Coverage, period: Period, curricula: list[Curriculum]) -> Heatmap:
-    """Return the heatmap of the counts: every goal of the curricula, plus goals of other versions that have posts."""
+def build(
+    coverage: Coverage, period: Period, curricula: list[Curriculum], school_types: list[str] | None = None
+) -> Heatmap:
+    """Return the heatmap of the counts: every goal of the curricula offered to the school types
+    (curriculum.offer; every area when none are given), plus goals of other versions that have posts."""
     months = period.months()
     areas_qs = GoalArea.objects.filter(curriculum__in=curricula).select_related("curriculum")
     area_list = sorted(areas_qs, key=lambda a: (a.curriculum.code, a.seq, a.code))
@@ -134,6 +138,9 @@ def build(coverage: Coverage, period: Period, curricula: list[Curriculum]) -> He
         .select_related("area", "curriculum")
         .order_by("curriculum__code", "area__seq", "seq")
     )
+    if school_types:
+        area_list = [a for a in area_list if offer.serves(a.curriculum, a, school_types)] or area_list
+        goals = offer.offered(goals, school_types)
     known = {g.key for g in goals}
     # Posts linked to a goal of another version or curriculum still count: shown under its latest text.
     linked_keys = {key for key, _month in coverage.goal_months} - known

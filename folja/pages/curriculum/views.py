@@ -13,6 +13,7 @@ from folja.access import policy
 from folja.access.audit import record_reads
 from folja.access.models import AuditAction
 from folja.accounts.decorators import staff_required, viewer_required
+from folja.curriculum import offer
 from folja.curriculum.models import Curriculum, GoalArea
 from folja.directory.models import Organisation
 from folja.learninglog import attention, coverage
@@ -52,7 +53,7 @@ def _heatmap(request: HttpRequest, posts: object, school_types: list[str]) -> tu
     form = PeriodForm(request.GET or None)
     period = form.period()
     counts = coverage.coverage(posts, period)
-    return form, heatmap.build(counts, period, heatmap.curricula_for(school_types))
+    return form, heatmap.build(counts, period, heatmap.curricula_for(school_types), school_types)
 
 
 def _csv(data: heatmap.Heatmap, subject: str) -> HttpResponse:
@@ -83,7 +84,7 @@ def group_coverage(request: HttpRequest, group_uuid: str) -> HttpResponse:
     viewer = request.viewer
     group = policy.get_group_for(viewer, group_uuid)
     unit = group.school_unit
-    form, data = _heatmap(request, coverage.group_posts_scope(viewer, group), [group.school_type, *unit.school_types])
+    form, data = _heatmap(request, coverage.group_posts_scope(viewer, group), offer.school_types_of(unit, group))
     if _wants_csv(request):
         return _csv(data, group.display_name)
     settings = coverage.settings_for(unit)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from folja.access import policy
 from folja.accounts.decorators import staff_required
 from folja.core.dates import today
+from folja.curriculum import offer
 from folja.curriculum.loader import fold
 from folja.curriculum.models import Goal
 from folja.learninglog import access as post_policy
@@ -37,20 +38,35 @@ from folja.pages.learninglog.views import is_uuid
 logger = logging.getLogger(__name__)
 
 
-def _goal_choices(request: HttpRequest) -> tuple[list[Goal], list[Goal]]:
-    """Return (recently used goals, all current goals), filtered by the search box when given."""
-    goals = Goal.objects.current().select_related("area", "curriculum").order_by("curriculum__code", "area__seq", "seq")
+def _school_types(groups: Sequence[object], group: object | None, post: object | None = None) -> list[str]:
+    """Return the school types whose curriculum the form offers: the group's (or the edited
+    post's unit's); with no group chosen yet, those of every group the writer works in."""
+    if group is not None:
+        return offer.school_types_of(group.school_unit, group)
+    if post is not None:
+        return offer.school_types_of(post.school_unit)
+    return sorted({t for g in groups for t in offer.school_types_of(g.school_unit, g)})
+
+
+def _goal_choices(request: HttpRequest, school_types: list[str]) -> tuple[list[Goal], list[Goal]]:
+    """Return (recently used goals, the goals offered to the school types), filtered by the
+    search box when given (curriculum.offer: the unit's school type decides the curriculum)."""
+    goals = offer.offered(
+        Goal.objects.current().select_related("area", "curriculum").order_by("curriculum__code", "area__seq", "seq"),
+        school_types,
+    )
     query = fold(request.GET.get("q", "").strip())
     if query:
-        goals = goals.filter(search_text__contains=query)
-    recent = list(Goal.objects.recently_used_by(request.viewer.person)) if not query else []
-    return recent, list(goals)
+        goals = [g for g in goals if query in g.search_text]
+    offered_ids = {g.pk for g in goals}
+    recent = [] if query else [g for g in Goal.objects.recently_used_by(request.viewer.person) if g.pk in offered_ids]
+    return recent, goals
 
 
 def _compose_context(
     request: HttpRequest, form: PostForm, *, uploads: Sequence[object] = (), **extra: object
 ) -> dict[str, object]:
-    recent, goals = _goal_choices(request)
+    recent, goals = _goal_choices(request, form.goal_school_types)
     recent_ids = {g.pk for g in recent}
     return {
         "form": form,
@@ -152,6 +168,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     elif len(groups) == 1:
         group = groups[0]
     members = _members(viewer, group)
+    types = _school_types(groups, group)
     key = f"group:{group.uuid}" if group is not None else ""
     if request.method != "POST":
         initial: dict[str, object] = {"activity_date": today()}
@@ -161,13 +178,13 @@ def compose(request: HttpRequest) -> HttpResponse:
             initial, uploads = _restored(request, autosave)
         elif child is not None and any(m.pk == child.pk for m in members):
             initial.update(kind=PostKind.INDIVIDUAL, children=[str(child.uuid)])
-        form = PostForm(groups=groups, group=group, members=members, initial=initial)
+        form = PostForm(groups=groups, group=group, members=members, initial=initial, goal_school_types=types)
         return render(
             request,
             "learninglog/compose.html",
             _compose_context(request, form, uploads=uploads, autosave=autosave, autosave_key=key),
         )
-    form = PostForm(request.POST, request.FILES, groups=groups, group=group, members=members)
+    form = PostForm(request.POST, request.FILES, groups=groups, group=group, members=members, goal_school_types=types)
     if not form.is_valid() or group is None:
         if group is None:
             form.add_error(None, _("Välj en grupp."))
@@ -255,6 +272,7 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
         # A group post is edited with its group's members to choose from; a staff member connected
         # to a named child without working in the group (issue 28: named-child access) reads it only.
         raise Http404
+    types = _school_types(groups, group, post)
     current_children = [str(u) for u in post.post_children.values_list("child__uuid", flat=True)]
     key = f"post:{post.uuid}"
     if request.method != "POST":
@@ -271,7 +289,9 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
                 "children": current_children,
                 "goals": list(post.post_goals.values_list("goal_id", flat=True)),
             }
-        form = PostForm(groups=groups, group=group, members=members, editing=True, initial=initial)
+        form = PostForm(
+            groups=groups, group=group, members=members, editing=True, initial=initial, goal_school_types=types
+        )
         return render(
             request,
             "learninglog/compose.html",
@@ -285,7 +305,9 @@ def post_edit(request: HttpRequest, post_uuid: str) -> HttpResponse:
                 photo_consent_missing=actions.photo_consent_missing(post),
             ),
         )
-    form = PostForm(request.POST, request.FILES, groups=groups, group=group, members=members, editing=True)
+    form = PostForm(
+        request.POST, request.FILES, groups=groups, group=group, members=members, editing=True, goal_school_types=types
+    )
     if not form.is_valid():
         return _form_again(request, form, key, post=post)
     data = form.cleaned_data
