@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[3]
 SITE = ROOT / "deploy" / "nginx" / "folja.conf"
 MAINTENANCE = ROOT / "deploy" / "maintenance"
 HOST = "localhost"
-# The shipped share of an app server's workers that reads may hold (upstream folja_reads).
-SHIPPED_READ_CONNS = 3
+# The shipped number of an app server's workers that reads may hold (upstream folja_reads): its
+# host's cores (2), of 2 x cores workers.
+SHIPPED_READ_CONNS = 2
 
 
 def free_port() -> int:
@@ -63,7 +64,8 @@ def render_site(
 ) -> str:
     """The shipped site with these ports and paths. Every replacement must hit: the file is the contract.
 
-    `read_conns` replaces the shipped max_conns of the read pool: the app servers' workers minus one.
+    `read_conns` replaces the shipped max_conns of the read pool: the cores of an app server's host,
+    half its workers.
     """
     servers = "".join(f"    server 127.0.0.1:{port} max_fails=2 fail_timeout=10s;\n" for port in upstreams)
     readers = "".join(

@@ -55,7 +55,7 @@ MEDIA_MAX = 2 * 1024 * 1024
 FORM_MARGIN = 10 * 1024 * 1024  # DATA_UPLOAD_MAX_MEMORY_SIZE, the form around a file
 RATE_LIMIT = 4  # sign-in starts per identity and window (FOLJA_SIGNIN_RATE_LIMIT)
 WORKERS = 2  # gunicorn workers of each app server here
-READ_CONNS = WORKERS - 1  # the shipped rule: reads may hold all workers of an app server but one
+READ_CONNS = WORKERS // 2  # the shipped rule: reads may hold half the workers (the cores) of an app server
 
 
 @dataclass
