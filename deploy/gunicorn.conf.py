@@ -8,7 +8,19 @@ live gauges drop out (docs/decisions/0004-metrics.md).
 import multiprocessing
 import os
 
-bind = os.environ.get("FOLJA_BIND", "127.0.0.1:8000")
+# Two addresses (docs/operations.md, "Overload"): FOLJA_BIND_PRIORITY takes what must not wait
+# behind reads (signing in, writes, probes: nginx's pool folja_app), FOLJA_BIND the reads (pool
+# folja_reads, which nginx bounds with max_conns). A free worker takes a waiting connection from the
+# first address before the second, so under overload a sign-in or a write waits for the next free
+# worker, never behind the queue of reads. FOLJA_BIND_PRIORITY="" binds FOLJA_BIND alone.
+bind = [
+    address
+    for address in (
+        os.environ.get("FOLJA_BIND_PRIORITY", "127.0.0.1:8001"),
+        os.environ.get("FOLJA_BIND", "127.0.0.1:8000"),
+    )
+    if address
+]
 workers = int(os.environ.get("FOLJA_WEB_WORKERS", 2 * multiprocessing.cpu_count()))
 # nginx's proxy_read_timeout is 65 s: this answer comes first.
 timeout = 60

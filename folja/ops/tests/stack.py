@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[3]
 SITE = ROOT / "deploy" / "nginx" / "folja.conf"
 MAINTENANCE = ROOT / "deploy" / "maintenance"
 HOST = "localhost"
-# The shipped number of an app server's workers that reads may hold (upstream folja_reads): its
-# host's cores (2), of 2 x cores workers.
-SHIPPED_READ_CONNS = 2
+# The shipped number of reads one app server may have at once (upstream folja_reads, max_conns):
+# twice its workers (4: 2 x cores), in service or waiting.
+SHIPPED_READ_CONNS = 8
 
 
 def free_port() -> int:
@@ -57,22 +57,22 @@ def render_site(
     *,
     http_port: int,
     https_port: int,
-    upstreams: list[int],
+    upstreams: list[tuple[int, int]],
     paths: dict[str, Path],
     read_conns: int,
     body_limit_mb: int | None = None,
 ) -> str:
     """The shipped site with these ports and paths. Every replacement must hit: the file is the contract.
 
-    `read_conns` replaces the shipped max_conns of the read pool: the cores of an app server's host,
-    half its workers.
+    `upstreams`: each app server's (FOLJA_BIND, FOLJA_BIND_PRIORITY) ports. `read_conns` replaces
+    the shipped max_conns of the read pool: twice the app servers' workers.
     """
-    servers = "".join(f"    server 127.0.0.1:{port} max_fails=2 fail_timeout=10s;\n" for port in upstreams)
+    servers = "".join(f"    server 127.0.0.1:{first} max_fails=2 fail_timeout=10s;\n" for _, first in upstreams)
     readers = "".join(
-        f"    server 127.0.0.1:{port} max_conns={read_conns} max_fails=2 fail_timeout=10s;\n" for port in upstreams
+        f"    server 127.0.0.1:{port} max_conns={read_conns} max_fails=2 fail_timeout=10s;\n" for port, _ in upstreams
     )
     replacements = [
-        ("    server 127.0.0.1:8000 max_fails=2 fail_timeout=10s;\n", servers),
+        ("    server 127.0.0.1:8001 max_fails=2 fail_timeout=10s;\n", servers),
         (f"    server 127.0.0.1:8000 max_conns={SHIPPED_READ_CONNS} max_fails=2 fail_timeout=10s;\n", readers),
         ("    listen [::]:80;\n", ""),
         ("    listen [::]:443 ssl http2;\n", ""),
@@ -125,17 +125,22 @@ def make_certificate(cert: Path, key: Path) -> None:
     )  # fmt: skip
 
 
-def start_gunicorn(env: dict[str, str], port: int, prom: Path, logs: Path, workers: int) -> subprocess.Popen:
-    """An app server as deploy/systemd/folja-web.service starts it (deploy/gunicorn.conf.py)."""
+def start_gunicorn(
+    env: dict[str, str], port: int, priority: int, prom: Path, logs: Path, workers: int
+) -> subprocess.Popen:
+    """An app server as deploy/systemd/folja-web.service starts it (deploy/gunicorn.conf.py): reads
+    on `port` (FOLJA_BIND), sign-ins, writes and probes on `priority` (FOLJA_BIND_PRIORITY)."""
     log = logs / f"gunicorn-{port}.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--config", str(ROOT / "deploy/gunicorn.conf.py")],
-        env={**env, "FOLJA_BIND": f"127.0.0.1:{port}", "FOLJA_WEB_WORKERS": str(workers),
+        env={**env, "FOLJA_BIND": f"127.0.0.1:{port}", "FOLJA_BIND_PRIORITY": f"127.0.0.1:{priority}",
+             "FOLJA_WEB_WORKERS": str(workers),
              "PROMETHEUS_MULTIPROC_DIR": str(prom)},
         cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
         wait_for(port, process, "gunicorn", log)
+        wait_for(priority, process, "gunicorn", log)
     except RuntimeError:
         stop([process])
         raise

@@ -55,7 +55,7 @@ MEDIA_MAX = 2 * 1024 * 1024
 FORM_MARGIN = 10 * 1024 * 1024  # DATA_UPLOAD_MAX_MEMORY_SIZE, the form around a file
 RATE_LIMIT = 4  # sign-in starts per identity and window (FOLJA_SIGNIN_RATE_LIMIT)
 WORKERS = 2  # gunicorn workers of each app server here
-READ_CONNS = WORKERS // 2  # the shipped rule: reads may hold half the workers (the cores) of an app server
+READ_CONNS = 2 * WORKERS  # the shipped rule: an app server may have twice its workers' reads, in service or waiting
 
 
 @dataclass
@@ -162,14 +162,16 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         )  # fmt: skip
         world = json.loads(built.stdout.strip().splitlines()[-1])
 
-        apps = [start_gunicorn(env, port, paths[prom], paths["logs"], WORKERS) for port, prom in
-                zip(backends, ("prom_a", "prom_b"), strict=True)]  # fmt: skip
+        priorities = [free_port(), free_port()]
+        apps = [start_gunicorn(env, port, priority, paths[prom], paths["logs"], WORKERS) for port, priority, prom in
+                zip(backends, priorities, ("prom_a", "prom_b"), strict=True)]  # fmt: skip
         processes.extend(apps)
         down_env = {**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed}/folja"}
-        processes.append(start_gunicorn(down_env, db_down, paths["prom_c"], paths["logs"], WORKERS))
+        processes.append(start_gunicorn(down_env, db_down, free_port(), paths["prom_c"], paths["logs"], WORKERS))
         site = render_site(
-            SITE.read_text(), http_port=http, https_port=https, upstreams=backends, paths=paths,
-            read_conns=READ_CONNS, body_limit_mb=(MEDIA_MAX + FORM_MARGIN) // (1024 * 1024),
+            SITE.read_text(), http_port=http, https_port=https, paths=paths,
+            upstreams=list(zip(backends, priorities, strict=True)), read_conns=READ_CONNS,
+            body_limit_mb=(MEDIA_MAX + FORM_MARGIN) // (1024 * 1024),
         )  # fmt: skip
         processes.append(start_nginx(nginx, paths["nginx"], site, https, paths["logs"]))
         yield Stack(https, http, backends, db_down, paths["cert"], world, shared_cache, processes, apps, paths["logs"])
@@ -216,7 +218,12 @@ def test_shipped_overload_rules() -> None:
     assert "default folja_app;" in pool
     reads = _block(text, "upstream folja_reads {")
     assert f"max_conns={SHIPPED_READ_CONNS} " in reads and "zone folja_reads" in reads
-    assert "max_conns" not in _block(text, "upstream folja_app {")
+    app = _block(text, "upstream folja_app {")
+    assert "max_conns" not in app
+    # The pools reach each app server on its two addresses (deploy/gunicorn.conf.py, folja.env.example).
+    assert "server 127.0.0.1:8001 " in app and "server 127.0.0.1:8000 " in reads
+    env_example = (SITE.parents[1] / "folja.env.example").read_text()
+    assert "FOLJA_BIND=127.0.0.1:8000\n" in env_example and "FOLJA_BIND_PRIORITY=127.0.0.1:8001\n" in env_example
     # Every refusal nginx makes itself names when to come back.
     for page in ("_busy.html", "_busy.json", "_too_many.html", "_too_many.json", "_maintenance.html"):
         assert 'add_header Retry-After "' in _block(text, f"location = /{page} {{"), page
