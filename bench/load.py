@@ -6,8 +6,9 @@ mix of guardians, staff and sign-ins, the sustainable rate, then four times that
 
 1. builds or reuses the benchmark dataset (bench/dataset.py) in its own database
    (folja_load_s0_05 at the default scale: the run writes posts, comments and sessions);
-2. starts the BankID simulator (in this process), two app servers (deploy/gunicorn.conf.py,
-   production settings, shared PostgreSQL and Redis) and nginx with deploy/nginx/folja.conf
+2. starts the BankID simulator (in this process), two app servers (each a reads' gunicorn and a
+   priority gunicorn, deploy/gunicorn.conf.py, production settings, shared PostgreSQL and Redis)
+   and nginx with deploy/nginx/folja.conf
    (folja/ops/tests/stack.py, as `make test-deploy`), plus `set_real_ip_from 127.0.0.1` (as
    behind a load balancer: each persona has its own address) and a log format with the class
    of each request and its time;
@@ -275,7 +276,13 @@ def main() -> None:
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/6", help="flushed at the start")
     parser.add_argument("--personas", type=int, default=60, help="guardians and staff with sessions, each")
     parser.add_argument(
-        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers per app server"
+        "--workers",
+        type=int,
+        default=max(1, (os.cpu_count() or 2) // 2),
+        help="workers of each app server's reads' gunicorn: one per core (the two app servers share these cores)",
+    )
+    parser.add_argument(
+        "--priority-workers", type=int, default=2, help="workers of each app server's priority gunicorn"
     )
     parser.add_argument(
         "--read-conns",
@@ -313,7 +320,8 @@ def main() -> None:
     )  # fmt: skip
 
     base_dir = Path(tempfile.mkdtemp(prefix="folja-load-"))
-    paths = {name: base_dir / name for name in ("var", "media", "logs", "nginx", "prom_a", "prom_b", "bankid")}
+    names = ("var", "media", "logs", "nginx", "prom_a", "prom_b", "prom_a_priority", "prom_b_priority", "bankid")
+    paths = {name: base_dir / name for name in names}
     for path in paths.values():
         path.mkdir()
     paths["static"] = paths["var"] / "static"
@@ -358,7 +366,10 @@ def main() -> None:
     try:
         read_conns = args.read_conns or 2 * args.workers  # the shipped rule (deploy/nginx/folja.conf)
         for (port, priority), prom in zip(backends, ("prom_a", "prom_b"), strict=True):
-            processes.append(stack.start_gunicorn(env, port, priority, paths[prom], paths["logs"], args.workers))
+            processes.append(stack.start_gunicorn(env, port, paths[prom], paths["logs"], args.workers))
+            processes.append(
+                stack.start_gunicorn(env, priority, paths[f"{prom}_priority"], paths["logs"], args.priority_workers)
+            )
         processes.append(
             stack.start_nginx(nginx, paths["nginx"], site(paths, http, https, backends, read_conns), https,
                               paths["logs"], workers=2, http_extra=f"    {LOG_FORMAT}")
@@ -494,8 +505,9 @@ def main() -> None:
 def table(result: dict) -> str:
     s = result["settings"]
     lines = [
-        f"Följa load test: nginx + 2 app servers x {s['workers']} workers (reads in service or waiting: at most "
-        f"{s['read_conns_per_app_server']} each), {s['personas']} personas a kind, pause {s['think_ms']} ms; "
+        f"Följa load test: nginx + 2 app servers, each {s['workers']} worker(s) for reads (at most "
+        f"{s['read_conns_per_app_server']} reads in service or waiting) and {s['priority_workers']} for sign-ins and "
+        f"writes; {s['personas']} personas a kind, pause {s['think_ms']} ms; "
         f"load average at the burst {result['machine']['load_1min_at_burst']}",
         "",
         "Steps (offered req/s -> answered/s, p95 ms per class, refused+failed):",

@@ -1,6 +1,9 @@
-"""gunicorn settings for Följa's app servers (deploy/systemd/folja-web.service passes this file).
+"""gunicorn settings for Följa's app servers (deploy/systemd/folja-web.service and
+folja-web-priority.service pass this file; the second sets its own address and workers).
 
-Workers: about two per core. The Prometheus counters of every worker are kept as files in
+Workers: folja-web serves the reads, one worker per core (FOLJA_WEB_WORKERS), so that reads never
+take more CPU than there is; folja-web-priority serves sign-ins, writes and probes with its own
+workers (docs/operations.md, "Overload"). The Prometheus counters of every worker are kept as files in
 PROMETHEUS_MULTIPROC_DIR (the unit empties it at start); a worker that exits is marked dead so its
 live gauges drop out (docs/decisions/0004-metrics.md).
 """
@@ -8,20 +11,8 @@ live gauges drop out (docs/decisions/0004-metrics.md).
 import multiprocessing
 import os
 
-# Two addresses (docs/operations.md, "Overload"): FOLJA_BIND_PRIORITY takes what must not wait
-# behind reads (signing in, writes, probes: nginx's pool folja_app), FOLJA_BIND the reads (pool
-# folja_reads, which nginx bounds with max_conns). A free worker takes a waiting connection from the
-# first address before the second, so under overload a sign-in or a write waits for the next free
-# worker, never behind the queue of reads. FOLJA_BIND_PRIORITY="" binds FOLJA_BIND alone.
-bind = [
-    address
-    for address in (
-        os.environ.get("FOLJA_BIND_PRIORITY", "127.0.0.1:8001"),
-        os.environ.get("FOLJA_BIND", "127.0.0.1:8000"),
-    )
-    if address
-]
-workers = int(os.environ.get("FOLJA_WEB_WORKERS", 2 * multiprocessing.cpu_count()))
+bind = os.environ.get("FOLJA_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("FOLJA_WEB_WORKERS", multiprocessing.cpu_count()))
 # nginx's proxy_read_timeout is 65 s: this answer comes first.
 timeout = 60
 graceful_timeout = 30

@@ -22,8 +22,8 @@ SITE = ROOT / "deploy" / "nginx" / "folja.conf"
 MAINTENANCE = ROOT / "deploy" / "maintenance"
 HOST = "localhost"
 # The shipped number of reads one app server may have at once (upstream folja_reads, max_conns):
-# twice its workers (4: 2 x cores), in service or waiting.
-SHIPPED_READ_CONNS = 8
+# twice the reads' gunicorn's workers (one per core: 2), in service or waiting.
+SHIPPED_READ_CONNS = 4
 
 
 def free_port() -> int:
@@ -64,8 +64,8 @@ def render_site(
 ) -> str:
     """The shipped site with these ports and paths. Every replacement must hit: the file is the contract.
 
-    `upstreams`: each app server's (FOLJA_BIND, FOLJA_BIND_PRIORITY) ports. `read_conns` replaces
-    the shipped max_conns of the read pool: twice the app servers' workers.
+    `upstreams`: each app server's (reads, priority) gunicorn ports. `read_conns` replaces the
+    shipped max_conns of the read pool: twice the reads' gunicorn's workers.
     """
     servers = "".join(f"    server 127.0.0.1:{first} max_fails=2 fail_timeout=10s;\n" for _, first in upstreams)
     readers = "".join(
@@ -125,22 +125,17 @@ def make_certificate(cert: Path, key: Path) -> None:
     )  # fmt: skip
 
 
-def start_gunicorn(
-    env: dict[str, str], port: int, priority: int, prom: Path, logs: Path, workers: int
-) -> subprocess.Popen:
-    """An app server as deploy/systemd/folja-web.service starts it (deploy/gunicorn.conf.py): reads
-    on `port` (FOLJA_BIND), sign-ins, writes and probes on `priority` (FOLJA_BIND_PRIORITY)."""
+def start_gunicorn(env: dict[str, str], port: int, prom: Path, logs: Path, workers: int) -> subprocess.Popen:
+    """A gunicorn as deploy/systemd/folja-web.service (or -priority) starts it (deploy/gunicorn.conf.py)."""
     log = logs / f"gunicorn-{port}.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--config", str(ROOT / "deploy/gunicorn.conf.py")],
-        env={**env, "FOLJA_BIND": f"127.0.0.1:{port}", "FOLJA_BIND_PRIORITY": f"127.0.0.1:{priority}",
-             "FOLJA_WEB_WORKERS": str(workers),
+        env={**env, "FOLJA_BIND": f"127.0.0.1:{port}", "FOLJA_WEB_WORKERS": str(workers),
              "PROMETHEUS_MULTIPROC_DIR": str(prom)},
         cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
         wait_for(port, process, "gunicorn", log)
-        wait_for(priority, process, "gunicorn", log)
     except RuntimeError:
         stop([process])
         raise

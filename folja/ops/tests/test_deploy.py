@@ -54,8 +54,9 @@ pytestmark = pytest.mark.deploy
 MEDIA_MAX = 2 * 1024 * 1024
 FORM_MARGIN = 10 * 1024 * 1024  # DATA_UPLOAD_MAX_MEMORY_SIZE, the form around a file
 RATE_LIMIT = 4  # sign-in starts per identity and window (FOLJA_SIGNIN_RATE_LIMIT)
-WORKERS = 2  # gunicorn workers of each app server here
-READ_CONNS = 2 * WORKERS  # the shipped rule: an app server may have twice its workers' reads, in service or waiting
+WORKERS = 2  # workers of each app server's reads' gunicorn here
+PRIORITY_WORKERS = 1  # workers of each app server's priority gunicorn (sign-ins, writes, probes)
+READ_CONNS = 2 * WORKERS  # the shipped rule: twice the reads' workers, in service or waiting
 
 
 @dataclass
@@ -115,7 +116,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed (Debian package openssl): no test certificate")
     base = tmp_path_factory.mktemp("deploy")
-    paths = {name: base / name for name in ("var", "media", "logs", "nginx", "prom_a", "prom_b", "prom_c")}
+    names = ("var", "media", "logs", "nginx", "prom_a", "prom_b", "prom_c", "prom_a_priority", "prom_b_priority")
+    paths = {name: base / name for name in names}
     for path in paths.values():
         path.mkdir()
     paths["static"] = paths["var"] / "static"
@@ -162,12 +164,15 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         )  # fmt: skip
         world = json.loads(built.stdout.strip().splitlines()[-1])
 
+        # Each app server: the reads' gunicorn (folja-web) and the priority one (folja-web-priority).
         priorities = [free_port(), free_port()]
-        apps = [start_gunicorn(env, port, priority, paths[prom], paths["logs"], WORKERS) for port, priority, prom in
-                zip(backends, priorities, ("prom_a", "prom_b"), strict=True)]  # fmt: skip
+        apps = [start_gunicorn(env, port, paths[prom], paths["logs"], WORKERS)
+                for port, prom in zip(backends, ("prom_a", "prom_b"), strict=True)]  # fmt: skip
+        apps += [start_gunicorn(env, port, paths[prom], paths["logs"], PRIORITY_WORKERS)
+                 for port, prom in zip(priorities, ("prom_a_priority", "prom_b_priority"), strict=True)]  # fmt: skip
         processes.extend(apps)
         down_env = {**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed}/folja"}
-        processes.append(start_gunicorn(down_env, db_down, free_port(), paths["prom_c"], paths["logs"], WORKERS))
+        processes.append(start_gunicorn(down_env, db_down, paths["prom_c"], paths["logs"], WORKERS))
         site = render_site(
             SITE.read_text(), http_port=http, https_port=https, paths=paths,
             upstreams=list(zip(backends, priorities, strict=True)), read_conns=READ_CONNS,
@@ -220,13 +225,25 @@ def test_shipped_overload_rules() -> None:
     assert f"max_conns={SHIPPED_READ_CONNS} " in reads and "zone folja_reads" in reads
     app = _block(text, "upstream folja_app {")
     assert "max_conns" not in app
-    # The pools reach each app server on its two addresses (deploy/gunicorn.conf.py, folja.env.example).
-    assert "server 127.0.0.1:8001 " in app and "server 127.0.0.1:8000 " in reads
-    env_example = (SITE.parents[1] / "folja.env.example").read_text()
-    assert "FOLJA_BIND=127.0.0.1:8000\n" in env_example and "FOLJA_BIND_PRIORITY=127.0.0.1:8001\n" in env_example
+
     # Every refusal nginx makes itself names when to come back.
     for page in ("_busy.html", "_busy.json", "_too_many.html", "_too_many.json", "_maintenance.html"):
         assert 'add_header Retry-After "' in _block(text, f"location = /{page} {{"), page
+
+
+def test_priority_gunicorn_is_its_own_service_on_the_address_nginx_names() -> None:
+    """folja-web-priority runs the same code and settings on its own address and workers."""
+    deploy = SITE.parents[1]
+    unit = (deploy / "systemd" / "folja-web-priority.service").read_text()
+    reads_unit = (deploy / "systemd" / "folja-web.service").read_text()
+    assert "--bind ${FOLJA_PRIORITY_BIND} --workers ${FOLJA_PRIORITY_WORKERS}" in unit
+    assert "EnvironmentFile=/etc/folja/folja.env" in unit and "EnvironmentFile=/etc/folja/folja.env" in reads_unit
+    assert "PROMETHEUS_MULTIPROC_DIR=/run/folja-web-priority/prometheus" in unit
+    env_example = (deploy / "folja.env.example").read_text()
+    assert "FOLJA_BIND=127.0.0.1:8000\n" in env_example and "FOLJA_PRIORITY_BIND=127.0.0.1:8001\n" in env_example
+    text = SITE.read_text()
+    assert "server 127.0.0.1:8001 " in _block(text, "upstream folja_app {")
+    assert "server 127.0.0.1:8000 " in _block(text, "upstream folja_reads {")
 
 
 def test_tls_http2_and_redirect(stack: Stack) -> None:
