@@ -1,8 +1,10 @@
 """deploy/nginx/folja.conf in front of two gunicorn app servers, as an operator installs it.
 
 `make test-deploy` runs this (it installs Debian's nginx when missing; `.ci/run` calls it). The
-shipped site file is used with only its ports and paths replaced (`render_site`), in front of two
-gunicorn app servers with production settings (FOLJA_DEBUG off, no FOLJA_TESTING) sharing a
+shipped site file is used with only its ports and paths replaced (`render_site`, in stack.py with
+the other helpers bench/load.py shares), in front of two app servers, each its reads' gunicorn and
+its priority gunicorn (docs/operations.md, "Overload"), with production settings (FOLJA_DEBUG off,
+no FOLJA_TESTING) sharing a
 throwaway PostgreSQL database (on the PostgreSQL at DEPLOY_TEST_PG_URL, never stopped) and, when
 it answers, Redis at 127.0.0.1:6379 as the shared cache. A third app server points at a closed
 port for its database. The tests run in file order; the last one stops the app servers.
