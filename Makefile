@@ -10,6 +10,7 @@
 #   make lint / fmt    ruff check + format check + import graph / format + autofix
 #   make bench         benchmarks at municipality scale on PostgreSQL (bench/README.md)
 #   make bench-notices the notices benchmarks (N1, N2) in a copy of the benchmark dataset
+#   make bench-load    the load test: nginx + two app servers, the sustainable rate, then 4x (bench/README.md)
 #   make makemessages  update the translation catalogues (folja/locale) from the source, then compile
 
 SHELL := /bin/bash
@@ -48,6 +49,7 @@ help:
 	@echo "make test-deploy   deploy/nginx in front of two gunicorn app servers (installs Debian's nginx)"
 	@echo "make lint | fmt    check style and the import graph | fix style"
 	@echo "make bench         benchmarks as ratios to a reference page (bench/README.md; BENCH_SCALE=0.05 quick)"
+	@echo "make bench-load    load test through nginx: sustainable rate, 4x burst, recovery (bench/README.md)"
 	@echo "make makemessages  update translation catalogues (then translate new strings in folja/locale/en)"
 
 $(PY):
@@ -192,7 +194,14 @@ fmt: $(STAMP)
 # a quick run; BENCH_ARGS="--with-sis" adds the SIS full sync (minutes).
 BENCH_SCALE ?= 1
 BENCH_ARGS ?=
-.PHONY: bench bench-notices
+.PHONY: bench bench-notices bench-load
+# The load test (bench/README.md, "Load"): the shipped nginx in front of two app servers, on the
+# benchmark dataset at BENCH_LOAD_SCALE in a database of its own (the run writes to it).
+BENCH_LOAD_SCALE ?= 0.05
+bench-load: $(STAMP) messages nginx
+	@command -v wrk >/dev/null || apt-get install -y -q wrk || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+	$(PY) bench/load.py --scale $(BENCH_LOAD_SCALE) $(BENCH_ARGS)
+
 # The notices benchmarks (N1, N2: bench/README.md) in a copy of the dataset.
 bench-notices: $(STAMP)
 	$(PY) bench/notices.py $(BENCH_ARGS)

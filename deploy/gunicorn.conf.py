@@ -1,6 +1,9 @@
-"""gunicorn settings for Följa's app servers (deploy/systemd/folja-web.service passes this file).
+"""gunicorn settings for Följa's app servers (deploy/systemd/folja-web.service and
+folja-web-priority.service pass this file; the second sets its own address and workers).
 
-Workers: about two per core. The Prometheus counters of every worker are kept as files in
+Workers: folja-web serves the reads, one worker per core (FOLJA_WEB_WORKERS), so that reads never
+take more CPU than there is; folja-web-priority serves sign-ins, writes and probes with its own
+workers (docs/operations.md, "Overload"). The Prometheus counters of every worker are kept as files in
 PROMETHEUS_MULTIPROC_DIR (the unit empties it at start); a worker that exits is marked dead so its
 live gauges drop out (docs/decisions/0004-metrics.md).
 """
@@ -9,7 +12,7 @@ import multiprocessing
 import os
 
 bind = os.environ.get("FOLJA_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("FOLJA_WEB_WORKERS", 2 * multiprocessing.cpu_count()))
+workers = int(os.environ.get("FOLJA_WEB_WORKERS", multiprocessing.cpu_count()))
 # nginx's proxy_read_timeout is 65 s: this answer comes first.
 timeout = 60
 graceful_timeout = 30

@@ -1,6 +1,7 @@
 """Build the deploy test's world in the database the environment names (run by `manage.py shell`).
 
-Prints one JSON line: session cookies for a connected teacher and a teacher of another unit, the
+Prints one JSON line: session cookies for a connected teacher (and 24 more of the same teacher, for
+the overload test) and a teacher of another unit, the
 uuid of a photo on a post about Alva with the bytes stored for it, and the child's uuid.
 """
 
@@ -48,6 +49,8 @@ def main() -> None:
     teacher = sign_in(Client(), cast.teacher_blue, Role.STAFF)
     other = sign_in(Client(), cast.teacher_larkan, Role.STAFF)
     leaving = sign_in(Client(), cast.teacher_blue, Role.STAFF)
+    # Sessions of their own for the overload test's readers (each session has its own rate limit).
+    readers = [session_of(sign_in(Client(), cast.teacher_blue, Role.STAFF)) for _ in range(24)]
     assert isinstance(teacher.session, SessionBase)
     sys.stdout.write(
         json.dumps(
@@ -55,6 +58,7 @@ def main() -> None:
                 "teacher_session": session_of(teacher),
                 "other_session": session_of(other),
                 "leaving_session": session_of(leaving),
+                "reader_sessions": readers,
                 "media": str(media.uuid),
                 "media_bytes": data.hex(),
                 "child": str(cast.persons["alva"].uuid),

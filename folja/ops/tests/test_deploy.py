@@ -1,8 +1,10 @@
 """deploy/nginx/folja.conf in front of two gunicorn app servers, as an operator installs it.
 
 `make test-deploy` runs this (it installs Debian's nginx when missing; `.ci/run` calls it). The
-shipped site file is used with only its ports and paths replaced (`render_site`), in front of two
-gunicorn app servers with production settings (FOLJA_DEBUG off, no FOLJA_TESTING) sharing a
+shipped site file is used with only its ports and paths replaced (`render_site`, in stack.py with
+the other helpers bench/load.py shares), in front of two app servers, each its reads' gunicorn and
+its priority gunicorn (docs/operations.md, "Overload"), with production settings (FOLJA_DEBUG off,
+no FOLJA_TESTING) sharing a
 throwaway PostgreSQL database (on the PostgreSQL at DEPLOY_TEST_PG_URL, never stopped) and, when
 it answers, Redis at 127.0.0.1:6379 as the shared cache. A third app server points at a closed
 port for its database. The tests run in file order; the last one stops the app servers.
@@ -13,7 +15,6 @@ FOLJA_MEDIA_MAX_BYTES is 2 MiB here, and nginx's body limit the shipped rule "F�
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
@@ -24,6 +25,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -34,85 +36,29 @@ import httpx
 import pytest
 from PIL import Image
 
+from folja.ops.tests.stack import (
+    HOST,
+    ROOT,
+    SHIPPED_READ_CONNS,
+    SITE,
+    answers,
+    free_port,
+    make_certificate,
+    nginx_binary,
+    render_site,
+    start_gunicorn,
+    start_nginx,
+    stop,
+)
+
 pytestmark = pytest.mark.deploy
 
-ROOT = Path(__file__).resolve().parents[3]
-SITE = ROOT / "deploy" / "nginx" / "folja.conf"
-MAINTENANCE = ROOT / "deploy" / "maintenance"
 MEDIA_MAX = 2 * 1024 * 1024
 FORM_MARGIN = 10 * 1024 * 1024  # DATA_UPLOAD_MAX_MEMORY_SIZE, the form around a file
-HOST = "localhost"
 RATE_LIMIT = 4  # sign-in starts per identity and window (FOLJA_SIGNIN_RATE_LIMIT)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def answers(port: int, host: str = "127.0.0.1") -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
-        return True
-    return False
-
-
-def wait_for(port: int, process: subprocess.Popen, what: str, log: Path) -> None:
-    for _ in range(600):
-        if answers(port):
-            return
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not start on port {port}:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-def nginx_binary() -> str | None:
-    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
-
-
-def render_site(text: str, *, http_port: int, https_port: int, upstreams: list[int], paths: dict[str, Path]) -> str:
-    """The shipped site with test ports and paths. Every replacement must hit: the file is the contract."""
-    servers = "".join(f"    server 127.0.0.1:{port} max_fails=2 fail_timeout=10s;\n" for port in upstreams)
-    replacements = [
-        ("    server 127.0.0.1:8000 max_fails=2 fail_timeout=10s;\n", servers),
-        ("    listen [::]:80;\n", ""),
-        ("    listen [::]:443 ssl http2;\n", ""),
-        ("    listen 80;\n", f"    listen 127.0.0.1:{http_port};\n"),
-        ("    listen 443 ssl http2;\n", f"    listen 127.0.0.1:{https_port} ssl http2;\n"),
-        ("server_name folja.example.se;", f"server_name {HOST};"),
-        ("/etc/ssl/certs/folja.example.se.pem", str(paths["cert"])),
-        ("/etc/ssl/private/folja.example.se.key", str(paths["key"])),
-        ("client_max_body_size 210m;", f"client_max_body_size {(MEDIA_MAX + FORM_MARGIN) // (1024 * 1024)}m;"),
-        ("/var/log/nginx/", f"{paths['logs']}/"),
-        ("alias /var/lib/folja/media/;", f"alias {paths['media']}/;"),
-        ("alias /var/lib/folja/static/;", f"alias {paths['static']}/;"),
-        ("/srv/folja/deploy/maintenance", str(MAINTENANCE)),
-    ]
-    for old, new in replacements:
-        assert old in text, f"deploy/nginx/folja.conf no longer contains {old!r}: update render_site"
-        text = text.replace(old, new)
-    return text
-
-
-NGINX_MAIN = """
-daemon off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/main-error.log warn;
-user root;
-events {{ worker_connections 128; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    client_body_temp_path {prefix}/client_body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    include {prefix}/folja.conf;
-}}
-"""
+WORKERS = 2  # workers of each app server's reads' gunicorn here
+PRIORITY_WORKERS = 1  # workers of each app server's priority gunicorn (sign-ins, writes, probes)
+READ_CONNS = 2 * WORKERS  # the shipped rule: twice the reads' workers, in service or waiting
 
 
 @dataclass
@@ -172,17 +118,13 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed (Debian package openssl): no test certificate")
     base = tmp_path_factory.mktemp("deploy")
-    paths = {name: base / name for name in ("var", "media", "logs", "nginx", "prom_a", "prom_b", "prom_c")}
+    names = ("var", "media", "logs", "nginx", "prom_a", "prom_b", "prom_c", "prom_a_priority", "prom_b_priority")
+    paths = {name: base / name for name in names}
     for path in paths.values():
         path.mkdir()
     paths["static"] = paths["var"] / "static"
     paths["cert"], paths["key"] = base / "cert.pem", base / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-keyout", str(paths["key"]), "-out", str(paths["cert"]), "-days", "2", "-subj", f"/CN={HOST}",
-         "-addext", f"subjectAltName=DNS:{HOST},IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    make_certificate(paths["cert"], paths["key"])
     https, http = free_port(), free_port()
     backends, db_down, closed = [free_port(), free_port()], free_port(), free_port()
 
@@ -224,44 +166,24 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         )  # fmt: skip
         world = json.loads(built.stdout.strip().splitlines()[-1])
 
-        def gunicorn(port: int, prom: Path, extra: dict[str, str]) -> subprocess.Popen:
-            log = paths["logs"] / f"gunicorn-{port}.log"
-            process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "config.wsgi", "--config", str(ROOT / "deploy/gunicorn.conf.py")],
-                env={**env, "FOLJA_BIND": f"127.0.0.1:{port}", "FOLJA_WEB_WORKERS": "2",
-                     "PROMETHEUS_MULTIPROC_DIR": str(prom), **extra},
-                cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-            processes.append(process)
-            wait_for(port, process, "gunicorn", log)
-            return process
-
-        apps = [gunicorn(backends[0], paths["prom_a"], {}), gunicorn(backends[1], paths["prom_b"], {})]
-        gunicorn(db_down, paths["prom_c"], {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed}/folja"})
-
-        prefix = paths["nginx"]
-        (prefix / "folja.conf").write_text(
-            render_site(SITE.read_text(), http_port=http, https_port=https, upstreams=backends, paths=paths)
-        )
-        (prefix / "nginx.conf").write_text(NGINX_MAIN.format(prefix=prefix))
-        tested = subprocess.run([nginx, "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")], capture_output=True)
-        assert tested.returncode == 0, tested.stderr.decode()
-        log = paths["logs"] / "nginx.log"
-        process = subprocess.Popen(
-            [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
-            stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        # Each app server: the reads' gunicorn (folja-web) and the priority one (folja-web-priority).
+        priorities = [free_port(), free_port()]
+        apps = [start_gunicorn(env, port, paths[prom], paths["logs"], WORKERS)
+                for port, prom in zip(backends, ("prom_a", "prom_b"), strict=True)]  # fmt: skip
+        apps += [start_gunicorn(env, port, paths[prom], paths["logs"], PRIORITY_WORKERS)
+                 for port, prom in zip(priorities, ("prom_a_priority", "prom_b_priority"), strict=True)]  # fmt: skip
+        processes.extend(apps)
+        down_env = {**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed}/folja"}
+        processes.append(start_gunicorn(down_env, db_down, paths["prom_c"], paths["logs"], WORKERS))
+        site = render_site(
+            SITE.read_text(), http_port=http, https_port=https, paths=paths,
+            upstreams=list(zip(backends, priorities, strict=True)), read_conns=READ_CONNS,
+            body_limit_mb=(MEDIA_MAX + FORM_MARGIN) // (1024 * 1024),
         )  # fmt: skip
-        processes.append(process)
-        wait_for(https, process, "nginx", log)
+        processes.append(start_nginx(nginx, paths["nginx"], site, https, paths["logs"]))
         yield Stack(https, http, backends, db_down, paths["cert"], world, shared_cache, processes, apps, paths["logs"])
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=30)
+        stop(processes)
         databases.close()
 
 
@@ -275,7 +197,55 @@ def test_shipped_body_limit_is_follja_limit_plus_the_form() -> None:
     media_default = 200 * 1024 * 1024  # config/settings.py's default FOLJA_MEDIA_MAX_BYTES
     assert int(limit.group(1)) * 1024 * 1024 == media_default + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == FORM_MARGIN
-    assert "limit_req" not in text.replace("No limit_req", "")  # probes and sign-in are never limited by nginx
+
+
+def _block(text: str, start: str) -> str:
+    """The text of the block that opens with `start` (to its closing brace at the same depth)."""
+    begin = text.index(start)
+    depth = 0
+    for index in range(text.index("{", begin), len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[begin : index + 1]
+    raise AssertionError(f"no end of {start!r}")
+
+
+def test_shipped_overload_rules() -> None:
+    """Probes are never limited or shed, sign-in and uploads never shed (needs no nginx)."""
+    text = SITE.read_text()
+    health = _block(text, "location /health/ {")
+    assert "limit_req" not in health.replace("no limit_req", "") and "proxy_pass http://folja_app;" in health
+    for protected in ("location /login/ {", "location = /media/uploads/ {"):
+        block = _block(text, protected)
+        assert "proxy_pass http://folja_app;" in block  # the pool without max_conns
+        assert "limit_req zone=folja_session" in block and "limit_req zone=folja_address" in block
+    # Reads (and only reads) go to the pool with max_conns; every app server is in both pools.
+    pool = _block(text, "map $request_method $folja_pool {")
+    assert re.findall(r"^\s+(\w+) folja_reads;", pool, re.M) == ["GET", "HEAD"]
+    assert "default folja_app;" in pool
+    reads = _block(text, "upstream folja_reads {")
+    assert f"max_conns={SHIPPED_READ_CONNS} " in reads and "zone folja_reads" in reads
+    app = _block(text, "upstream folja_app {")
+    assert "max_conns" not in app
+
+    # Every refusal nginx makes itself names when to come back.
+    for page in ("_busy.html", "_busy.json", "_too_many.html", "_too_many.json", "_maintenance.html"):
+        assert 'add_header Retry-After "' in _block(text, f"location = /{page} {{"), page
+
+
+def test_priority_gunicorn_is_its_own_service_on_the_address_nginx_names() -> None:
+    """folja-web-priority runs the same code and settings on its own address and workers."""
+    deploy = SITE.parents[1]
+    unit = (deploy / "systemd" / "folja-web-priority.service").read_text()
+    reads_unit = (deploy / "systemd" / "folja-web.service").read_text()
+    assert "--bind ${FOLJA_PRIORITY_BIND} --workers ${FOLJA_PRIORITY_WORKERS}" in unit
+    assert "EnvironmentFile=/etc/folja/folja.env" in unit and "EnvironmentFile=/etc/folja/folja.env" in reads_unit
+    assert "PROMETHEUS_MULTIPROC_DIR=/run/folja-web-priority/prometheus" in unit
+    env_example = (deploy / "folja.env.example").read_text()
+    assert "FOLJA_BIND=127.0.0.1:8000\n" in env_example and "FOLJA_PRIORITY_BIND=127.0.0.1:8001\n" in env_example
+    text = SITE.read_text()
+    assert "server 127.0.0.1:8001 " in _block(text, "upstream folja_app {")
+    assert "server 127.0.0.1:8000 " in _block(text, "upstream folja_reads {")
 
 
 def test_tls_http2_and_redirect(stack: Stack) -> None:
@@ -445,14 +415,109 @@ def test_metrics_add_up_the_workers_of_an_app_server(stack: Stack) -> None:
     assert 'folja_state_up{group="sis"} 1.0' in text
 
 
+def _get(stack: Stack, path: str, session: str | None = None, accept: str = "text/html") -> httpx.Response:
+    with stack.client(session) as client:
+        return client.get(stack.url(path), headers={"Accept": accept})
+
+
+def test_one_session_over_its_rate_gets_429_with_retry_after(stack: Stack) -> None:
+    """A client sending far more than a person does is refused (429, Retry-After); others are not."""
+    greedy = uuid.uuid4().hex  # the per-session limit counts the cookie's value, signed in or not
+    statuses: list[int] = []
+    refused: list[httpx.Response] = []
+
+    def hammer() -> None:
+        with stack.client(greedy) as client:
+            for _ in range(20):
+                answer = client.get(stack.url("/login/"))
+                statuses.append(answer.status_code)
+                if answer.status_code == 429:
+                    refused.append(answer)
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    json_answer = _get(stack, "/login/bankid/status/", greedy, accept="application/json")
+    for thread in threads:
+        thread.join()
+    # 80 requests in well under the 4 s the bucket needs to let them all through (40 at once, 10/s).
+    assert set(statuses) <= {200, 429}, statuses
+    assert refused, statuses
+    for answer in refused:
+        assert int(answer.headers["Retry-After"]) > 0
+        assert "För många förfrågningar" in answer.text
+        assert answer.headers.get_list("Strict-Transport-Security") == ["max-age=31536000; includeSubDomains; preload"]
+    if json_answer.status_code == 429:
+        assert "För många förfrågningar" in json_answer.json()["error"]
+    # Another person (another session) is not held back by the greedy one.
+    assert _get(stack, "/login/", uuid.uuid4().hex).status_code == 200
+    # Recovery: after Retry-After the greedy client is answered again.
+    time.sleep(int(refused[-1].headers["Retry-After"]))
+    assert _get(stack, "/login/", greedy).status_code == 200
+
+
+def test_reads_are_shed_with_503_while_sign_in_and_writes_are_answered(stack: Stack) -> None:
+    """More reads than the read pool's share: some get 503 with Retry-After at once, none another 5xx;
+    meanwhile the sign-in endpoints and a staff member's upload are answered; afterwards reads are too."""
+    path = f"/children/{stack.world['child']}/"
+    readers = stack.world["reader_sessions"]
+    shed = threading.Event()
+    answers_: list[tuple[str, httpx.Response]] = []
+
+    def read(session: str, accept: str) -> None:
+        with stack.client(session) as client:
+            for _ in range(3):
+                answer = client.get(stack.url(path), headers={"Accept": accept})
+                answers_.append((accept, answer))
+                if answer.status_code == 503:
+                    shed.set()
+
+    threads = [
+        threading.Thread(target=read, args=(session, "application/json" if i % 3 == 0 else "text/html"))
+        for i, session in enumerate(readers)
+    ]
+    for thread in threads:
+        thread.start()
+    assert shed.wait(timeout=60), [a.status_code for _, a in answers_]
+    # While reads are being shed: the sign-in page, the BankID status poll and a staff write.
+    sign_in = _get(stack, "/login/")
+    poll = _get(stack, "/login/bankid/status/", uuid.uuid4().hex, accept="application/json")
+    upload = _upload(stack, 1024)
+    for thread in threads:
+        thread.join()
+    statuses = [answer.status_code for _, answer in answers_]
+    assert set(statuses) <= {200, 503}, statuses  # no 429 (a session each), no 500, 502 or 504
+    assert statuses.count(200) > 0 and statuses.count(503) > 0
+    for accept, answer in answers_:
+        if answer.status_code != 503:
+            continue
+        assert answer.headers["Retry-After"] == "5"
+        assert answer.headers["Cache-Control"] == "no-store"
+        if accept == "application/json":
+            assert "Följa hinner inte svara just nu" in answer.json()["error"]
+        else:
+            assert "Följa hinner inte visa sidan just nu" in answer.text
+    assert sign_in.status_code == 200 and "Logga in" in sign_in.text
+    assert poll.status_code == 200 and poll.json()["status"] == "failed"  # no order in this session
+    assert upload.status_code == 200, upload.text[:300]
+    assert uuid.UUID(upload.json()["uuid"])
+    # Recovery: once the burst is over, the same reads are answered.
+    after = [_get(stack, path, session).status_code for session in readers[:4]]
+    assert after == [200] * 4
+
+
 def test_maintenance_page_when_every_app_server_is_down(stack: Stack) -> None:
     for process in stack.app_processes:
         os.killpg(process.pid, signal.SIGTERM)
     for process in stack.app_processes:
         process.wait(timeout=30)
     with stack.client() as client:
-        page = client.get(stack.url("/"))
+        page = client.get(stack.url("/login/"))  # signing in and writes: the maintenance page
+        read = client.get(stack.url("/"))  # a read: the "busy" page, which also names a restart
     assert page.status_code == 503
     assert "Följa är inte tillgänglig just nu" in page.text
     assert page.headers["Retry-After"] == "120"
     assert page.headers.get_list("Strict-Transport-Security") == ["max-age=31536000; includeSubDomains; preload"]
+    assert read.status_code == 503
+    assert "startas Följa om" in read.text
+    assert read.headers["Retry-After"] == "5"
