@@ -30,7 +30,9 @@ class FoljaAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> dict:
         """The generated document, with the problem details every operation may answer (RFC 9457)."""
         document = super().get_openapi_schema(*args, **kwargs)
-        document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = problems.Problem.model_json_schema()
+        document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+            problems.Problem.model_json_schema()
+        )
         problem = {
             "description": "A problem (RFC 9457): 401 sign-in required, 403 refused (CSRF, terms, assurance), "
             "404 missing or forbidden, 409 refused by a rule, 422 invalid, 429 too many requests (Retry-After).",

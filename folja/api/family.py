@@ -73,7 +73,9 @@ def _consent(viewer: object, child: object) -> dict:
     }
 
 
-@router.get("/children/{child_uuid}/consent", response=schemas.Consent, url_name="consent", summary="Transition consent")
+@router.get(
+    "/children/{child_uuid}/consent", response=schemas.Consent, url_name="consent", summary="Transition consent"
+)
 def consent(request: HttpRequest, child_uuid: uuid.UUID) -> dict:
     """May the learning log and talks be shown to the school (R7)? Custody only, full e-ID."""
     viewer = viewer_of(request, Role.GUARDIAN)

@@ -96,9 +96,7 @@ def _filter_query(filters: TimelineQuery) -> QueryDict:
     return query
 
 
-@router.get(
-    "/children/{child_uuid}/timeline", response=schemas.Page, url_name="timeline", summary="A child's timeline"
-)
+@router.get("/children/{child_uuid}/timeline", response=schemas.Page, url_name="timeline", summary="A child's timeline")
 def timeline(request: HttpRequest, child_uuid: uuid.UUID, filters: Query[TimelineQuery]) -> dict:
     """Individual posts and group posts naming the child, newest first, 20 a page (keyset on
     date and id), filtered by goal and period: the page's own query (`pages.learninglog.views._page`)."""
@@ -106,7 +104,9 @@ def timeline(request: HttpRequest, child_uuid: uuid.UUID, filters: Query[Timelin
     child = policy.get_child_for(viewer, child_uuid)
     form = filter_form(_filter_query(filters))
     if form.is_bound and not form.is_valid():
-        raise ApiProblem(422, "invalid", _invalid_filter(), errors=[{"loc": ["query", k], "type": "invalid"} for k in form.errors])
+        raise ApiProblem(
+            422, "invalid", _invalid_filter(), errors=[{"loc": ["query", k], "type": "invalid"} for k in form.errors]
+        )
     page, cursor = _page(request, form, post_policy.timeline_posts(viewer, child))
     marks.mark_new_posts(request, page)
     record_reads(viewer, AuditAction.READ_TIMELINE, [child.pk], object_type="child", object_uuid=child.uuid)
@@ -154,7 +154,13 @@ def _detail(request: HttpRequest, post_uuid: uuid.UUID) -> dict:
         "author": author,
         "goals": [{"code": g.area.code, "text": g.text} for g in post.goals.all()],
         "media": [
-            {"uuid": m.uuid, "kind": m.kind, "alt_text": m.alt_text, "name": m.original_name, "download": media_link(m.uuid)}
+            {
+                "uuid": m.uuid,
+                "kind": m.kind,
+                "alt_text": m.alt_text,
+                "name": m.original_name,
+                "download": media_link(m.uuid),
+            }
             for m in post.media.all()
         ],
         "named_children": [{"uuid": c.uuid, "name": labels.get(c.pk, c.full_name)} for c in named],
@@ -205,7 +211,9 @@ def comment_create(request: HttpRequest, post_uuid: uuid.UUID, payload: schemas.
     data = {"body": payload.body, "family": str(payload.family) if payload.family else ""}
     form = CommentForm(data, families=families, named=named, labels=labels)
     if not form.is_valid():
-        raise ApiProblem(422, "invalid", _invalid_comment(), errors=[{"loc": ["body", k], "type": "invalid"} for k in form.errors])
+        raise ApiProblem(
+            422, "invalid", _invalid_comment(), errors=[{"loc": ["body", k], "type": "invalid"} for k in form.errors]
+        )
     comment = actions.comment_create(
         actor=viewer, post=post, body=form.cleaned_data["body"], family_child=form.cleaned_data["family"]
     )

@@ -11,17 +11,16 @@ import logging
 from typing import Any
 
 import orjson
-
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from pydantic import BaseModel
 
 from folja.access import assurance
-
 
 logger = logging.getLogger(__name__)
 
@@ -88,13 +87,19 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(assurance.LowerAssuranceRefused)
     def _assurance(request: HttpRequest, exc: assurance.LowerAssuranceRefused) -> HttpResponse:
-        return problem(403, "full-assurance-required", _("Det här kräver inloggning med e-legitimation."),
-                       str(assurance.REFUSAL_TEXT.get(exc.act, "")))
+        return problem(
+            403,
+            "full-assurance-required",
+            _("Det här kräver inloggning med e-legitimation."),
+            str(assurance.REFUSAL_TEXT.get(exc.act, "")),
+        )
 
     @api.exception_handler(ValidationError)
     def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return problem(
-            422, "invalid", _("Uppgifterna kunde inte tas emot. Rätta det som är markerat och försök igen."),
+            422,
+            "invalid",
+            _("Uppgifterna kunde inte tas emot. Rätta det som är markerat och försök igen."),
             errors=_validation_errors(exc.errors),
         )
 
@@ -102,6 +107,11 @@ def install(api: NinjaAPI) -> None:
     def _refused(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         # An action's own refusal (a slot taken, a deadline passed): its message is written for people.
         return problem(409, "refused", _("Det gick inte."), " ".join(exc.messages))
+
+    @api.exception_handler(MultiPartParserError)
+    def _unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A body that says it is multipart and is not (found by Schemathesis).
+        return problem(400, "unreadable", _("Innehållet kunde inte läsas. Skicka det som JSON eller som ett formulär."))
 
     @api.exception_handler(AuthenticationError)
     def _401(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -112,8 +122,9 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Throttled)
     def _429(request: HttpRequest, exc: Throttled) -> HttpResponse:
         wait = max(1, int(exc.wait or 1))
-        return problem(429, "too-many-requests", _("För många anrop. Vänta en stund och försök igen."),
-                       retry_after=wait)
+        return problem(
+            429, "too-many-requests", _("För många anrop. Vänta en stund och försök igen."), retry_after=wait
+        )
 
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -37,7 +37,8 @@ def reference(request: HttpRequest) -> HttpResponse:
                         for p in op.get("parameters", [])
                     ],
                     "body": [
-                        {"type": media, "schema": _ref_name(content.get("schema", {}))} for media, content in body.items()
+                        {"type": media, "schema": _ref_name(content.get("schema", {}))}
+                        for media, content in body.items()
                     ],
                     "responses": [
                         {"status": status, "description": answer.get("description", "")}

@@ -187,7 +187,9 @@ def post_edit(request: HttpRequest, post_uuid: uuid.UUID, payload: schemas.PostE
     return _detail(request, post.uuid)
 
 
-@router.post("/posts/{post_uuid}/publish", response=schemas.PostDetail, url_name="post_publish", summary="Publish a draft")
+@router.post(
+    "/posts/{post_uuid}/publish", response=schemas.PostDetail, url_name="post_publish", summary="Publish a draft"
+)
 def post_publish(request: HttpRequest, post_uuid: uuid.UUID, payload: schemas.PublishIn) -> dict:
     viewer, post = _editable(request, post_uuid)
     _publish(viewer, post, payload.confirm_photo_consent)

@@ -30,7 +30,12 @@ router = Router(tags=["talks"])
 def _slot(slot: object | None) -> dict | None:
     if slot is None:
         return None
-    return {"uuid": slot.uuid, "starts_at": slot.starts_at, "duration_minutes": slot.duration_minutes, "place": slot.place}
+    return {
+        "uuid": slot.uuid,
+        "starts_at": slot.starts_at,
+        "duration_minutes": slot.duration_minutes,
+        "place": slot.place,
+    }
 
 
 def _talk(viewer: object, talk: object, labels: dict[int, str]) -> dict:
@@ -48,11 +53,18 @@ def _talk(viewer: object, talk: object, labels: dict[int, str]) -> dict:
 
 def _record(viewer: object, talk: object) -> None:
     record_reads(
-        viewer, AuditAction.READ_TALK, [talk.child_id], object_type="talk", object_uuid=talk.uuid, school_unit=talk.school_unit
+        viewer,
+        AuditAction.READ_TALK,
+        [talk.child_id],
+        object_type="talk",
+        object_uuid=talk.uuid,
+        school_unit=talk.school_unit,
     )
 
 
-@router.get("/children/{child_uuid}/talks", response=list[schemas.Talk], url_name="child_talks", summary="A child's talks")
+@router.get(
+    "/children/{child_uuid}/talks", response=list[schemas.Talk], url_name="child_talks", summary="A child's talks"
+)
 def child_talks(request: HttpRequest, child_uuid: uuid.UUID) -> list[dict]:
     viewer = viewer_of(request, *ANY)
     child = policy.get_child_for(viewer, child_uuid)
@@ -75,7 +87,9 @@ def talk(request: HttpRequest, talk_uuid: uuid.UUID) -> dict:
     return _talk(viewer, found, child_labels(viewer, [found.child]))
 
 
-@router.get("/talks/{talk_uuid}/slots", response=list[schemas.Slot], url_name="talk_slots", summary="Free times to book")
+@router.get(
+    "/talks/{talk_uuid}/slots", response=list[schemas.Slot], url_name="talk_slots", summary="Free times to book"
+)
 def talk_slots(request: HttpRequest, talk_uuid: uuid.UUID) -> list[dict]:
     viewer = viewer_of(request, Role.GUARDIAN)
     found = talk_policy.get_talk_for(viewer, talk_uuid)
@@ -117,7 +131,9 @@ class PreparationIn(Schema):
     together: bool = False
 
 
-def _preparation_form(viewer: object, talk: object, data: QueryDict | None) -> tuple[GuardianPreparationForm, dict, bool]:
+def _preparation_form(
+    viewer: object, talk: object, data: QueryDict | None
+) -> tuple[GuardianPreparationForm, dict, bool]:
     existing = talk_policy.visible_answer_sets(viewer, talk).filter(part=Part.GUARDIAN)
     own = existing.filter(author=viewer.person).first()
     joint = existing.filter(author__isnull=True).first()
@@ -165,7 +181,9 @@ def preparation_put(request: HttpRequest, talk_uuid: uuid.UUID, payload: Prepara
             422,
             "invalid",
             _("Svaren kunde inte sparas. Rätta det som är markerat och försök igen."),
-            errors=[{"loc": ["body", "answers", k[2:] if k.startswith("q_") else k], "type": "invalid"} for k in form.errors],
+            errors=[
+                {"loc": ["body", "answers", k[2:] if k.startswith("q_") else k], "type": "invalid"} for k in form.errors
+            ],
         )
     actions.answers_save(actor=viewer, talk=found, part=Part.GUARDIAN, answers=form.answers(), joint=payload.together)
     form, answers, together = _preparation_form(viewer, found, None)

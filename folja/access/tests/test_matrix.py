@@ -88,9 +88,7 @@ NOT_TWINS = {
     ("draft/read", "two_organisations_via_a"),
     ("draft/publish", "two_organisations_via_a"),
     ("staff notice/open", "two_organisations_via_a"),
-} | {
-    (name, "guardian_of_c_without_e_id") for name in REFUSED_WITHOUT_E_ID
-}
+} | {(name, "guardian_of_c_without_e_id") for name in REFUSED_WITHOUT_E_ID}
 # Issue 28 (matrix_rows_contacts): a contact person acts for no child (no custody): the child's
 # settings, consent and its preview, exports; notices and devices are the guardian's own. Named-child
 # access connects a staff member to one child, never to a group: the group's pages, composing,
@@ -410,7 +408,14 @@ SECRETS = {
 
 # URL names that show no child data or are tested elsewhere (sign-in flow, the persona picker, admin);
 # the API's OpenAPI document, its reference page and its empty root describe routes, not data.
-PUBLIC_URL_NAMES = {"core:home", "set_language", "core:accessibility", "api:openapi-json", "api:api-root", "api_reference"}
+PUBLIC_URL_NAMES = {
+    "core:home",
+    "set_language",
+    "core:accessibility",
+    "api:openapi-json",
+    "api:api-root",
+    "api_reference",
+}
 # An API cell "api: X" is answered as the page cell "X" for the twins (folja/api/tests/matrix_rows.py).
 API_CELL = "api: "
 EXEMPT_NAMESPACES = {"admin", "accounts", "demo"}
@@ -534,7 +539,9 @@ class _Matrix:
                 if who in ("*", role_key):
                     assert text.encode() in body, f"{label}: does not show {text!r}"
         if allowed:
-            assert response.status_code in (200, 201, 202, 204, 302), f"{label}: expected allowed, got {response.status_code}"
+            assert response.status_code in (200, 201, 202, 204, 302), (
+                f"{label}: expected allowed, got {response.status_code}"
+            )
             if response.status_code == 302:
                 assert "/login" not in response["Location"], f"{label}: sent to sign-in"
         else:

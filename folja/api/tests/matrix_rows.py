@@ -21,12 +21,25 @@ def cells() -> list[Cell]:
     return [
         # Who I am, my children, groups and notices: every session, each answer filtered.
         c("api: me/read", "api:me", "GET", SIGNED_IN),
-        c("api: children/list", "api:children", "GET", SIGNED_IN, hides=(("guardian_other_child_same_group", "Alva Lind"),)),
+        c(
+            "api: children/list",
+            "api:children",
+            "GET",
+            SIGNED_IN,
+            hides=(("guardian_other_child_same_group", "Alva Lind"),),
+        ),
         c("api: groups/list", "api:groups", "GET", SIGNED_IN),
         c("api: notices/list", "api:notices", "GET", SIGNED_IN),
         # The learning log.
         c("api: timeline/read", "api:timeline", "GET", FAMILY_AND_STAFF, ("child:alva",)),
-        c("api: timeline/next page", "api:timeline", "GET", FAMILY_AND_STAFF, ("child:alva",), query="after=post:blue_group"),
+        c(
+            "api: timeline/next page",
+            "api:timeline",
+            "GET",
+            FAMILY_AND_STAFF,
+            ("child:alva",),
+            query="after=post:blue_group",
+        ),
         c("api: timeline/by goal", "api:timeline", "GET", FAMILY_AND_STAFF, ("child:alva",), query="goal=goal:0"),
         c("api: individual post/read", "api:post", "GET", FAMILY_AND_STAFF, ("post:alva_individual",)),
         c("api: draft/read", "api:post", "GET", frozenset({"connected_staff"}), ("post:alva_draft",)),
@@ -48,7 +61,14 @@ def cells() -> list[Cell]:
             hides=(("guardian_hidden_member_group", "Elin Strand"),),
         ),
         c("api: former unit post/read", "api:post", "GET", frozenset(), ("post:maja_preschool",)),
-        c("api: comment/create", "api:comment_create", "POST", GROUP_POST_READERS, ("post:blue_group",), (("body", "Hej!"),)),
+        c(
+            "api: comment/create",
+            "api:comment_create",
+            "POST",
+            GROUP_POST_READERS,
+            ("post:blue_group",),
+            (("body", "Hej!"),),
+        ),
         c("api: media download/read", "api:media_download", "GET", FAMILY_AND_STAFF, ("media:alva_photo",)),
         c("api: member list/read", "api:group_members", "GET", GROUP_POST_READERS, ("group:blue",)),
         c(
@@ -118,7 +138,14 @@ def cells() -> list[Cell]:
         # Notices, consent, exports.
         c("api: notice/open", "api:notice_read", "POST", GUARDIAN_OF_C, ("notice:anna_alva",)),
         c("api: transition consent/read", "api:consent", "GET", GUARDIAN_OF_C, ("child:alva",)),
-        c("api: transition consent/edit", "api:consent_answer", "PUT", GUARDIAN_OF_C, ("child:alva",), (("allowed", "true"),)),
+        c(
+            "api: transition consent/edit",
+            "api:consent_answer",
+            "PUT",
+            GUARDIAN_OF_C,
+            ("child:alva",),
+            (("allowed", "true"),),
+        ),
         c("api: export/create", "api:export_create", "POST", GUARDIAN_OF_C, ("child:alva",)),
         c("api: export progress/read", "api:export", "GET", GUARDIAN_OF_C, ("export:alva",)),
         c("api: export pdf/read", "api:export_file", "GET", GUARDIAN_OF_C, ("export:alva", "pdf")),

@@ -7,9 +7,9 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client, TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 from PIL import Image
 
 from folja.access.roles import Role
@@ -140,7 +140,9 @@ class ApiTests(TestCase):
         talk = self.talks["bertil"]
         slots = client.get(f"/api/v1/talks/{talk.uuid}/slots").json()
         assert slots
-        first = client.put(f"/api/v1/talks/{talk.uuid}/booking", {"slot": slots[0]["uuid"]}, content_type="application/json")
+        first = client.put(
+            f"/api/v1/talks/{talk.uuid}/booking", {"slot": slots[0]["uuid"]}, content_type="application/json"
+        )
         assert first.status_code == 200, first.content
         assert first.json()["booking"]["uuid"] == slots[0]["uuid"]
         cancelled = client.delete(f"/api/v1/talks/{talk.uuid}/booking")
@@ -152,7 +154,9 @@ class ApiTests(TestCase):
         client = self.client_as("anna", Role.GUARDIAN)
         assert client.get(f"/api/v1/talks/{talk.uuid}").status_code == 404
         slot = self.talks["slot_free"]
-        response = client.put(f"/api/v1/talks/{talk.uuid}/booking", {"slot": str(slot.uuid)}, content_type="application/json")
+        response = client.put(
+            f"/api/v1/talks/{talk.uuid}/booking", {"slot": str(slot.uuid)}, content_type="application/json"
+        )
         assert response.status_code == 404
 
     def test_teacher_composes_a_group_post_with_two_photos_and_publishes_it(self) -> None:
@@ -178,7 +182,10 @@ class ApiTests(TestCase):
         assert body["status"] == PostStatus.PUBLISHED and len(body["media"]) == 2
         # Alva's guardian finds it on the timeline.
         alva = self.cast.persons["alva"]
-        titles = [i["title"] for i in self.client_as("anna", Role.GUARDIAN).get(f"/api/v1/children/{alva.uuid}/timeline").json()["items"]]
+        titles = [
+            i["title"]
+            for i in self.client_as("anna", Role.GUARDIAN).get(f"/api/v1/children/{alva.uuid}/timeline").json()["items"]
+        ]
         assert "Skogen" in titles
 
     def test_a_teacher_cannot_name_a_child_outside_the_group(self) -> None:
