@@ -11,6 +11,7 @@ import logging
 import uuid
 
 from django.http import Http404, HttpRequest, QueryDict
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -39,12 +40,6 @@ from folja.pages.learninglog.compose_views import _members
 
 logger = logging.getLogger(__name__)
 router = Router(tags=["staff"])
-
-
-def _text(message: str) -> str:
-    from django.utils.translation import gettext as _
-
-    return _(message)
 
 
 @router.get("/groups", response=list[schemas.Group], url_name="groups", summary="The groups I may see")
@@ -77,7 +72,7 @@ def upload_create(request: HttpRequest, file: File[UploadedFile]) -> dict:
     try:
         staged = upload_stage(actor=viewer.person, upload=file)
     except MediaRejected as exc:
-        raise ApiProblem(422, "file-rejected", _text("Filen kunde inte tas emot."), " ".join(exc.messages)) from None
+        raise ApiProblem(422, "file-rejected", _("Filen kunde inte tas emot."), " ".join(exc.messages)) from None
     return {"uuid": staged.uuid, "name": staged.name, "kind": MediaKind(staged.kind).value}
 
 
@@ -103,7 +98,7 @@ def _invalid(form: PostForm) -> ApiProblem:
     return ApiProblem(
         422,
         "invalid",
-        _text("Inlägget kunde inte sparas. Rätta det som är markerat och försök igen."),
+        _("Inlägget kunde inte sparas. Rätta det som är markerat och försök igen."),
         " ".join(str(m) for messages in form.errors.values() for m in messages),
         errors=[{"loc": ["body", k], "type": "invalid"} for k in form.errors],
     )
@@ -117,7 +112,7 @@ def _publish(viewer: object, post: object, confirmed: bool) -> None:
         raise ApiProblem(
             409,
             "photo-consent-missing",
-            _text("Inlägget är sparat som utkast. Några barn saknar samtycke till bild i andras inlägg."),
+            _("Inlägget är sparat som utkast. Några barn saknar samtycke till bild i andras inlägg."),
             ", ".join(labels.get(c.pk, c.full_name) for c in exc.children),
         ) from None
 
@@ -144,7 +139,7 @@ def post_create(request: HttpRequest, payload: schemas.PostIn) -> dict:
     wanted = [str(u) for u in payload.uploads]
     found = {str(u.uuid): u for u in own_uploads(viewer).filter(uuid__in=wanted)}
     if len(found) != len(set(wanted)):
-        raise ApiProblem(422, "invalid", _text("En uppladdad fil finns inte längre. Ladda upp den igen."))
+        raise ApiProblem(422, "invalid", _("En uppladdad fil finns inte längre. Ladda upp den igen."))
     children = actions.children_for_post(viewer, group=group, child_uuids=cleaned["children"], on=today())
     post = actions.post_create(
         actor=viewer,
