@@ -282,3 +282,84 @@ def test_the_api_timeline_asks_the_database_as_often_as_the_page() -> None:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(page_url).status_code == 200
     assert api <= len(queries)
+
+
+class FamilyResourceTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.cast = build_cast()
+        cls.talks = build_talk_world(cls.cast)
+
+    def client_as(self, key: str, role: Role) -> Client:
+        return sign_in(Client(), self.cast.persons[key], role)
+
+    def test_guardian_prepares_the_talk_and_reads_her_answers_back(self) -> None:
+        client = self.client_as("anna", Role.GUARDIAN)
+        talk = self.talks["alva"]
+        form = client.get(f"/api/v1/talks/{talk.uuid}/preparation").json()
+        keys = [q["key"] for q in form["questions"]]
+        assert "vh_berattar" in keys
+        saved = client.put(
+            f"/api/v1/talks/{talk.uuid}/preparation",
+            {"answers": {"vh_berattar": "Om kojan"}, "together": False},
+            content_type="application/json",
+        )
+        assert saved.status_code == 200, saved.content
+        assert saved.json()["answers"]["vh_berattar"] == "Om kojan"
+        # The other family cannot read or write it.
+        other = self.client_as("cecilia", Role.GUARDIAN)
+        assert other.get(f"/api/v1/talks/{talk.uuid}/preparation").status_code == 404
+
+    def test_guardian_answers_consent_and_it_holds_at_once(self) -> None:
+        client = self.client_as("anna", Role.GUARDIAN)
+        alva = self.cast.persons["alva"]
+        assert client.get(f"/api/v1/children/{alva.uuid}/consent").json()["mine"] is None
+        answer = client.put(f"/api/v1/children/{alva.uuid}/consent", {"allowed": True}, content_type="application/json")
+        assert answer.status_code == 200 and answer.json()["mine"] is True
+        withdrawn = client.put(
+            f"/api/v1/children/{alva.uuid}/consent", {"allowed": False}, content_type="application/json"
+        )
+        assert withdrawn.json() == {"mine": False, "effective": False}
+
+    def test_a_session_signed_in_with_a_code_may_not_answer_consent(self) -> None:
+        from folja.access import assurance
+
+        # Alva's organisation lets guardians without e-ID sign in by SMS code.
+        type(self.cast.org_a).objects.filter(pk=self.cast.org_a.pk).update(guardian_sms_sign_in=True)
+        client = sign_in(Client(), self.cast.persons["anna"], Role.GUARDIAN, method=assurance.SMS, loa=assurance.LOWER)
+        alva = self.cast.persons["alva"]
+        response = client.put(
+            f"/api/v1/children/{alva.uuid}/consent", {"allowed": True}, content_type="application/json"
+        )
+        assert response.status_code == 403
+        assert response.json()["type"] == "/api/v1/problems/full-assurance-required"
+
+    def test_guardian_asks_for_an_export_and_follows_it(self) -> None:
+        client = self.client_as("anna", Role.GUARDIAN)
+        alva = self.cast.persons["alva"]
+        started = client.post(f"/api/v1/children/{alva.uuid}/exports")
+        assert started.status_code == 202, started.content
+        status = client.get(f"/api/v1/exports/{started.json()['uuid']}")
+        assert status.status_code == 200 and status.json()["uuid"] == started.json()["uuid"]
+        assert (
+            self.client_as("cecilia", Role.GUARDIAN).get(f"/api/v1/exports/{started.json()['uuid']}").status_code == 404
+        )
+
+    def test_notices_list_and_mark_read(self) -> None:
+        from folja.notifications.models import Notice
+
+        post = self.cast.posts["alva_individual"]
+        notice = Notice.objects.create(
+            recipient=self.cast.persons["anna"],
+            kind="post_published",
+            context={"path": f"/posts/{post.uuid}/", "child_given_name": "Alva", "unit": "Solrosens förskola"},
+            about_uuid=post.uuid,
+            child=self.cast.persons["alva"],
+        )
+        client = self.client_as("anna", Role.GUARDIAN)
+        listed = client.get("/api/v1/notices").json()
+        assert [n["uuid"] for n in listed] == [str(notice.uuid)] and listed[0]["read"] is False
+        assert client.post(f"/api/v1/notices/{notice.uuid}/read").status_code == 204
+        assert client.get("/api/v1/notices").json()[0]["read"] is True
+        # Another guardian cannot mark it.
+        assert self.client_as("cecilia", Role.GUARDIAN).post(f"/api/v1/notices/{notice.uuid}/read").status_code == 404
