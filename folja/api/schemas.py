@@ -142,7 +142,8 @@ class Talk(Schema):
     period_start: dt.date
     activity_date: dt.date
     status: str
-    booking: Slot | None
+    booked_start: dt.datetime | None
+    booking: Slot | None = Field(description="The booked time; only when one talk is read (None in lists).")
 
 
 class BookingIn(Schema):

@@ -18,6 +18,7 @@ from folja.api import schemas
 from folja.api.auth import viewer_of
 from folja.api.posts import ANY
 from folja.api.problems import ApiProblem
+from folja.core.dates import term_start, today
 from folja.notifications import api as notices_api
 from folja.talks import access as talk_policy
 from folja.talks import actions
@@ -38,8 +39,10 @@ def _slot(slot: object | None) -> dict | None:
     }
 
 
-def _talk(viewer: object, talk: object, labels: dict[int, str]) -> dict:
-    booking = talk_policy.active_booking(viewer, talk)
+def _talk(viewer: object, talk: object, labels: dict[int, str], *, detail: bool = False) -> dict:
+    """Shape a talk; a list's talks carry their booked start (`with_listing_data`, no query each),
+    one talk also its booked time (`active_booking`)."""
+    booking = talk_policy.active_booking(viewer, talk) if detail else None
     return {
         "uuid": talk.uuid,
         "child": {"uuid": talk.child.uuid, "name": labels.get(talk.child_id, talk.child.full_name)},
@@ -47,6 +50,9 @@ def _talk(viewer: object, talk: object, labels: dict[int, str]) -> dict:
         "period_start": talk.period_start,
         "activity_date": talk.activity_date,
         "status": talk.status,
+        "booked_start": getattr(talk, "booked_start", None)
+        if not detail
+        else (booking.slot.starts_at if booking else None),
         "booking": _slot(booking.slot) if booking is not None else None,
     }
 
@@ -78,13 +84,27 @@ def child_talks(request: HttpRequest, child_uuid: uuid.UUID) -> list[dict]:
     return [_talk(viewer, talk, labels) for talk in talks]
 
 
+@router.get("/talks", response=list[schemas.Talk], url_name="talks", summary="This period's talks (staff)")
+def talks(request: HttpRequest) -> list[dict]:
+    """The talks of this period the teacher may see, by group and child: the talk overview's list."""
+    viewer = viewer_of(request, Role.STAFF)
+    found = list(
+        talk_policy.with_listing_data(talk_policy.visible_talks(viewer).filter(period_start=term_start(today())))
+        .select_related("child", "school_unit")
+        .order_by("group__display_name", "child__given_name", "child__family_name", "pk")[:1000]
+    )
+    record_reads(viewer, AuditAction.READ_TALK_LIST, [t.child_id for t in found], object_type="talk_list")
+    labels = child_labels(viewer, [t.child for t in found])
+    return [_talk(viewer, t, labels) for t in found]
+
+
 @router.get("/talks/{talk_uuid}", response=schemas.Talk, url_name="talk", summary="One talk")
 def talk(request: HttpRequest, talk_uuid: uuid.UUID) -> dict:
     viewer = viewer_of(request, *ANY)
     found = talk_policy.get_talk_for(viewer, talk_uuid)
     _record(viewer, found)
     notices_api.mark_read(viewer, about=[found.uuid])
-    return _talk(viewer, found, child_labels(viewer, [found.child]))
+    return _talk(viewer, found, child_labels(viewer, [found.child]), detail=True)
 
 
 @router.get(
@@ -103,7 +123,7 @@ def booking_put(request: HttpRequest, talk_uuid: uuid.UUID, payload: schemas.Boo
     viewer = viewer_of(request, Role.GUARDIAN)
     found = talk_policy.get_talk_for(viewer, talk_uuid)
     actions.booking_create(actor=viewer, talk=found, slot_uuid=str(payload.slot))
-    return _talk(viewer, found, child_labels(viewer, [found.child]))
+    return _talk(viewer, found, child_labels(viewer, [found.child]), detail=True)
 
 
 @router.delete("/talks/{talk_uuid}/booking", response={204: None}, url_name="talk_booking_cancel", summary="Cancel")

@@ -106,6 +106,7 @@ def cells() -> list[Cell]:
         c("api: draft/publish", "api:post_publish", "POST", frozenset({"connected_staff"}), ("post:alva_draft",)),
         c("api: group coverage/read", "api:group_coverage", "GET", frozenset(STAFF_OF_C), ("group:blue",)),
         # Talks.
+        c("api: talk overview/list", "api:talks", "GET", ALL_STAFF),
         c("api: child's talks/list", "api:child_talks", "GET", FAMILY_AND_STAFF, ("child:alva",)),
         c("api: talk/read", "api:talk", "GET", FAMILY_AND_STAFF, ("talk:alva",)),
         c(

@@ -149,6 +149,36 @@ class ApiTests(TestCase):
         assert cancelled.status_code == 204
         assert client.get(f"/api/v1/talks/{talk.uuid}").json()["booking"] is None
 
+    def test_talk_lists_ask_the_database_as_often_for_one_talk_as_for_many(self) -> None:
+        from folja.talks.models import Talk
+
+        client = self.client_as("principal", Role.STAFF)
+        alva = self.cast.persons["alva"]
+
+        def count(url: str) -> tuple[int, int]:
+            with CaptureQueriesContext(connection) as queries:
+                answer = client.get(url)
+            assert answer.status_code == 200
+            return len(answer.json()), len(queries)
+
+        before = [count("/api/v1/talks"), count(f"/api/v1/children/{alva.uuid}/talks")]
+        template = self.talks["bertil"]
+        # Cleo's and Elin's talks this period (the principal's list), and Alva's of three earlier periods.
+        for child, days_back in (("cleo", 0), ("elin", 0), ("alva", 400), ("alva", 430), ("alva", 460)):
+            Talk.objects.create(
+                organisation=template.organisation,
+                school_unit=template.school_unit,
+                group=template.group,
+                child=self.cast.persons[child],
+                template_version=template.template_version,
+                period_start=template.period_start - dt.timedelta(days=days_back),
+                activity_date=template.activity_date,
+                created_by=self.cast.persons["teacher_blue"],
+            )
+        after = [count("/api/v1/talks"), count(f"/api/v1/children/{alva.uuid}/talks")]
+        assert all(a[0] > b[0] for a, b in zip(after, before, strict=True)), (before, after)
+        assert [q for _n, q in after] == [q for _n, q in before]
+
     def test_another_family_cannot_book_or_see_the_talk(self) -> None:
         talk = self.talks["bertil"]
         client = self.client_as("anna", Role.GUARDIAN)
