@@ -146,9 +146,7 @@ def pick_personas(count: int) -> dict[str, list[dict[str, str]]]:
     from folja.media import access as media_policy
 
     today = dt.date.today()
-    pages: dict[str, list[dict[str, str]]] = {
-        k: [] for k in ("P1", "P1api", "P2feed", "P2group", "P2timeline", "P4")
-    }
+    pages: dict[str, list[dict[str, str]]] = {k: [] for k in ("P1", "P1api", "P2feed", "P2group", "P2timeline", "P4")}
     with connection.cursor() as cursor:
         # Guardians with accepted terms of the children with most posts (a full first page at full scale).
         cursor.execute(
