@@ -393,3 +393,9 @@ class FamilyResourceTests(TestCase):
         assert client.get("/api/v1/notices").json()[0]["read"] is True
         # Another guardian cannot mark it.
         assert self.client_as("cecilia", Role.GUARDIAN).post(f"/api/v1/notices/{notice.uuid}/read").status_code == 404
+
+
+def test_a_method_the_route_does_not_have_is_405_as_a_problem(client: Client) -> None:
+    response = client.delete("/api/v1/children")
+    assert response.status_code == 405
+    assert response["Content-Type"] == PROBLEM and "GET" in response["Allow"]
