@@ -10,9 +10,12 @@ documented (status, content type, schema), and must name no child the persona ma
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -46,7 +49,7 @@ def _pools(cast, talks) -> dict[str, list[str]]:  # noqa: ANN001
 
 
 @pytest.fixture
-def world(db):  # noqa: ANN001, ANN201
+def world(db) -> Iterator[dict]:  # noqa: ANN001
     cast = build_cast()
     talks = build_talk_world(cast)
     personas = []
@@ -65,7 +68,16 @@ def world(db):  # noqa: ANN001, ANN201
     # The leak check has something to find: children of other families and groups.
     assert {"Bertil Ek", "Olle Vik", "Cleo Berg"} <= personas[0][2]
     assert {"Olle Vik", "Cleo Berg"} <= personas[1][2] and "Bertil Ek" not in personas[1][2]
-    return {"personas": personas, "pools": _pools(cast, talks), "counter": itertools.count()}
+    # Keep the test's database connection open across the requests sent to the WSGI app in this
+    # process, as Django's test client does (the handler closes connections when a request ends).
+    # After the test client's requests above: it connects the closing again when it is done.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield {"personas": personas, "pools": _pools(cast, talks), "counter": itertools.count()}
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def _names_of(cast, ids: set[int]) -> set[str]:  # noqa: ANN001
