@@ -34,15 +34,25 @@ class _Quiet(WSGIRequestHandler):
 @pytest.fixture
 def server(transactional_db) -> Iterator[str]:  # noqa: ANN001
     """Serve Följa's WSGI app on a free port of 127.0.0.1 in a thread; return its base URL."""
+    from django.db import connections
+
     from config.wsgi import application
 
     httpd = make_server("127.0.0.1", 0, application, handler_class=_Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+
+    def serve() -> None:
+        try:
+            httpd.serve_forever()
+        finally:
+            connections.close_all()  # the server thread's own connections, so the test database can go
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_port}"
     finally:
         httpd.shutdown()
+        thread.join(timeout=10)
         httpd.server_close()
 
 
