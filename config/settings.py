@@ -303,6 +303,10 @@ if FOLJA_TEST_EID_ENABLED and not (DEBUG or TESTING):
 FOLJA_SIGNIN_RATE_LIMIT = env.int("FOLJA_SIGNIN_RATE_LIMIT", 20, minimum=1)
 FOLJA_SIGNIN_ADDRESS_RATE_LIMIT = env.int("FOLJA_SIGNIN_ADDRESS_RATE_LIMIT", 300, minimum=1)
 FOLJA_SIGNIN_RATE_WINDOW_SECONDS = env.int("FOLJA_SIGNIN_RATE_WINDOW_SECONDS", 300, minimum=1)
+# The JSON API (/api/v1/, docs/api.md): requests per signed-in person (per address before sign-in)
+# and window, in the same cache counter as the sign-in limits; over it the answer is 429 with Retry-After.
+FOLJA_API_RATE_LIMIT = env.int("FOLJA_API_RATE_LIMIT", 600, minimum=1)
+FOLJA_API_RATE_WINDOW_SECONDS = env.int("FOLJA_API_RATE_WINDOW_SECONDS", 60, minimum=1)
 # Guardians without Swedish e-ID (docs/sign-in.md): the SMS gateway backend (a dotted class path:
 # folja.accounts.sms.gateways.ConsoleGateway prints the message, for the demo;
 # folja.accounts.sms.gateways.HttpGateway posts JSON to FOLJA_SMS_HTTP_URL with the bearer token

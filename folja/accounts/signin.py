@@ -99,10 +99,11 @@ def audit(
     )
 
 
-def _counted_over(key: str, limit: int) -> int:
+def counted_over(key: str, limit: int, *, window: int | None = None) -> int:
     """Count one hit on the fixed-window counter `key`; return 0, or the seconds left of the window
-    when the count is now over the limit."""
-    window = settings.FOLJA_SIGNIN_RATE_WINDOW_SECONDS
+    when the count is now over the limit. The window is the sign-in's unless `window` (seconds) is
+    given (the API's limit per person, folja/api/auth.py)."""
+    window = window or settings.FOLJA_SIGNIN_RATE_WINDOW_SECONDS
     now = time.time()
     if cache.add(key, 0, timeout=window):
         cache.set(f"{key}:ends", now + window, timeout=window)  # when the window ends, for the 429 page
@@ -149,7 +150,7 @@ def rate_limited(
     if identity:
         digest = salted_hmac("folja.accounts.signin-rate", identity, algorithm="sha256").hexdigest()
         limit = identity_limit or settings.FOLJA_SIGNIN_RATE_LIMIT
-        wait = _counted_over(f"folja:signin-rate:identity:{digest}", limit)
+        wait = counted_over(f"folja:signin-rate:identity:{digest}", limit)
         if wait:
             audit(
                 request,
@@ -160,7 +161,7 @@ def rate_limited(
                 civic_number=civic_number,
             )
             return wait
-    wait = _counted_over(f"folja:signin-rate:address:{client_ip(request)}", settings.FOLJA_SIGNIN_ADDRESS_RATE_LIMIT)
+    wait = counted_over(f"folja:signin-rate:address:{client_ip(request)}", settings.FOLJA_SIGNIN_ADDRESS_RATE_LIMIT)
     if wait:
         audit(request, method=method, role=None, outcome=SignInOutcome.RATE_LIMITED, detail="address")
     return wait

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
@@ -83,9 +84,11 @@ REFUSED_WITHOUT_E_ID = (
     "child settings/edit",
 )
 # Where the twin's answer comes from who wrote something, not from the rules.
-NOT_TWINS = {("draft/read", "two_organisations_via_a"), ("staff notice/open", "two_organisations_via_a")} | {
-    (name, "guardian_of_c_without_e_id") for name in REFUSED_WITHOUT_E_ID
-}
+NOT_TWINS = {
+    ("draft/read", "two_organisations_via_a"),
+    ("draft/publish", "two_organisations_via_a"),
+    ("staff notice/open", "two_organisations_via_a"),
+} | {(name, "guardian_of_c_without_e_id") for name in REFUSED_WITHOUT_E_ID}
 # Issue 28 (matrix_rows_contacts): a contact person acts for no child (no custody): the child's
 # settings, consent and its preview, exports; notices and devices are the guardian's own. Named-child
 # access connects a staff member to one child, never to a group: the group's pages, composing,
@@ -114,6 +117,7 @@ NOT_TWINS |= {
     (cell, "named_child_staff")
     for cell in (
         "draft/read",
+        "draft/publish",
         "comment/hide",
         "member list/read",
         "group log/read",
@@ -180,6 +184,7 @@ ROW_MODULES = [
     "folja.ops.tests.matrix_rows",
     "folja.accounts.tests.matrix_rows",
     "folja.access.tests.matrix_rows_contacts",
+    "folja.api.tests.matrix_rows",
 ]
 
 
@@ -401,8 +406,18 @@ SECRETS = {
     "child:alva": "Alva Lind",
 }
 
-# URL names that show no child data or are tested elsewhere (sign-in flow, the persona picker, admin).
-PUBLIC_URL_NAMES = {"core:home", "set_language", "core:accessibility"}
+# URL names that show no child data or are tested elsewhere (sign-in flow, the persona picker, admin);
+# the API's OpenAPI document, its reference page and its empty root describe routes, not data.
+PUBLIC_URL_NAMES = {
+    "core:home",
+    "set_language",
+    "core:accessibility",
+    "api:openapi-json",
+    "api:api-root",
+    "api_reference",
+}
+# An API cell "api: X" is answered as the page cell "X" for the twins (folja/api/tests/matrix_rows.py).
+API_CELL = "api: "
 EXEMPT_NAMESPACES = {"admin", "accounts", "demo"}
 
 
@@ -476,7 +491,8 @@ class _Matrix:
     @staticmethod
     def allowed(cell: Cell, role_key: str) -> bool:
         """Whether the cell allows the role: as listed, or as its twin is."""
-        if role_key in cell.allowed or role_key not in TWINS or (cell.name, role_key) in NOT_TWINS:
+        name = cell.name.removeprefix(API_CELL)
+        if role_key in cell.allowed or role_key not in TWINS or (name, role_key) in NOT_TWINS:
             return role_key in cell.allowed
         return TWINS[role_key] in cell.allowed
 
@@ -485,9 +501,25 @@ class _Matrix:
         if cell.query:
             key, _, value = cell.query.partition("=")
             url += f"?{key}={self.resolve(value)}"
+        if cell.url_name.startswith("api:"):
+            return self.request_api(client, cell, url)
         if cell.method == "GET":
             return client.get(url)
         return client.post(url, {k: self.resolve_data(v) for k, v in cell.data})
+
+    def request_api(self, client: Client, cell: Cell, url: str):
+        """Ask the JSON API: a JSON body ("key[]": a list), or multipart when a file is sent."""
+        if any(v.startswith("file:") for _k, v in cell.data):
+            return client.post(url, {k: self.resolve_data(v) for k, v in cell.data})
+        body: dict[str, object] = {}
+        for key, value in cell.data:
+            if key.endswith("[]"):
+                body.setdefault(key[:-2], []).append(self.resolve(value))  # type: ignore[union-attr]
+            else:
+                body[key] = {"true": True, "false": False}.get(value, self.resolve(value))
+        if cell.method == "GET":
+            return client.get(url)
+        return client.generic(cell.method, url, json.dumps(body), content_type="application/json")
 
     def resolve_data(self, token: str) -> object:
         if token == "file:photo":
@@ -507,11 +539,16 @@ class _Matrix:
                 if who in ("*", role_key):
                     assert text.encode() in body, f"{label}: does not show {text!r}"
         if allowed:
-            assert response.status_code in (200, 302), f"{label}: expected allowed, got {response.status_code}"
+            assert response.status_code in (200, 201, 202, 204, 302), (
+                f"{label}: expected allowed, got {response.status_code}"
+            )
             if response.status_code == 302:
                 assert "/login" not in response["Location"], f"{label}: sent to sign-in"
         else:
-            if role_key in ("anonymous", "org_admin"):
+            if role_key in ("anonymous", "org_admin") and cell.url_name.startswith("api:"):
+                # The API answers a request without a Följa session with 401, a problem.
+                assert response.status_code == 401, f"{label}: expected 401, got {response.status_code}"
+            elif role_key in ("anonymous", "org_admin"):
                 # No Följa role in the session: sent to sign-in, nothing shown.
                 assert response.status_code == 302 and "/login" in response["Location"], label
             else:
