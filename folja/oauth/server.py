@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from urllib.parse import urlsplit
 
 from authlib.integrations.django_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import grants
+from authlib.integrations.django_oauth2.requests import DjangoOAuth2Payload, DjangoOAuth2Request
+from authlib.oauth2.rfc6749 import OAuth2Request, grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -156,6 +158,23 @@ class Revocation(RevocationEndpoint):
         actions.authorisation_revoke(token.authorisation, reason="app")
 
 
+class SiteRequest(DjangoOAuth2Request):
+    """The request as the site's public address names it (FOLJA_BASE_URL), so that Authlib's HTTPS
+    check asks about the address people and apps use, not the hop behind the TLS proxy: an http
+    address other than a loopback one (development) is refused (insecure_transport)."""
+
+    def __init__(self, request) -> None:  # noqa: ANN001
+        site = urlsplit(settings.FOLJA_BASE_URL)
+        OAuth2Request.__init__(
+            self,
+            method=request.method,
+            uri=f"{site.scheme}://{site.netloc}{request.get_full_path()}",
+            headers=request.headers,
+        )
+        self.payload = DjangoOAuth2Payload(request)
+        self._request = request
+
+
 class Server(AuthorizationServer):
     def __init__(self) -> None:
         super().__init__(App, Token)
@@ -168,6 +187,9 @@ class Server(AuthorizationServer):
                 "token_expires_in": {"authorization_code": access, "refresh_token": access},
             }
         )
+
+    def create_oauth2_request(self, request) -> SiteRequest:  # noqa: ANN001
+        return request if isinstance(request, OAuth2Request) else SiteRequest(request)
 
     def query_client(self, client_id: str) -> App | None:
         return App.objects.filter(client_id=client_id, active=True).first()

@@ -180,6 +180,7 @@ ROW_MODULES = [
     "folja.ops.tests.matrix_rows",
     "folja.accounts.tests.matrix_rows",
     "folja.access.tests.matrix_rows_contacts",
+    "folja.oauth.tests.matrix_rows",
 ]
 
 
@@ -403,6 +404,8 @@ SECRETS = {
 
 # URL names that show no child data or are tested elsewhere (sign-in flow, the persona picker, admin).
 PUBLIC_URL_NAMES = {"core:home", "set_language", "core:accessibility"}
+# An app's token and revocation endpoints read no cookie and answer clients (folja/oauth/tests/test_flow.py).
+PUBLIC_URL_NAMES |= {"oauth:token", "oauth:revoke"}
 EXEMPT_NAMESPACES = {"admin", "accounts", "demo"}
 
 
