@@ -111,7 +111,10 @@ def authorize(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
     """Exchange a code (with its PKCE verifier) or a refresh token for tokens."""
-    response = server.create_token_response(request)
+    try:
+        response = server.create_token_response(request)
+    except OAuth2Error as error:  # raised before Authlib's own handling: plain http (insecure_transport)
+        response = server.handle_error_response(None, error)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -120,7 +123,10 @@ def token(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revoke(request: HttpRequest) -> HttpResponse:
     """RFC 7009: the app revokes its token; its authorisation on this device ends with it."""
-    return server.create_endpoint_response("revocation", request)
+    try:
+        return server.create_endpoint_response("revocation", request)
+    except OAuth2Error as error:
+        return server.handle_error_response(None, error)
 
 
 @viewer_required
