@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
@@ -95,3 +96,22 @@ def touch(authorisation: AppAuthorisation) -> None:
     now = timezone.now()
     if authorisation.last_used_at is None or (now - authorisation.last_used_at).total_seconds() > 60:
         AppAuthorisation.objects.filter(pk=authorisation.pk).update(last_used_at=now)
+
+
+def tokens_cull(*, older_than_days: int = 7) -> tuple[int, int]:
+    """Delete codes and tokens that can no longer be used (expired, spent or revoked) for longer
+    than `older_than_days`: a spent refresh token is kept that long so that its reuse is still
+    recognised. Return (codes, tokens) deleted. Authorisations stay: they are the consent record."""
+    from django.db.models import Q
+
+    from folja.oauth.models import AuthorizationCode
+
+    cutoff = timezone.now() - dt.timedelta(days=older_than_days)
+    codes, _ = AuthorizationCode.objects.filter(expires_at__lt=cutoff).delete()
+    tokens, _ = Token.objects.filter(
+        Q(refresh_expires_at__lt=cutoff)
+        | Q(refresh_expires_at__isnull=True, access_expires_at__lt=cutoff)
+        | Q(revoked_at__lt=cutoff)
+        | Q(rotated_at__lt=cutoff, access_expires_at__lt=cutoff)
+    ).delete()
+    return codes, tokens

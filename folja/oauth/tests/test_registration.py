@@ -93,3 +93,47 @@ def test_the_admin_lists_and_edits_apps_but_cannot_add_them(client, django_user_
     assert response.status_code == 200  # the form again, with the error
     app.refresh_from_db()
     assert app.redirect_uris == "https://a.example.se/in"
+
+
+@pytest.mark.django_db
+def test_the_culling_deletes_only_what_can_no_longer_be_used_and_keeps_the_consent():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from folja.directory.models import Person
+    from folja.oauth.actions import app_register, tokens_cull
+    from folja.oauth.models import AppAuthorisation, AuthorizationCode, Token, digest
+
+    app = app_register(name="A", client_type="public", redirect_uris=["https://a.example.se/in"], allowed_scopes=[]).app
+    person = Person.objects.create(given_name="Test", family_name="Person")
+    authorisation = AppAuthorisation.objects.create(
+        app=app, person=person, role="guardian", method="test", scopes="", device_id_hash=digest("d" * 16)
+    )
+    now = timezone.now()
+    old, recent = now - dt.timedelta(days=8), now - dt.timedelta(days=1)
+
+    def token(name: str, **fields: object) -> Token:
+        values = {
+            "access_expires_at": now + dt.timedelta(minutes=10),
+            "refresh_expires_at": now + dt.timedelta(days=30),
+        }
+        values.update(fields)
+        return Token.objects.create(
+            authorisation=authorisation, access_token_hash=digest(name), refresh_token_hash=digest(name + "r"), **values
+        )
+
+    token("live")
+    token("refresh-expired-long-ago", refresh_expires_at=old, access_expires_at=old)
+    token("revoked-long-ago", revoked_at=old)
+    token("revoked-yesterday", revoked_at=recent)
+    token("spent-long-ago", rotated_at=old, access_expires_at=old)
+    token("spent-yesterday", rotated_at=recent, access_expires_at=recent)
+    AuthorizationCode.objects.create(
+        code_hash=digest("c1"), authorisation=authorisation, redirect_uri="x", scope="", code_challenge="c",
+        code_challenge_method="S256", expires_at=old,
+    )  # fmt: skip
+    assert tokens_cull() == (1, 3)
+    left = set(Token.objects.values_list("access_token_hash", flat=True))
+    assert left == {digest("live"), digest("revoked-yesterday"), digest("spent-yesterday")}
+    assert AppAuthorisation.objects.filter(pk=authorisation.pk).exists()
