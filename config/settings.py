@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "folja.retention",
     "folja.ops",  # health, metrics, backup and restore (docs/operations.md)
     "folja.pages",
+    "folja.oauth",  # apps sign in: OAuth 2.1 with PKCE (docs/api-auth.md)
     "folja.demo",
 ]
 # The benchmarks' reference page (bench/README.md): never installed unless asked for.
@@ -283,6 +284,10 @@ CACHES["template_fragments"] = {
 # Sessions and cookies.
 SESSION_COOKIE_AGE = env.int("FOLJA_SESSION_MAX_SECONDS", 12 * 3600, minimum=60)
 FOLJA_SESSION_IDLE_SECONDS = env.int("FOLJA_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+# Apps (docs/api-auth.md): access tokens live minutes; a refresh token that is not used for this
+# long expires (each use rotates it and starts the time again).
+FOLJA_OAUTH_ACCESS_TOKEN_SECONDS = env.int("FOLJA_OAUTH_ACCESS_TOKEN_SECONDS", 10 * 60, minimum=60)
+FOLJA_OAUTH_REFRESH_TOKEN_SECONDS = env.int("FOLJA_OAUTH_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, minimum=3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

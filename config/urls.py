@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("folja.demo.urls")),
     path("", include("folja.ops.urls")),
     path("", include("folja.api.urls")),
+    path("", include("folja.oauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin's own login view behind the sign-in rate limits (per username and per address).
     path("admin/login/", admin_login),

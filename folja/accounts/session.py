@@ -6,6 +6,8 @@ import time
 
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from folja.access.roles import Role
 from folja.accounts.models import User
@@ -18,6 +20,8 @@ LOA_KEY = "folja_loa"
 ORGANISATION_KEY = "folja_organisation"
 LAST_SEEN_KEY = "folja_last_seen"
 STARTED_KEY = "folja_started"
+# Where to go after signing in (e.g. an app's authorisation page): a path on this site only.
+NEXT_KEY = "folja_next"
 
 
 def start_session(
@@ -48,3 +52,22 @@ def start_session(
 def end_session(request: HttpRequest) -> None:
     """Sign out: flush the session data and rotate the key."""
     logout(request)
+
+
+def remember_next(request: HttpRequest) -> None:
+    """Keep the `next` of a sign-in page for after the sign-in: a path on this site, nothing else."""
+    target = request.GET.get("next", "")
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        request.session[NEXT_KEY] = target
+
+
+def after_sign_in_url(request: HttpRequest, target: str | None = None) -> str:
+    """Return where a completed sign-in goes: the remembered `next` (read once) or the start page."""
+    remembered = request.session.pop(NEXT_KEY, "")
+    return target or remembered or reverse("core:home")

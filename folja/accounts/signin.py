@@ -24,7 +24,7 @@ from django.utils.crypto import salted_hmac
 from folja.access.policy import may_sign_in_as, person_for_sign_in, staff_for_sso, staff_organisations
 from folja.access.roles import Role
 from folja.accounts.models import SignInAttempt, SignInOutcome
-from folja.accounts.session import end_session, start_session
+from folja.accounts.session import NEXT_KEY, after_sign_in_url, end_session, start_session
 from folja.directory import civic
 from folja.directory.models import Organisation, Person
 
@@ -224,6 +224,8 @@ def complete_sign_in(
         if len(organisations) > 1:
             return ask_for_organisation(request, person, method=identity.method, loa=identity.loa)
         organisation = organisations[0]
+    # Read before the session starts: login() empties the session when another person was signed in.
+    target = request.session.get(NEXT_KEY, "")
     start_session(
         request,
         person,
@@ -243,7 +245,7 @@ def complete_sign_in(
         loa=identity.loa,
     )
     logger.info("signed in", extra={"method": identity.method, "role": str(role)})
-    return redirect("core:home")
+    return redirect(after_sign_in_url(request, target))
 
 
 # A verified staff identity waiting for the person to choose an organisation: in the signed-out

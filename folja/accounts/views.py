@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from folja.access.policy import staff_organisations
 from folja.access.roles import Role
 from folja.accounts.methods import methods_for
-from folja.accounts.session import end_session
+from folja.accounts.session import after_sign_in_url, end_session, remember_next
 from folja.accounts.signin import (
     NOT_FOUND_ROLE_KEY,
     finish_with_organisation,
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 def login_page(request: HttpRequest) -> HttpResponse:
     """Render step 1: choose the role the session will act as."""
+    remember_next(request)
     return render(request, "accounts/login.html", {"roles": Role.choices})
 
 
@@ -41,6 +42,7 @@ def login_role(request: HttpRequest, role: str) -> HttpResponse:
     if role not in Role.values:
         raise Http404
     chosen = Role(role)
+    remember_next(request)
     return render(request, "accounts/login_role.html", {"role": chosen, "methods": methods_for(chosen)})
 
 
@@ -92,7 +94,7 @@ def choose_organisation(request: HttpRequest) -> HttpResponse:
         organisation = organisations.filter(uuid=_uuid_or_none(request.POST.get("organisation", ""))).first()
         if organisation is not None:
             finish_with_organisation(request, person, pending, organisation)
-            return redirect("core:home")
+            return redirect(after_sign_in_url(request))
         messages.error(request, _("Välj en av organisationerna i listan."))
     return render(request, "accounts/choose_organisation.html", {"organisations": organisations, "person": person})
 

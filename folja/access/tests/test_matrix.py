@@ -185,6 +185,7 @@ ROW_MODULES = [
     "folja.accounts.tests.matrix_rows",
     "folja.access.tests.matrix_rows_contacts",
     "folja.api.tests.matrix_rows",
+    "folja.oauth.tests.matrix_rows",
 ]
 
 
@@ -418,6 +419,8 @@ PUBLIC_URL_NAMES = {
 }
 # An API cell "api: X" is answered as the page cell "X" for the twins (folja/api/tests/matrix_rows.py).
 API_CELL = "api: "
+# An app's token and revocation endpoints read no cookie and answer clients (folja/oauth/tests/test_flow.py).
+PUBLIC_URL_NAMES |= {"oauth:token", "oauth:revoke"}
 EXEMPT_NAMESPACES = {"admin", "accounts", "demo"}
 
 

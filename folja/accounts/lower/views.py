@@ -22,7 +22,7 @@ from folja.access.roles import Role
 from folja.accounts.lower import codes
 from folja.accounts.lower.gateways import sms_configured
 from folja.accounts.models import SignInOutcome
-from folja.accounts.session import end_session, start_session
+from folja.accounts.session import NEXT_KEY, after_sign_in_url, end_session, start_session
 from folja.accounts.signin import audit, rate_limited, rate_limited_response
 from folja.directory.models import Organisation, Person
 
@@ -69,10 +69,11 @@ def _sign_in(request: HttpRequest, person: Person | None, method: str) -> HttpRe
         may_sign_in_as(person, Role.GUARDIAN) and assurance.may_hold_lower_session(person, method)
     ):
         return None
+    target = request.session.get(NEXT_KEY, "")
     start_session(request, person, Role.GUARDIAN, method=method, loa=assurance.LOWER)
     audit(request, method=method, role=Role.GUARDIAN, outcome=SignInOutcome.SUCCESS, person=person, loa=assurance.LOWER)
     logger.info("signed in", extra={"method": method, "role": str(Role.GUARDIAN), "loa": assurance.LOWER})
-    return redirect("core:home")
+    return redirect(after_sign_in_url(request, target))
 
 
 @never_cache

@@ -1,0 +1,76 @@
+"""The thin adapter for the django-ninja API (folja/api, decision 0005): bearer tokens beside the session.
+
+    from folja.oauth.ninja import OAuthBearer, install, scope_required
+
+    api = FoljaAPI(..., auth=[OAuthBearer(), SessionViewer()])
+    install(api)                       # 401/403 problems for refused tokens and missing scopes
+
+    @router.get("/children", ...)
+    @scope_required("children:read")
+    def children(request): viewer = viewer_of(request) ...
+
+A request with a bearer token is answered as the token's person in the token's role: the adapter
+sets `request.viewer` (what `viewer_of` and every access function read), so an endpoint needs no
+other change. Without a bearer token ninja asks the next auth class (the session, with CSRF).
+`unscoped_operations([posts.router, ...])` lists the endpoints without `scope_required`, for a test
+that fails on one (deny by default: a token must never reach an endpoint no scope names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja.security import HttpBearer
+
+from folja.access.roles import Viewer
+from folja.oauth.auth import OAuthProblem, authenticate, require_scope
+
+SCOPE_ATTRIBUTE = "folja_oauth_scope"
+
+
+class OAuthBearer(HttpBearer):
+    """`Authorization: Bearer <access token>`: the token's viewer, asked again on every request."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Viewer | None:
+        grant = authenticate(request)
+        if grant is None:
+            return None
+        request.viewer = grant.viewer
+        return request.viewer
+
+
+def scope_required(scope: str) -> Callable:
+    """Refuse a bearer request whose token lacks `scope` (403); a session request passes."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            require_scope(getattr(request, "oauth_grant", None), scope)
+            return view(request, *args, **kwargs)
+
+        setattr(wrapper, SCOPE_ATTRIBUTE, scope)
+        return wrapper
+
+    return decorator
+
+
+def install(api: Any) -> None:
+    """Answer a refused token or a missing scope as a problem with WWW-Authenticate (RFC 6750)."""
+
+    @api.exception_handler(OAuthProblem)
+    def _oauth(request: HttpRequest, exc: OAuthProblem) -> HttpResponse:
+        return exc.response()
+
+
+def unscoped_operations(routers: Iterable[Any]) -> list[str]:
+    """Return "METHOD path" of every operation of the routers whose view declares no scope."""
+    missing = []
+    for router in routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                if not getattr(operation.view_func, SCOPE_ATTRIBUTE, None):
+                    missing.extend(f"{method} {path}" for method in operation.methods)
+    return sorted(missing)
