@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+import django.conf.locale
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from config import csp as csp_policy
 from config.env import Env, base_url
@@ -157,7 +157,21 @@ LOGIN_URL = "accounts:login"
 
 # Language and time.
 LANGUAGE_CODE = "sv"
-LANGUAGES = [("sv", _("Svenska")), ("en", _("English"))]
+# Each language named in itself: a reader looking for their own language finds it in its own script
+# (docs/languages.md). The names are not translated on purpose.
+LANGUAGES = [
+    ("sv", "Svenska"),
+    ("en", "English"),
+    ("ar", "العربية"),
+    ("fa", "فارسی"),
+    ("so", "Soomaali"),
+    ("uk", "Українська"),
+    ("fi", "Suomi"),
+]
+# Somali is not among the languages Django ships; its entry in LANG_INFO is what Django's
+# get_language_info() and {% get_language_info %} read (docs/languages.md, "Adding a language").
+EXTRA_LANG_INFO = {"so": {"bidi": False, "code": "so", "name": "Somali", "name_local": "Soomaali"}}
+django.conf.locale.LANG_INFO.update({k: v for k, v in EXTRA_LANG_INFO.items() if k not in django.conf.locale.LANG_INFO})
 LOCALE_PATHS = [BASE_DIR / "folja" / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 # One date style per language, named formats only (folja/core/formats/__init__.py).
