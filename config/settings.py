@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "folja.notifications",
     "folja.export",
     "folja.retention",
+    "folja.translation",  # machine translation of posts and comments (docs/languages.md)
     "folja.ops",  # health, metrics, backup and restore (docs/operations.md)
     "folja.pages",
     "folja.demo",
@@ -239,6 +240,12 @@ FOLJA_PDF_FONT_DIR = env.str("FOLJA_PDF_FONT_DIR", "/usr/share/fonts/truetype/de
 FOLJA_CULL_NOTICE_DAYS = env.int("FOLJA_CULL_NOTICE_DAYS", 30, minimum=1)
 # Sign-in records belong to no organisation: the platform keeps them this many days.
 FOLJA_SIGNIN_KEEP_DAYS = env.int("FOLJA_SIGNIN_KEEP_DAYS", 730, minimum=30)
+# Machine translation of posts and comments (docs/languages.md): the services this platform offers.
+# An organisation chooses one and names it in its terms of use before anything is sent to it.
+FOLJA_LIBRETRANSLATE_URL = (env.str("FOLJA_LIBRETRANSLATE_URL") or "").strip()
+FOLJA_LIBRETRANSLATE_API_KEY = env.str("FOLJA_LIBRETRANSLATE_API_KEY") or ""
+# How long one translation waits for the service (to connect, to send, per read); a post is never kept waiting for it.
+FOLJA_TRANSLATION_TIMEOUT_MS = env.int("FOLJA_TRANSLATION_TIMEOUT_MS", 4000, minimum=100)
 
 # Background work through the Django Tasks API.
 FOLJA_TASKS_BACKEND = env.choice("FOLJA_TASKS_BACKEND", ("database", "rq", "immediate"), "database")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("folja.retention.urls")),
     path("", include("folja.pages.notices.urls")),
     path("", include("folja.pages.contacts.urls")),
+    path("", include("folja.pages.translation.urls")),
     path("", include("folja.demo.urls")),
     path("", include("folja.ops.urls")),
     # Django's language switch, which also keeps a signed-in person's choice (accounts/language.py).

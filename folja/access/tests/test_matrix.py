@@ -16,7 +16,7 @@ from types import ModuleType
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client, TestCase
+from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
@@ -115,6 +115,7 @@ NOT_TWINS |= {
     for cell in (
         "draft/read",
         "comment/hide",
+        "family comment translation/create",
         "member list/read",
         "group log/read",
         "group log/next page",
@@ -180,6 +181,7 @@ ROW_MODULES = [
     "folja.ops.tests.matrix_rows",
     "folja.accounts.tests.matrix_rows",
     "folja.access.tests.matrix_rows_contacts",
+    "folja.translation.tests.matrix_rows",
 ]
 
 
@@ -523,6 +525,14 @@ class _Matrix:
 
 
 class AuthorizationMatrixTests(_Matrix, TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        # A row module may need settings of its own while its cells are asked (`SETTINGS`).
+        for module in row_modules():
+            if getattr(module, "SETTINGS", None):
+                cls.enterClassContext(override_settings(**module.SETTINGS))
+        super().setUpClass()
+
     @classmethod
     def setUpTestData(cls) -> None:
         cls.build_world()

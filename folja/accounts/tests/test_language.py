@@ -60,7 +60,13 @@ class PersonLanguageTests(TestCase):
 
     def test_every_language_is_offered_in_the_header_named_in_itself(self) -> None:
         html = Client().get("/").content.decode()
-        for code, name in (("ar", "العربية"), ("fa", "فارسی"), ("so", "Soomaali"), ("uk", "Українська"), ("fi", "Suomi")):
+        for code, name in (
+            ("ar", "العربية"),
+            ("fa", "فارسی"),
+            ("so", "Soomaali"),
+            ("uk", "Українська"),
+            ("fi", "Suomi"),
+        ):
             assert f'<option value="{code}" lang="{code}">{name}</option>' in html
 
     def test_the_start_page_asks_for_a_language_until_one_is_chosen(self) -> None:
