@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from folja.talks import template_languages
 from folja.talks.models import Part, QuestionKind
 
 SCALE_LIMITS = (1, 10)
@@ -159,7 +160,7 @@ DEFAULT_ENGLISH: dict[str, dict[str, object]] = {
     "rec_vh": {"text": "This is what the guardians brought up"},
     "rec_nasta": {"text": "This is what the preschool will go on working with"},
 }
-LANGUAGES_SHIPPED = {"en": DEFAULT_ENGLISH}
+LANGUAGES_SHIPPED = {"en": DEFAULT_ENGLISH, **template_languages.BY_LANGUAGE}
 
 
 def localized_content(content: dict, language: str | None) -> dict:
