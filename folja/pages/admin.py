@@ -25,7 +25,8 @@ class TermsOfUseForm(forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(organisation__isnull=True)
+        if "organisation" in self.fields:  # a published version is shown read-only, without fields
+            self.fields["organisation"].queryset = Organisation.objects.filter(organisation__isnull=True)
 
 
 @admin.register(TermsOfUse)
