@@ -50,7 +50,7 @@ help:
 	@echo "make lint | fmt    check style and the import graph | fix style"
 	@echo "make bench         benchmarks as ratios to a reference page (bench/README.md; BENCH_SCALE=0.05 quick)"
 	@echo "make bench-load    load test through nginx: sustainable rate, 4x burst, recovery (bench/README.md)"
-	@echo "make makemessages  update translation catalogues (then translate new strings in folja/locale/en)"
+	@echo "make makemessages  update the catalogues of all languages (then translate new strings: docs/languages.md)"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: apt-get install python3.11 python3.11-venv" >&2; exit 1; }
@@ -72,12 +72,14 @@ messages: $(STAMP)
 		FOLJA_DEBUG=1 $(MANAGE) compilemessages --ignore=$(VENV) -v0; \
 	fi
 
-# Collect new and changed strings into the catalogues (sv keeps empty msgstr: the source is Swedish),
-# then compile. Translate what is new in folja/locale/en/LC_MESSAGES/django.po; the test suite fails
-# while any entry there is untranslated or fuzzy.
+# Collect new and changed strings into the catalogues of every language in settings.LANGUAGES (sv
+# keeps empty msgstr: the source is Swedish), then compile. Translate what is new in
+# folja/locale/en/LC_MESSAGES/django.po and the other catalogues (docs/languages.md); the test suite
+# fails while any entry is untranslated or fuzzy.
+LANGS := sv en ar fa so uk fi
 makemessages: $(STAMP)
 	@command -v xgettext >/dev/null || { echo "xgettext not found: apt-get install gettext" >&2; exit 1; }
-	FOLJA_DEBUG=1 $(MANAGE) makemessages -l en -l sv --ignore=$(VENV) --ignore=node_modules --ignore=var --ignore=tests_browser -v0
+	FOLJA_DEBUG=1 $(MANAGE) makemessages $(foreach lang,$(LANGS),-l $(lang)) --ignore=$(VENV) --ignore=node_modules --ignore=var --ignore=tests_browser -v0
 	$(MAKE) --no-print-directory messages
 
 # Node tools used only by tests (the OpenID Provider of the sign-in tests); those tests skip

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+import django.conf.locale
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from config import csp as csp_policy
 from config.env import Env, base_url
@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "folja.notifications",
     "folja.export",
     "folja.retention",
+    "folja.translation",  # machine translation of posts and comments (docs/languages.md)
     "folja.ops",  # health, metrics, backup and restore (docs/operations.md)
     "folja.pages",
     "folja.oauth",  # apps sign in: OAuth 2.1 with PKCE (docs/api-auth.md)
@@ -158,7 +159,21 @@ LOGIN_URL = "accounts:login"
 
 # Language and time.
 LANGUAGE_CODE = "sv"
-LANGUAGES = [("sv", _("Svenska")), ("en", _("English"))]
+# Each language named in itself: a reader looking for their own language finds it in its own script
+# (docs/languages.md). The names are not translated on purpose.
+LANGUAGES = [
+    ("sv", "Svenska"),
+    ("en", "English"),
+    ("ar", "العربية"),
+    ("fa", "فارسی"),
+    ("so", "Soomaali"),
+    ("uk", "Українська"),
+    ("fi", "Suomi"),
+]
+# Somali is not among the languages Django ships; its entry in LANG_INFO is what Django's
+# get_language_info() and {% get_language_info %} read (docs/languages.md, "Adding a language").
+EXTRA_LANG_INFO = {"so": {"bidi": False, "code": "so", "name": "Somali", "name_local": "Soomaali"}}
+django.conf.locale.LANG_INFO.update({k: v for k, v in EXTRA_LANG_INFO.items() if k not in django.conf.locale.LANG_INFO})
 LOCALE_PATHS = [BASE_DIR / "folja" / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 # One date style per language, named formats only (folja/core/formats/__init__.py).
@@ -226,6 +241,12 @@ FOLJA_PDF_FONT_DIR = env.str("FOLJA_PDF_FONT_DIR", "/usr/share/fonts/truetype/de
 FOLJA_CULL_NOTICE_DAYS = env.int("FOLJA_CULL_NOTICE_DAYS", 30, minimum=1)
 # Sign-in records belong to no organisation: the platform keeps them this many days.
 FOLJA_SIGNIN_KEEP_DAYS = env.int("FOLJA_SIGNIN_KEEP_DAYS", 730, minimum=30)
+# Machine translation of posts and comments (docs/languages.md): the services this platform offers.
+# An organisation chooses one and names it in its terms of use before anything is sent to it.
+FOLJA_LIBRETRANSLATE_URL = (env.str("FOLJA_LIBRETRANSLATE_URL") or "").strip()
+FOLJA_LIBRETRANSLATE_API_KEY = env.str("FOLJA_LIBRETRANSLATE_API_KEY") or ""
+# How long one translation waits for the service (to connect, to send, per read); a post is never kept waiting for it.
+FOLJA_TRANSLATION_TIMEOUT_MS = env.int("FOLJA_TRANSLATION_TIMEOUT_MS", 4000, minimum=100)
 
 # Background work through the Django Tasks API.
 FOLJA_TASKS_BACKEND = env.choice("FOLJA_TASKS_BACKEND", ("database", "rq", "immediate"), "database")

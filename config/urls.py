@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from folja.accounts.language import set_language
 from folja.accounts.views import admin_login
 
 urlpatterns = [
@@ -17,11 +18,13 @@ urlpatterns = [
     path("", include("folja.retention.urls")),
     path("", include("folja.pages.notices.urls")),
     path("", include("folja.pages.contacts.urls")),
+    path("", include("folja.pages.translation.urls")),
     path("", include("folja.demo.urls")),
     path("", include("folja.ops.urls")),
     path("", include("folja.api.urls")),
     path("", include("folja.oauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, which also keeps a signed-in person's choice (accounts/language.py).
+    path("i18n/setlang/", set_language, name="set_language"),
     # The admin's own login view behind the sign-in rate limits (per username and per address).
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),

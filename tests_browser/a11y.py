@@ -128,8 +128,9 @@ class Auditor:
             page.set_viewport_size(original)
 
     def switch_language(self, page: object, code: str) -> None:
-        """Press the header's language button for `code` and wait for the page in that language."""
-        page.locator(f".lang-form button[name='language'][value='{code}']").click()
+        """Choose `code` in the header's language switch and wait for the page in that language."""
+        page.locator(".lang-form select[name='language']").select_option(code)
+        page.locator(".lang-form button[type='submit']").click()
         page.wait_for_function("(code) => document.documentElement.lang === code", arg=code)
         page.wait_for_load_state("load")
 

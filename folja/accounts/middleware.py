@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from folja.access import assurance, memo
 from folja.access.policy import may_sign_in_as
 from folja.access.roles import Role, Viewer
+from folja.accounts.language import activate_person_language
 from folja.accounts.session import (
     LAST_SEEN_KEY,
     LOA_KEY,
@@ -76,6 +77,7 @@ class ViewerMiddleware:
                     organisation_id=organisation_id,
                     loa=request.session.get(LOA_KEY, ""),
                 )
+                activate_person_language(request, user.person)
                 if now - last_seen > 60:  # avoid a session write on every request
                     request.session[LAST_SEEN_KEY] = now
         response = self.get_response(request)

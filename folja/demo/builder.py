@@ -170,6 +170,7 @@ class _Builder(FamilySteps):
         email_type: str | None,
         persona: str | None = None,
         temporary: bool = False,
+        language: str = "",
     ) -> Person:
         """Queue a person with SIS id, registered address and (for adults) e-mail and mobile.
 
@@ -185,6 +186,7 @@ class _Builder(FamilySteps):
             civic_number_kind=civic.kind_of(civic_number),
             birth_date=born,
             sex="Man" if male else "Kvinna",
+            language=language,
         )
         chunk = self.chunk
         chunk.persons.append(person)
@@ -226,9 +228,11 @@ class _Builder(FamilySteps):
         home: tuple[str, str] | None = None,
         male: bool | None = None,
         temporary: bool = False,
+        given_name: str | None = None,
+        language: str = "",
     ) -> Person:
         male = self.rng.random() < 0.5 if male is None else male
-        given = self.rng.choice(names.MAN_NAMES if male else names.WOMAN_NAMES)
+        given = given_name or self.rng.choice(names.MAN_NAMES if male else names.WOMAN_NAMES)
         family = family_name or self.rng.choice(names.FAMILY_NAMES)
         return self.person(
             born=born,
@@ -239,6 +243,7 @@ class _Builder(FamilySteps):
             email_type=email_type,
             persona=persona,
             temporary=temporary,
+            language=language,
         )
 
     # -- organisation, units and groups ------------------------------------------------------------

@@ -27,6 +27,21 @@ NEWCOMER_MOBILE = "070-174 06 99"
 
 
 @dataclass
+class _Named:
+    """A family's own names (given name, male) and the language its guardians read Följa in."""
+
+    family_name: str
+    children: list[tuple[str, bool]]
+    adults: list[tuple[str, bool]]
+    language: str
+
+
+# Guardians who read Följa in their own language (issue 32): Arabic, right to left, and Ukrainian.
+ARABIC_FAMILY = _Named("Haddad", [("Yasmin", False)], [("Rania", False), ("Omar", True)], "ar")
+UKRAINIAN_FAMILY = _Named("Kovalenko", [("Sofija", False)], [("Olena", False), ("Andrij", True)], "uk")
+
+
+@dataclass
 class _ChildSpec:
     school_type: str
     group: Group
@@ -140,6 +155,7 @@ class FamilySteps:
         guardian_keys: Iterable[str | None] = (),
         namesake: Person | None = None,
         newly_arrived: bool = False,
+        named: _Named | None = None,
     ) -> tuple[list[Person], list[Person]]:
         """Queue one family: children with placements, 1–2 guardians, optionally living apart.
 
@@ -147,9 +163,12 @@ class FamilySteps:
         `namesake` is a child whose full name the (one) child gets, born on another day.
         `newly_arrived`: the children and the first guardian have temporary numbers (TF) from the
         school register, no personnummer yet; the guardian has no e-ID, so cannot sign in.
+        `named`: a family with its own names whose guardians read Följa in their own language.
         """
         guardian_keys = list(guardian_keys)
         family_name = self.rng.choice(names.FAMILY_NAMES)
+        if named is not None:
+            family_name = named.family_name
         if namesake is not None:
             family_name = namesake.family_name
         home = self.household()
@@ -158,6 +177,8 @@ class FamilySteps:
         for spec, key in zip(specs, child_keys, strict=False):
             male = self.rng.random() < 0.5
             given_name = self.rng.choice(names.BOY_NAMES if male else names.GIRL_NAMES)
+            if named is not None:
+                given_name, male = named.children[len(children)]
             born = self.child_born(spec, settled=bool(key) or any(guardian_keys))
             if namesake is not None:
                 # Same name, same group, another birth date: the labels tell them apart by it.
@@ -185,7 +206,8 @@ class FamilySteps:
                 self.contact(known_guardian, EmailType.PRIVATE)
                 continue
             born = oldest - dt.timedelta(days=self.rng.randint(20 * 365, 45 * 365))
-            own_name = index == 0 or self.rng.random() < 0.6
+            own_name = index == 0 or self.rng.random() < 0.6 or named is not None
+            given, male = named.adults[index] if named is not None else (None, None)
             adults.append(
                 self.adult(
                     born=born,
@@ -194,6 +216,9 @@ class FamilySteps:
                     persona=guardian_keys[index],
                     home=self.household() if (apart and index == 1) else home,
                     temporary=newly_arrived and index == 0,
+                    given_name=given,
+                    male=male,
+                    language=named.language if named is not None else "",
                 )
             )
         for child in children:
@@ -269,6 +294,11 @@ class FamilySteps:
         )
         self.chunk.phones.append(Phone(person=newcomers[0], value=NEWCOMER_MOBILE, type=PhoneType.HOME, mobile=True))
         curated.append((_kids, newcomers))
+        # Guardians who read Följa in Arabic and in Ukrainian, their children in the first group (issue 32).
+        for named, key in ((ARABIC_FAMILY, "guardian_arabic"), (UKRAINIAN_FAMILY, "guardian_ukrainian")):
+            curated.append(
+                self.family([_ChildSpec(SchoolType.FS, fs0[0])], guardians=2, guardian_keys=[key], named=named)
+            )
         # The guardian who is also a teacher: Förskollärare at the second preschool, child at the first.
         teacher = personas["teacher_guardian"]
         self.tag(teacher, "guardian_teacher")

@@ -20,6 +20,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import Q
@@ -277,6 +278,21 @@ def build_learning_log(world: object, *, seed: int) -> None:
     ):
         guardians_of[child_id].append(responsible_id)
 
+    # One child of the first group with staff, whose guardians are no personas, is named in no post
+    # of the last FOLJA_ATTENTION_DAYS days: the staff's weekly "Barn att uppmärksamma" has someone
+    # to count whatever the seed (learninglog/attention.py).
+    persona_ids = {person.pk for person in world.personas.values()}
+    first = next((g for g in groups if world.group_staff.get(g.pk)), None)
+    left_out = next(
+        (
+            m.person_id
+            for m in reversed(memberships[first.pk] if first else [])
+            if m.is_active(day) and m.person_id not in persona_ids and not persona_ids & set(guardians_of[m.person_id])
+        ),
+        None,
+    )
+    quiet_days = settings.FOLJA_ATTENTION_DAYS
+
     posts: list[Post] = []
     named: list[list[int]] = []
     post_goal_keys: list[tuple[str, ...]] = []
@@ -295,13 +311,17 @@ def build_learning_log(world: object, *, seed: int) -> None:
             present = [m.person_id for m in memberships[group.pk] if m.is_active(activity_date)]
             if not present:
                 continue
+            quiet = left_out if days_ago < quiet_days else None
             if rng.random() < 0.6:
                 activity = rng.choice(group_activities)
-                children = [c for c in present if rng.random() > 0.12] or present[:1]  # some were absent
+                children = [c for c in present if rng.random() > 0.12 and c != quiet]  # some were absent
+                children = children or [c for c in present if c != quiet][:1] or present[:1]
                 kind, title, body = PostKind.GROUP, activity.title, activity.body
             else:
                 activity = rng.choice(individual_activities)
                 child_id = rng.choice(present)
+                if child_id == quiet:
+                    child_id = next((c for c in present if c != quiet), child_id)
                 child = next(m.person for m in memberships[group.pk] if m.person_id == child_id)
                 children = [child_id]
                 kind = PostKind.INDIVIDUAL

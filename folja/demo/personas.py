@@ -43,6 +43,8 @@ PERSONA_ROLES: dict[str, str] = {
     "guardian_moved_child": "guardian",
     "guardian_siblings": "guardian",
     "guardian_without_e_id": "guardian",
+    "guardian_arabic": "guardian",
+    "guardian_ukrainian": "guardian",
     "foster_parent": "guardian",
     "pupil": "child",
 }
@@ -67,6 +69,8 @@ def _notes() -> dict[str, str]:
         )
         % {"mobile": NEWCOMER_MOBILE},
         "special_educator": _("har åtkomst till ett namngivet barn, beviljad av rektorn"),
+        "guardian_arabic": _("läser Följa på arabiska, från höger till vänster"),
+        "guardian_ukrainian": _("läser Följa på ukrainska"),
         "foster_parent": _("familjehemsförälder: ser lärloggen men svarar inte på samtycken"),
     }
 

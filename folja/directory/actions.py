@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,3 +32,16 @@ def person_seal(*, person: Person, reason: str, source: str) -> bool:
         # No name, id or civic number in the log: the count per run is in the import report.
         logger.info("person sealed (reason=%s, source=%s)", reason, source)
     return bool(updated)
+
+
+def person_language_set(*, person: Person, language: str) -> bool:
+    """Store the language the person reads Följa in; return whether it changed.
+
+    A code outside settings.LANGUAGES is refused (ValueError): the caller offers only those."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValueError("not an interface language")
+    if person.language == language:
+        return False
+    Person.objects.filter(pk=person.pk).update(language=language)
+    person.language = language
+    return True

@@ -211,6 +211,9 @@ class Person(models.Model):
     # R5: set when a person in the platform gets a security marking; the access policy checks it first.
     sealed_at = models.DateTimeField(_("förseglad"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The language the person reads Följa in (pages, notices, e-mail): a code of settings.LANGUAGES,
+    # "" until chosen (then the browser's). Set by the person only (`directory.actions.person_language_set`).
+    language = models.CharField(_("språk"), max_length=16, blank=True, default="")
     # Digest of the SIS record last applied to this person, its contacts included (folja.sis):
     # a re-run skips a person whose record has not changed without reading their rows back.
     sis_digest = models.BigIntegerField(null=True, blank=True, editable=False)

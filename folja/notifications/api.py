@@ -146,12 +146,15 @@ def save_child_rhythms(person: Person, chosen: dict[int, str]) -> None:
 
 
 def language_for(person: Person, preference: Preference | None = None) -> str:
-    """Return the language to write to the person in: their chosen one when the platform has it."""
+    """Return the language to write to the person in: the one they chose for e-mail, else the one
+    they read Följa in (`Person.language`), when the platform has it; else Swedish."""
     available = {code for code, _name in settings.LANGUAGES}
     if preference is None:
         preference = Preference.objects.filter(person=person).first()
-    chosen = preference.language if preference is not None else ""
-    return chosen if chosen in available else settings.LANGUAGE_CODE
+    for chosen in (preference.language if preference is not None else "", person.language):
+        if chosen in available:
+            return chosen
+    return settings.LANGUAGE_CODE
 
 
 def email_address_for(person: Person) -> str | None:

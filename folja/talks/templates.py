@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from folja.directory.models import SchoolType
-from folja.talks import builtin_templates
+from folja.talks import builtin_templates, template_languages
 from folja.talks.models import Part, QuestionKind
 
 SCALE_LIMITS = (1, 10)
@@ -125,21 +125,30 @@ def default_content() -> dict:
 
 @dataclass(frozen=True)
 class BuiltIn:
-    """A built-in template: its stored name, its Swedish content and its English overlay."""
+    """A built-in template: its stored name, its Swedish content and its overlays by language
+    (section and question key → the shown texts)."""
 
     name: str
     content: Callable[[], dict]
-    english: dict[str, dict[str, object]]
+    overlays: dict[str, dict[str, dict[str, object]]]
 
 
 def built_ins() -> dict[str, BuiltIn]:
     """Return the built-in templates by the SS 12000 school type they are written for."""
     return {
-        SchoolType.FS: BuiltIn(DEFAULT_NAME, default_content, DEFAULT_ENGLISH),
-        SchoolType.FKLASS: BuiltIn(FKLASS_NAME, builtin_templates.fklass_content, builtin_templates.FKLASS_ENGLISH),
-        SchoolType.GR: BuiltIn(SCHOOL_NAME, builtin_templates.school_content, builtin_templates.SCHOOL_ENGLISH),
+        SchoolType.FS: BuiltIn(
+            DEFAULT_NAME, default_content, {"en": DEFAULT_ENGLISH, **template_languages.BY_LANGUAGE}
+        ),
+        SchoolType.FKLASS: BuiltIn(
+            FKLASS_NAME, builtin_templates.fklass_content, {"en": builtin_templates.FKLASS_ENGLISH}
+        ),
+        SchoolType.GR: BuiltIn(
+            SCHOOL_NAME, builtin_templates.school_content, {"en": builtin_templates.SCHOOL_ENGLISH}
+        ),
         SchoolType.FTH: BuiltIn(
-            FRITIDSHEM_NAME, builtin_templates.fritidshem_content, builtin_templates.FRITIDSHEM_ENGLISH
+            FRITIDSHEM_NAME,
+            builtin_templates.fritidshem_content,
+            {"en": builtin_templates.FRITIDSHEM_ENGLISH},
         ),
     }
 
@@ -219,17 +228,14 @@ DEFAULT_ENGLISH: dict[str, dict[str, object]] = {
     "rec_vh": {"text": "This is what the guardians brought up"},
     "rec_nasta": {"text": "This is what the preschool will go on working with"},
 }
-# The languages the built-in templates ship in besides Swedish.
-LANGUAGES_SHIPPED = ("en",)
 
 
 def localized_content(content: dict, language: str | None) -> dict:
     """Return the content to show in `language`: a built-in template in that language when the
     content is exactly that built-in one and the language is shipped; anything else as stored."""
-    if (language or "").split("-")[0] not in LANGUAGES_SHIPPED:
-        return content
     sections = content.get("sections")
-    overlay = next((b.english for b in built_ins().values() if sections == b.content()["sections"]), None)
+    built_in = next((b for b in built_ins().values() if sections == b.content()["sections"]), None)
+    overlay = built_in.overlays.get((language or "").split("-")[0]) if built_in else None
     if overlay is None:
         return content
     shown = copy.deepcopy(content)

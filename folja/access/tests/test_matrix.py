@@ -17,7 +17,7 @@ from types import ModuleType
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client, TestCase
+from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
@@ -119,6 +119,7 @@ NOT_TWINS |= {
         "draft/read",
         "draft/publish",
         "comment/hide",
+        "family comment translation/create",
         "member list/read",
         "group log/read",
         "group log/next page",
@@ -186,6 +187,7 @@ ROW_MODULES = [
     "folja.access.tests.matrix_rows_contacts",
     "folja.api.tests.matrix_rows",
     "folja.oauth.tests.matrix_rows",
+    "folja.translation.tests.matrix_rows",
 ]
 
 
@@ -563,6 +565,14 @@ class _Matrix:
 
 
 class AuthorizationMatrixTests(_Matrix, TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        # A row module may need settings of its own while its cells are asked (`SETTINGS`).
+        for module in row_modules():
+            if getattr(module, "SETTINGS", None):
+                cls.enterClassContext(override_settings(**module.SETTINGS))
+        super().setUpClass()
+
     @classmethod
     def setUpTestData(cls) -> None:
         cls.build_world()

@@ -16,7 +16,7 @@ FOLJA = Path(__file__).resolve().parents[2]
 PROTECTED = (
     "Post|PostChild|PostGoal|PostVersion|Comment|Media|Rendition|Upload|Autosave|PhotoConsent|Person|Placement|Guardianship|"
     "GroupMembership|Duty|DutyAssignment|Email|Phone|Address|Talk\\w*|Booking\\w*|Slot\\w*|Preparation\\w*|"
-    "Agreement\\w*|TransitionConsent\\w*|TermsAcceptance\\w*|AuditRecord|Export|Notice|PushSubscription"
+    "Agreement\\w*|TransitionConsent\\w*|TermsAcceptance\\w*|AuditRecord|Export|Notice|PushSubscription|MachineTranslation"
 )
 DIRECT_QUERY = re.compile(rf"\b({PROTECTED})\.(objects|_default_manager|_base_manager)\b")
 RAW_SQL = re.compile(r"\.raw\(|connection\.cursor\(")

@@ -67,9 +67,16 @@ def test_no_learning_log_media_or_talk_model_is_registered_in_the_admin():
     # Talk templates and unit talk settings are administration (R13); talks themselves are not.
     talk_models = {model.__name__ for model in admin.site._registry if model._meta.app_label == "talks"}
 
+    # Terms of use are administration too (an organisation publishes them); consents and decisions are not.
+    transition_models = {model.__name__ for model in admin.site._registry if model._meta.app_label == "transitions"}
+    # The organisation's translation service is a setting; the translations are child data (issue 32).
+    translation_models = {model.__name__ for model in admin.site._registry if model._meta.app_label == "translation"}
+
     assert {"directory", "access", "accounts"} <= registered
-    assert registered.isdisjoint({"learninglog", "media", "transitions"})
+    assert registered.isdisjoint({"learninglog", "media"})
     assert talk_models <= {"TalkTemplate", "TalkTemplateVersion", "TalkSettings"}
+    assert transition_models <= {"TermsOfUse"}
+    assert translation_models <= {"TranslationService"}
 
 
 def test_every_directory_and_audit_page_renders_for_an_operator(world, operator_client):

@@ -1,8 +1,9 @@
-"""The English catalogue is complete and well-formed, and English pages really are English.
+"""Every catalogue is complete and well-formed, and English pages really are English.
 
-The source strings are Swedish (LANGUAGE_CODE "sv"); folja/locale/en holds the English translation.
-When this fails after new strings were added: run `make makemessages` and translate every new
-entry in folja/locale/en/LC_MESSAGES/django.po (no empty msgstr, no "#, fuzzy").
+The source strings are Swedish (LANGUAGE_CODE "sv"); folja/locale/<language> holds each other
+language of settings.LANGUAGES (docs/languages.md). When this fails after new strings were added:
+run `make makemessages` and translate every new entry in each catalogue (no empty msgstr, no
+"#, fuzzy", the same placeholders and markup as the Swedish text, the language's plural forms).
 
 The .mo files are build output (`make messages`), so the page tests compile the catalogue into a
 temporary folder themselves and work on a fresh clone, with or without GNU gettext installed.
@@ -241,3 +242,140 @@ def test_welcome_page_is_english_for_accept_language_en(client, english_catalogu
 def test_welcome_page_stays_swedish_by_default(client, english_catalogue):
     html = client.get("/", headers={"accept-language": "sv"}).content.decode()
     assert "<h1>Välkommen till Följa</h1>" in html
+
+
+# --- every language -------------------------------------------------------------------------------
+
+TRANSLATED = [code for code, _name in django_settings.LANGUAGES if code != django_settings.LANGUAGE_CODE]
+# CLDR's plural categories as gettext counts them (the catalogue's Plural-Forms header must agree).
+NPLURALS = {"en": 2, "ar": 6, "fa": 2, "so": 2, "uk": 4, "fi": 2}
+# The plural forms that stand for one number only (n == 1; in Arabic also 0 and 2): they may say
+# "one comment" instead of "1 comment", leaving out the count; every other form keeps it.
+ONE_NUMBER_FORMS = {"en": {0}, "fi": {0}, "so": {0}, "ar": {0, 1, 2}, "fa": set(), "uk": set()}
+_BRACE = re.compile(r"(?<!\{)\{[A-Za-z_][A-Za-z0-9_]*(?:![rsa])?(?::[^{}]*)?\}(?!\})")
+_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+
+
+def po_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
+
+
+def _header(path: Path) -> str:
+    return next((entry.msgstr.get(0, "") for entry in parse_po(path) if not entry.msgid), "")
+
+
+def _placeholders(text: str, brace: bool) -> list[str]:
+    found = _PLACEHOLDER.findall(text) + (_BRACE.findall(text) if brace else [])
+    return sorted(found)
+
+
+def _tags(text: str) -> list[str]:
+    return sorted(match.group(0).split()[0].rstrip(">").lower() for match in _TAG.finditer(text))
+
+
+def placeholder_problems(entries: list[Entry], language: str) -> list[str]:
+    """Return the entries whose translation has other placeholders or markup than the source."""
+    problems = []
+    one_number = ONE_NUMBER_FORMS.get(language, set())
+    for entry in entries:
+        brace = "python-brace-format" in entry.flags
+        sources = [entry.msgid] if entry.msgid_plural is None else [entry.msgid, entry.msgid_plural]
+        wanted = _placeholders(sources[-1], brace)
+        for index, text in entry.msgstr.items():
+            if not text:
+                continue  # untranslated: the completeness test names it
+            found = _placeholders(text, brace)
+            may_leave_out = entry.msgid_plural is not None and index in one_number and set(found) <= set(wanted)
+            if found not in (wanted, _placeholders(sources[0], brace)) and not may_leave_out:
+                problems.append(f"line {entry.line} msgstr[{index}]: {entry.msgid[:50]!r} has {found}, not {wanted}")
+            if _tags(text) not in (_tags(sources[-1]), _tags(sources[0])):
+                problems.append(
+                    f"line {entry.line} msgstr[{index}]: {entry.msgid[:50]!r}: other markup than the source"
+                )
+    return problems
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_language_has_a_catalogue(language: str) -> None:
+    assert po_path(language).is_file(), f"folja/locale/{language} is missing: run `make makemessages`"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalogue_has_no_untranslated_or_fuzzy_entries(language: str) -> None:
+    entries = messages(po_path(language))
+    fuzzy = [f"line {e.line}: {e.msgid[:60]!r}" for e in entries if "fuzzy" in e.flags]
+    untranslated = [
+        f"line {e.line}: {e.msgid[:60]!r}"
+        for e in entries
+        if not e.msgstr or any(not text.strip() for text in e.msgstr.values())
+    ]
+    assert not fuzzy, f"{len(fuzzy)} fuzzy entries in the {language} catalogue:\n" + "\n".join(fuzzy[:20])
+    assert not untranslated, (
+        f"{len(untranslated)} of {len(entries)} entries untranslated in the {language} catalogue:\n"
+        + "\n".join(untranslated[:20])
+    )
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalogue_keeps_placeholders_and_markup(language: str) -> None:
+    problems = placeholder_problems(messages(po_path(language)), language)
+    assert not problems, f"the {language} catalogue:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalogue_has_the_plural_forms_of_its_language(language: str) -> None:
+    header = _header(po_path(language))
+    match = re.search(r"Plural-Forms:\s*nplurals=(\d+);", header)
+    assert match, f"the {language} catalogue has no Plural-Forms header"
+    nplurals = int(match.group(1))
+    assert nplurals == NPLURALS[language], f"{language} has {NPLURALS[language]} plural forms, not {nplurals}"
+    wrong = [
+        f"line {e.line}: {e.msgid[:50]!r} has {len(e.msgstr)} forms"
+        for e in messages(po_path(language))
+        if e.msgid_plural is not None and sorted(e.msgstr) != list(range(nplurals))
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalogue_holds_the_same_strings_as_the_source(language: str) -> None:
+    def keys(path: Path) -> set[tuple[str | None, str]]:
+        return {(entry.msgctxt, entry.msgid) for entry in messages(path)}
+
+    assert keys(po_path(language)) == keys(SV_PO), "run `make makemessages` so that every catalogue is up to date"
+
+
+def test_every_language_has_its_plural_rule_listed_here() -> None:
+    assert set(TRANSLATED) == set(NPLURALS) == set(ONE_NUMBER_FORMS)
+
+
+def test_makemessages_updates_every_language() -> None:
+    makefile = (Path(django_settings.BASE_DIR) / "Makefile").read_text(encoding="utf-8")
+    match = re.search(r"^LANGS := (.+)$", makefile, re.MULTILINE)
+    assert match and set(match.group(1).split()) == {code for code, _name in django_settings.LANGUAGES}
+
+
+# The checks themselves, on made-up entries: they catch what they are for.
+
+
+def test_the_check_catches_a_changed_placeholder() -> None:
+    entry = Entry(msgid="Hej %(name)s", msgstr={0: "Hello %(nom)s"}, line=1)
+    assert placeholder_problems([entry], "en")
+
+
+def test_the_check_catches_a_lost_tag_and_a_lost_brace() -> None:
+    tag = Entry(msgid="<strong>Obs</strong> läs", msgstr={0: "Note: read"}, line=1)
+    brace = Entry(msgid="Om {name}", msgstr={0: "About"}, flags={"python-brace-format"}, line=2)
+    assert len(placeholder_problems([tag, brace], "en")) == 2
+
+
+def test_the_check_lets_one_number_forms_leave_out_the_count() -> None:
+    entry = Entry(
+        msgid="%(n)s kommentar",
+        msgid_plural="%(n)s kommentarer",
+        msgstr={0: "no comments", 1: "one comment", 2: "two comments", 3: "%(n)s c", 4: "%(n)s c", 5: "%(n)s c"},
+        line=1,
+    )
+    assert placeholder_problems([entry], "ar") == []
+    entry.msgstr = {0: "one comment", 1: "few", 2: "%(n)s", 3: "%(n)s"}
+    assert len(placeholder_problems([entry], "uk")) == 2

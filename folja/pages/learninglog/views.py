@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +30,8 @@ from folja.notifications import api as notices_api
 from folja.pages import listing
 from folja.pages.learninglog.reads import who_read
 from folja.pages.notices import marks
+from folja.translation.actions import POST_SOURCE_LANGUAGE
+from folja.translation.services import service_for
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +191,11 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
     )
     may_edit = viewer.is_staff and post_policy.may_edit_post(viewer, post)
     named = [pc.child for pc in post.visible_named] if viewer.is_staff else []
+    # "Översätt" only where the post's organisation offers a service named in its terms (issue 32).
+    offered = service_for(post.school_unit.organisation_id) is not None
     context = {
+        "translate_post": offered and post.is_published and get_language() != POST_SOURCE_LANGUAGE,
+        "translate_comments": offered,
         "post": post,
         "comments": comments,
         # What R8 shares with a receiving unit is read-only there: no comment form, no hiding.

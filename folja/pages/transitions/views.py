@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,7 +24,9 @@ from folja.accounts.decorators import (
     guardian_terms_required,
     staff_required,
 )
+from folja.accounts.language import interface_languages
 from folja.core.dates import today
+from folja.directory.actions import person_language_set
 from folja.learninglog import access as post_policy
 from folja.pages import listing
 from folja.pages.transitions import actions
@@ -129,6 +132,10 @@ def terms_decide(request: HttpRequest, terms_uuid: str) -> HttpResponse:
         raise Http404
     accepted = request.POST.get("decision") == "accept"
     actions.terms_decide(actor=viewer, terms=chosen, accepted=accepted)
+    if not viewer.person.language and translation.get_language() in interface_languages():
+        # The language the terms were read in is the person's until they choose another
+        # (docs/languages.md): their notices and mails come in it.
+        person_language_set(person=viewer.person, language=translation.get_language())
     if not accepted:
         return redirect("transitions:terms_declined")
     messages.success(request, _("Tack! Du har godkänt villkoren."))

@@ -33,9 +33,9 @@ def test_every_built_in_template_is_valid_and_has_every_string_in_english(school
     built_in = built_ins()[school_type]
     content = validate_content(built_in.content())
     for section in content["sections"]:
-        assert built_in.english[section["key"]].get("title"), section["key"]
+        assert built_in.overlays["en"][section["key"]].get("title"), section["key"]
         for question in section["questions"]:
-            english = built_in.english[question["key"]]
+            english = built_in.overlays["en"][question["key"]]
             assert english.get("text"), question["key"]
             if question["kind"] == QuestionKind.SCALE:
                 assert english.get("min_label") and english.get("max_label"), question["key"]
@@ -45,7 +45,7 @@ def test_every_built_in_template_is_valid_and_has_every_string_in_english(school
     assert shown is not content
     assert (
         shown["sections"][0]["questions"][0]["text"]
-        == built_in.english[content["sections"][0]["questions"][0]["key"]]["text"]
+        == built_in.overlays["en"][content["sections"][0]["questions"][0]["key"]]["text"]
     )
     assert localized_content(content, "sv") is content
 

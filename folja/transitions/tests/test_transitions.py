@@ -346,7 +346,7 @@ class PathTests(TestCase):
             response = signed_in(self.g1, Role.GUARDIAN).get(reverse("transitions:preview", args=[self.child.uuid]))
         html = response.content.decode()
         assert response.status_code == 200
-        assert "Skolan S den 17 augusti 2026" in html
+        assert "<bdi>Skolan S</bdi> den 17 augusti 2026" in html
         assert "17 augusti 2025 till och med 16 augusti 2026" in html
         assert "b_spring" in html and "a_last_day" not in html and "s_own" not in html
         talks = Talk.objects.filter(child=self.child).order_by("-activity_date")
