@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from email.policy import Compat32
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -43,6 +47,56 @@ def render_notice_body(kind: str, context: dict[str, object]) -> str:
     return render_to_string(f"notifications/{kind}.txt", context).strip()
 
 
+@dataclass(frozen=True)
+class MailLinks:
+    """The links every notice mail carries, looked up once (for a digest: once per run)."""
+
+    site: str
+    settings: str
+    unsubscribe_before: str  # the unsubscribe URL is these around the person's token
+    unsubscribe_after: str
+
+    @classmethod
+    def now(cls) -> MailLinks:
+        site = site_url()
+        before, _token, after = reverse("notices:unsubscribe", args=["TOKEN"]).partition("TOKEN")
+        return cls(site, site + reverse("notices:settings"), site + before, after)
+
+    def unsubscribe(self, person: Person) -> str:
+        """`unsubscribe_url(person)`: a token of URL-safe characters needs no quoting by `reverse`."""
+        token = unsubscribe_token(person)
+        if not _URL_SAFE.fullmatch(token):
+            return unsubscribe_url(person)
+        return self.unsubscribe_before + token + self.unsubscribe_after
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.:-]+")  # signing's base64 (URL-safe), its separator and compression mark
+
+
+def message_context(
+    *, person: Person, sections: list[dict[str, str]], intro: str = "", links: MailLinks | None = None
+) -> dict[str, object]:
+    """The context of a message's templates: `sections` are the notices' texts, each with its link."""
+    links = links or MailLinks.now()
+    return {
+        "recipient_name": person.given_name,
+        "intro": intro,
+        "sections": sections,
+        "site_url": links.site,
+        "settings_url": links.settings,
+        "unsubscribe_url": links.unsubscribe(person),
+    }
+
+
+def render_message_parts(language: str, context: dict[str, object]) -> tuple[str, str]:
+    """Render a message's text and HTML parts (`notifications/email/message.{txt,html}`) in `language`."""
+    with translation.override(language):
+        return (
+            render_to_string("notifications/email/message.txt", context),
+            render_to_string("notifications/email/message.html", context),
+        )
+
+
 def build_message(
     *,
     person: Person,
@@ -53,19 +107,19 @@ def build_message(
     intro: str = "",
 ) -> EmailMultiAlternatives:
     """Build one multipart message: `sections` are the notices' texts, each with its link."""
-    unsubscribe = unsubscribe_url(person)
-    context = {
-        "recipient_name": person.given_name,
-        "intro": intro,
-        "sections": sections,
-        "site_url": site_url(),
-        "settings_url": site_url() + reverse("notices:settings"),
-        "unsubscribe_url": unsubscribe,
-    }
-    with translation.override(language):
-        text = render_to_string("notifications/email/message.txt", context)
-        html = render_to_string("notifications/email/message.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[address], from_email=settings.DEFAULT_FROM_EMAIL)
+    context = message_context(person=person, sections=sections, intro=intro)
+    text, html = render_message_parts(language, context)
+    unsubscribe = str(context["unsubscribe_url"])
+    return assemble_message(
+        address=address, language=language, subject=subject, text=text, html=html, unsubscribe=unsubscribe
+    )
+
+
+def assemble_message(
+    *, address: str, language: str, subject: str, text: str, html: str, unsubscribe: str, boundary: str | None = None
+) -> NoticeMail:
+    """The message of rendered parts, with the unsubscribe headers (RFC 8058)."""
+    message = NoticeMail(subject=subject, body=text, to=[address], from_email=settings.DEFAULT_FROM_EMAIL)
     message.attach_alternative(html, "text/html")
     message.extra_headers.update(
         {
@@ -75,4 +129,52 @@ def build_message(
             "Auto-Submitted": "auto-generated",
         }
     )
+    if boundary and boundary not in text and boundary not in html:
+        message.boundary = boundary
     return message
+
+
+class _RepeatedHeaders(Compat32):
+    """Python's `compat32` policy (Django's MIME classes use it), remembering the folded form of the
+    headers that are the same in every notice mail: folding is a function of the name and the value
+    alone, and folding them again (`email.header.Header`) was a third of serialising a digest mail."""
+
+    def fold_binary(self, name: str, value: object) -> bytes:
+        if name.lower() not in REPEATED_HEADERS or not isinstance(value, str):
+            return super().fold_binary(name, value)
+        key = (self.linesep, self.max_line_length, self.cte_type, name, value)  # all that folding reads
+        folded = _FOLDED.get(key)
+        if folded is None:
+            if len(_FOLDED) >= 1024:
+                _FOLDED.clear()
+            folded = _FOLDED[key] = super().fold_binary(name, value)
+        return folded
+
+
+REPEATED_HEADERS = frozenset(
+    {"content-type", "mime-version", "content-transfer-encoding", "subject", "from", "date", "content-language",
+     "list-unsubscribe-post", "auto-submitted"}
+)  # fmt: skip
+
+
+_FOLDED: dict[tuple, bytes] = {}
+
+
+class NoticeMail(EmailMultiAlternatives):
+    """A notice mail: Django's message, serialised with `_RepeatedHeaders`, and with the multipart
+    boundary chosen by the caller (one per digest run, checked absent from the parts) instead of a
+    new one per mail, whose search in the text cost as much as a template (`email.generator`)."""
+
+    boundary: str | None = None
+
+    def message(self):  # noqa: ANN201
+        message = super().message()
+        policy = REPEATED_HEADERS_POLICY
+        for part in message.walk():
+            part.policy = policy
+        if self.boundary and message.is_multipart():
+            message.set_boundary(self.boundary)
+        return message
+
+
+REPEATED_HEADERS_POLICY = _RepeatedHeaders()
