@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.policy import Compat32
 
 from django.conf import settings
 from django.core import signing
@@ -15,6 +14,7 @@ from django.utils import translation
 
 from folja.directory.models import Person
 from folja.notifications.api import site_url
+from folja.notifications.mime import NoticeMail
 
 UNSUBSCRIBE_SALT = "folja.notifications.unsubscribe"
 
@@ -132,49 +132,3 @@ def assemble_message(
     if boundary and boundary not in text and boundary not in html:
         message.boundary = boundary
     return message
-
-
-class _RepeatedHeaders(Compat32):
-    """Python's `compat32` policy (Django's MIME classes use it), remembering the folded form of the
-    headers that are the same in every notice mail: folding is a function of the name and the value
-    alone, and folding them again (`email.header.Header`) was a third of serialising a digest mail."""
-
-    def fold_binary(self, name: str, value: object) -> bytes:
-        if name.lower() not in REPEATED_HEADERS or not isinstance(value, str):
-            return super().fold_binary(name, value)
-        key = (self.linesep, self.max_line_length, self.cte_type, name, value)  # all that folding reads
-        folded = _FOLDED.get(key)
-        if folded is None:
-            if len(_FOLDED) >= 1024:
-                _FOLDED.clear()
-            folded = _FOLDED[key] = super().fold_binary(name, value)
-        return folded
-
-
-REPEATED_HEADERS = frozenset(
-    {"content-type", "mime-version", "content-transfer-encoding", "subject", "from", "date", "content-language",
-     "list-unsubscribe-post", "auto-submitted"}
-)  # fmt: skip
-
-
-_FOLDED: dict[tuple, bytes] = {}
-
-
-class NoticeMail(EmailMultiAlternatives):
-    """A notice mail: Django's message, serialised with `_RepeatedHeaders`, and with the multipart
-    boundary chosen by the caller (one per digest run, checked absent from the parts) instead of a
-    new one per mail, whose search in the text cost as much as a template (`email.generator`)."""
-
-    boundary: str | None = None
-
-    def message(self):  # noqa: ANN201
-        message = super().message()
-        policy = REPEATED_HEADERS_POLICY
-        for part in message.walk():
-            part.policy = policy
-        if self.boundary and message.is_multipart():
-            message.set_boundary(self.boundary)
-        return message
-
-
-REPEATED_HEADERS_POLICY = _RepeatedHeaders()

@@ -32,12 +32,22 @@ from django.utils.translation import ngettext
 
 from folja.directory.models import Email, Guardianship, Person, RelationType
 from folja.learninglog import notices as post_notices
-from folja.notifications import compose, digest, emails
+from folja.notifications import compose, digest, emails, mime
 from folja.notifications.delivery import notice_link
 from folja.notifications.models import Delivery, Notice, Preference, Rhythm
 from folja.testing.cast import build_cast, civic_number
 
-NAMES = ["Alva", "<b>Ali</b> & 'Bo'", "مريم", 'Zoë "Z" Åkesson', "Noa\nNy", "Ω & <ω>", "李 小龙"]
+NAMES = [
+    "Alva",
+    "<b>Ali</b> & 'Bo'",
+    "مريم",
+    'Zoë "Z" Åkesson',
+    "Noa\nNy",
+    "Ω & <ω>",
+    "李 小龙",
+    "Eva\r\nLi",
+    "Lo\u2028Ma",
+]
 UNITS = ["Förskolan Solen", "A & B <skola>", "مدرسة النور", 'Granen / Myran "G"']
 
 
@@ -132,6 +142,7 @@ def test_the_digests_mail_is_the_templates_mail_byte_for_byte() -> None:
     for person, language, notices in sample(120):
         preference = Preference(person=person, language=language)
         fast = digest._compose(person, preference, "a@example.se", notices, composer)
+        assert isinstance(fast.message(), mime.SerialisedMessage)  # written directly, not by Python's generator
         slow = reference(person, language, notices)
         assert fast.subject == slow.subject
         assert fast.body == slow.body
@@ -214,7 +225,7 @@ def test_the_remembered_header_folding_is_pythons() -> None:
         "".join(rng.choice(words) + rng.choice([" ", "", "; "]) for _ in range(rng.randint(1, 12))) for _ in range(300)
     ]
     names = ["Subject", "Content-Type", "From", "Date", "Content-Language", "X-Other"]
-    for policy in (emails.REPEATED_HEADERS_POLICY, emails.REPEATED_HEADERS_POLICY.clone(linesep="\r\n")):
+    for policy in (mime.REPEATED_HEADERS_POLICY, mime.REPEATED_HEADERS_POLICY.clone(linesep="\r\n")):
         plain = compat32.clone(linesep=policy.linesep)
         for name, value in itertools.product(names, values):
             assert policy.fold_binary(name, value) == plain.fold_binary(name, value)
@@ -230,6 +241,50 @@ def test_the_unsubscribe_link_is_the_one_reverse_makes() -> None:
     odd = Person(uuid=uuid.uuid4())
     with mock.patch.object(emails, "unsubscribe_token", return_value="a b=ö"):  # never signed so: quoted by reverse
         assert links.unsubscribe(odd) == emails.unsubscribe_url(odd) and "a%20b" in links.unsubscribe(odd)
+
+
+@pytest.mark.usefixtures("deterministic_tokens")
+@pytest.mark.parametrize(
+    ("change", "direct"),
+    [
+        ({}, True),
+        ({"text": "x" * 999 + "\n"}, False),  # a line over 998 bytes: Django sends the part quoted-printable
+        ({"html": "<p>ascii only</p>\n"}, True),  # 7bit
+        ({"address": "åsa@exempel.se"}, False),  # Django encodes the address
+        ({"subject": "Plain ascii subject"}, True),
+        ({"extra": {"Reply-To": "x@example.se"}}, False),
+    ],
+)
+def test_the_direct_bytes_or_djangos_path_the_same_bytes(change: dict, direct: bool) -> None:
+    values = {
+        "address": "anna@example.se", "subject": "Nytt i Följa: 2 saker", "text": "Hej Anna!\nÖppna i Följa\n",
+        "html": "<p>Hej Anna!</p>\n", "extra": {}, **change,
+    }  # fmt: skip
+    composer = compose.Composer()
+    message = emails.assemble_message(
+        address=values["address"], language="sv", subject=values["subject"], text=values["text"], html=values["html"],
+        unsubscribe="https://f.se/notices/unsubscribe/abc:1x/", boundary=composer.boundary,
+    )  # fmt: skip
+    message.extra_headers.update(values["extra"])
+    built = message.message()
+    assert isinstance(built, mime.SerialisedMessage) is direct
+    raw = built.as_bytes(linesep="\r\n")
+    assert without_per_mail_values(raw) == without_per_mail_values(plain_bytes(message))
+    assert built.as_bytes() == raw.replace(b"\r\n", b"\n")
+    if direct:  # anything else is Django's own message, with the same Date and Message-ID
+        assert built["Message-ID"].encode() in raw and built["Subject"] == message.django_message()["Subject"]
+        assert built.as_bytes() == built._message().as_bytes()
+
+
+def test_a_part_django_cannot_encode_fails_as_in_django() -> None:
+    message = emails.assemble_message(
+        address="a@example.se", language="sv", subject="s", text="lone \udcff surrogate", html="<p></p>",
+        unsubscribe="https://f.se/u/", boundary=compose.Composer().boundary,
+    )  # fmt: skip
+    with pytest.raises(UnicodeEncodeError):
+        message.message()
+    with pytest.raises(UnicodeEncodeError):
+        EmailMultiAlternatives.message(message)
 
 
 def test_a_boundary_found_in_a_part_is_not_used() -> None:
