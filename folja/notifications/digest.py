@@ -58,28 +58,31 @@ def _pending() -> QuerySet[Notice]:
 
 
 def _recipient_chunks(shard: int, shards: int):  # noqa: ANN202
-    """Yield lists of (recipient id, {role: kinds}) with pending notices, in id order, CHUNK recipients at a time."""
+    """Yield lists of (recipient id, {role: kinds}) with pending notices, in id order, CHUNK recipients at a time.
+
+    Two queries a chunk: the next CHUNK recipients of this shard (an ordered scan of the pending
+    notices' index that stops there), then their roles and kinds."""
     after = 0
     while True:
-        rows = (
+        ids = list(
             _pending()
             .filter(recipient_id__gt=after)
             .annotate(shard=F("recipient_id") % shards)
             .filter(shard=shard)
-            .values_list("recipient_id", "role", "kind")
-            .distinct()
-            .order_by("recipient_id")[: CHUNK * 4]
+            .order_by("recipient_id")
+            .values_list("recipient_id", flat=True)
+            .distinct()[:CHUNK]
         )
-        rows = list(rows)
-        roles: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for recipient_id, role, kind in rows:
-            roles[recipient_id][role].add(kind)
-        if len(rows) == CHUNK * 4 and len(roles) > 1:
-            del roles[max(roles)]  # perhaps cut off at the limit: read again with the next chunk
-        if not roles:
+        if not ids:
             return
-        ids = sorted(roles)[:CHUNK]
-        yield [(pk, roles[pk]) for pk in ids]
+        roles: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for recipient_id, role, kind in (
+            _pending().filter(recipient_id__in=ids).values_list("recipient_id", "role", "kind").distinct().order_by()
+        ):
+            roles[recipient_id][role].add(kind)
+        chunk = [(pk, roles[pk]) for pk in ids if pk in roles]  # one read or mailed in between: left out
+        if chunk:
+            yield chunk
         after = ids[-1]
 
 
