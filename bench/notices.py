@@ -238,9 +238,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--shards", type=int, default=2, help="processes of the parallel run")
     parser.add_argument(
-        "--parts", type=int, default=20, help="split the recipients in this many parts and time only some (1 = all)"
+        "--parts", type=int, default=4, help="split the recipients in this many parts and time only some (1 = all)"
     )
     parser.add_argument("--recreate", action="store_true")
+    parser.add_argument(
+        "--reuse-notices", action="store_true", help="keep the notices of an earlier run of the copy (N2 only again)"
+    )
+    parser.add_argument("--skip-n1", action="store_true")
     parser.add_argument(
         "--compare-per-person",
         action="store_true",
@@ -276,9 +280,15 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     load_start = [round(x, 2) for x in os.getloadavg()]
     result: dict[str, object] = {"load_average_start": load_start, "nproc": os.cpu_count()}
-    result["N1"] = n1_group_post(args.repeat)
-    print("N1 group post naming 25 children:", result["N1"], flush=True)
-    result["notices_of_the_day"] = make_days_notices(args.days)
+    if not args.skip_n1:
+        result["N1"] = n1_group_post(args.repeat)
+        print("N1 group post naming 25 children:", result["N1"], flush=True)
+    from folja.notifications.models import Notice
+
+    if args.reuse_notices and Notice.objects.exists():
+        result["notices_of_the_day"] = {"reused": Notice.objects.count()}
+    else:
+        result["notices_of_the_day"] = make_days_notices(args.days)
     print("notices of the day:", result["notices_of_the_day"], flush=True)
     reset_digest()
     # One part of `parts` in this process; then `shards` other parts at once, one process each.
