@@ -110,6 +110,8 @@ class SerialisedMessage:
         return self._built
 
     def __getattr__(self, name: str) -> object:
+        if name.startswith("_"):  # not set yet (a copy being made): never Django's message's private state
+            raise AttributeError(name)
         return getattr(self._message(), name)
 
     def __getitem__(self, name: str) -> object:

@@ -10,6 +10,7 @@ right-to-left names, line breaks and values that are missing.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 import random
@@ -349,3 +350,15 @@ class DigestQueriesTests(TestCase):
         many_queries, many_mails = self.run_digest()
         assert many_mails == few_mails + 8
         assert many_queries == few_queries
+
+
+def test_the_direct_message_copies_and_answers_as_djangos() -> None:
+    message = emails.assemble_message(
+        address="a@example.se", language="sv", subject="Nytt i Följa: 1 sak", text="Hej!\n", html="<p>Hej!</p>\n",
+        unsubscribe="https://f.se/u/", boundary=compose.Composer().boundary,
+    )  # fmt: skip
+    built = message.message()
+    assert isinstance(built, mime.SerialisedMessage)
+    assert copy.copy(built).as_bytes() == built.as_bytes()
+    assert built.get_charset() is None and built.is_multipart()  # what the console backend asks
+    assert built["To"] == "a@example.se" and "Hej!" in str(built)
