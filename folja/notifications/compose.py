@@ -12,7 +12,7 @@ the characters each escaping changes (`<`, `&`, quotes, a line break), so where 
 through `{{ value }}` with autoescaping, through `|linebreaksbr`, or through nothing at all is
 visible in the form it takes, and the same function (`conditional_escape`, the `linebreaksbr`
 filter) is applied to the real value. A template that does anything else with a marker (another
-filter, a test of its length or content) makes the shape unusable: the output of a second set of
+filter, a test of its length) makes the shape unusable: the output of a second set of
 markers, of other lengths, must split the same way, or any form not known here fails the split,
 and such a shape is rendered per mail as before (and logged once). Values are filled only when
 they are non-empty strings (a template may test whether a value is there); any other mail or
