@@ -32,8 +32,9 @@ from folja.access.roles import Role, Viewer
 from folja.directory.models import Email, Person
 from folja.notifications import rules
 from folja.notifications.api import email_address_for, in_quiet_hours, language_for
+from folja.notifications.compose import Composer
 from folja.notifications.delivery import notice_link, rhythm_for
-from folja.notifications.emails import build_message, render_notice_body
+from folja.notifications.emails import MailLinks, assemble_message, message_context
 from folja.notifications.models import Channel, ChildRhythm, Delivery, Notice, Preference, Rhythm
 
 logger = logging.getLogger(__name__)
@@ -57,28 +58,31 @@ def _pending() -> QuerySet[Notice]:
 
 
 def _recipient_chunks(shard: int, shards: int):  # noqa: ANN202
-    """Yield lists of (recipient id, {role: kinds}) with pending notices, in id order, CHUNK recipients at a time."""
+    """Yield lists of (recipient id, {role: kinds}) with pending notices, in id order, CHUNK recipients at a time.
+
+    Two queries a chunk: the next CHUNK recipients of this shard (an ordered scan of the pending
+    notices' index that stops there), then their roles and kinds."""
     after = 0
     while True:
-        rows = (
+        ids = list(
             _pending()
             .filter(recipient_id__gt=after)
             .annotate(shard=F("recipient_id") % shards)
             .filter(shard=shard)
-            .values_list("recipient_id", "role", "kind")
-            .distinct()
-            .order_by("recipient_id")[: CHUNK * 4]
+            .order_by("recipient_id")
+            .values_list("recipient_id", flat=True)
+            .distinct()[:CHUNK]
         )
-        rows = list(rows)
-        roles: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for recipient_id, role, kind in rows:
-            roles[recipient_id][role].add(kind)
-        if len(rows) == CHUNK * 4 and len(roles) > 1:
-            del roles[max(roles)]  # perhaps cut off at the limit: read again with the next chunk
-        if not roles:
+        if not ids:
             return
-        ids = sorted(roles)[:CHUNK]
-        yield [(pk, roles[pk]) for pk in ids]
+        roles: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for recipient_id, role, kind in (
+            _pending().filter(recipient_id__in=ids).values_list("recipient_id", "role", "kind").distinct().order_by()
+        ):
+            roles[recipient_id][role].add(kind)
+        chunk = [(pk, roles[pk]) for pk in ids if pk in roles]  # one read or mailed in between: left out
+        if chunk:
+            yield chunk
         after = ids[-1]
 
 
@@ -89,12 +93,16 @@ def send_digests(rhythm: str, *, shard: int = 0, shards: int = 1, now: dt.dateti
     served = RHYTHMS[Rhythm(rhythm)]
     counts: dict[str, int] = defaultdict(int)
     connection = get_connection()
+    composer = Composer()  # the templates rendered once per language for this run's mails
     for chunk in _recipient_chunks(shard, shards):
-        _send_chunk(chunk, rhythm=rhythm, served=served, period=period, now=now, counts=counts, connection=connection)
+        _send_chunk(
+            chunk, rhythm=rhythm, served=served, period=period, now=now, counts=counts, connection=connection,
+            composer=composer,
+        )  # fmt: skip
     return dict(counts)
 
 
-def _send_chunk(chunk, *, rhythm, served, period, now, counts, connection) -> None:  # noqa: ANN001
+def _send_chunk(chunk, *, rhythm, served, period, now, counts, connection, composer) -> None:  # noqa: ANN001
     ids = [pk for pk, _roles in chunk]
     persons = Person.objects.in_bulk(ids)
     emails = defaultdict(list)
@@ -125,7 +133,7 @@ def _send_chunk(chunk, *, rhythm, served, period, now, counts, connection) -> No
         if not notices:
             counts["nothing new"] += 1
             continue
-        outgoing.append((person, _compose(person, preference, address, notices), [n.pk for n in notices]))
+        outgoing.append((person, _compose(person, preference, address, notices, composer), [n.pk for n in notices]))
     _claim_and_send(outgoing, rhythm=rhythm, period=period, counts=counts, connection=connection)
 
 
@@ -192,20 +200,28 @@ def _skip_reason(
     return ""
 
 
-def _compose(person: Person, preference: Preference, address: str, notices: list[Notice]):  # noqa: ANN202
+def _compose(person: Person, preference: Preference, address: str, notices: list[Notice], composer: Composer):  # noqa: ANN202
+    """The digest's mail: what `emails.build_message` builds, from templates rendered once per run (compose.py)."""
     language = language_for(person, preference)
-    sections = []
+    sections = [
+        {"text": composer.notice_body(notice.kind, notice.context, language), "link": notice_link(notice)}
+        for notice in notices
+    ]
+    subject, intro = composer.once(("digest words", language, len(notices)), lambda: _words(language, len(notices)))
+    links = composer.once(("links",), MailLinks.now)
+    context = message_context(person=person, sections=sections, intro=intro, links=links)
+    text, html = composer.message_parts(language, context)
+    return assemble_message(
+        address=address, language=language, subject=subject, text=text, html=html,
+        unsubscribe=context["unsubscribe_url"], boundary=composer.boundary,
+    )  # fmt: skip
+
+
+def _words(language: str, count: int) -> tuple[str, str]:
     with translation.override(language):
-        for notice in notices:
-            sections.append({"text": render_notice_body(notice.kind, notice.context), "link": notice_link(notice)})
         # No child's name in the subject line: it shows on lock screens.
-        subject = ngettext("Nytt i Följa: %(count)d sak", "Nytt i Följa: %(count)d saker", len(notices)) % {
-            "count": len(notices)
-        }
-        intro = _("Det här är nytt i Följa sedan förra sammanfattningen.")
-    return build_message(
-        person=person, address=address, language=language, subject=subject, sections=sections, intro=intro
-    )
+        subject = ngettext("Nytt i Följa: %(count)d sak", "Nytt i Följa: %(count)d saker", count) % {"count": count}
+        return subject, _("Det här är nytt i Följa sedan förra sammanfattningen.")
 
 
 def _claim_and_send(outgoing, *, rhythm, period, counts, connection) -> None:  # noqa: ANN001

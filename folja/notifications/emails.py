@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -11,13 +14,21 @@ from django.utils import translation
 
 from folja.directory.models import Person
 from folja.notifications.api import site_url
+from folja.notifications.mime import NoticeMail
 
 UNSUBSCRIBE_SALT = "folja.notifications.unsubscribe"
 
 
-def unsubscribe_token(person: Person) -> str:
-    """Return a signed token naming the person by uuid: it turns their e-mail off without sign-in."""
-    return signing.dumps(str(person.uuid), salt=UNSUBSCRIBE_SALT, compress=True)
+def unsubscribe_signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(person: Person, signer: signing.TimestampSigner | None = None) -> str:
+    """Return a signed token naming the person by uuid: it turns their e-mail off without sign-in.
+
+    What `signing.dumps(uuid, salt=UNSUBSCRIBE_SALT, compress=True)` returns; `signer` lets many
+    tokens share one `TimestampSigner` (a digest run)."""
+    return (signer or unsubscribe_signer()).sign_object(str(person.uuid), compress=True)
 
 
 def person_uuid_from_token(token: str) -> str | None:
@@ -43,6 +54,57 @@ def render_notice_body(kind: str, context: dict[str, object]) -> str:
     return render_to_string(f"notifications/{kind}.txt", context).strip()
 
 
+@dataclass(frozen=True)
+class MailLinks:
+    """The links every notice mail carries, looked up once (for a digest: once per run)."""
+
+    site: str
+    settings: str
+    unsubscribe_before: str  # the unsubscribe URL is these around the person's token
+    unsubscribe_after: str
+    signer: signing.TimestampSigner
+
+    @classmethod
+    def now(cls) -> MailLinks:
+        site = site_url()
+        before, _token, after = reverse("notices:unsubscribe", args=["TOKEN"]).partition("TOKEN")
+        return cls(site, site + reverse("notices:settings"), site + before, after, unsubscribe_signer())
+
+    def unsubscribe(self, person: Person) -> str:
+        """`unsubscribe_url(person)`: a token of URL-safe characters needs no quoting by `reverse`."""
+        token = unsubscribe_token(person, self.signer)
+        if not _URL_SAFE.fullmatch(token):
+            return unsubscribe_url(person)
+        return self.unsubscribe_before + token + self.unsubscribe_after
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.:-]+")  # signing's base64 (URL-safe), its separator and compression mark
+
+
+def message_context(
+    *, person: Person, sections: list[dict[str, str]], intro: str = "", links: MailLinks | None = None
+) -> dict[str, object]:
+    """The context of a message's templates: `sections` are the notices' texts, each with its link."""
+    links = links or MailLinks.now()
+    return {
+        "recipient_name": person.given_name,
+        "intro": intro,
+        "sections": sections,
+        "site_url": links.site,
+        "settings_url": links.settings,
+        "unsubscribe_url": links.unsubscribe(person),
+    }
+
+
+def render_message_parts(language: str, context: dict[str, object]) -> tuple[str, str]:
+    """Render a message's text and HTML parts (`notifications/email/message.{txt,html}`) in `language`."""
+    with translation.override(language):
+        return (
+            render_to_string("notifications/email/message.txt", context),
+            render_to_string("notifications/email/message.html", context),
+        )
+
+
 def build_message(
     *,
     person: Person,
@@ -53,19 +115,19 @@ def build_message(
     intro: str = "",
 ) -> EmailMultiAlternatives:
     """Build one multipart message: `sections` are the notices' texts, each with its link."""
-    unsubscribe = unsubscribe_url(person)
-    context = {
-        "recipient_name": person.given_name,
-        "intro": intro,
-        "sections": sections,
-        "site_url": site_url(),
-        "settings_url": site_url() + reverse("notices:settings"),
-        "unsubscribe_url": unsubscribe,
-    }
-    with translation.override(language):
-        text = render_to_string("notifications/email/message.txt", context)
-        html = render_to_string("notifications/email/message.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[address], from_email=settings.DEFAULT_FROM_EMAIL)
+    context = message_context(person=person, sections=sections, intro=intro)
+    text, html = render_message_parts(language, context)
+    unsubscribe = str(context["unsubscribe_url"])
+    return assemble_message(
+        address=address, language=language, subject=subject, text=text, html=html, unsubscribe=unsubscribe
+    )
+
+
+def assemble_message(
+    *, address: str, language: str, subject: str, text: str, html: str, unsubscribe: str, boundary: str | None = None
+) -> NoticeMail:
+    """The message of rendered parts, with the unsubscribe headers (RFC 8058)."""
+    message = NoticeMail(subject=subject, body=text, to=[address], from_email=settings.DEFAULT_FROM_EMAIL)
     message.attach_alternative(html, "text/html")
     message.extra_headers.update(
         {
@@ -75,4 +137,6 @@ def build_message(
             "Auto-Submitted": "auto-generated",
         }
     )
+    if boundary and boundary not in text and boundary not in html:
+        message.boundary = boundary
     return message
