@@ -103,6 +103,12 @@ def _staff_r8_named(connections: StaffConnections) -> Q:
     )
 
 
+def staff_r1_named_filter(viewer: Viewer, on: dt.date | None = None) -> Q:
+    """R1 at its grain for one staff viewer, a filter on PostChild (the children a staff member
+    may act for on a post: the consent marker, approval of a child's own post)."""
+    return _staff_r1_named(staff_connections(viewer, on))
+
+
 def _staff_named(connections: StaffConnections) -> Q:
     """R1 and R8 for staff at their grain, a filter on PostChild: the named children through whom
     a staff member sees a post. The one definition behind the staff's posts, a child's timeline,

@@ -180,6 +180,7 @@ ROW_MODULES = [
     "folja.ops.tests.matrix_rows",
     "folja.accounts.tests.matrix_rows",
     "folja.access.tests.matrix_rows_contacts",
+    "folja.media.tests.matrix_rows",
 ]
 
 

@@ -19,12 +19,15 @@ from folja.access.assurance import Act
 from folja.access.audit import record_post_reads, record_reads
 from folja.access.labels import child_labels
 from folja.access.models import AuditAction
+from folja.access.roles import Viewer
 from folja.accounts.decorators import full_assurance_required, guardian_required, staff_required, viewer_required
 from folja.core.dates import today
 from folja.directory.models import RelationType
 from folja.learninglog import access as post_policy
 from folja.learninglog import actions
 from folja.learninglog.forms import CommentForm, FilterForm, PhotoConsentForm, filter_form
+from folja.learninglog.models import Post
+from folja.media import access as media_policy
 from folja.notifications import api as notices_api
 from folja.pages import listing
 from folja.pages.learninglog.reads import who_read
@@ -189,6 +192,7 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
     may_edit = viewer.is_staff and post_policy.may_edit_post(viewer, post)
     named = [pc.child for pc in post.visible_named] if viewer.is_staff else []
     context = {
+        **_consent_markers(viewer, post),
         "post": post,
         "comments": comments,
         # What R8 shares with a receiving unit is read-only there: no comment form, no hiding.
@@ -200,6 +204,21 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
         else [],
     }
     return render(request, "learninglog/post_detail.html", context)
+
+
+def _consent_markers(viewer: Viewer, post: Post) -> dict[str, object]:
+    """The B5 markers on the post's files that this viewer sees, and for whom they may mark a photo
+    or film "don't show": two queries whatever the number of files."""
+    media = list(post.media.all())
+    markers: dict[int, list] = {}
+    for marker in media_policy.visible_markers(viewer, [m.pk for m in media]):
+        markers.setdefault(marker.media_id, []).append(marker)
+    acting = list(media_policy.children_acting_on_post(viewer, post.pk)) if media else []
+    for item in media:
+        item.child_markers = markers.get(item.pk, [])
+        marked = {m.child_id for m in item.child_markers if m.decision == "pending"}
+        item.markable = [c for c in acting if c.pk not in marked] if item.kind in media_policy.MARKABLE_KINDS else []
+    return {"acting_children": acting}
 
 
 @viewer_required
