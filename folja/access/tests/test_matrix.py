@@ -181,6 +181,7 @@ ROW_MODULES = [
     "folja.accounts.tests.matrix_rows",
     "folja.access.tests.matrix_rows_contacts",
     "folja.media.tests.matrix_rows",
+    "folja.learninglog.tests.matrix_rows_voice",
 ]
 
 

@@ -135,7 +135,7 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
             st.tuples(
                 st.integers(0, n_units - 1),
                 st.lists(child_i, min_size=1, max_size=3, unique=True).map(tuple),
-                st.sampled_from(["published", "published", "draft"]),
+                st.sampled_from(["published", "published", "draft", "pending"]),
                 st.sampled_from([False, False, False, True]),
                 st.integers(-300, 10),
                 st.integers(0, n_adults - 1),
@@ -175,7 +175,9 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
                 day = (moved_on - DAY0).days + offset
                 named = draw(st.lists(child_i, min_size=1, max_size=3, unique=True))
                 kids = tuple(sorted({0, 1, *named}))
-                posts.append((0, kids, draw(st.sampled_from(["published", "published", "draft"])), False, day, 1))
+                posts.append(
+                    (0, kids, draw(st.sampled_from(["published", "published", "draft", "pending"])), False, day, 1)
+                )
     rule = draw(st.sampled_from(["all", "any"]))
     # Half the worlds have two organisations: units, and so duties, placements and posts, in
     # either; a staff member with duties in both acts in one per session (access-rules.md).
@@ -390,7 +392,7 @@ class Reference:
             return False
         if status == "published":
             return True
-        return self.role == Role.STAFF and include_drafts and author == self.adult
+        return status == "draft" and self.role == Role.STAFF and include_drafts and author == self.adult
 
     def r1(self, i: int, c: int) -> bool:
         return self.connected_at(c, self.post(i)[0])
@@ -405,11 +407,25 @@ class Reference:
             return {c for c in kids if self.r1(i, c) or self.r8(i, c)}
         return {c for c in kids if c in self.mine}
 
+    def pending_ok(self, i: int, c: int | None = None) -> bool:
+        """Issue 29: a child's post waiting for approval is read by staff connected at the post's
+        unit to a child it names (R1; on a timeline, to that child), never a receiving unit."""
+        _unit, kids, status, deleted, _offset, _author = self.post(i)
+        if status != "pending" or deleted or self.role != Role.STAFF:
+            return False
+        return any(self.r1(i, k) for k in kids if c is None or k == c)
+
     def posts(self, include_drafts: bool = False) -> set[int]:
-        return {i for i in range(len(self.spec.posts)) if self.state_ok(i, include_drafts) and self.named(i)}
+        return {
+            i
+            for i in range(len(self.spec.posts))
+            if (self.state_ok(i, include_drafts) and self.named(i)) or self.pending_ok(i)
+        }
 
     def timeline(self, c: int) -> set[int]:
-        return {i for i in self.posts() if c in self.named(i)}
+        return {
+            i for i in self.posts() if c in self.named(i) and (self.post(i)[2] != "pending" or self.pending_ok(i, c))
+        }
 
     def children(self) -> set[int]:
         if self.role == Role.STAFF:

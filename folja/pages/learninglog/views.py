@@ -193,6 +193,7 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
     named = [pc.child for pc in post.visible_named] if viewer.is_staff else []
     context = {
         **_consent_markers(viewer, post),
+        **_childs_voice(viewer, post),
         "post": post,
         "comments": comments,
         # What R8 shares with a receiving unit is read-only there: no comment form, no hiding.
@@ -204,6 +205,19 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
         else [],
     }
     return render(request, "learninglog/post_detail.html", context)
+
+
+def _childs_voice(viewer: Viewer, post: Post) -> dict[str, object]:
+    """Issue 29 on a post page: the post a reflection answers and the reflections on this post that
+    the viewer may read (both through `visible_posts`), and whether they may approve it."""
+    readable = post_policy.visible_posts(viewer)
+    reflected = readable.filter(pk=post.reflects_on_id).first() if post.reflects_on_id else None
+    return {
+        "reflected": reflected,
+        "reflections": list(readable.filter(reflects_on=post).order_by("created_at")),
+        "may_decide": post_policy.may_decide_post(viewer, post),
+        "may_reflect": viewer.is_child and post.status == "published" and post.author_id != viewer.person_id,
+    }
 
 
 def _consent_markers(viewer: Viewer, post: Post) -> dict[str, object]:
