@@ -23,7 +23,7 @@ from folja.directory.models import Person
 SESSION_CODE_KEY = "folja_pupil_code"
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return salted_hmac("folja.accounts.pupil-code", token, algorithm="sha256").hexdigest()
 
 
@@ -33,7 +33,7 @@ def create_pupil_code(*, actor: Viewer, child: Person) -> tuple[PupilCode, str]:
     token = secrets.token_urlsafe(16)  # 128 bits
     with transaction.atomic():
         row = PupilCode.objects.create(
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             child=child,
             created_by=actor.person,
             expires_at=timezone.now() + dt.timedelta(minutes=settings.FOLJA_PUPIL_CODE_MINUTES),
@@ -59,7 +59,7 @@ def live_code(token: str) -> PupilCode | None:
         return None
     return (
         PupilCode.objects.filter(
-            token_hash=_token_hash(token), used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+            token_hash=token_hash(token), used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         )
         .select_related("child")
         .first()
