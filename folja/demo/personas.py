@@ -160,8 +160,8 @@ def persona_rows(*, include_civic_number: bool) -> list[dict]:
         if key == "pupil" and settings.DEBUG:
             from folja.demo.voice import demo_pupil_code_path
 
-            path = demo_pupil_code_path(person)
-            label = f"{label} ({_('QR-kod till eleven, en gång: %(path)s') % {'path': path}})"
+            note = _("QR-kod till eleven, en gång: %(path)s") % {"path": demo_pupil_code_path(person)}
+            label = f"{label} ({note})"
         row = {
             "key": key,
             "role": role,
