@@ -348,6 +348,9 @@ FOLJA_SMS_CODE_ATTEMPTS = env.int("FOLJA_SMS_CODE_ATTEMPTS", 5, minimum=1)
 FOLJA_SMS_PER_NUMBER_LIMIT = env.int("FOLJA_SMS_PER_NUMBER_LIMIT", 3, minimum=1)
 # Printed enrolment codes: days valid.
 FOLJA_ENROLMENT_CODE_DAYS = env.int("FOLJA_ENROLMENT_CODE_DAYS", 14, minimum=1)
+# A pupil's QR code (issue 29): how long it may be scanned, and how long the session it starts lasts.
+FOLJA_PUPIL_CODE_MINUTES = env.int("FOLJA_PUPIL_CODE_MINUTES", 30, minimum=1)
+FOLJA_PUPIL_SESSION_MINUTES = env.int("FOLJA_PUPIL_SESSION_MINUTES", 60, minimum=1)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use the socket address).
 FOLJA_PROXY_COUNT = env.int("FOLJA_PROXY_COUNT", 0, minimum=0)
 # BankID Relying Party API v6.0: base URL (…/rp/v6.0/), RP certificate and key (PEM), BankID's CA (PEM).

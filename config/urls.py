@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("folja.pages.start.urls")),
     path("", include("folja.accounts.urls")),
     path("", include("folja.accounts.lower.urls")),
+    path("", include("folja.accounts.pupil.urls")),
     path("", include("folja.pages.learninglog.urls")),
     path("", include("folja.media.urls")),
     path("", include("folja.pages.curriculum.urls")),

@@ -25,6 +25,8 @@ from folja.directory.models import Guardianship, Person, Phone, RelationType
 LOWER = "low"
 SMS = "sms"
 ENROLMENT_CODE = "enrolment_code"
+# A pupil's QR code from a teacher (issue 29): a child's session at the lower level.
+PUPIL_CODE = "pupil_code"
 
 
 class Act:
@@ -133,3 +135,10 @@ def enrolment_guardians(staff: Viewer, child: Person, on: dt.date | None = None)
             )
         )
     )
+
+
+def may_create_pupil_code(staff: Viewer, child: Person, on: dt.date | None = None) -> bool:
+    """Return whether a staff member may create (or revoke) a sign-in QR code for the child: connected
+    to the child now (R1, in the session's organisation: group staff, unit-wide duties, named-child
+    access). The code signs in the child alone, who sees only their own documentation (R1)."""
+    return staff.role == Role.STAFF and child.pk in staff_connections(staff, on).child_ids

@@ -39,6 +39,13 @@ class AuditAction(models.TextChoices):
     DOWNLOAD_EXPORT = "download_export", _("laddade ned en export av portfolion")
     # A printed enrolment code for a guardian without e-ID (accounts/enrolment.py, issue 28).
     CREATE_ENROLMENT_CODE = "create_enrolment_code", _("skapade en inloggningskod till en vårdnadshavare")
+    # The child's own voice (issue 29, docs/childs-voice.md).
+    MARK_MEDIA = "mark_media", _("markerade att barnet inte vill att en bild visas")
+    DECIDE_MARKER = "decide_marker", _("beslutade om en bild som barnet inte ville visa")
+    CREATE_PUPIL_CODE = "create_pupil_code", _("skapade en inloggningskod till en elev")
+    REVOKE_PUPIL_CODE = "revoke_pupil_code", _("spärrade en inloggningskod till en elev")
+    APPROVE_POST = "approve_post", _("godkände ett inlägg som barnet skrivit")
+    DECLINE_POST = "decline_post", _("avböjde ett inlägg som barnet skrivit")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -569,6 +569,7 @@ def group_members_for(viewer: Viewer, group: Group, on: dt.date | None = None) -
     """Return the group's current child members that the viewer may see listed.
 
     R3: in a hidden-member group guardians and children see only their own child; staff see all.
+    A child's own session sees only itself in every group.
     """
     day = _day(on)
     members = Person.objects.unsealed().filter(  # R5
@@ -580,7 +581,9 @@ def group_members_for(viewer: Viewer, group: Group, on: dt.date | None = None) -
         own = visible_children(viewer, day)
         if not members.filter(pk__in=own.values("pk")).exists():
             return Person.objects.none()  # R12: not a family of this group
-        if group.hidden_members:
-            return members.filter(pk__in=own.values("pk"))  # R3
+        if group.hidden_members or viewer.role == Role.CHILD:
+            # R3; a pupil's session is answered as in a hidden-member group whatever the group
+            # (issue 29: a pupil never sees another child's name).
+            return members.filter(pk__in=own.values("pk"))
         return members
     return Person.objects.none()  # R12

@@ -40,6 +40,7 @@ def _require(*roles: Role, terms_exempt: bool = False) -> Callable[[View], View]
 guardian_required = _require(Role.GUARDIAN)
 staff_required = _require(Role.STAFF)
 family_required = _require(Role.GUARDIAN, Role.CHILD)
+child_required = _require(Role.CHILD)
 viewer_required = _require(Role.GUARDIAN, Role.STAFF, Role.CHILD)
 # For the terms pages themselves, which a guardian must reach before accepting (R9).
 guardian_terms_required = _require(Role.GUARDIAN, terms_exempt=True)

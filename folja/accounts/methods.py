@@ -61,6 +61,9 @@ def methods_for(role: Role) -> list[Method]:
         methods.extend(lower_assurance_methods())
     if role == Role.STAFF:
         methods.extend(staff_sso_methods())
+    if role == Role.CHILD:
+        # Issue 29: pupils through their school's IdP (a student affiliation is required).
+        methods.extend(staff_sso_methods(for_pupils=True))
     if settings.FOLJA_TEST_EID_ENABLED:
         methods.append(
             Method("test_eid", "link", _("Test-legitimation"), _("Endast för test: ange en demopersons personnummer."))
@@ -68,8 +71,9 @@ def methods_for(role: Role) -> list[Method]:
     return methods
 
 
-def staff_sso_methods() -> list[Method]:
-    """Return one "Logga in via <organisation>" per enabled staff SSO (SAML only when the SP key pair is set)."""
+def staff_sso_methods(*, for_pupils: bool = False) -> list[Method]:
+    """Return one "Logga in via <organisation>" per enabled SSO (SAML only when the SP key pair is set);
+    for the pupil role the start carries `?role=child`."""
     from django.urls import reverse
 
     from folja.accounts.models import OrganisationSSO, SSOKind
@@ -84,7 +88,7 @@ def staff_sso_methods() -> list[Method]:
             f"sso:{sso.uuid}",
             "sso",
             _("Logga in via %(organisation)s") % {"organisation": sso.display_label},
-            url=reverse("accounts:sso_start", args=[sso.uuid]),
+            url=reverse("accounts:sso_start", args=[sso.uuid]) + ("?role=child" if for_pupils else ""),
         )
         for sso in entries
     ]

@@ -13,6 +13,7 @@ from folja.access import assurance, memo
 from folja.access.policy import may_sign_in_as
 from folja.access.roles import Role, Viewer
 from folja.accounts.language import activate_person_language
+from folja.accounts.pupil import codes as pupil_codes
 from folja.accounts.session import (
     LAST_SEEN_KEY,
     LOA_KEY,
@@ -63,8 +64,16 @@ class ViewerMiddleware:
                 logger.info("session ended: role no longer held", extra={"user_id": user.pk, "role": role_value})
                 end_session(request)
             elif request.session.get(LOA_KEY) == assurance.LOWER and not (
-                role_value == Role.GUARDIAN
-                and assurance.may_hold_lower_session(user.person, request.session.get(METHOD_KEY, ""))
+                (
+                    role_value == Role.GUARDIAN
+                    and assurance.may_hold_lower_session(user.person, request.session.get(METHOD_KEY, ""))
+                )
+                or (
+                    # A pupil's QR code session (issue 29): ends once the code is revoked or too old.
+                    role_value == Role.CHILD
+                    and request.session.get(METHOD_KEY) == assurance.PUPIL_CODE
+                    and pupil_codes.session_holds(user.person, request.session.get(pupil_codes.SESSION_CODE_KEY))
+                )
             ):
                 # A session without e-ID holds while the child's organisation still enables its method.
                 logger.info("session ended: lower-assurance method no longer enabled", extra={"user_id": user.pk})

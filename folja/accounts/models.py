@@ -204,3 +204,28 @@ class EnrolmentCode(models.Model):
     class Meta:
         verbose_name = _("inloggningskod")
         verbose_name_plural = _("inloggningskoder")
+
+
+class PupilCode(models.Model):
+    """A QR code a teacher connected to the child prints or shows, to sign one pupil in on one
+    device for one session (issue 29, docs/childs-voice.md): the youngest have no e-ID and no
+    school account yet.
+
+    The token in the QR code's URL (128 random bits) is stored only as a keyed hash. Single use,
+    valid FOLJA_PUPIL_CODE_MINUTES; the session it starts lasts at most FOLJA_PUPIL_SESSION_MINUTES
+    and ends at the next request once the code is revoked. Creating and revoking are audited.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True)
+    child = models.ForeignKey("directory.Person", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey("directory.Person", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey("directory.Person", on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("inloggningskod för elev")
+        verbose_name_plural = _("inloggningskoder för elever")

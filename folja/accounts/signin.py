@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from folja.access.policy import may_sign_in_as, person_for_sign_in, staff_for_sso, staff_organisations
+from folja.access.pupils import pupil_for_sso
 from folja.access.roles import Role
 from folja.accounts.models import SignInAttempt, SignInOutcome
 from folja.accounts.session import NEXT_KEY, after_sign_in_url, end_session, start_session
@@ -45,6 +46,8 @@ class VerifiedIdentity:
     transaction_ref: str
     # Staff SSO matching on e-mail (eduPersonPrincipalName, upn) instead of a civic number; may be "".
     school_email: str = ""
+    # What the organisation's IdP says the person is (eduPersonAffiliation: student, staff, …).
+    affiliations: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # keeps the civic number out of tracebacks and debug logs
         return f"VerifiedIdentity(method={self.method!r}, loa={self.loa!r}, transaction_ref={self.transaction_ref!r})"
@@ -192,7 +195,10 @@ def complete_sign_in(
         number = civic.normalise(identity.civic_number)
     except civic.InvalidCivicNumber:
         number = ""
-    if organisation is not None:
+    if organisation is not None and role == Role.CHILD:
+        # Issue 29: a pupil through the school's IdP, only among the organisation's own pupils.
+        person = pupil_for_sso(organisation, civic_number=number, school_email=identity.school_email)
+    elif organisation is not None:
         person = (
             staff_for_sso(organisation, civic_number=number, school_email=identity.school_email)
             if role == Role.STAFF and (number or identity.school_email)

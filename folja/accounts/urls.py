@@ -4,6 +4,7 @@ from folja.accounts import views
 from folja.accounts.bankid import views as bankid
 from folja.accounts.lower import views as lower
 from folja.accounts.oidc import views as oidc
+from folja.accounts.pupil import views as pupil
 from folja.accounts.saml import views as saml
 from folja.accounts.sso import views as sso
 from folja.accounts.test_eid import views as test_eid
@@ -17,6 +18,8 @@ urlpatterns = [
     path("login/guardian/sms/", lower.sms_start, name="sms_start"),
     path("login/guardian/sms/code/", lower.sms_code, name="sms_code"),
     path("login/guardian/enrolment-code/", lower.enrolment, name="enrolment_sign_in"),
+    # A pupil's QR code from a teacher (issue 29, docs/childs-voice.md).
+    path("login/child/code/<str:token>/", pupil.pupil_code_sign_in, name="pupil_code_sign_in"),
     path("login/bankid/", bankid.wait, name="bankid_wait"),
     path("login/bankid/status/", bankid.status, name="bankid_status"),
     path("login/bankid/cancel/", bankid.cancel, name="bankid_cancel"),

@@ -161,6 +161,11 @@ def persona_rows(*, include_civic_number: bool) -> list[dict]:
             units = _unique(u for _g, u in places)
         if key in notes:
             label = f"{label} ({notes[key]})"
+        if key == "pupil" and settings.DEBUG:
+            from folja.demo.voice import demo_pupil_code_path
+
+            note = _("QR-kod till eleven, en gång: %(path)s") % {"path": demo_pupil_code_path(person)}
+            label = f"{label} ({note})"
         row = {
             "key": key,
             "role": role,

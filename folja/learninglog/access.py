@@ -103,6 +103,12 @@ def _staff_r8_named(connections: StaffConnections) -> Q:
     )
 
 
+def staff_r1_named_filter(viewer: Viewer, on: dt.date | None = None) -> Q:
+    """R1 at its grain for one staff viewer, a filter on PostChild (the children a staff member
+    may act for on a post: the consent marker, approval of a child's own post)."""
+    return _staff_r1_named(staff_connections(viewer, on))
+
+
 def _staff_named(connections: StaffConnections) -> Q:
     """R1 and R8 for staff at their grain, a filter on PostChild: the named children through whom
     a staff member sees a post. The one definition behind the staff's posts, a child's timeline,
@@ -113,9 +119,25 @@ def _staff_named(connections: StaffConnections) -> Q:
 def _staff_rules(connections: StaffConnections, author: int | None) -> Q:
     """R1 and R8 for staff, with drafts and deletion: a post is readable when at least one of its
     named children lets the staff member see it (_staff_named). `author`: the staff member's id
-    to include their own drafts, else None."""
+    to include their own drafts, else None. A child's post waiting for approval: `_staff_pending`."""
     named = PostChild.objects.filter(post=OuterRef("pk")).filter(_staff_named(connections))
-    return _staff_post_state(author) & Q(Exists(named))
+    return (_staff_post_state(author) & Q(Exists(named))) | _staff_pending(connections)
+
+
+def _staff_pending(connections: StaffConnections, child_id: int | None = None) -> Q:
+    """A child's own post or reflection waiting for approval (issue 29) is read by the staff who
+    decide on it: connected to a named child *at the post's unit* (R1), never a receiving unit."""
+    r1 = PostChild.objects.filter(post=OuterRef("pk")).filter(_staff_r1_named(connections))
+    if child_id is not None:
+        r1 = r1.filter(child=child_id)
+    return Q(deleted_at__isnull=True, status=PostStatus.PENDING) & Q(Exists(r1))
+
+
+def _child_own_pending(child: Viewer, children: Children) -> Q:
+    """A child reads their own posts and reflections while staff have not approved them (or after
+    they declined them): written by the child, naming the child (issue 29)."""
+    waiting = Q(deleted_at__isnull=True, status__in=[PostStatus.PENDING, PostStatus.DECLINED], author=child.person)
+    return waiting & _posts_naming(children)
 
 
 def _own_drafts(staff: Viewer, include_drafts: bool) -> int | None:
@@ -127,7 +149,7 @@ def _staff_child_posts(connections: StaffConnections, child_id: int) -> Q:
     this child*; a post shared with the receiving unit because another named child's family
     consented never reaches this child's timeline."""
     through_child = PostChild.objects.filter(post=OuterRef("pk"), child=child_id).filter(_staff_named(connections))
-    return _staff_post_state(None) & Q(Exists(through_child))
+    return (_staff_post_state(None) & Q(Exists(through_child))) | _staff_pending(connections, child_id)
 
 
 def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: bool = False) -> QuerySet[Post]:
@@ -138,8 +160,11 @@ def visible_posts(viewer: Viewer, on: dt.date | None = None, *, include_drafts: 
     (and, with include_drafts, their own drafts under the same condition). A deleted post is
     visible to no one.
     """
-    if viewer.role in (Role.GUARDIAN, Role.CHILD):
+    if viewer.role == Role.GUARDIAN:
         return Post.objects.filter(_family_posts(visible_children_ref(viewer, on)))  # R1, R9
+    if viewer.role == Role.CHILD:
+        children = visible_children_ref(viewer, on)
+        return Post.objects.filter(_family_posts(children) | _child_own_pending(viewer, children))  # R1
     if viewer.role == Role.STAFF:
         connections = staff_connections(viewer, on)
         return Post.objects.filter(_staff_posts(connections, _own_drafts(viewer, include_drafts)))  # R1, R8
@@ -200,6 +225,14 @@ def named_children_visible_on_post(viewer: Viewer, post: Post, on: dt.date | Non
     # R5, R1/R8 (a receiving school sees only its own child on a preschool's group post), R2/R3.
     named = PostChild.objects.filter(post=post).filter(named_visible_filter(naming_scope(viewer, on)))
     return Person.objects.filter(pk__in=named.values("child"))
+
+
+def may_decide_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool:
+    """Return whether the viewer may approve or decline a child's post waiting for approval: staff
+    connected *at the post's unit* to a child it names (R1; issue 29)."""
+    if viewer.role != Role.STAFF or post.status != PostStatus.PENDING:
+        return False
+    return Post.objects.filter(pk=post.pk).filter(_staff_pending(staff_connections(viewer, on))).exists()
 
 
 def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool:

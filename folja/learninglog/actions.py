@@ -351,3 +351,84 @@ def autosaves_discard_stale() -> int:
     cutoff = timezone.now() - dt.timedelta(days=settings.FOLJA_COMPOSE_KEEP_DAYS)
     deleted, _by_model = Autosave.objects.filter(saved_at__lt=cutoff).delete()
     return deleted
+
+
+# ---------------------------------------------------------------------------------------------
+# The child's own voice (issue 29): a child's post or reflection, approved by staff
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def child_post_create(*, actor: Viewer, title: str, body: str, reflects_on: Post | None = None) -> Post:
+    """Create a child's own post, or a reflection on a post about them, waiting for staff's approval
+    (PENDING: the child and the staff who decide read it, guardians not yet).
+
+    A reflection is documented at the reflected post's unit; an own post at the unit of the child's
+    current placement. Either names the child alone, so no other family ever sees it (R2)."""
+    if actor.role != Role.CHILD:
+        raise PermissionDenied
+    child = actor.person
+    today = timezone.localdate()
+    if reflects_on is not None:
+        # The child may read the post (R1); a reflection is not reflected on in turn.
+        if not post_policy.visible_posts(actor).filter(pk=reflects_on.pk, status=PostStatus.PUBLISHED).exists():
+            raise PermissionDenied
+        unit, organisation = reflects_on.school_unit, reflects_on.organisation
+    else:
+        placement = (
+            policy.placements_not_ended(today)
+            .filter(child=child, start_date__lte=today)
+            .select_related("school_unit", "organisation")
+            .order_by("-start_date")
+            .first()
+        )
+        if placement is None:
+            raise PermissionDenied
+        unit, organisation = placement.school_unit, placement.organisation
+    if not (title or "").strip() and reflects_on is None:
+        raise ValidationError(_("Skriv en rubrik."), code="no_title")
+    post = Post.objects.create(
+        organisation=organisation,
+        school_unit=unit,
+        kind=PostKind.INDIVIDUAL,
+        status=PostStatus.PENDING,
+        author=child,
+        title=(title or "").strip() or _("Min reflektion"),
+        body_html=text_to_html(body or ""),
+        activity_date=today,
+        reflects_on=reflects_on,
+    )
+    PostChild.objects.create(post=post, child=child, activity_date=today)
+    return post
+
+
+@transaction.atomic
+def post_decide(*, actor: Viewer, post: Post, approve: bool) -> Post:
+    """Approve a child's post or reflection (published: guardians see it and are told) or decline
+    it (only the child and staff see it). Who and when are kept; audited."""
+    if not post_policy.may_decide_post(actor, post):
+        raise PermissionDenied
+    now = timezone.now()
+    post.decided_by = actor.person
+    post.decided_at = now
+    post.status = PostStatus.PUBLISHED if approve else PostStatus.DECLINED
+    fields = ["status", "decided_by", "decided_at", "updated_at"]
+    if approve:
+        post.published_at = now
+        fields.append("published_at")
+    post.save(update_fields=fields)
+    _audit_post(actor, AuditAction.APPROVE_POST if approve else AuditAction.DECLINE_POST, post)
+    if approve:
+        notices.post_published(post)
+    return post
+
+
+@transaction.atomic
+def post_childs_words_set(*, actor: Viewer, post: Post, text: str) -> Post:
+    """Set the text staff wrote down "med barnets egna ord" (in the child's words) on a post they may edit."""
+    if not post_policy.may_edit_post(actor, post):
+        raise PermissionDenied
+    post.childs_words = (text or "").strip()[:4000]
+    post.save(update_fields=["childs_words", "updated_at"])
+    _audit_post(actor, AuditAction.EDIT_POST, post)
+    return post

@@ -23,6 +23,9 @@ class PostKind(models.TextChoices):
 class PostStatus(models.TextChoices):
     DRAFT = "draft", _("Utkast")
     PUBLISHED = "published", _("Publicerat")
+    # A child's own post or reflection (issue 29): staff approve it before guardians see it.
+    PENDING = "pending", _("Väntar på godkännande")
+    DECLINED = "declined", _("Inte godkänt")
 
 
 class PostQuerySet(models.QuerySet):
@@ -77,6 +80,14 @@ class Post(PostState, models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The child's own voice (issue 29): a child's reflection names the staff post it answers; staff
+    # approve or decline a child's post (who and when); staff may quote the child ("med barnets egna ord").
+    reflects_on = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reflections"
+    )
+    decided_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    childs_words = models.TextField(_("med barnets egna ord"), blank=True, max_length=4000)
 
     goals = models.ManyToManyField(Goal, through="PostGoal", related_name="posts")
 

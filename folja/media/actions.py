@@ -22,14 +22,28 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from folja.access.audit import record_action
+from folja.access.models import AuditAction
+from folja.access.roles import Viewer
 from folja.directory.models import Person
 from folja.learninglog.models import Post
 from folja.media import processing
-from folja.media.models import Media, MediaKind, MediaStatus, Rendition, Upload, new_storage_name
+from folja.media.models import (
+    ConsentMarker,
+    MarkerDecision,
+    Media,
+    MediaKind,
+    MediaStatus,
+    Rendition,
+    Upload,
+    new_storage_name,
+)
 from folja.media.processing import MediaRejected
 
 __all__ = [
     "MediaRejected",
+    "marker_decide",
+    "marker_set",
     "media_attach",
     "media_make_renditions",
     "media_resume_renditions",
@@ -356,3 +370,61 @@ def _delete_files(names: Iterable[str]) -> None:
             default_storage.delete(name)
         except OSError:
             logger.warning("could not delete a replaced media file", exc_info=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The child's "don't show" marker (B5)
+# ---------------------------------------------------------------------------------------------
+
+
+def marker_set(*, actor: Viewer, media: Media, child: Person) -> ConsentMarker:
+    """Mark the file "Jag vill inte att den här bilden visas" for the child (by the child, or by
+    staff on the child's behalf): from now on it is withheld from the other families until staff
+    decide (`media.access.media_shown_filter`). Marking again after a decision asks staff again.
+
+    The caller has asked `media.access.markable_children` for this viewer. Audited under the child.
+    """
+    with transaction.atomic():
+        marker, created = ConsentMarker.objects.select_for_update().get_or_create(
+            media=media, child=child, defaults={"marked_by": actor.person}
+        )
+        if not created:
+            marker.marked_by = actor.person
+            marker.marked_at = timezone.now()
+            marker.decision = MarkerDecision.PENDING
+            marker.decided_by = None
+            marker.decided_at = None
+            marker.save(update_fields=["marked_by", "marked_at", "decision", "decided_by", "decided_at"])
+        record_action(
+            actor,
+            AuditAction.MARK_MEDIA,
+            [child.pk],
+            object_type="media",
+            object_uuid=media.uuid,
+            school_unit=media.post.school_unit,
+        )
+    logger.info("media marked by a child's wish", extra={"media": str(media.uuid), "marker": str(marker.uuid)})
+    return marker
+
+
+def marker_decide(*, actor: Viewer, marker: ConsentMarker, decision: str) -> ConsentMarker:
+    """Record staff's decision on a marker: keep the file hidden from the other families, or show
+    it (after talking with the child). Who and when are kept; audited under the child.
+
+    The caller has asked `media.access.decidable_marker` for this viewer."""
+    if decision not in (MarkerDecision.KEEP_HIDDEN, MarkerDecision.SHOW):
+        raise ValueError("unknown decision")
+    with transaction.atomic():
+        marker.decision = decision
+        marker.decided_by = actor.person
+        marker.decided_at = timezone.now()
+        marker.save(update_fields=["decision", "decided_by", "decided_at"])
+        record_action(
+            actor,
+            AuditAction.DECIDE_MARKER,
+            [marker.child_id],
+            object_type="media",
+            object_uuid=marker.media.uuid,
+            school_unit=marker.media.post.school_unit,
+        )
+    return marker

@@ -104,3 +104,35 @@ class Upload(models.Model):
     @property
     def kind(self) -> str:
         return str(self.media_fields.get("kind", ""))
+
+
+class MarkerDecision(models.TextChoices):
+    """Staff's decision on a child's "don't show" marker (B5)."""
+
+    PENDING = "pending", _("Väntar på beslut")
+    KEEP_HIDDEN = "hidden", _("Visas inte för andra familjer")
+    SHOW = "shown", _("Visas efter samtal med barnet")
+
+
+class ConsentMarker(models.Model):
+    """A child's "Jag vill inte att den här bilden visas" on one photo or film of a post naming them
+    (B5): set by the child, or by staff on the child's behalf for the youngest.
+
+    Until staff decide to show it (`decision` SHOW), the file is withheld from everyone who does not
+    see this child named on the post (`media.access.media_shown_filter`). The marker and the
+    decision are kept with who and when, and both are audit records.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="markers")
+    child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    marked_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    marked_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(max_length=16, choices=MarkerDecision.choices, default=MarkerDecision.PENDING)
+    decided_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("barnets markering")
+        verbose_name_plural = _("barnens markeringar")
+        constraints = [models.UniqueConstraint(fields=["media", "child"], name="consent_marker_one_per_child")]

@@ -9,4 +9,6 @@ urlpatterns = [
     path("media/<uuid:media_uuid>/file/", views.media_file, name="file"),
     path("media/<uuid:media_uuid>/download/", views.media_download, name="download"),
     path("media/<uuid:media_uuid>/r/<str:name>/", views.rendition_file, name="rendition"),
+    path("media/<uuid:media_uuid>/marker/", views.marker_create, name="marker"),
+    path("media/<uuid:media_uuid>/marker/<uuid:marker_uuid>/decide/", views.marker_decide, name="marker_decide"),
 ]

@@ -43,6 +43,7 @@ from folja.core.db import JSONList, RawJSONField
 from folja.curriculum.models import Goal
 from folja.learninglog import access as post_policy
 from folja.learninglog.models import Post, PostChild, PostGoal, PostState
+from folja.media import access as media_policy
 from folja.media.models import Media
 
 FRAGMENT_TEMPLATE = "learninglog/_post.html"
@@ -194,7 +195,7 @@ def goal_labels(ids: list[int]) -> list[dict[str, str]]:
 
 def _shared_columns() -> dict[str, Expression]:
     """Return the columns that are the same for every viewer: the unit, group and author names,
-    and the goals and media as JSON arrays.
+    and the goals as a JSON array (the media depend on the viewer: `_media_json`).
 
     The names are scalar subqueries rather than joins: PostgreSQL plans a join for every candidate
     row order and joins before sorting, while a subquery in the select list is looked up for the
@@ -205,7 +206,6 @@ def _shared_columns() -> dict[str, Expression]:
         "group_name": _name_of("group", "group_id"),
         "author_name": _author_name(),
         "goals_json": _goals_json(),
-        "media_json": _media_json(),
     }
 
 
@@ -237,9 +237,12 @@ def _goals_json() -> JSONList:
     return JSONList(PostGoal.objects.filter(post=OuterRef("pk")).values(v=JSONObject(id="goal_id")))
 
 
-def _media_json() -> JSONList:
+def _media_json(scope: tuple) -> JSONList:
+    """The row's post's media this viewer may see (R10 through the post; B5, a child's "don't
+    show" marker: `media_policy.media_shown_filter`), as JSON."""
     fields = ("id", "uuid", "kind", "status", "alt_text", "original_name", "seq")
-    return JSONList(Media.objects.filter(post=OuterRef("pk")).values(v=JSONObject(**{f: f for f in fields})))
+    shown = Media.objects.filter(post=OuterRef("pk")).filter(media_policy.media_shown_filter(scope))
+    return JSONList(shown.values(v=JSONObject(**{f: f for f in fields})))
 
 
 def _visible_named(scope: tuple) -> JSONList:
@@ -262,6 +265,7 @@ def listing_queryset(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None =
         **_shared_columns(),
         visible_comment_count=post_policy.visible_comment_count(scope),
         named_json=_visible_named(scope),
+        media_json=_media_json(scope),
     )
 
 
@@ -469,7 +473,10 @@ def with_listing_data(viewer: Viewer, posts: QuerySet[Post], on: dt.date | None 
         .annotate(visible_comment_count=post_policy.visible_comment_count(scope))
         .prefetch_related(
             Prefetch("goals", queryset=Goal.objects.select_related("area").order_by("area__seq", "seq")),
-            Prefetch("media", queryset=Media.objects.order_by("seq", "pk")),
+            Prefetch(
+                "media",
+                queryset=Media.objects.filter(media_policy.media_shown_filter(scope)).order_by("seq", "pk"),  # B5
+            ),
             Prefetch(
                 "post_children",
                 queryset=named.select_related("child").order_by("child__given_name", "child__family_name"),

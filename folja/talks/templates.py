@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from folja.directory.models import SchoolType
-from folja.talks import builtin_templates, template_languages
+from folja.talks import builtin_templates, school_form_overlays, template_languages
 from folja.talks.models import Part, QuestionKind
 
 SCALE_LIMITS = (1, 10)
@@ -140,15 +140,19 @@ def built_ins() -> dict[str, BuiltIn]:
             DEFAULT_NAME, default_content, {"en": DEFAULT_ENGLISH, **template_languages.BY_LANGUAGE}
         ),
         SchoolType.FKLASS: BuiltIn(
-            FKLASS_NAME, builtin_templates.fklass_content, {"en": builtin_templates.FKLASS_ENGLISH}
+            FKLASS_NAME,
+            builtin_templates.fklass_content,
+            {"en": builtin_templates.FKLASS_ENGLISH, **school_form_overlays.by_language("FKLASS")},
         ),
         SchoolType.GR: BuiltIn(
-            SCHOOL_NAME, builtin_templates.school_content, {"en": builtin_templates.SCHOOL_ENGLISH}
+            SCHOOL_NAME,
+            builtin_templates.school_content,
+            {"en": builtin_templates.SCHOOL_ENGLISH, **school_form_overlays.by_language("SCHOOL")},
         ),
         SchoolType.FTH: BuiltIn(
             FRITIDSHEM_NAME,
             builtin_templates.fritidshem_content,
-            {"en": builtin_templates.FRITIDSHEM_ENGLISH},
+            {"en": builtin_templates.FRITIDSHEM_ENGLISH, **school_form_overlays.by_language("FRITIDSHEM")},
         ),
     }
 

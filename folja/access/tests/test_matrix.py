@@ -188,6 +188,8 @@ ROW_MODULES = [
     "folja.api.tests.matrix_rows",
     "folja.oauth.tests.matrix_rows",
     "folja.translation.tests.matrix_rows",
+    "folja.media.tests.matrix_rows",
+    "folja.learninglog.tests.matrix_rows_voice",
 ]
 
 
@@ -310,6 +312,9 @@ def learning_log_cells() -> list[Cell]:
             "GET",
             frozenset(FAMILY_OF_C | STAFF_OF_C | {"guardian_other_child_same_group", "other_child"}),
             ("group:blue",),
+            # Issue 29: a pupil's session sees no other child's name, as in a hidden-member group.
+            hides=(("child_c", "Bertil"), ("other_child", "Alva")),
+            shows=(("child_c", "Alva"), ("other_child", "Bertil")),
         ),
         c(
             "hidden member list/read",

@@ -48,6 +48,8 @@ from folja.directory.models import (
 from folja.learninglog import access as post_policy
 from folja.learninglog import actions
 from folja.learninglog.models import Comment, Post, PostChild
+from folja.media import access as media_policy
+from folja.media.models import ConsentMarker, Media
 from folja.pages import listing
 from folja.transitions.models import TransitionConsent
 
@@ -94,6 +96,9 @@ class WorldSpec:
     # of staff (adult, child, unit, dates, ended early?).
     contacts: list[tuple[int, int, int, tuple, bool]] = ()
     named_grants: list[tuple[int, int, int, tuple, bool]] = ()
+    # Issue 29, B5: files on posts (post, ((marked child, decision), ...)): a named child's
+    # "don't show" marker, pending, kept hidden or shown by staff's decision.
+    media: list[tuple[int, tuple[tuple[int, str], ...]]] = ()
 
 
 @st.composite
@@ -130,7 +135,7 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
             st.tuples(
                 st.integers(0, n_units - 1),
                 st.lists(child_i, min_size=1, max_size=3, unique=True).map(tuple),
-                st.sampled_from(["published", "published", "draft"]),
+                st.sampled_from(["published", "published", "draft", "pending"]),
                 st.sampled_from([False, False, False, True]),
                 st.integers(-300, 10),
                 st.integers(0, n_adults - 1),
@@ -170,7 +175,9 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
                 day = (moved_on - DAY0).days + offset
                 named = draw(st.lists(child_i, min_size=1, max_size=3, unique=True))
                 kids = tuple(sorted({0, 1, *named}))
-                posts.append((0, kids, draw(st.sampled_from(["published", "published", "draft"])), False, day, 1))
+                posts.append(
+                    (0, kids, draw(st.sampled_from(["published", "published", "draft", "pending"])), False, day, 1)
+                )
     rule = draw(st.sampled_from(["all", "any"]))
     # Half the worlds have two organisations: units, and so duties, placements and posts, in
     # either; a staff member with duties in both acts in one per session (access-rules.md).
@@ -244,6 +251,12 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
             else:
                 writer = draw(st.integers(0, n_adults - 1))  # a guardian, or staff to that family
                 comments.append((i, writer, family, hidden))
+    media = []
+    for i, (_unit, kids, *_rest) in enumerate(posts):
+        for _ in range(draw(st.integers(0, 2))):
+            marked = draw(st.lists(st.sampled_from(kids), max_size=2, unique=True))
+            decisions = [draw(st.sampled_from(["pending", "hidden", "shown"])) for _c in marked]
+            media.append((i, tuple(zip(marked, decisions, strict=True))))
     return WorldSpec(
         units,
         groups,
@@ -261,6 +274,7 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
         rule_b,
         contacts,
         named_grants,
+        media,
     )
 
 
@@ -378,7 +392,7 @@ class Reference:
             return False
         if status == "published":
             return True
-        return self.role == Role.STAFF and include_drafts and author == self.adult
+        return status == "draft" and self.role == Role.STAFF and include_drafts and author == self.adult
 
     def r1(self, i: int, c: int) -> bool:
         return self.connected_at(c, self.post(i)[0])
@@ -393,11 +407,25 @@ class Reference:
             return {c for c in kids if self.r1(i, c) or self.r8(i, c)}
         return {c for c in kids if c in self.mine}
 
+    def pending_ok(self, i: int, c: int | None = None) -> bool:
+        """Issue 29: a child's post waiting for approval is read by staff connected at the post's
+        unit to a child it names (R1; on a timeline, to that child), never a receiving unit."""
+        _unit, kids, status, deleted, _offset, _author = self.post(i)
+        if status != "pending" or deleted or self.role != Role.STAFF:
+            return False
+        return any(self.r1(i, k) for k in kids if c is None or k == c)
+
     def posts(self, include_drafts: bool = False) -> set[int]:
-        return {i for i in range(len(self.spec.posts)) if self.state_ok(i, include_drafts) and self.named(i)}
+        return {
+            i
+            for i in range(len(self.spec.posts))
+            if (self.state_ok(i, include_drafts) and self.named(i)) or self.pending_ok(i)
+        }
 
     def timeline(self, c: int) -> set[int]:
-        return {i for i in self.posts() if c in self.named(i)}
+        return {
+            i for i in self.posts() if c in self.named(i) and (self.post(i)[2] != "pending" or self.pending_ok(i, c))
+        }
 
     def children(self) -> set[int]:
         if self.role == Role.STAFF:
@@ -417,6 +445,18 @@ class Reference:
         if family not in kids:
             return False
         return self.r1(i, family) or (not hidden and self.r8(i, family))
+
+    def media_shown(self, m: int) -> bool:
+        """B5: a file of a post the viewer reads (staff: their own drafts' too), unless a named
+        child marked it and staff have not decided to show it, and the viewer does not see that
+        child named on the post (the child, its family, staff who read the post through it)."""
+        i, markers = self.spec.media[m]
+        if i not in self.posts(include_drafts=self.role == Role.STAFF):
+            return False
+        return all(decision == "shown" or c in self.named(i) for c, decision in markers)
+
+    def media_on(self, i: int) -> set[int]:
+        return {m for m, (post, _markers) in enumerate(self.spec.media) if post == i and self.media_shown(m)}
 
     def comments_on(self, i: int) -> set[int]:
         return {k for k, comment in enumerate(self.spec.comments) if comment[0] == i and self.comment_visible(k)}
@@ -580,6 +620,16 @@ class RandomWorldTests(TestCase):
         ]
         comment_index = {c.pk: k for k, c in enumerate(comments)}
         child_index = {c.pk: i for i, c in enumerate(children)}
+        files = [
+            Media.objects.create(post=posts[i], kind="image", content_type="image/jpeg", uploaded_by=adults[0], seq=m)
+            for m, (i, _markers) in enumerate(spec.media)
+        ]
+        ConsentMarker.objects.bulk_create(
+            ConsentMarker(media=files[m], child=children[c], marked_by=adults[0], decision=decision)
+            for m, (_i, markers) in enumerate(spec.media)
+            for c, decision in markers
+        )
+        self.media_index = {f.pk: m for m, f in enumerate(files)}
 
         # Staff sessions: in a world of two organisations one per organisation (a session belongs
         # to one); otherwise as outside a session (all of the person's organisations, which is one).
@@ -614,9 +664,17 @@ class RandomWorldTests(TestCase):
                         self.assert_page(viewer, timeline, on, want, ref, index, child_index, f"{label} timeline C{c}")
                     if role == Role.STAFF:
                         self.assert_staff_writes(viewer, on, ref, posts, comments, children, label)
+                    self.assert_media(viewer, on, ref, label)
         for c, child in enumerate(children):
             got = {index[p.pk] for p in post_policy.visible_posts(Viewer(child, Role.CHILD), on)}
             assert got == reference_visible(spec, None, c, Role.CHILD, on, False), f"child C{c} on {on}"
+            self.assert_media(Viewer(child, Role.CHILD), on, Reference(spec, None, c, Role.CHILD, on), f"child C{c}")
+
+    def assert_media(self, viewer, on, ref, label) -> None:  # noqa: ANN001
+        """R10 and B5 per file: visible_media equals the reference (markers per child)."""
+        got = {self.media_index[m.pk] for m in media_policy.visible_media(viewer, on)}
+        want = {m for m in range(len(ref.spec.media)) if ref.media_shown(m)}
+        assert got == want, f"{label}: media {got}, want {want}"
 
     def assert_page(self, viewer, posts, on, want, ref, index, child_index, label) -> None:  # noqa: ANN001
         page = listing.post_page(viewer, posts, filters=(None, None, None), anchor=None, limit=len(index) + 1, on=on)
@@ -629,6 +687,8 @@ class RandomWorldTests(TestCase):
             assert named == ref.named(i), f"{label}: P{i} names {named}, want {ref.named(i)}"
             count = len(ref.comments_on(i))
             assert card.visible_comment_count == count, f"{label}: P{i} counts {card.visible_comment_count} != {count}"
+            files = {self.media_index[m["id"]] for m in card.media}
+            assert files == ref.media_on(i), f"{label}: P{i} shows files {files}, want {ref.media_on(i)}"  # B5
 
     def assert_named_and_comments(self, viewer, on, ref, posts, index, child_index, comment_index, label) -> None:  # noqa: ANN001
         readable = ref.posts(include_drafts=True)

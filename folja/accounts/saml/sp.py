@@ -49,6 +49,8 @@ LOA3 = "http://id.elegnamnden.se/loa/1.0/loa3"
 LOA4 = "http://id.elegnamnden.se/loa/1.0/loa4"
 PERSONAL_IDENTITY_NUMBER = "urn:oid:1.2.752.29.4.13"
 EDU_PERSON_PRINCIPAL_NAME = "urn:oid:1.3.6.1.4.1.5923.1.1.1.6"
+EDU_PERSON_AFFILIATION = "urn:oid:1.3.6.1.4.1.5923.1.1.1.1"
+EDU_PERSON_SCOPED_AFFILIATION = "urn:oid:1.3.6.1.4.1.5923.1.1.1.9"
 GIVEN_NAME = "urn:oid:2.5.4.42"
 SURNAME = "urn:oid:2.5.4.4"
 # Sweden Connect service entity category "LoA3 with civic number" (tells the IdP what we need).
@@ -91,6 +93,7 @@ class SAMLIdentity:
     family_name: str
     loa: str
     assertion_id: str
+    affiliations: tuple[str, ...] = ()
 
 
 def sp_configured() -> bool:
@@ -289,4 +292,11 @@ def parse_response(request: HttpRequest, sso: OrganisationSSO, saml_response: st
         family_name=(attributes.get(mapping.get("family_name", SURNAME)) or [""])[0],
         loa=loa,
         assertion_id=str(assertion.id),
+        # "student", or "student@skola.se" scoped: the part before the scope.
+        affiliations=tuple(
+            sorted(
+                {v.strip().lower() for v in attributes.get(EDU_PERSON_AFFILIATION, []) if v.strip()}
+                | {v.split("@", 1)[0].strip().lower() for v in attributes.get(EDU_PERSON_SCOPED_AFFILIATION, []) if v}
+            )
+        ),
     )

@@ -8,11 +8,18 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from folja.access.roles import Role
 from folja.accounts.models import SSOKind
 from folja.accounts.saml import sp
 from folja.accounts.signin import complete_sign_in
-from folja.accounts.sso.views import enabled_sso, forget_pending, identity_from, pending_for, refuse
+from folja.accounts.sso.views import (
+    affiliation_refused,
+    enabled_sso,
+    forget_pending,
+    identity_from,
+    pending_for,
+    pending_role,
+    refuse,
+)
 
 
 @require_GET
@@ -36,6 +43,7 @@ def acs(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
         found = sp.parse_response(request, sso, request.POST.get("SAMLResponse", ""), request_id)
     except sp.SAMLRefused as refused:
         return forget_pending(refuse(request, sso, refused.reason, request_id))
+    role = pending_role(pending)
     identity = identity_from(
         sso,
         found.match_value,
@@ -43,5 +51,8 @@ def acs(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
         family=found.family_name,
         loa=found.loa,
         ref=found.assertion_id,
+        affiliations=found.affiliations,
     )
-    return forget_pending(complete_sign_in(request, identity, Role.STAFF, organisation=sso.organisation))
+    if affiliation_refused(role, identity):
+        return forget_pending(refuse(request, sso, "affiliation", request_id, role))
+    return forget_pending(complete_sign_in(request, identity, role, organisation=sso.organisation))

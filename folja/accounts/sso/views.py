@@ -75,9 +75,11 @@ def pending_for(request: HttpRequest, sso: OrganisationSSO) -> dict[str, Any] | 
     return pending
 
 
-def remember_pending(request: HttpRequest, response: HttpResponse, sso: OrganisationSSO, request_id: str) -> None:
-    """Bind the outgoing request id to this browser (see `pending_for`)."""
-    pending = {"sso": str(sso.uuid), "id": request_id, "at": time.time()}
+def remember_pending(
+    request: HttpRequest, response: HttpResponse, sso: OrganisationSSO, request_id: str, role: Role = Role.STAFF
+) -> None:
+    """Bind the outgoing request id (and the role it was started for) to this browser (see `pending_for`)."""
+    pending = {"sso": str(sso.uuid), "id": request_id, "at": time.time(), "role": role.value}
     if sso.kind == SSOKind.SAML:
         secure = bool(settings.SESSION_COOKIE_SECURE)
         response.set_signed_cookie(
@@ -100,7 +102,16 @@ def forget_pending(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def identity_from(sso: OrganisationSSO, value: str, *, given: str, family: str, loa: str, ref: str) -> VerifiedIdentity:
+def identity_from(
+    sso: OrganisationSSO,
+    value: str,
+    *,
+    given: str,
+    family: str,
+    loa: str,
+    ref: str,
+    affiliations: tuple[str, ...] = (),
+) -> VerifiedIdentity:
     """Return the verified identity, with the matched value as civic number or as school e-mail."""
     by_civic = sso.match == StaffMatch.CIVIC_NUMBER
     return VerifiedIdentity(
@@ -111,22 +122,40 @@ def identity_from(sso: OrganisationSSO, value: str, *, given: str, family: str, 
         method=method_name(sso),
         loa=loa,
         transaction_ref=ref[:128],
+        affiliations=affiliations,
     )
 
 
-def refuse(request: HttpRequest, sso: OrganisationSSO, reason: str, ref: str = "") -> HttpResponse:
-    """Audit a refused response and send the user back to the staff methods with a plain message."""
-    audit(request, method=method_name(sso), role=Role.STAFF, outcome=SignInOutcome.REFUSED, detail=reason,
+def pending_role(pending: dict[str, Any]) -> Role:
+    """The role the sign-in was started for: Personal, or Elev (issue 29: pupils through the same IdP)."""
+    return Role.CHILD if pending.get("role") == Role.CHILD.value else Role.STAFF
+
+
+# eduPersonAffiliation values that make a pupil (Skolfederation: "student").
+PUPIL_AFFILIATIONS = frozenset({"student"})
+
+
+def affiliation_refused(role: Role, identity: VerifiedIdentity) -> bool:
+    """A pupil's sign-in needs the IdP to say the person is a student (eduPersonAffiliation)."""
+    return role == Role.CHILD and not (PUPIL_AFFILIATIONS & set(identity.affiliations))
+
+
+def refuse(
+    request: HttpRequest, sso: OrganisationSSO, reason: str, ref: str = "", role: Role = Role.STAFF
+) -> HttpResponse:
+    """Audit a refused response and send the user back to the role's methods with a plain message."""
+    audit(request, method=method_name(sso), role=role, outcome=SignInOutcome.REFUSED, detail=reason,
           transaction_ref=ref)  # fmt: skip
-    logger.info("staff SSO sign-in refused", extra={"sso": str(sso.uuid), "reason": reason})
+    logger.info("SSO sign-in refused", extra={"sso": str(sso.uuid), "reason": reason, "role": str(role)})
     messages.error(request, _("Inloggningen kunde inte slutföras. Börja om."))
-    return redirect("accounts:login_role", role=Role.STAFF.value)
+    return redirect("accounts:login_role", role=role.value)
 
 
 @require_POST
 def start(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
     """Send the browser to the organisation's IdP: a signed SAML AuthnRequest or an OIDC authorization request."""
     sso = enabled_sso(sso_uuid)
+    role = Role.CHILD if request.GET.get("role") == Role.CHILD.value else Role.STAFF
     wait = rate_limited(request, method=method_name(sso))
     if wait:
         return rate_limited_response(request, wait)
@@ -147,9 +176,9 @@ def start(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
         audit(request, method=method_name(sso), role=Role.STAFF, outcome=SignInOutcome.ERROR, detail="start")
         messages.error(request, _("Inloggningstjänsten svarar inte just nu. Försök igen om en stund."))
         return redirect("accounts:login_role", role=Role.STAFF.value)
-    audit(request, method=method_name(sso), role=Role.STAFF, outcome=SignInOutcome.STARTED, transaction_ref=state)
+    audit(request, method=method_name(sso), role=role, outcome=SignInOutcome.STARTED, transaction_ref=state)
     response = redirect(location)
-    remember_pending(request, response, sso, state)
+    remember_pending(request, response, sso, state, role)
     return response
 
 
@@ -161,12 +190,13 @@ def oidc_callback(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
     state = request.GET.get("state", "")
     if pending is None or not secrets.compare_digest(str(pending.get("id", "")), state):
         return refuse(request, sso, "state")
+    role = pending_role(pending)
     if request.GET.get("error"):
         outcome = SignInOutcome.CANCELLED if request.GET["error"] == "access_denied" else SignInOutcome.FAILED
-        audit(request, method=method_name(sso), role=Role.STAFF, outcome=outcome, detail=request.GET["error"][:64],
+        audit(request, method=method_name(sso), role=role, outcome=outcome, detail=request.GET["error"][:64],
               transaction_ref=state)  # fmt: skip
         messages.error(request, _("Inloggningen avbröts. Försök igen."))
-        return redirect("accounts:login_role", role=Role.STAFF.value)
+        return redirect("accounts:login_role", role=role.value)
     claims_options: dict[str, Any] = {"iss": {"essential": True, "values": [sso.issuer]}}
     if sso.required_loa:
         claims_options["acr"] = {"essential": True, "values": [sso.required_loa]}
@@ -179,14 +209,14 @@ def oidc_callback(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
         detail = str(getattr(exc, "error", "") or type(exc).__name__)
         if getattr(exc, "claim", ""):
             detail = f"{detail}:{exc.claim}"
-        return refuse(request, sso, detail[:64], state)
+        return refuse(request, sso, detail[:64], state, role)
     claims = dict(token.get("userinfo") or {})
     value = str(claims.get(sso.match_attribute, "") or "")
     if not value:
         claims.update(client.userinfo(token=token))
         value = str(claims.get(sso.match_attribute, "") or "")
     if not value:
-        return refuse(request, sso, "match-claim", state)
+        return refuse(request, sso, "match-claim", state, role)
     mapping = sso.attribute_mapping or {}
     identity = identity_from(
         sso,
@@ -195,5 +225,14 @@ def oidc_callback(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
         family=str(claims.get(mapping.get("family_name", "family_name"), "")),
         loa=str(claims.get("acr", "")),
         ref=str(claims.get("sid") or claims.get("jti") or state),
+        affiliations=_claimed_affiliations(claims.get(mapping.get("affiliation", "eduPersonAffiliation"))),
     )
-    return complete_sign_in(request, identity, Role.STAFF, organisation=sso.organisation)
+    if affiliation_refused(role, identity):
+        return refuse(request, sso, "affiliation", state, role)
+    return complete_sign_in(request, identity, role, organisation=sso.organisation)
+
+
+def _claimed_affiliations(value: object) -> tuple[str, ...]:
+    """An affiliation claim as a list or one string, scoped values ("student@skola.se") by their first part."""
+    values = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    return tuple(sorted({str(v).split("@", 1)[0].strip().lower() for v in values if str(v).strip()}))

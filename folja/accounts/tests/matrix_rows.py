@@ -30,4 +30,7 @@ def cells() -> list[Cell]:
             (("guardian", "guardian:anna"),),
             shows=(("*", "Anna Lind"),),
         ),
+        # A pupil's QR code (issue 29): staff connected to Alva create, list and revoke.
+        Cell("pupil code page/read", "pupilcode:codes", "GET", STAFF_OF_C, ("child:alva",)),
+        Cell("pupil code/create", "pupilcode:codes", "POST", STAFF_OF_C, ("child:alva",), shows=(("*", "<svg"),)),
     ]

@@ -360,3 +360,64 @@ def test_disabled_sso_cannot_be_started(client, sweden_connect):
     OrganisationSSO.objects.filter(pk=sweden_connect.pk).update(enabled=False)
     assert client.post(reverse("accounts:sso_start", args=[sweden_connect.uuid])).status_code == 404
     assert client.get(reverse("accounts:saml_metadata", args=[sweden_connect.uuid])).status_code == 404
+
+
+# Issue 29: pupils through their school's IdP (Skolfederation, eduPersonAffiliation = student).
+PUPIL_EMAIL = "alva.elev@skola.exempelby.se"
+
+
+def start_as_pupil(client, sso) -> str:
+    response = client.post(reverse("accounts:sso_start", args=[sso.uuid]) + "?role=child")
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def pupil_answer(idp, location, email: str, affiliation: list[str]) -> dict:
+    return at_idp(
+        idp,
+        location,
+        attributes={sp.EDU_PERSON_PRINCIPAL_NAME: email, sp.EDU_PERSON_AFFILIATION: affiliation},
+        encrypt_assertion=False,
+        loa="urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+    )
+
+
+def test_a_pupil_signs_in_through_skolfederation_as_a_student_matched_to_the_pupils_school_email(
+    client, world, idp, skolfederation
+):
+    Email.objects.create(person=world.child, value=PUPIL_EMAIL, type=EmailType.SCHOOL_PUPIL)
+    assert "?role=child" in client.get(reverse("accounts:login_role", args=["child"])).content.decode()
+    answer = pupil_answer(idp, start_as_pupil(client, skolfederation), PUPIL_EMAIL.upper(), ["student", "member"])
+
+    assert post_to_acs(client, answer)["Location"] == reverse("core:home")
+    assert client.session[ROLE_KEY] == "child"
+    assert SignInAttempt.objects.get(outcome=SignInOutcome.SUCCESS).person == world.child
+
+
+def test_a_pupil_sign_in_without_the_student_affiliation_is_refused(client, world, idp, skolfederation):
+    Email.objects.create(person=world.child, value=PUPIL_EMAIL, type=EmailType.SCHOOL_PUPIL)
+    answer = pupil_answer(idp, start_as_pupil(client, skolfederation), PUPIL_EMAIL, ["staff"])
+
+    response = post_to_acs(client, answer)
+
+    assert response["Location"] == reverse("accounts:login_role", args=["child"])
+    assert refusal() == "affiliation"
+    assert ROLE_KEY not in client.session
+
+
+def test_a_student_affiliation_does_not_make_a_staff_member_a_pupil(client, world, idp, skolfederation):
+    # The staff member's school e-mail is of type "Skola personal": no pupil is found.
+    answer = pupil_answer(idp, start_as_pupil(client, skolfederation), STAFF_EMAIL, ["student"])
+
+    response = post_to_acs(client, answer)
+
+    assert response.status_code in (302, 403)
+    assert ROLE_KEY not in client.session
+    assert not SignInAttempt.objects.filter(outcome=SignInOutcome.SUCCESS).exists()
+
+
+def test_a_staff_sign_in_still_needs_no_affiliation(client, world, idp, skolfederation):
+    answer = pupil_answer(idp, start(client, skolfederation), STAFF_EMAIL, [])
+
+    assert post_to_acs(client, answer)["Location"] == reverse("core:home")
+    assert client.session[ROLE_KEY] == "staff"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from folja.access import policy
 from folja.access.models import AuditAction, AuditRecord
@@ -17,7 +19,7 @@ from folja.access.roles import Role, Viewer
 from folja.core.dates import today
 from folja.demo.builder import build_world, school_year_start
 from folja.demo.contacts import build_demo_contacts
-from folja.demo.personas import PERSONA_KEYS, demo_personas
+from folja.demo.personas import PERSONA_KEYS, demo_personas, persona_rows
 from folja.demo.reset import reset_world
 from folja.directory import civic
 from folja.directory.models import (
@@ -488,3 +490,21 @@ def test_the_newcomer_without_e_id_gets_an_sms_code_and_a_lower_assurance_sessio
     )
     assert client.post(reverse("accounts:sms_code"), {"code": code}).status_code == 302
     assert client.session[LOA_KEY] == assurance.LOWER
+
+
+@pytest.mark.django_db
+def test_the_pupil_has_a_qr_code_ready_a_pending_reflection_and_a_marker(settings, client):
+    """Issue 29: the personas list prints the pupil's QR link; it signs the pupil in once; the
+    pupil's reflection waits for approval; a group photo carries the pupil's "don't show" marker."""
+    from folja.learninglog.models import Post, PostStatus
+    from folja.media.models import ConsentMarker
+
+    settings.DEBUG = True
+    call_command("demo_world", children=SMALL, seed=4, reset=True, stdout=io.StringIO())
+    pupil = next(row for row in persona_rows(include_civic_number=False) if row["key"] == "pupil")
+    path = re.search(r"(/login/child/code/[^/ )]+/)", pupil["label"]).group(1)
+    assert Post.objects.filter(status=PostStatus.PENDING, reflects_on__isnull=False).count() == 1
+    assert ConsentMarker.objects.filter(decision="pending").count() == 1
+    assert client.post(path).status_code == 302
+    assert client.get(reverse("core:home")).status_code == 200
+    assert client.post(path).status_code == 404  # used once

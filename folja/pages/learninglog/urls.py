@@ -1,6 +1,6 @@
 from django.urls import path
 
-from folja.pages.learninglog import compose_views, views
+from folja.pages.learninglog import compose_views, views, voice_views
 
 app_name = "learninglog"
 urlpatterns = [
@@ -12,6 +12,11 @@ urlpatterns = [
     path("posts/<uuid:post_uuid>/delete/", views.post_delete, name="post_delete"),
     path("posts/<uuid:post_uuid>/history/", views.post_history, name="post_history"),
     path("posts/<uuid:post_uuid>/comments/", views.comment_create, name="comment_create"),
+    # The child's own voice (issue 29).
+    path("my-posts/new/", voice_views.child_post_new, name="child_post_new"),
+    path("posts/pending/", voice_views.pending, name="pending"),
+    path("posts/<uuid:post_uuid>/decide/", voice_views.post_decide, name="post_decide"),
+    path("posts/<uuid:post_uuid>/childs-words/", voice_views.childs_words, name="childs_words"),
     path("comments/<uuid:comment_uuid>/hide/", views.comment_hide, name="comment_hide"),
     path("children/<uuid:child_uuid>/", views.timeline, name="timeline"),
     path("children/<uuid:child_uuid>/settings/", views.child_settings, name="child_settings"),

@@ -20,12 +20,15 @@ from folja.access.assurance import Act
 from folja.access.audit import record_post_reads, record_reads
 from folja.access.labels import child_labels
 from folja.access.models import AuditAction
+from folja.access.roles import Viewer
 from folja.accounts.decorators import full_assurance_required, guardian_required, staff_required, viewer_required
 from folja.core.dates import today
 from folja.directory.models import RelationType
 from folja.learninglog import access as post_policy
 from folja.learninglog import actions
 from folja.learninglog.forms import CommentForm, FilterForm, PhotoConsentForm, filter_form
+from folja.learninglog.models import Post
+from folja.media import access as media_policy
 from folja.notifications import api as notices_api
 from folja.pages import listing
 from folja.pages.learninglog.reads import who_read
@@ -196,6 +199,8 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
     context = {
         "translate_post": offered and post.is_published and get_language() != POST_SOURCE_LANGUAGE,
         "translate_comments": offered,
+        **_consent_markers(viewer, post),
+        **_childs_voice(viewer, post),
         "post": post,
         "comments": comments,
         # What R8 shares with a receiving unit is read-only there: no comment form, no hiding.
@@ -207,6 +212,34 @@ def post_detail(request: HttpRequest, post_uuid: str) -> HttpResponse:
         else [],
     }
     return render(request, "learninglog/post_detail.html", context)
+
+
+def _childs_voice(viewer: Viewer, post: Post) -> dict[str, object]:
+    """Issue 29 on a post page: the post a reflection answers and the reflections on this post that
+    the viewer may read (both through `visible_posts`), and whether they may approve it."""
+    readable = post_policy.visible_posts(viewer)
+    reflected = readable.filter(pk=post.reflects_on_id).first() if post.reflects_on_id else None
+    return {
+        "reflected": reflected,
+        "reflections": list(readable.filter(reflects_on=post).order_by("created_at")),
+        "may_decide": post_policy.may_decide_post(viewer, post),
+        "may_reflect": viewer.is_child and post.status == "published" and post.author_id != viewer.person_id,
+    }
+
+
+def _consent_markers(viewer: Viewer, post: Post) -> dict[str, object]:
+    """The B5 markers on the post's files that this viewer sees, and for whom they may mark a photo
+    or film "don't show": two queries whatever the number of files."""
+    media = list(post.media.all())
+    markers: dict[int, list] = {}
+    for marker in media_policy.visible_markers(viewer, [m.pk for m in media]):
+        markers.setdefault(marker.media_id, []).append(marker)
+    acting = list(media_policy.children_acting_on_post(viewer, post.pk)) if media else []
+    for item in media:
+        item.child_markers = markers.get(item.pk, [])
+        marked = {m.child_id for m in item.child_markers if m.decision == "pending"}
+        item.markable = [c for c in acting if c.pk not in marked] if item.kind in media_policy.MARKABLE_KINDS else []
+    return {"acting_children": acting}
 
 
 @viewer_required

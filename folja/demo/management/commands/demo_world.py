@@ -23,6 +23,7 @@ from folja.demo.reset import reset_world
 from folja.demo.retention import build_demo_retention
 from folja.demo.talks import build_demo_talks
 from folja.demo.transitions import build_demo_transitions
+from folja.demo.voice import build_demo_voice
 from folja.directory.models import Person
 
 
@@ -97,6 +98,13 @@ class Command(BaseCommand):
             told = build_demo_retention(world)
             progress.write(
                 f"Adopted the retention rules; the guardians of {told} children were told what is culled soon"
+            )
+            voice = build_demo_voice(world)
+            progress.write(
+                "The pupil's voice: a QR code ready, {reflections} reflection waiting for approval, "
+                '{markers} photo marked "don\'t show"'.format(**voice)
+                if voice
+                else "No pupil persona"
             )
             unread = build_demo_notices(world)
             progress.write(f"Families have {unread} unread notices of the last days' posts")
