@@ -36,7 +36,7 @@ def test_every_string_of_each_template_has_a_version(language: str, school_type:
     ("language", "first_question"),
     [
         ("ar", "كيف تشعر أن طفلك مرتاح في الروضة؟"),
-        ("fa", "به نظر شما فرزندتان در پیش‌دبستانی چقدر احساس خوبی دارد؟"),
+        ("fa", "به نظر شما فرزندتان در مهدکودک چقدر احساس خوبی دارد؟"),
         ("so", "Sidee u malaynaysaa inuu ilmahaagu ugu faraxsan yahay xannaanada?"),
         ("uk", "Як, на вашу думку, почувається ваша дитина в садочку?"),
         ("fi", "Miten lapsesi mielestäsi viihtyy esikoulussa?"),
