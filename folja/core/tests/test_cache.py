@@ -40,6 +40,7 @@ def test_post_cards_in_redis_hold_no_name_and_leave_it_when_a_child_is_sealed():
         pytest.skip("Redis does not answer at 127.0.0.1:6379")
     from django.core.cache import caches
     from django.test import override_settings
+    from django.utils import translation
 
     from folja.access import memo
     from folja.access.roles import Role, Viewer
@@ -56,7 +57,9 @@ def test_post_cards_in_redis_hold_no_name_and_leave_it_when_a_child_is_sealed():
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         }
     }
-    with override_settings(CACHES=shared, FOLJA_CARD_CACHE=True):
+    # The cards are cached per language: read them in Swedish whatever an earlier test in this
+    # worker left active.
+    with override_settings(CACHES=shared, FOLJA_CARD_CACHE=True), translation.override("sv"):
         cache = caches["default"]
         cast = build_cast()
         anna = Viewer(cast.anna, Role.GUARDIAN)
