@@ -20,8 +20,9 @@ DESCRIPTION = """Följa's JSON API: the same rules as the pages, through every d
 Two ways in. An app: an access token from the OAuth 2.1 authorization code flow with PKCE
 (`/oauth/authorize/`, `/oauth/token/`), sent as `Authorization: Bearer <token>`; each operation
 names the one scope it needs. The site's own scripts: the session cookie, with the `csrftoken`
-cookie's value as `X-CSRFToken` on POST, PUT, PATCH and DELETE. Errors are RFC 9457 problem details (`application/problem+json`);
-missing and forbidden are both 404. See docs/api.md for versioning and deprecation."""
+cookie's value as `X-CSRFToken` on POST, PUT, PATCH and DELETE. Errors are RFC 9457 problem
+details (`application/problem+json`); missing and forbidden are both 404. See docs/api.md for
+versioning and deprecation, docs/api-auth.md for apps."""
 
 
 class ORJSONRenderer(BaseRenderer):

@@ -18,6 +18,7 @@ that fails on one (deny by default: a token must never reach an endpoint no scop
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -82,10 +83,9 @@ def scope_required(scope: str) -> Callable:
         # ninja reads the view's parameters from its signature and resolves string annotations
         # (`from __future__ import annotations`) in the function's own module: give it the view's,
         # resolved there, not this module's.
-        try:
+        # An annotation named later in its module stays unresolved: ninja does as it would without us.
+        with contextlib.suppress(NameError):
             wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
-        except NameError:
-            pass  # an annotation named later in its module: ninja resolves it as it would without us
         return wrapper
 
     return decorator
