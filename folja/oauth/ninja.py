@@ -81,9 +81,9 @@ def scope_required(scope: str) -> Callable:
 
         setattr(wrapper, SCOPE_ATTRIBUTE, scope)
         # ninja reads the view's parameters from its signature and resolves string annotations
-        # (`from __future__ import annotations`) in the function's own module: give it the view's,
-        # resolved there, not this module's.
-        # An annotation named later in its module stays unresolved: ninja does as it would without us.
+        # (`from __future__ import annotations`) in the globals of the function it is given, this
+        # module's: give it the view's signature, resolved in the view's own module. An annotation
+        # naming something defined later in that module is left as it is (ninja's own behaviour).
         with contextlib.suppress(NameError):
             wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
         return wrapper
