@@ -11,12 +11,18 @@ from ninja.renderers import BaseRenderer
 
 from folja.api import family, posts, problems, staff, talks
 from folja.api.auth import PerPersonThrottle, SessionViewer
+from folja.oauth import ninja as oauth_ninja
+
+ROUTERS = (posts.router, staff.router, talks.router, family.router)
 
 DESCRIPTION = """Följa's JSON API: the same rules as the pages, through every door.
 
-Sign in as on the site (the session cookie); send the `csrftoken` cookie's value as `X-CSRFToken`
-on POST, PUT, PATCH and DELETE. Errors are RFC 9457 problem details (`application/problem+json`);
-missing and forbidden are both 404. See docs/api.md for versioning and deprecation."""
+Two ways in. An app: an access token from the OAuth 2.1 authorization code flow with PKCE
+(`/oauth/authorize/`, `/oauth/token/`), sent as `Authorization: Bearer <token>`; each operation
+names the one scope it needs. The site's own scripts: the session cookie, with the `csrftoken`
+cookie's value as `X-CSRFToken` on POST, PUT, PATCH and DELETE. Errors are RFC 9457 problem
+details (`application/problem+json`); missing and forbidden are both 404. See docs/api.md for
+versioning and deprecation, docs/api-auth.md for apps."""
 
 
 class ORJSONRenderer(BaseRenderer):
@@ -24,6 +30,9 @@ class ORJSONRenderer(BaseRenderer):
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
         return orjson.dumps(data)
+
+
+BEARER, SESSION = "OAuthBearer", "SessionViewer"  # the security schemes' names: ninja's, the classes'
 
 
 class FoljaAPI(NinjaAPI):
@@ -42,7 +51,26 @@ class FoljaAPI(NinjaAPI):
             for operation in item.values():
                 if isinstance(operation, dict) and "responses" in operation:
                     operation["responses"].setdefault("default", problem)
+        self._declare_security(document)
         return document
+
+    def _declare_security(self, document: dict) -> None:
+        """Name the bearer scheme what it is (OAuth 2.1, authorization code with PKCE) and give each
+        operation the scope its view requires (`scope_required`), beside the session cookie."""
+        schemes = document["components"].setdefault("securitySchemes", {})
+        schemes[BEARER] = oauth_ninja.security_scheme()
+        schemes.get(SESSION, {})["description"] = "The site's own session; CSRF token as X-CSRFToken on writes."
+        scopes = {
+            self.get_openapi_operation_id(operation): oauth_ninja.operation_scope(operation.view_func)
+            for router in ROUTERS
+            for path_view in router.path_operations.values()
+            for operation in path_view.operations
+        }
+        for item in document["paths"].values():
+            for operation in item.values():
+                if isinstance(operation, dict) and operation.get("security"):
+                    scope = scopes.get(operation.get("operationId"))
+                    operation["security"] = [{BEARER: [scope] if scope else []}, {SESSION: []}]
 
 
 api = FoljaAPI(
@@ -51,12 +79,11 @@ api = FoljaAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     docs_url=None,  # the reference page is ours, server-rendered (CSP: no script from elsewhere)
-    auth=SessionViewer(),
+    auth=[oauth_ninja.OAuthBearer(), SessionViewer()],  # a bearer token first; without one, the session
     throttle=PerPersonThrottle(),
     renderer=ORJSONRenderer(),
 )
 problems.install(api)
-api.add_router("", posts.router)
-api.add_router("", staff.router)
-api.add_router("", talks.router)
-api.add_router("", family.router)
+oauth_ninja.install(api)  # a refused token 401, a missing scope 403: problems with WWW-Authenticate
+for _router in ROUTERS:
+    api.add_router("", _router)

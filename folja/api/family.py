@@ -23,6 +23,7 @@ from folja.media.serving import send_file
 from folja.notifications import api as notices_api
 from folja.notifications import rules
 from folja.notifications.emails import render_notice_text
+from folja.oauth.ninja import scope_required
 from folja.pages.transitions import actions as transition_actions
 
 router = Router(tags=["notices, consent, exports"])
@@ -30,6 +31,7 @@ PAGE = 50
 
 
 @router.get("/notices", response=list[schemas.Notice], url_name="notices", summary="My newest notices")
+@scope_required("notices:read")
 def notices(request: HttpRequest) -> list[dict]:
     """The newest notices I may still see (`notifications.rules.visible_notices`, a rule per kind)."""
     viewer = viewer_of(request, *ANY)
@@ -53,6 +55,7 @@ def notices(request: HttpRequest) -> list[dict]:
 
 
 @router.post("/notices/{notice_uuid}/read", response={204: None}, url_name="notice_read", summary="Mark read")
+@scope_required("notices:write")
 def notice_read(request: HttpRequest, notice_uuid: uuid.UUID) -> None:
     viewer = viewer_of(request, *ANY)
     notice = rules.visible_notices(viewer).filter(uuid=notice_uuid).first()
@@ -76,6 +79,7 @@ def _consent(viewer: object, child: object) -> dict:
 @router.get(
     "/children/{child_uuid}/consent", response=schemas.Consent, url_name="consent", summary="Transition consent"
 )
+@scope_required("consent:read")
 def consent(request: HttpRequest, child_uuid: uuid.UUID) -> dict:
     """May the learning log and talks be shown to the school (R7)? Custody only, full e-ID."""
     viewer = viewer_of(request, Role.GUARDIAN)
@@ -85,6 +89,7 @@ def consent(request: HttpRequest, child_uuid: uuid.UUID) -> dict:
 
 
 @router.put("/children/{child_uuid}/consent", response=schemas.Consent, url_name="consent_answer", summary="Answer")
+@scope_required("consent:write")
 def consent_put(request: HttpRequest, child_uuid: uuid.UUID, payload: schemas.ConsentIn) -> dict:
     """Give or withdraw consent; it takes effect at once (`transitions.actions.consent_set`)."""
     viewer = viewer_of(request, Role.GUARDIAN)
@@ -101,6 +106,7 @@ def _export(export: object) -> dict:
 @router.post(
     "/children/{child_uuid}/exports", response={202: schemas.Export}, url_name="export_create", summary="Export"
 )
+@scope_required("exports:write")
 def export_create(request: HttpRequest, child_uuid: uuid.UUID) -> dict:
     """Ask for the child's portfolio (PDF and ZIP); the one already running is answered instead."""
     viewer = viewer_of(request, Role.GUARDIAN)
@@ -111,6 +117,7 @@ def export_create(request: HttpRequest, child_uuid: uuid.UUID) -> dict:
 
 
 @router.get("/exports/{export_uuid}", response=schemas.Export, url_name="export", summary="An export's progress")
+@scope_required("exports:read")
 def export_status(request: HttpRequest, export_uuid: uuid.UUID) -> dict:
     viewer = viewer_of(request, *ANY)
     return _export(export_policy.get_export_for(viewer, export_uuid))
@@ -123,6 +130,7 @@ def export_status(request: HttpRequest, export_uuid: uuid.UUID) -> dict:
     response={200: None},
     openapi_extra={"responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}}}},
 )
+@scope_required("exports:read")
 def export_file(request: HttpRequest, export_uuid: uuid.UUID, kind: str) -> HttpResponse:
     viewer = viewer_of(request, *ANY)
     assurance.require(viewer, assurance.Act.EXPORT)

@@ -23,6 +23,7 @@ from folja.learninglog.forms import CommentForm, filter_form
 from folja.media.access import get_media_for
 from folja.media.serving import record_media_read, send_file
 from folja.notifications import api as notices_api
+from folja.oauth.ninja import scope_required
 from folja.pages import listing
 from folja.pages.learninglog.views import _page
 from folja.pages.notices import marks
@@ -66,12 +67,14 @@ def summary(post: listing.PostListing) -> dict:
 
 
 @router.get("/me", response=schemas.Me, url_name="me", summary="Who is signed in, and as what")
+@scope_required("children:read")
 def me(request: HttpRequest) -> dict:
     viewer = viewer_of(request)
     return {"uuid": viewer.person.uuid, "name": viewer.person.full_name, "role": viewer.role}
 
 
 @router.get("/children", response=list[schemas.Child], url_name="children", summary="The children I may see")
+@scope_required("children:read")
 def children(request: HttpRequest) -> list[dict]:
     """A guardian's children (R1, R5, R6, R9); a staff member's connected children; a child's own self."""
     viewer = viewer_of(request, *ANY)
@@ -97,6 +100,7 @@ def _filter_query(filters: TimelineQuery) -> QueryDict:
 
 
 @router.get("/children/{child_uuid}/timeline", response=schemas.Page, url_name="timeline", summary="A child's timeline")
+@scope_required("timeline:read")
 def timeline(request: HttpRequest, child_uuid: uuid.UUID, filters: Query[TimelineQuery]) -> dict:
     """Individual posts and group posts naming the child, newest first, 20 a page (keyset on
     date and id), filtered by goal and period: the page's own query (`pages.learninglog.views._page`)."""
@@ -188,6 +192,7 @@ def _comment(comment: object, labels: dict[int, str], named: dict[int, object]) 
 
 
 @router.get("/posts/{post_uuid}", response=schemas.PostDetail, url_name="post", summary="One post with its comments")
+@scope_required("timeline:read")
 def post(request: HttpRequest, post_uuid: uuid.UUID) -> dict:
     """The post with its goals, media links and the comments I may see (R2, R8 per child)."""
     return _detail(request, post_uuid)
@@ -199,6 +204,7 @@ def post(request: HttpRequest, post_uuid: uuid.UUID) -> dict:
     url_name="comment_create",
     summary="Comment on a post",
 )
+@scope_required("comments:write")
 def comment_create(request: HttpRequest, post_uuid: uuid.UUID, payload: schemas.CommentIn) -> dict:
     """Through the page's own form and action (`learninglog.actions.comment_create`)."""
     from folja.learninglog import actions
@@ -233,6 +239,7 @@ def _invalid_comment() -> str:
     response={200: None},
     openapi_extra={"responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}}}},
 )
+@scope_required("timeline:read")
 def media_download(request: HttpRequest, media_uuid: uuid.UUID) -> HttpResponse:
     """The original, checked against its post's rules on every request (R10) and recorded (R11).
     Pictures and films may not be spread or used elsewhere."""

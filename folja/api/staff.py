@@ -34,6 +34,7 @@ from folja.learninglog.text import text_to_html
 from folja.media.access import own_uploads
 from folja.media.actions import MediaRejected, upload_attach, upload_stage
 from folja.media.models import MediaKind
+from folja.oauth.ninja import scope_required
 from folja.pages.curriculum import heatmap
 from folja.pages.curriculum.forms import PeriodForm
 from folja.pages.learninglog.compose_views import _members
@@ -43,6 +44,7 @@ router = Router(tags=["staff"])
 
 
 @router.get("/groups", response=list[schemas.Group], url_name="groups", summary="The groups I may see")
+@scope_required("groups:read")
 def groups(request: HttpRequest) -> list[dict]:
     """Staff: the groups of their duties; families: their children's groups (the group pages' answer)."""
     viewer = viewer_of(request, *ANY)
@@ -56,6 +58,7 @@ def groups(request: HttpRequest) -> list[dict]:
 @router.get(
     "/groups/{group_uuid}/members", response=list[schemas.Child], url_name="group_members", summary="A group's members"
 )
+@scope_required("groups:read")
 def group_members(request: HttpRequest, group_uuid: uuid.UUID) -> list[dict]:
     """The member list as the reader may see it: in a hidden-member group a family sees its own child only (R3)."""
     viewer = viewer_of(request, *ANY)
@@ -66,6 +69,7 @@ def group_members(request: HttpRequest, group_uuid: uuid.UUID) -> list[dict]:
 
 
 @router.post("/uploads", response={201: schemas.Upload}, url_name="upload_create", summary="Upload a file for a post")
+@scope_required("posts:write")
 def upload_create(request: HttpRequest, file: File[UploadedFile]) -> dict:
     """Checked, cleaned (EXIF removed) and kept for its uploader alone until a post attaches it (R10)."""
     viewer = viewer_of(request, Role.STAFF)
@@ -118,6 +122,7 @@ def _publish(viewer: object, post: object, confirmed: bool) -> None:
 
 
 @router.post("/posts", response={201: schemas.PostDetail}, url_name="post_create", summary="Compose a post")
+@scope_required("posts:write")
 def post_create(request: HttpRequest, payload: schemas.PostIn) -> dict:
     """A draft, or published at once (`publish`), with own uploads attached in order. A group post
     names the group's children the writer is connected to; untick who was absent."""
@@ -168,6 +173,7 @@ def _editable(request: HttpRequest, post_uuid: uuid.UUID) -> tuple[object, objec
 
 
 @posts_router.patch("/posts/{post_uuid}", response=schemas.PostDetail, url_name="post_edit", summary="Edit a post")
+@scope_required("posts:write")
 def post_edit(request: HttpRequest, post_uuid: uuid.UUID, payload: schemas.PostEdit) -> dict:
     """The text, date and goals; the text before goes to the history (`actions.post_update`)."""
     viewer, post = _editable(request, post_uuid)
@@ -185,6 +191,7 @@ def post_edit(request: HttpRequest, post_uuid: uuid.UUID, payload: schemas.PostE
 @router.post(
     "/posts/{post_uuid}/publish", response=schemas.PostDetail, url_name="post_publish", summary="Publish a draft"
 )
+@scope_required("posts:write")
 def post_publish(request: HttpRequest, post_uuid: uuid.UUID, payload: schemas.PublishIn) -> dict:
     viewer, post = _editable(request, post_uuid)
     _publish(viewer, post, payload.confirm_photo_consent)
@@ -199,6 +206,7 @@ class PeriodQuery(Schema):
 @router.get(
     "/groups/{group_uuid}/coverage", response=schemas.Coverage, url_name="group_coverage", summary="A group's coverage"
 )
+@scope_required("coverage:read")
 def group_coverage(request: HttpRequest, group_uuid: uuid.UUID, period: Query[PeriodQuery]) -> dict:
     """Posts per goal and month over the posts the teacher may see (this term by default): the
     coverage page's numbers, without children's names."""

@@ -20,6 +20,7 @@ from folja.api.posts import ANY
 from folja.api.problems import ApiProblem
 from folja.core.dates import term_start, today
 from folja.notifications import api as notices_api
+from folja.oauth.ninja import scope_required
 from folja.talks import access as talk_policy
 from folja.talks import actions
 from folja.talks.forms import GuardianPreparationForm
@@ -71,6 +72,7 @@ def _record(viewer: object, talk: object) -> None:
 @router.get(
     "/children/{child_uuid}/talks", response=list[schemas.Talk], url_name="child_talks", summary="A child's talks"
 )
+@scope_required("talks:read")
 def child_talks(request: HttpRequest, child_uuid: uuid.UUID) -> list[dict]:
     viewer = viewer_of(request, *ANY)
     child = policy.get_child_for(viewer, child_uuid)
@@ -85,6 +87,7 @@ def child_talks(request: HttpRequest, child_uuid: uuid.UUID) -> list[dict]:
 
 
 @router.get("/talks", response=list[schemas.Talk], url_name="talks", summary="This period's talks (staff)")
+@scope_required("talks:read")
 def talks(request: HttpRequest) -> list[dict]:
     """The talks of this period the teacher may see, by group and child: the talk overview's list."""
     viewer = viewer_of(request, Role.STAFF)
@@ -99,6 +102,7 @@ def talks(request: HttpRequest) -> list[dict]:
 
 
 @router.get("/talks/{talk_uuid}", response=schemas.Talk, url_name="talk", summary="One talk")
+@scope_required("talks:read")
 def talk(request: HttpRequest, talk_uuid: uuid.UUID) -> dict:
     viewer = viewer_of(request, *ANY)
     found = talk_policy.get_talk_for(viewer, talk_uuid)
@@ -110,6 +114,7 @@ def talk(request: HttpRequest, talk_uuid: uuid.UUID) -> dict:
 @router.get(
     "/talks/{talk_uuid}/slots", response=list[schemas.Slot], url_name="talk_slots", summary="Free times to book"
 )
+@scope_required("talks:read")
 def talk_slots(request: HttpRequest, talk_uuid: uuid.UUID) -> list[dict]:
     viewer = viewer_of(request, Role.GUARDIAN)
     found = talk_policy.get_talk_for(viewer, talk_uuid)
@@ -117,6 +122,7 @@ def talk_slots(request: HttpRequest, talk_uuid: uuid.UUID) -> list[dict]:
 
 
 @router.put("/talks/{talk_uuid}/booking", response=schemas.Talk, url_name="talk_booking", summary="Book or move a time")
+@scope_required("talks:write")
 def booking_put(request: HttpRequest, talk_uuid: uuid.UUID, payload: schemas.BookingIn) -> dict:
     """Book a free time, or move the booking to another (`talks.actions.booking_create`); 409 when
     the time was just taken or the deadline has passed."""
@@ -127,6 +133,7 @@ def booking_put(request: HttpRequest, talk_uuid: uuid.UUID, payload: schemas.Boo
 
 
 @router.delete("/talks/{talk_uuid}/booking", response={204: None}, url_name="talk_booking_cancel", summary="Cancel")
+@scope_required("talks:write")
 def booking_delete(request: HttpRequest, talk_uuid: uuid.UUID) -> None:
     viewer = viewer_of(request, Role.GUARDIAN)
     found = talk_policy.get_talk_for(viewer, talk_uuid)
@@ -175,6 +182,7 @@ def _questions(form: GuardianPreparationForm) -> list[dict]:
 @router.get(
     "/talks/{talk_uuid}/preparation", response=Preparation, url_name="talk_preparation", summary="My preparation"
 )
+@scope_required("talks:read")
 def preparation(request: HttpRequest, talk_uuid: uuid.UUID) -> dict:
     viewer = viewer_of(request, Role.GUARDIAN)
     found = talk_policy.get_talk_for(viewer, talk_uuid)
@@ -183,6 +191,7 @@ def preparation(request: HttpRequest, talk_uuid: uuid.UUID) -> dict:
 
 
 @router.put("/talks/{talk_uuid}/preparation", response=Preparation, url_name="talk_preparation_save", summary="Answer")
+@scope_required("talks:write")
 def preparation_put(request: HttpRequest, talk_uuid: uuid.UUID, payload: PreparationIn) -> dict:
     """Save the guardians' answers, alone or together (`talks.actions.answers_save`); not after the talk."""
     from django.utils.translation import gettext as _

@@ -18,6 +18,8 @@ that fails on one (deny by default: a token must never reach an endpoint no scop
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
@@ -32,7 +34,11 @@ SCOPE_ATTRIBUTE = "folja_oauth_scope"
 
 
 class OAuthBearer(HttpBearer):
-    """`Authorization: Bearer <access token>`: the token's viewer, asked again on every request."""
+    """`Authorization: Bearer <access token>`: the token's viewer, asked again on every request.
+
+    In the OpenAPI document ninja names it a plain bearer scheme; `security_scheme()` is what the
+    API's document puts there instead: the OAuth 2.1 authorization code flow with every scope.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> Viewer | None:
         grant = authenticate(request)
@@ -40,6 +46,28 @@ class OAuthBearer(HttpBearer):
             return None
         request.viewer = grant.viewer
         return request.viewer
+
+
+def security_scheme() -> dict[str, Any]:
+    """Return the OpenAPI security scheme of bearer tokens: the authorization code flow (PKCE, S256)
+    at this site's endpoints, with every scope and its description in the reader's language."""
+    from django.urls import reverse
+
+    from folja.oauth.scopes import SCOPES
+
+    return {
+        "type": "oauth2",
+        "description": "OAuth 2.1: authorization code with PKCE (S256) and a `device_id`; "
+        "send `Authorization: Bearer <access token>`. See docs/api-auth.md.",
+        "flows": {
+            "authorizationCode": {
+                "authorizationUrl": reverse("oauth:authorize"),
+                "tokenUrl": reverse("oauth:token"),
+                "refreshUrl": reverse("oauth:token"),
+                "scopes": {name: str(scope.description) for name, scope in SCOPES.items()},
+            }
+        },
+    }
 
 
 def scope_required(scope: str) -> Callable:
@@ -52,6 +80,12 @@ def scope_required(scope: str) -> Callable:
             return view(request, *args, **kwargs)
 
         setattr(wrapper, SCOPE_ATTRIBUTE, scope)
+        # ninja reads the view's parameters from its signature and resolves string annotations
+        # (`from __future__ import annotations`) in the globals of the function it is given, this
+        # module's: give it the view's signature, resolved in the view's own module. An annotation
+        # naming something defined later in that module is left as it is (ninja's own behaviour).
+        with contextlib.suppress(NameError):
+            wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
@@ -63,6 +97,11 @@ def install(api: Any) -> None:
     @api.exception_handler(OAuthProblem)
     def _oauth(request: HttpRequest, exc: OAuthProblem) -> HttpResponse:
         return exc.response()
+
+
+def operation_scope(view: Callable) -> str | None:
+    """Return the scope `scope_required` gave the view, None without one."""
+    return getattr(view, SCOPE_ATTRIBUTE, None)
 
 
 def unscoped_operations(routers: Iterable[Any]) -> list[str]:

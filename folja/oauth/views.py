@@ -6,9 +6,10 @@ import logging
 from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from folja.access.roles import Role
 from folja.accounts.decorators import viewer_required
 from folja.accounts.session import METHOD_KEY
+from folja.accounts.signin import client_ip, counted_over
 from folja.oauth import actions, scopes
 from folja.oauth.access import get_own_authorisation, own_authorisations
 from folja.oauth.server import DEVICE_ID, server
@@ -110,7 +112,20 @@ def authorize(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # the app authenticates by PKCE and, if confidential, its secret; no cookie is read
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
-    """Exchange a code (with its PKCE verifier) or a refresh token for tokens."""
+    """Exchange a code (with its PKCE verifier) or a refresh token for tokens; at most
+    FOLJA_SIGNIN_ADDRESS_RATE_LIMIT requests per address and sign-in window (429 with Retry-After)."""
+    wait = counted_over(
+        f"folja:oauth-token-rate:address:{client_ip(request)}", settings.FOLJA_SIGNIN_ADDRESS_RATE_LIMIT
+    )
+    if wait:
+        logger.info("oauth: token requests over the rate limit")
+        response = JsonResponse(
+            {"error": "too_many_requests", "error_description": "Too many token requests; try again later."},
+            status=429,
+        )
+        response["Retry-After"] = str(wait)
+        response["Cache-Control"] = "no-store"
+        return response
     try:
         response = server.create_token_response(request)
     except OAuth2Error as error:  # raised before Authlib's own handling: plain http (insecure_transport)

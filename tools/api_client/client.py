@@ -3,7 +3,8 @@
 It knows nothing of Följa's code: it reads `/api/v1/openapi.json`, finds each operation by its
 method and path template, fills in the path, sends JSON (or multipart for a file), checks that
 the answer's status is one the document lists, and that a JSON answer has the properties the
-document marks required. Only httpx.
+document marks required. It signs in with a session (cookie and CSRF token) or with a bearer
+token from the OAuth flow (`oauth.py`). Only httpx.
 """
 
 from __future__ import annotations
@@ -19,12 +20,19 @@ class Undocumented(AssertionError):
 
 
 class ApiClient:
-    def __init__(self, base_url: str, *, session: str, csrf: str) -> None:
-        self.http = httpx.Client(
-            base_url=base_url, cookies={"sessionid": session, "csrftoken": csrf}, headers={"X-CSRFToken": csrf}
-        )
+    def __init__(self, base_url: str, *, session: str = "", csrf: str = "", token: str = "") -> None:
+        """A session (the `sessionid` and `csrftoken` cookies) or an access token, or neither yet
+        (read the document, get a token through the OAuth flow, then `use_token`)."""
+        cookies = {"sessionid": session, "csrftoken": csrf} if session else {}
+        self.http = httpx.Client(base_url=base_url, cookies=cookies, headers={"X-CSRFToken": csrf} if csrf else {})
         self.document = self.http.get("/api/v1/openapi.json").raise_for_status().json()
         assert self.document["openapi"].startswith("3.1")
+        if token:
+            self.use_token(token)
+
+    def use_token(self, token: str) -> None:
+        """Send `Authorization: Bearer <token>` from now on (an app: no cookie, no CSRF token)."""
+        self.http.headers["Authorization"] = f"Bearer {token}"
 
     def operation(self, method: str, path: str) -> dict[str, Any]:
         """Return the document's operation for METHOD and path template, e.g. ("get", "/api/v1/children")."""

@@ -1,4 +1,5 @@
-"""Schemathesis against the API's own OpenAPI document, every route, as a guardian and a teacher.
+"""Schemathesis against the API's own OpenAPI document, every route, as a guardian and a teacher
+(their sessions), and as the guardian again through an app's bearer token (OAuth, every scope).
 
 Each operation gets up to MAX_EXAMPLES generated requests per persona, sent to the WSGI app in
 this process, with the path's uuids drawn from the cast (children, posts, talks, groups the
@@ -9,6 +10,7 @@ documented (status, content type, schema), and must name no child the persona ma
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Iterator
 
@@ -50,6 +52,11 @@ def _pools(cast, talks) -> dict[str, list[str]]:  # noqa: ANN001
 
 @pytest.fixture
 def world(db) -> Iterator[dict]:  # noqa: ANN001
+    from django.utils import timezone
+
+    from folja.api.tests.test_bearer import register_app, token_for
+    from folja.oauth.models import Token
+
     cast = build_cast()
     talks = build_talk_world(cast)
     personas = []
@@ -64,10 +71,14 @@ def world(db) -> Iterator[dict]:  # noqa: ANN001
             if p.placements.exists() and p.pk not in visible and p.full_name not in _names_of(cast, visible)
         }
         cookies = {"sessionid": client.cookies["sessionid"].value, "csrftoken": client.cookies["csrftoken"].value}
-        personas.append((key, cookies, hidden_names))
+        personas.append((key, cookies, {"X-CSRFToken": cookies["csrftoken"]}, hidden_names))
+    # Anna's app: the same person and role through a token, no cookie; the same children hidden.
+    token = token_for(register_app(), cast.persons["anna"], Role.GUARDIAN)
+    Token.objects.update(access_expires_at=timezone.now() + dt.timedelta(days=1))  # outlives the run
+    personas.append(("anna by token", {}, {"Authorization": f"Bearer {token}"}, personas[0][3]))
     # The leak check has something to find: children of other families and groups.
-    assert {"Bertil Ek", "Olle Vik", "Cleo Berg"} <= personas[0][2]
-    assert {"Olle Vik", "Cleo Berg"} <= personas[1][2] and "Bertil Ek" not in personas[1][2]
+    assert {"Bertil Ek", "Olle Vik", "Cleo Berg"} <= personas[0][3]
+    assert {"Olle Vik", "Cleo Berg"} <= personas[1][3] and "Bertil Ek" not in personas[1][3]
     # Keep the test's database connection open across the requests sent to the WSGI app in this
     # process, as Django's test client does (the handler closes connections when a request ends).
     # After the test client's requests above: it connects the closing again when it is done.
@@ -91,8 +102,8 @@ def test_every_route_as_a_guardian_and_a_teacher(case, world) -> None:  # noqa: 
     for name, pool in world["pools"].items():
         if case.path_parameters and name in case.path_parameters and turn % 3:
             case.path_parameters[name] = pool[turn % len(pool)]
-    for key, cookies, hidden_names in world["personas"]:
-        response = case.call(cookies=cookies, headers={"X-CSRFToken": cookies["csrftoken"]})
+    for key, cookies, headers, hidden_names in world["personas"]:
+        response = case.call(cookies=cookies, headers=headers)
         case.validate_response(response, checks=CHECKS)
         text = response.text if "json" in response.headers.get("Content-Type", [""])[0] else ""
         leaked = sorted(n for n in hidden_names if n in text)

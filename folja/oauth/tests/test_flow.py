@@ -315,6 +315,22 @@ class ProfileTests(TestCase):
 
         return sign_in(HttpsClient(), self.cast.anna, Role.GUARDIAN)
 
+    def test_the_token_endpoint_is_rate_limited_per_address_with_retry_after(self) -> None:
+        from django.core.cache import cache
+
+        code, verifier, _browser = allow(self.cast.anna, Role.GUARDIAN, self.app.client_id)
+        cache.clear()
+        with override_settings(FOLJA_SIGNIN_ADDRESS_RATE_LIMIT=2):
+            answers = [exchange(self.app.client_id, "no-such-code", verifier) for _ in range(2)]
+            refused = exchange(self.app.client_id, code, verifier)
+        assert [a.status_code for a in answers] == [400, 400]
+        assert refused.status_code == 429
+        assert int(refused["Retry-After"]) >= 1 and refused["Cache-Control"] == "no-store"
+        assert refused.json()["error"] == "too_many_requests"
+        cache.clear()
+        # The refused request did not spend the code: once the window is over it still works.
+        assert exchange(self.app.client_id, code, verifier).status_code == 200
+
     def test_a_wrong_verifier_is_refused(self) -> None:
         code, _verifier, _browser = allow(self.cast.anna, Role.GUARDIAN, self.app.client_id)
         other_verifier, _challenge = pkce()
