@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from folja.accounts.models import PupilCode
 from folja.demo.families import NEWCOMER_MOBILE
 from folja.demo.plan import PERSONA_PREFIX
 from folja.directory.models import (
@@ -166,6 +167,13 @@ def persona_rows(*, include_civic_number: bool) -> list[dict]:
 
             note = _("QR-kod till eleven, en gång: %(path)s") % {"path": demo_pupil_code_path(person)}
             label = f"{label} ({note})"
+            code = PupilCode.objects.filter(child=person).select_related("created_by").first()
+            if code is not None and include_civic_number:  # who approves what the pupil writes
+                teacher = _("läraren %(name)s, %(civic_number)s, godkänner det eleven skriver") % {
+                    "name": code.created_by.full_name,
+                    "civic_number": code.created_by.civic_number,
+                }
+                label = f"{label} ({teacher})"
         row = {
             "key": key,
             "role": role,
