@@ -26,7 +26,8 @@ from folja.access.policy import (
     visible_children_ref,
 )
 from folja.access.roles import Role, Viewer
-from folja.directory.models import Group, Person
+from folja.core.dates import today
+from folja.directory.models import Duty, DutyAssignment, Group, GroupMembership, Person
 from folja.learninglog.models import Autosave, Comment, Post, PostChild, PostStatus
 
 # ---------------------------------------------------------------------------------------------
@@ -233,6 +234,31 @@ def may_decide_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bo
     if viewer.role != Role.STAFF or post.status != PostStatus.PENDING:
         return False
     return Post.objects.filter(pk=post.pk).filter(_staff_pending(staff_connections(viewer, on))).exists()
+
+
+def post_deciders(post: Post, on: dt.date | None = None) -> QuerySet[Person]:
+    """Return the staff to tell that a child's post waits for approval: those assigned to a group
+    the child is a member of at the post's unit (their own children, as the weekly "Barn att
+    uppmärksamma" counts them), each only while they may decide on it (`may_decide_post`, R1, R5).
+    A unit-wide duty alone (a principal's) is not told: the pending page lists it for them.
+    Recipients of notices are chosen here (R12: notifications go through the policy)."""
+    day = on or today()
+    children = PostChild.objects.filter(post=post).values("child")
+    groups = GroupMembership.objects.active(day).filter(person__in=children, group__school_unit=post.school_unit_id)
+    assigned = (
+        DutyAssignment.objects.active(day)
+        .filter(group__in=groups.values("group"), duty__in=Duty.objects.active(day))
+        .values_list("duty__person", flat=True)
+        .distinct()
+    )
+    candidates = Person.objects.unsealed().filter(pk__in=assigned).order_by("pk")  # R5
+    return Person.objects.filter(
+        pk__in=[
+            person.pk
+            for person in candidates
+            if may_decide_post(Viewer(person, Role.STAFF, post.organisation_id), post, on)
+        ]
+    )
 
 
 def may_edit_post(viewer: Viewer, post: Post, on: dt.date | None = None) -> bool:

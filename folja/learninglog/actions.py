@@ -399,6 +399,7 @@ def child_post_create(*, actor: Viewer, title: str, body: str, reflects_on: Post
         reflects_on=reflects_on,
     )
     PostChild.objects.create(post=post, child=child, activity_date=today)
+    notices.child_post_pending(post)
     return post
 
 
@@ -418,6 +419,7 @@ def post_decide(*, actor: Viewer, post: Post, approve: bool) -> Post:
         fields.append("published_at")
     post.save(update_fields=fields)
     _audit_post(actor, AuditAction.APPROVE_POST if approve else AuditAction.DECLINE_POST, post)
+    notices.post_decided(post)
     if approve:
         notices.post_published(post)
     return post

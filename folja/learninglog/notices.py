@@ -24,12 +24,14 @@ from folja.access.roles import Role, Viewer
 from folja.directory.models import Guardianship, Person, RelationType
 from folja.learninglog import access as post_policy
 from folja.learninglog.models import Comment, CommentAuthorRole, Post, PostChild
-from folja.notifications import rules
-from folja.notifications.api import store
+from folja.notifications import notify, rules
+from folja.notifications.api import settle, store
 from folja.notifications.models import Notice
 
 POST_KINDS = ("post_published", "post_changed")
 COMMENT_KINDS = ("comment_new",)
+# To staff: a child's own post or reflection waits for their approval (issue 29).
+PENDING_KIND = "child_post_pending"
 
 
 def _guardians_of_named(post: Post, children: list[int] | None = None) -> list[tuple[int, int]]:
@@ -86,6 +88,29 @@ def _tell_families(post: Post, kind: str) -> list[Notice]:
             for guardian, child in pairs
         ]
     )
+
+
+def child_post_pending(post: Post) -> list[Notice]:
+    """Tell the staff who decide on it that a child's post or reflection waits for approval
+    (`post_policy.post_deciders`); settled for all of them once one decides (`post_decided`)."""
+    child = post.post_children.select_related("child").first()
+    if child is None:
+        return []
+    context = _post_context(post, {child.child_id: child.child.given_name}, child.child_id)
+    context["reflection"] = post.reflects_on_id is not None
+    return notify(
+        recipients=post_policy.post_deciders(post),
+        kind=PENDING_KIND,
+        context=context,
+        role=Role.STAFF,
+        about=post.uuid,
+        child=child.child,
+    )
+
+
+def post_decided(post: Post) -> int:
+    """A colleague approved or declined the post: nobody is still asked to."""
+    return settle(kind=PENDING_KIND, about=post.uuid)
 
 
 def comment_added(comment: Comment) -> list[Notice]:
@@ -185,6 +210,8 @@ def comment_notice_rule_for_guardians(pairs: ChildPairs) -> Q:
 
 def register() -> None:
     rules.register(POST_KINDS, post_notice_rule, for_guardians=post_notice_rule_for_guardians)
+    # Staff's alone: shown while the post is one they may read (waiting, or decided) and names the child.
+    rules.register([PENDING_KIND], post_notice_rule)
     rules.register(COMMENT_KINDS, comment_notice_rule, for_guardians=comment_notice_rule_for_guardians)
 
 

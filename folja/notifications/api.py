@@ -110,6 +110,12 @@ def mark_read(viewer, *, about: Iterable[uuid_module.UUID | str]) -> int:  # noq
     return mine.update(read_at=timezone.now())
 
 
+def settle(*, kind: str, about: uuid_module.UUID | str) -> int:
+    """Mark every unread notice of a kind about an object read, whoever holds it: what the notice
+    asked someone to do is done (a child's post decided by a colleague). Return how many."""
+    return Notice.objects.filter(kind=kind, about_uuid=about, read_at__isnull=True).update(read_at=timezone.now())
+
+
 def mark_notice_read(viewer, notice: Notice) -> None:  # noqa: ANN001
     """Mark one of the viewer's notices read, with the others about the same item."""
     Notice.objects.filter(pk=notice.pk, recipient=viewer.person, read_at__isnull=True).update(read_at=timezone.now())

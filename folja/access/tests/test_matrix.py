@@ -88,6 +88,7 @@ NOT_TWINS = {
     ("draft/read", "two_organisations_via_a"),
     ("draft/publish", "two_organisations_via_a"),
     ("staff notice/open", "two_organisations_via_a"),
+    ("child's pending post notice/open", "two_organisations_via_a"),  # Tove's notice: Tora has her own
 } | {(name, "guardian_of_c_without_e_id") for name in REFUSED_WITHOUT_E_ID}
 # Issue 28 (matrix_rows_contacts): a contact person acts for no child (no custody): the child's
 # settings, consent and its preview, exports; notices and devices are the guardian's own. Named-child
@@ -137,6 +138,7 @@ NOT_TWINS |= {
         "mixed transition/edit form",
         "mixed transition/edit",
         "staff notice/open",
+        "child's pending post notice/open",
     )
 }
 FAMILY_OF_C = {"guardian_of_c", "child_c"}

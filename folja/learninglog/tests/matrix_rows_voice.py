@@ -1,13 +1,17 @@
 """Rows of the authorization matrix for the child's own voice (issue 29; test_matrix.py).
 
 Alva has a reflection waiting for approval on her individual post: she and the staff connected
-to her at Solrosen read it; her guardians only once it is approved; nobody else ever."""
+to her at Solrosen read it; her guardians only once it is approved; nobody else ever. Tove and
+Tora, who teach her group, have the notice that it waits for their approval (Tora's shown in her
+session of organisation A, not of B; Tove's opens for her alone)."""
 
 from __future__ import annotations
 
-from folja.access.tests.test_matrix import Cell
+from folja.access.tests.test_matrix import ROLES, Cell
 
 STAFF_OF_C = frozenset({"connected_staff", "principal"})
+PENDING_TEXT = "Alva har skrivit en reflektion som väntar"
+TOLD = frozenset({"connected_staff", "two_organisations_via_a"})
 
 
 def build(cast) -> dict[str, str]:  # noqa: ANN001
@@ -26,7 +30,13 @@ def build(cast) -> dict[str, str]:  # noqa: ANN001
         reflects_on=post,
     )
     PostChild.objects.create(post=pending, child=cast.alva, activity_date=post.activity_date)
-    return {"post:alva_pending": str(pending.uuid)}
+    from folja.learninglog import notices
+
+    told = {notice.recipient_id: notice for notice in notices.child_post_pending(pending)}
+    # Tove and Tora (who teaches Blåbären too, in organisation A) are asked; nobody else.
+    assert set(told) == {cast.teacher_blue.pk, cast.persons["teacher_two_orgs"].pk}
+    notice = told[cast.teacher_blue.pk]
+    return {"post:alva_pending": str(pending.uuid), "notice:teacher_pending": str(notice.uuid)}
 
 
 def cells() -> list[Cell]:
@@ -62,6 +72,21 @@ def cells() -> list[Cell]:
                 }
             ),
             hides=(("same_unit_not_connected", "Alvas reflektion"), ("other_unit_staff", "Alvas reflektion")),
+        ),
+        Cell(
+            "child's pending post notice/list",
+            "notices:list",
+            "GET",
+            frozenset(key for key, (_person, role) in ROLES.items() if role is not None),
+            shows=(("connected_staff", PENDING_TEXT), ("two_organisations_via_a", PENDING_TEXT)),
+            hides=tuple((key, PENDING_TEXT) for key in ROLES if key not in TOLD),
+        ),
+        Cell(
+            "child's pending post notice/open",
+            "notices:open",
+            "GET",
+            frozenset({"connected_staff"}),
+            ("notice:teacher_pending",),
         ),
         Cell(
             "child's post/approve",

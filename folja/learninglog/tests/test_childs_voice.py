@@ -98,6 +98,38 @@ class ChildsVoiceTests(TestCase):
         assert reflection.status == PostStatus.PENDING
         assert self.client_as("teacher_blue", Role.STAFF).post(url, {"decision": "maybe"}).status_code == 400
 
+    def test_the_teachers_of_the_childs_group_are_told_and_the_notice_is_settled_by_a_decision(self) -> None:
+        from folja.directory.models import DutyAssignment
+        from folja.notifications import rules
+        from folja.notifications.emails import render_notice_text
+
+        with self.captureOnCommitCallbacks(execute=True):
+            reflection = self.reflect()
+        told = Notice.objects.filter(kind="child_post_pending", about_uuid=reflection.uuid)
+        # Tove is assigned to Blåbären, Alva's group; the principal's unit-wide duty alone, the other
+        # group's minder and the families are not told.
+        assert list(told.values_list("recipient", "role", "child")) == [
+            (self.cast.teacher_blue.pk, Role.STAFF, self.cast.alva.pk)
+        ]
+        notice = told.get()
+        subject, text = render_notice_text("child_post_pending", notice.context)
+        assert "Alva" not in subject and "Alva" in text and "reflektion" in text
+        tove = Viewer(self.cast.teacher_blue, Role.STAFF)
+        assert rules.visible_notices(tove).filter(pk=notice.pk).exists()
+        page = self.client_as("teacher_blue", Role.STAFF).get(reverse("notices:list"))
+        assert reverse("notices:open", args=[notice.uuid]).encode() in page.content
+        assert notice.context["path"] == reverse("learninglog:post", args=[reflection.uuid])
+        # No longer assigned to Alva's group (and not unit-wide): the notice is gone.
+        assignments = list(DutyAssignment.objects.filter(duty__person=self.cast.teacher_blue))
+        DutyAssignment.objects.filter(pk__in=[a.pk for a in assignments]).delete()
+        assert not rules.visible_notices(tove).filter(pk=notice.pk).exists()
+        DutyAssignment.objects.bulk_create(assignments)
+        # A decision settles it for everyone who was asked.
+        teacher = self.client_as("teacher_blue", Role.STAFF)
+        teacher.post(reverse("learninglog:post_decide", args=[reflection.uuid]), {"decision": "approve"})
+        notice.refresh_from_db()
+        assert notice.read_at is not None
+
     def test_a_child_posts_a_voice_recording_and_a_refused_file_keeps_the_text(self) -> None:
         alva = self.client_as("alva", Role.CHILD)
         url = reverse("learninglog:child_post_new")
