@@ -173,9 +173,9 @@ def start(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
             state = parse_qs(urlparse(location).query).get("state", [""])[0]
     except Exception:  # metadata unreachable or broken, key pair missing: the IdP cannot be used now
         logger.warning("staff SSO could not start", extra={"sso": str(sso.uuid)}, exc_info=True)
-        audit(request, method=method_name(sso), role=Role.STAFF, outcome=SignInOutcome.ERROR, detail="start")
+        audit(request, method=method_name(sso), role=role, outcome=SignInOutcome.ERROR, detail="start")
         messages.error(request, _("Inloggningstjänsten svarar inte just nu. Försök igen om en stund."))
-        return redirect("accounts:login_role", role=Role.STAFF.value)
+        return redirect("accounts:login_role", role=role.value)
     audit(request, method=method_name(sso), role=role, outcome=SignInOutcome.STARTED, transaction_ref=state)
     response = redirect(location)
     remember_pending(request, response, sso, state, role)
@@ -211,13 +211,20 @@ def oidc_callback(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
             detail = f"{detail}:{exc.claim}"
         return refuse(request, sso, detail[:64], state, role)
     claims = dict(token.get("userinfo") or {})
+    if not claims:  # no verified ID token (issuer, audience, nonce): nothing else is trusted
+        return refuse(request, sso, "id-token", state, role)
+    mapping = sso.attribute_mapping or {}
+    affiliation_claim = mapping.get("affiliation", "eduPersonAffiliation")
     value = str(claims.get(sso.match_attribute, "") or "")
-    if not value:
-        claims.update(client.userinfo(token=token))
+    if not value or (role == Role.CHILD and affiliation_claim not in claims):
+        # Many providers put only some claims in the ID token; the rest come from userinfo.
+        with_userinfo = _with_userinfo(client, token, claims)
+        if with_userinfo is None:
+            return refuse(request, sso, "userinfo", state, role)
+        claims = with_userinfo
         value = str(claims.get(sso.match_attribute, "") or "")
     if not value:
         return refuse(request, sso, "match-claim", state, role)
-    mapping = sso.attribute_mapping or {}
     identity = identity_from(
         sso,
         value,
@@ -225,11 +232,26 @@ def oidc_callback(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
         family=str(claims.get(mapping.get("family_name", "family_name"), "")),
         loa=str(claims.get("acr", "")),
         ref=str(claims.get("sid") or claims.get("jti") or state),
-        affiliations=_claimed_affiliations(claims.get(mapping.get("affiliation", "eduPersonAffiliation"))),
+        affiliations=_claimed_affiliations(claims.get(affiliation_claim)),
     )
     if affiliation_refused(role, identity):
         return refuse(request, sso, "affiliation", state, role)
     return complete_sign_in(request, identity, role, organisation=sso.organisation)
+
+
+def _with_userinfo(client: Any, token: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any] | None:
+    """The ID token's claims completed from the userinfo endpoint (the ID token's values win).
+
+    None when userinfo cannot be read or names another subject than the ID token (OIDC Core 5.3.2).
+    """
+    try:
+        info = dict(client.userinfo(token=token) or {})
+    except Exception:  # unreachable, or an error answer: the sign-in cannot be completed
+        logger.warning("SSO userinfo could not be read", exc_info=True)
+        return None
+    if str(info.get("sub", "")) != str(claims.get("sub", "")):
+        return None
+    return info | claims
 
 
 def _claimed_affiliations(value: object) -> tuple[str, ...]:
