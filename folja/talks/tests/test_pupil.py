@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import jsonschema
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -289,3 +290,38 @@ class PupilPartTests(TestCase):
         assert self._count(bertil, self.prepare_url(self.bertil_talk)) == 8
         assert self._count(bertil, self.talk_url(self.bertil_talk)) == 12
         assert self._count(bertil, reverse("talks:pupil_talks")) == 5
+
+    # --- the guardians' export ---------------------------------------------------------------
+
+    def test_the_guardians_export_holds_the_part_once_handed_in_and_never_a_draft(self) -> None:
+        from folja.export.models import Export, ExportStatus
+        from folja.export.tests.helpers import pdf_text, read_storage, zip_contents
+        from folja.export.tests.test_export import SCHEMA
+
+        actions.answers_save(
+            actor=self.viewer("bertil", Role.CHILD),
+            talk=self.bertil_talk,
+            part=Part.PUPIL,
+            answers={"elev_prata": "Ett utkast"},
+        )
+
+        def export_text() -> tuple[str, str]:
+            Export.objects.all().delete()
+            client = signed_in(self.cast.cecilia, Role.GUARDIAN)
+            with self.captureOnCommitCallbacks(execute=True):
+                client.post(reverse("export:child", args=[self.cast.bertil.uuid]))
+            export = Export.objects.get(requested_by=self.cast.cecilia)
+            assert export.status == ExportStatus.READY, export.failure
+            data, files = zip_contents(read_storage(export.zip_file))
+            jsonschema.validate(data, SCHEMA)  # docs/export-schema.json knows the pupil's part
+            site = "\n".join(v.decode() for k, v in files.items() if k.endswith((".html", ".json")))
+            return site, pdf_text(read_storage(export.pdf_file))
+
+        site, pdf = export_text()
+        assert "Ett utkast" not in site and "Ett utkast" not in pdf
+        actions.answers_save(
+            actor=self.viewer("bertil", Role.CHILD), talk=self.bertil_talk, part=Part.PUPIL,
+            answers={"elev_prata": "Om rymden"}, hand_in=True,
+        )  # fmt: skip
+        site, pdf = export_text()
+        assert "Om rymden" in site and "Om rymden" in pdf and "Elevens egen förberedelse" in pdf
