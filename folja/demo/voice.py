@@ -1,6 +1,7 @@
 """The child's own voice in the demo world (issue 29): the pupil persona has a QR code ready (its
-link is printed in the personas list), a reflection waiting for the teacher's approval, and a
-"don't show" marker on a group photo."""
+link is printed in the personas list), a reflection waiting for the teacher's approval, a
+"don't show" marker on a group photo, and their own part of the coming development talk partly
+answered (a draft, not handed in yet)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,21 @@ from folja.access import assurance
 from folja.access.roles import Role, Viewer
 from folja.accounts.models import PupilCode
 from folja.accounts.pupil.codes import token_hash
+from folja.core.dates import term_start
 from folja.demo.plan import PERSONA_PREFIX
 from folja.directory.models import Duty, Person, PersonSisId
 from folja.learninglog.actions import child_post_create
 from folja.learninglog.models import Post, PostKind, PostStatus
 from folja.media.actions import marker_set
 from folja.media.models import Media, MediaKind
+from folja.talks.actions import answers_save
+from folja.talks.models import Part, Talk, TalkStatus
+from folja.talks.pupil import has_pupil_part
 
 # The demo's code stays valid this long (a real code: FOLJA_PUPIL_CODE_MINUTES).
 DEMO_CODE_DAYS = 30
+# The pupil's own part of the talk, partly answered (the school years' template, templates.built_ins).
+PUPIL_ANSWERS = {"elev_trivs": 4, "elev_roligt": "Matten och fotbollen på rasten.", "elev_prata": "Att läsa om rymden."}
 
 
 def demo_pupil_token(pupil: Person) -> str:
@@ -41,7 +48,7 @@ def build_demo_voice(world: object) -> dict[str, int]:
     if tag is None:
         return {}
     pupil = tag.person
-    made = {"codes": 0, "reflections": 0, "markers": 0}
+    made = {"codes": 0, "reflections": 0, "markers": 0, "talks": 0}
     teacher = next(
         (
             duty.person
@@ -80,4 +87,33 @@ def build_demo_voice(world: object) -> dict[str, int]:
     if photo is not None:
         marker_set(actor=child, media=photo, child=pupil)
         made["markers"] = 1
+    made["talks"] = _prepare_talk(child, teacher)
     return made
+
+
+def _prepare_talk(child: Viewer, teacher: Person | None) -> int:
+    """Answer part of the pupil's own preparation of their coming talk; return 1 when done.
+
+    The demo plans this period's talks in every state; when the pupil's is already held, the
+    pupil's next talk (next period, planned) is the one to prepare."""
+    pupil = child.person
+    talks = list(Talk.objects.filter(child=pupil).select_related("template_version").order_by("-period_start"))
+    talk = next((t for t in talks if not t.is_held and has_pupil_part(t)), None)
+    if talk is None:
+        latest = next((t for t in talks if has_pupil_part(t)), None)
+        if latest is None or teacher is None:
+            return 0  # no school years' talk: no part for the pupil (preschool, förskoleklass)
+        period = term_start(latest.period_start + dt.timedelta(days=190))
+        talk = Talk.objects.create(
+            organisation=latest.organisation,
+            school_unit=latest.school_unit,
+            group=latest.group,
+            child=pupil,
+            template_version=latest.template_version,
+            period_start=period,
+            activity_date=period + dt.timedelta(days=30),
+            status=TalkStatus.PLANNED,
+            created_by=teacher,
+        )
+    answers_save(actor=child, talk=talk, part=Part.PUPIL, answers=PUPIL_ANSWERS)
+    return 1

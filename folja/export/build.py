@@ -54,6 +54,7 @@ def labels() -> dict[str, str]:
         "part_guardian": _("Vårdnadshavarnas förberedelse"),
         "part_staff": _("Personalens förberedelse"),
         "part_record": _("Anteckningar från samtalet"),
+        "part_pupil": _("Elevens egen förberedelse"),
     }
 
 

@@ -161,13 +161,16 @@ def talk_holders(talk: Talk, on: dt.date | None = None) -> QuerySet[Person]:
 def visible_answer_sets(viewer: Viewer, talk: Talk) -> QuerySet[AnswerSet]:
     """Return the answer sets of a talk (the viewer may read) that this viewer may read.
 
-    Staff: all of them. Guardians: the joint preparation, their own preparation, the staff
-    preparation once shared and the record once shared; a guardian answering alone is not read
-    by the other guardian (two households). The child: the shared staff preparation and record.
+    Staff: all of them but the pupil's draft. Guardians: the joint preparation, their own
+    preparation, the staff preparation once shared, the record once shared and the pupil's own
+    part once handed in; a guardian answering alone is not read by the other guardian (two
+    households). The child: the shared staff preparation and record, and their own part, draft or
+    handed in (the pupil is the talk's child: `visible_talks` gives a child only their own talks).
     """
     sets = AnswerSet.objects.filter(talk=talk)
+    pupil_handed_in = Q(part=Part.PUPIL, handed_in_at__isnull=False)  # the pupil chose to hand it in
     if viewer.role == Role.STAFF:
-        return sets
+        return sets.filter(~Q(part=Part.PUPIL) | pupil_handed_in)  # the pupil's draft is the pupil's
     shared = Q(pk__in=[])
     if talk.staff_preparation_shared_at is not None:
         shared |= Q(part=Part.STAFF)
@@ -175,9 +178,9 @@ def visible_answer_sets(viewer: Viewer, talk: Talk) -> QuerySet[AnswerSet]:
         shared |= Q(part=Part.RECORD)
     if viewer.role == Role.GUARDIAN:
         own = Q(part=Part.GUARDIAN) & (Q(author__isnull=True) | Q(author=viewer.person))
-        return sets.filter(own | shared)
+        return sets.filter(own | shared | pupil_handed_in)
     if viewer.role == Role.CHILD:
-        return sets.filter(shared)
+        return sets.filter(shared | Q(part=Part.PUPIL))  # never the guardians' preparations
     return sets.none()  # R12
 
 

@@ -27,6 +27,7 @@ from folja.curriculum.models import Goal
 from folja.directory.models import Group, GroupMembership, Organisation, Person
 from folja.notifications import notify
 from folja.talks import access as talk_policy
+from folja.talks import pupil
 from folja.talks.models import (
     Agreement,
     AnswerSet,
@@ -212,13 +213,18 @@ def clean_answers(version: TalkTemplateVersion, part: str, raw: dict[str, object
 
 
 @transaction.atomic
-def answers_save(*, actor: Viewer, talk: Talk, part: str, answers: dict[str, object], joint: bool = False) -> AnswerSet:
+def answers_save(
+    *, actor: Viewer, talk: Talk, part: str, answers: dict[str, object], joint: bool = False, hand_in: bool = False
+) -> AnswerSet:
     """Save answers to one part of a talk.
 
     Guardians answer their preparation alone (`joint=False`) or together with the other guardian
-    (`joint=True`, one shared set); staff answer the staff preparation and the record.
+    (`joint=True`, one shared set); staff answer the staff preparation and the record; the pupil
+    answers their own part (talks/pupil.py) and hands it in (`hand_in=True`), nobody else.
     """
     talk = talk_policy.get_talk_for(actor, talk.uuid)  # Http404 when the actor may not read it
+    if hand_in and actor.role != Role.CHILD:
+        raise PermissionDenied
     if actor.role == Role.GUARDIAN:
         if part != Part.GUARDIAN:
             raise PermissionDenied
@@ -229,6 +235,9 @@ def answers_save(*, actor: Viewer, talk: Talk, part: str, answers: dict[str, obj
         if part not in (Part.STAFF, Part.RECORD):
             raise PermissionDenied
         _require_editable(actor, talk)
+        author = None
+    elif actor.role == Role.CHILD:
+        pupil.require_answerable(actor, talk, part)
         author = None
     else:
         raise PermissionDenied
@@ -243,16 +252,19 @@ def answers_save(*, actor: Viewer, talk: Talk, part: str, answers: dict[str, obj
     _audit(actor, AuditAction.EDIT_TALK, talk)
     if part == Part.GUARDIAN and cleaned and not (before and before.answers):
         tell_preparation_handed_in(talk, joint=author is None)
+    if hand_in and pupil.hand_in(answer_set):
+        _audit(actor, AuditAction.SHARE_TALK, talk)  # the pupil shares their part with staff and guardians
+        tell_preparation_handed_in(talk, joint=False, by_pupil=True)
     return answer_set
 
 
-def tell_preparation_handed_in(talk: Talk, *, joint: bool) -> None:
-    """Tell the staff holding the talk that a guardian handed in a preparation: once per answer
-    set, when it first holds answers (later edits tell no one again)."""
+def tell_preparation_handed_in(talk: Talk, *, joint: bool, by_pupil: bool = False) -> None:
+    """Tell the staff holding the talk that a guardian (or the pupil) handed in a preparation: once
+    per answer set, when it first holds answers or is handed in (later edits tell no one again)."""
     notify(
         recipients=talk_policy.talk_holders(talk),
         kind="talk_preparation_handed_in",
-        context={**_talk_context(talk), "joint": joint},
+        context={**_talk_context(talk), "joint": joint, **({"pupil": True} if by_pupil else {})},
         role="staff",
         about=talk.uuid,
         child=talk.child,

@@ -3,8 +3,8 @@ with their English versions (the preschool template is `templates.default_conten
 
 Each is stored in Swedish, as every version is; `templates.localized_content` shows a version
 whose content is exactly a built-in one in English when the interface is. The school years'
-template has a part the pupil prepares (`Part.PUPIL`, from year 1): the template holds it now;
-pupils answer it once they can sign in (the pupil role, issue 29). docs/talks.md.
+template has a part the pupil prepares (`Part.PUPIL`, from year 1), answered by the pupil's own
+session (talks/pupil.py, issue 29). docs/talks.md.
 """
 
 from __future__ import annotations

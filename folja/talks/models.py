@@ -25,8 +25,8 @@ class Part(models.TextChoices):
     GUARDIAN = "guardian", _("Vårdnadshavarnas förberedelse")
     STAFF = "staff", _("Personalens förberedelse")
     RECORD = "record", _("Anteckningar från samtalet")
-    # The pupil's own preparation (school years, from year 1). Nobody can answer it until pupils
-    # sign in (issue 29, the pupil role); templates may already hold it. docs/talks.md.
+    # The pupil's own preparation (school years, from year 1): answered by the pupil's own session
+    # (talks/pupil.py), read by staff and guardians once handed in. docs/talks.md.
     PUPIL = "pupil", _("Elevens egen förberedelse")
 
 
@@ -184,7 +184,9 @@ class AnswerSet(models.Model):
 
     Guardian preparation: one row per guardian answering alone (`author` set), or one joint row
     (`author` empty) that every guardian of the child sees and edits. Staff preparation and the
-    record: one row per talk (`author` empty), `updated_by` says who last saved it.
+    record: one row per talk (`author` empty), `updated_by` says who last saved it. The pupil's own
+    part: one row per talk (`author` empty, `updated_by` the pupil), a draft until the pupil hands
+    it in (`handed_in_at`); only then do staff and guardians read it (talks/access.py).
     """
 
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="answer_sets")
@@ -193,6 +195,8 @@ class AnswerSet(models.Model):
     answers = models.JSONField(default=dict)
     updated_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField()
+    # The pupil's part only: when the pupil handed it in ("Lämna till läraren"); empty: a draft.
+    handed_in_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from folja.talks import views
+from folja.talks import pupil_views, views
 
 app_name = "talks"
 urlpatterns = [
@@ -8,10 +8,12 @@ urlpatterns = [
     path("talks/plan/", views.plan, name="plan"),
     path("talks/slots/", views.slots, name="slots"),
     path("talks/slots/<uuid:slot_uuid>/withdraw/", views.slot_withdraw, name="slot_withdraw"),
+    path("talks/mine/", pupil_views.pupil_talks, name="pupil_talks"),
     path("talks/children/<uuid:child_uuid>/", views.child_talks, name="child_talks"),
     path("talks/<uuid:talk_uuid>/", views.talk_detail, name="talk"),
     path("talks/<uuid:talk_uuid>/calendar.ics", views.talk_calendar, name="calendar"),
     path("talks/<uuid:talk_uuid>/preparation/", views.guardian_preparation, name="guardian_preparation"),
+    path("talks/<uuid:talk_uuid>/my-preparation/", pupil_views.pupil_preparation, name="pupil_preparation"),
     path("talks/<uuid:talk_uuid>/staff-preparation/", views.staff_preparation, name="staff_preparation"),
     path("talks/<uuid:talk_uuid>/staff-preparation/share/", views.share_preparation, name="share_preparation"),
     path("talks/<uuid:talk_uuid>/record/", views.record, name="record"),

@@ -124,6 +124,7 @@ def talk_detail(request: HttpRequest, talk_uuid: str) -> HttpResponse:
     guardian_sets = [s for s in sets if s.part == Part.GUARDIAN]
     staff_set = next((s for s in sets if s.part == Part.STAFF), None)
     record_set = next((s for s in sets if s.part == Part.RECORD), None)
+    pupil_set = next((s for s in sets if s.part == Part.PUPIL), None)  # staff, guardians: once handed in
     _record_talk_read(viewer, talk)
     notices_api.mark_read(viewer, about=[talk.uuid])  # opening the talk reads its notices
     show_staff = viewer.is_staff or talk.staff_preparation_shared_at is not None
@@ -135,8 +136,11 @@ def talk_detail(request: HttpRequest, talk_uuid: str) -> HttpResponse:
         "guardian_sets": [(s, _answer_rows(version, Part.GUARDIAN, s)) for s in guardian_sets],
         "staff_rows": _answer_rows(version, Part.STAFF, staff_set) if show_staff else None,
         "staff_set": staff_set,
-        # The pupil's own part (school years): shown as questions until pupils can sign in and answer.
+        # The pupil's own part (school years, talks/pupil.py): the questions, and the answers the
+        # viewer may read (the pupil their own, draft or handed in; staff and guardians once handed in).
         "pupil_questions": version.questions(Part.PUPIL),
+        "pupil_rows": _answer_rows(version, Part.PUPIL, pupil_set) if pupil_set is not None else None,
+        "pupil_set": pupil_set,
         "record_rows": _answer_rows(version, Part.RECORD, record_set) if show_record else None,
         "linked_posts": list(talk_policy.visible_linked_posts(viewer, talk)),
         "linked_goals": list(talk.goal_links.select_related("goal__area")) if show_staff else [],

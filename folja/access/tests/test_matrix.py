@@ -131,6 +131,7 @@ NOT_TWINS |= {
         "group coverage CSV/export",
         "group attention/read",
         "other family's talk/read",
+        "pupil part draft/read",
         "slots/publish",
         "slot/withdraw",
         "plan/create",
@@ -178,6 +179,7 @@ class Cell:
 ROW_MODULES = [
     "folja.curriculum.tests.matrix_rows",
     "folja.talks.tests.matrix_rows",
+    "folja.talks.tests.matrix_rows_pupil",
     "folja.transitions.tests.matrix_rows",
     "folja.access.tests.matrix_rows_mixed_transition",
     "folja.access.tests.matrix_rows_organisations",

@@ -498,6 +498,7 @@ def test_the_pupil_has_a_qr_code_ready_a_pending_reflection_and_a_marker(setting
     pupil's reflection waits for approval; a group photo carries the pupil's "don't show" marker."""
     from folja.learninglog.models import Post, PostStatus
     from folja.media.models import ConsentMarker
+    from folja.talks.models import AnswerSet, Part
 
     settings.DEBUG = True
     call_command("demo_world", children=SMALL, seed=4, reset=True, stdout=io.StringIO())
@@ -506,5 +507,11 @@ def test_the_pupil_has_a_qr_code_ready_a_pending_reflection_and_a_marker(setting
     assert Post.objects.filter(status=PostStatus.PENDING, reflects_on__isnull=False).count() == 1
     assert ConsentMarker.objects.filter(decision="pending").count() == 1
     assert client.post(path).status_code == 302
-    assert client.get(reverse("core:home")).status_code == 200
+    home = client.get(reverse("core:home"))
+    assert home.status_code == 200
+    # The pupil's own part of the coming talk is partly answered, a draft: "Mitt utvecklingssamtal".
+    assert "Mitt utvecklingssamtal" in home.content.decode()
+    prepared = AnswerSet.objects.get(part=Part.PUPIL)
+    assert prepared.handed_in_at is None and not prepared.talk.is_held and prepared.answers.get("elev_prata")
+    assert "Fortsätt förbereda dig" in client.get(reverse("talks:pupil_talks")).content.decode()
     assert client.post(path).status_code == 404  # used once

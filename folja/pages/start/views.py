@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from folja.access import connections, policy
 from folja.pages.notices import marks
+from folja.talks import pupil
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -37,9 +38,12 @@ def home(request: HttpRequest) -> HttpResponse:
     # A contact person sees the child's documentation but acts for no child (issue 28): the
     # custody-only pages (settings, consent) are linked only for children in custody.
     in_custody = set(connections.custody_children_ref(viewer))
+    # A pupil with a talk ahead that has a part for them (school years) is offered to prepare it.
+    to_prepare = bool(pupil.talks_to_prepare(viewer)) if viewer.is_child else False
     for child in children:
         child.unread_notices = unread.get(child.pk, 0)
         child.in_custody = child.pk in in_custody
+        child.talk_to_prepare = to_prepare
     return render(request, "core/home_family.html", {"children": children})
 
 

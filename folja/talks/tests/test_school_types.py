@@ -1,6 +1,6 @@
 """Talk templates per school type (issue 29): preschool, förskoleklass, school years and
 fritidshem, in Swedish and English, chosen by the group's school type when talks are planned;
-the school years' template has the pupil's own part, which nobody can answer before pupils sign in."""
+the school years' template has the pupil's own part, which only the pupil answers (test_pupil.py)."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ class PlanningChoosesTheTemplateTests(TestCase):
         assert version_for(versions, ["FTH"]) is None  # nothing written for it: the planner chooses
         assert template_name(own) == "Utvecklingssamtal i förskoleklass (standardmall)"
 
-    def test_nobody_can_answer_the_pupils_part_before_pupils_sign_in(self) -> None:
+    def test_neither_staff_nor_guardians_answer_the_pupils_part(self) -> None:
         version = default_talk_template(self.cast.org_a, school_type="GR").current_version()
         talk = actions.talks_plan(
             actor=self.cast.viewer("teacher_fklass", Role.STAFF),

@@ -102,7 +102,7 @@ class Command(BaseCommand):
             voice = build_demo_voice(world)
             progress.write(
                 "The pupil's voice: a QR code ready, {reflections} reflection waiting for approval, "
-                '{markers} photo marked "don\'t show"'.format(**voice)
+                '{markers} photo marked "don\'t show", {talks} talk part prepared'.format(**voice)
                 if voice
                 else "No pupil persona"
             )
