@@ -172,7 +172,7 @@ def start(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
             location = response["Location"]
             state = parse_qs(urlparse(location).query).get("state", [""])[0]
     except Exception:  # metadata unreachable or broken, key pair missing: the IdP cannot be used now
-        logger.warning("staff SSO could not start", extra={"sso": str(sso.uuid)}, exc_info=True)
+        logger.warning("SSO could not start", extra={"sso": str(sso.uuid)}, exc_info=True)
         audit(request, method=method_name(sso), role=role, outcome=SignInOutcome.ERROR, detail="start")
         messages.error(request, _("Inloggningstjänsten svarar inte just nu. Försök igen om en stund."))
         return redirect("accounts:login_role", role=role.value)
@@ -189,7 +189,8 @@ def oidc_callback(request: HttpRequest, sso_uuid: Any) -> HttpResponse:
     pending = pending_for(request, sso)
     state = request.GET.get("state", "")
     if pending is None or not secrets.compare_digest(str(pending.get("id", "")), state):
-        return refuse(request, sso, "state")
+        # Refused whatever it says; a pupil's own stale request only sends them back to the pupil page.
+        return refuse(request, sso, "state", role=pending_role(pending) if pending else Role.STAFF)
     role = pending_role(pending)
     if request.GET.get("error"):
         outcome = SignInOutcome.CANCELLED if request.GET["error"] == "access_denied" else SignInOutcome.FAILED

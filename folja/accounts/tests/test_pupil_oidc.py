@@ -396,9 +396,10 @@ def test_a_pupils_answer_after_a_later_staff_request_is_refused(client, world, s
 
 def test_a_forged_state_is_refused(client, world, school_sso):
     callback = authenticate_at_op(start_as_pupil(client), civic=PUPIL_EPPN, claims="student")
-    finish(client, callback, state="forged")
+    response = finish(client, callback, state="forged")
+    assert response["Location"] == reverse("accounts:login_role", args=["child"])
     assert_nobody_signed_in(client)
-    assert refusal().detail == "state"
+    assert refusal().detail == "state" and refusal().role == "child"
 
 
 def test_a_pupils_answer_is_accepted_once(client, world, school_sso):
