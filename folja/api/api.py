@@ -9,11 +9,11 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.renderers import BaseRenderer
 
-from folja.api import family, posts, problems, staff, talks
+from folja.api import family, posts, problems, staff, talks, uploads
 from folja.api.auth import PerPersonThrottle, SessionViewer
 from folja.oauth import ninja as oauth_ninja
 
-ROUTERS = (posts.router, staff.router, talks.router, family.router)
+ROUTERS = (posts.router, staff.router, uploads.router, talks.router, family.router)
 
 DESCRIPTION = """Följa's JSON API: the same rules as the pages, through every door.
 
