@@ -44,7 +44,8 @@ class FoljaAPI(NinjaAPI):
         )
         problem = {
             "description": "A problem (RFC 9457): 401 sign-in required, 403 refused (CSRF, terms, assurance), "
-            "404 missing or forbidden, 409 refused by a rule, 422 invalid, 429 too many requests (Retry-After).",
+            "404 missing or forbidden, 409 refused by a rule, 422 invalid, 429 too many requests (Retry-After); "
+            "a file in parts also 400, 409 (Upload-Offset), 411, 412, 413 and 415 (docs/api.md).",
             "content": {problems.MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for item in document["paths"].values():

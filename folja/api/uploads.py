@@ -51,6 +51,22 @@ def _header(name: str, description: str, schema: dict, *, required: bool = False
 
 
 _TUS_RESUMABLE = _header("Tus-Resumable", "The protocol's version, 1.0.0 (another is 412).", {"type": "string"})
+
+
+def _answer_headers(*names: str) -> dict:
+    """The response headers of the tus answers, as the document describes them."""
+    described = {
+        "Location": "The session to HEAD, PATCH and DELETE.",
+        "Tus-Resumable": "1.0.0",
+        "Upload-Offset": "How many bytes have come: send the next part from here.",
+        "Upload-Length": "The file's size in bytes.",
+        "Upload-Expires": "When the unfinished session is deleted (an HTTP date); each part moves it.",
+        UPLOAD_HEADER: "Once the last part has come and the file is accepted: the upload to attach (POST /posts).",
+    }
+    return {name: {"description": described[name], "schema": {"type": "string"}} for name in names}
+
+
+_STATE = ("Tus-Resumable", "Upload-Offset", "Upload-Length", "Upload-Expires", UPLOAD_HEADER)
 _PATH = "/uploads/resumable/{session_uuid}"
 
 
@@ -165,7 +181,8 @@ def _json(session: UploadSession, status: int = 200) -> HttpResponse:
                 {"type": "string"},
             ),
             _TUS_RESUMABLE,
-        ]
+        ],
+        "responses": {201: {"headers": _answer_headers("Location", *_STATE)}},
     },
 )
 @scope_required("posts:write")
@@ -202,7 +219,7 @@ def upload_session(request: HttpRequest, session_uuid: uuid.UUID) -> HttpRespons
     response={200: None},
     url_name="upload_session_head",
     summary="Where a file sent in parts is (tus)",
-    openapi_extra={"parameters": [_TUS_RESUMABLE]},
+    openapi_extra={"parameters": [_TUS_RESUMABLE], "responses": {200: {"headers": _answer_headers(*_STATE)}}},
 )
 @scope_required("posts:write")
 def upload_session_head(request: HttpRequest, session_uuid: uuid.UUID) -> HttpResponse:
@@ -232,6 +249,7 @@ def upload_session_head(request: HttpRequest, session_uuid: uuid.UUID) -> HttpRe
             "required": True,
             "content": {PART_TYPE: {"schema": {"type": "string", "format": "binary"}}},
         },
+        "responses": {204: {"headers": _answer_headers(*_STATE)}},
     },
 )
 @scope_required("posts:write")
