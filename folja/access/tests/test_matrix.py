@@ -89,16 +89,10 @@ NOT_TWINS = {
     ("draft/publish", "two_organisations_via_a"),
     ("staff notice/open", "two_organisations_via_a"),
 } | {(name, "guardian_of_c_without_e_id") for name in REFUSED_WITHOUT_E_ID}
-# A file sent in parts through the API is its uploader's alone: the twins of its uploader (Blåbären's
-# teacher) are other persons (folja/api/tests/matrix_rows.py).
+# A file sent in parts is its uploader's alone; the twins of its uploader (Blåbären's teacher) are others.
 NOT_TWINS |= {
-    (cell, twin)
-    for cell in (
-        "resumable upload/read",
-        "resumable upload offset/read",
-        "resumable upload/edit",
-        "resumable upload/delete",
-    )
+    (f"resumable upload{what}", twin)
+    for what in ("/read", " offset/read", "/edit", "/delete")
     for twin in ("two_organisations_via_a", "named_child_staff")
 }
 # Issue 28 (matrix_rows_contacts): a contact person acts for no child (no custody): the child's
