@@ -230,6 +230,9 @@ FOLJA_VIDEO_MAX_SECONDS = env.int("FOLJA_VIDEO_MAX_SECONDS", 300, minimum=1)  # 
 # Files uploaded and text autosaved on the compose page whose post is never saved are deleted after
 # this many days (on the uploader's next upload, and by the daily tasks in docs/operations.md).
 FOLJA_COMPOSE_KEEP_DAYS = env.int("FOLJA_COMPOSE_KEEP_DAYS", 7, minimum=1)
+# A file sent in parts through the API (`/api/v1/uploads/resumable`, docs/api.md) that gets no part
+# for this many hours expires; its parts are deleted by the daily uploads task.
+FOLJA_UPLOAD_SESSION_HOURS = env.int("FOLJA_UPLOAD_SESSION_HOURS", 24, minimum=1)
 # The weekly "Barn att uppmärksamma" notice to staff (docs/notifications.md): children named in no
 # published post within this many days.
 FOLJA_ATTENTION_DAYS = env.int("FOLJA_ATTENTION_DAYS", 21, minimum=1)

@@ -9,11 +9,11 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.renderers import BaseRenderer
 
-from folja.api import family, posts, problems, staff, talks
+from folja.api import family, posts, problems, staff, talks, uploads
 from folja.api.auth import PerPersonThrottle, SessionViewer
 from folja.oauth import ninja as oauth_ninja
 
-ROUTERS = (posts.router, staff.router, talks.router, family.router)
+ROUTERS = (posts.router, staff.router, uploads.router, talks.router, family.router)
 
 DESCRIPTION = """Följa's JSON API: the same rules as the pages, through every door.
 
@@ -44,7 +44,8 @@ class FoljaAPI(NinjaAPI):
         )
         problem = {
             "description": "A problem (RFC 9457): 401 sign-in required, 403 refused (CSRF, terms, assurance), "
-            "404 missing or forbidden, 409 refused by a rule, 422 invalid, 429 too many requests (Retry-After).",
+            "404 missing or forbidden, 409 refused by a rule, 422 invalid, 429 too many requests (Retry-After); "
+            "a file in parts also 400, 409 (Upload-Offset), 411, 412, 413 and 415 (docs/api.md).",
             "content": {problems.MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for item in document["paths"].values():

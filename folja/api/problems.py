@@ -41,9 +41,19 @@ class Problem(BaseModel):
 class ApiProblem(Exception):
     """Raised by an endpoint to answer with a problem of a kind of its own."""
 
-    def __init__(self, status: int, kind: str, title: str, detail: str = "", *, errors: list | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        title: str,
+        detail: str = "",
+        *,
+        errors: list | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(kind)
         self.status, self.kind, self.title, self.detail, self.errors = status, kind, title, detail, errors or []
+        self.headers = headers or {}  # e.g. where an upload in parts is (Upload-Offset) with its 409
 
 
 def problem(
@@ -83,7 +93,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApiProblem)
     def _own(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
-        return problem(exc.status, exc.kind, exc.title, exc.detail, errors=exc.errors)
+        response = problem(exc.status, exc.kind, exc.title, exc.detail, errors=exc.errors)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
 
     @api.exception_handler(assurance.LowerAssuranceRefused)
     def _assurance(request: HttpRequest, exc: assurance.LowerAssuranceRefused) -> HttpResponse:

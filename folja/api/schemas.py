@@ -91,6 +91,16 @@ class Upload(Schema):
     kind: str
 
 
+class UploadSession(Schema):
+    uuid: uuid.UUID
+    length: int = Field(description="The file's size in bytes (Upload-Length).")
+    offset: int = Field(description="How many bytes have come (Upload-Offset): send the next part from here.")
+    expires: dt.datetime = Field(description="Unfinished, it is deleted then (Upload-Expires); each part moves it.")
+    upload: uuid.UUID | None = Field(
+        description="Once the last part has come and the file is accepted: the upload to attach with POST /posts."
+    )
+
+
 class PostIn(Schema):
     group: uuid.UUID
     kind: str = Field(default="group", pattern="^(group|individual)$")

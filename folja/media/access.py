@@ -8,12 +8,13 @@ import uuid as uuid_module
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from folja.access.roles import Role, Viewer
 from folja.directory.models import Person
 from folja.learninglog.access import Scope, named_visible_filter, naming_scope, visible_posts
 from folja.learninglog.models import PostChild
-from folja.media.models import ConsentMarker, MarkerDecision, Media, Rendition, Upload
+from folja.media.models import ConsentMarker, MarkerDecision, Media, Rendition, Upload, UploadSession
 
 # ---------------------------------------------------------------------------------------------
 # Media (R10)
@@ -141,3 +142,19 @@ def own_uploads(viewer: Viewer) -> QuerySet[Upload]:
     if viewer.role != Role.STAFF:
         return Upload.objects.none()
     return Upload.objects.filter(uploaded_by=viewer.person)
+
+
+def own_upload_sessions(viewer: Viewer) -> QuerySet[UploadSession]:
+    """Return the files the viewer is sending in parts through the API (staff only), unexpired:
+    like uploads, their uploader's alone; another person's session is missing (404), not forbidden."""
+    if viewer.role != Role.STAFF:
+        return UploadSession.objects.none()
+    return UploadSession.objects.filter(uploaded_by=viewer.person, expires_at__gt=timezone.now())
+
+
+def get_own_upload_session(viewer: Viewer, session_uuid: uuid_module.UUID | str) -> UploadSession:
+    """Return one of the viewer's own unexpired sessions of an upload in parts, else raise Http404."""
+    try:
+        return own_upload_sessions(viewer).get(uuid=session_uuid)
+    except (UploadSession.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None

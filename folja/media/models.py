@@ -106,6 +106,45 @@ class Upload(models.Model):
         return str(self.media_fields.get("kind", ""))
 
 
+class UploadSession(models.Model):
+    """A file sent through the API in parts that can be resumed (tus 1.0.0, docs/api.md).
+
+    Each part is stored under a random name in the default storage (`parts`, in order) until the
+    last byte has come; then the whole file goes through the same checks as a file sent at once
+    (`actions.upload_stage`) and becomes an `Upload`, which the session names (`upload_uuid`). Like
+    an upload it is its uploader's alone (`media.access.own_upload_sessions`). A session that gets
+    no part for FOLJA_UPLOAD_SESSION_HOURS expires and is deleted with its parts
+    (`resumable.upload_sessions_discard_expired`, the daily uploads task).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    length = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)
+    # The name the client gave (Upload-Metadata), cleaned when the file is staged.
+    filename = models.CharField(max_length=255, blank=True)
+    # The storage names of the parts received, in order; emptied when the file is staged.
+    parts = models.JSONField(default=list)
+    # The staged upload, once the last part has come (it may since have been attached to a post).
+    upload_uuid = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("uppladdning i delar")
+        verbose_name_plural = _("uppladdningar i delar")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(offset__gte=0, length__gt=0, offset__lte=models.F("length")),
+                name="upload_session_offset_within_length",
+            )
+        ]
+
+    @property
+    def finished(self) -> bool:
+        return self.upload_uuid is not None
+
+
 class MarkerDecision(models.TextChoices):
     """Staff's decision on a child's "don't show" marker (B5)."""
 

@@ -1,11 +1,13 @@
 """Background work for media through the Django Tasks API: renditions after upload, the renditions
-a killed worker left unmade, and the sweep of uploads no post was saved with."""
+a killed worker left unmade, and the sweep of uploads no post was saved with and of expired
+uploads in parts."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
 from folja.media.actions import media_make_renditions, media_resume_renditions, uploads_discard_stale
+from folja.media.resumable import upload_sessions_discard_expired
 
 
 @task()
@@ -20,8 +22,10 @@ def make_renditions(media_id: int) -> str:
 
 @task()
 def discard_stale_uploads() -> int:
-    """Delete the compose page's uploads older than FOLJA_COMPOSE_KEEP_DAYS (run daily); idempotent."""
-    return uploads_discard_stale()
+    """Delete the compose page's uploads older than FOLJA_COMPOSE_KEEP_DAYS, and the API's uploads in
+    parts that expired (FOLJA_UPLOAD_SESSION_HOURS) with their parts (run daily); idempotent. Returns
+    how many of both."""
+    return uploads_discard_stale() + upload_sessions_discard_expired()
 
 
 @task()

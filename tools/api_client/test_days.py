@@ -23,6 +23,7 @@ from django.test import Client
 from PIL import Image
 
 from folja.access.roles import Role
+from folja.media.tests.samples import film_with_location
 from folja.talks.tests.matrix_rows import build_talk_world
 from folja.testing.cast import build_cast
 from folja.testing.sessions import sign_in
@@ -194,6 +195,8 @@ def test_a_teachers_day_compose_a_group_post_with_two_photos(server: str) -> Non
         ).json()
         for i in range(2)
     ]
+    # A film sent in parts (tus), small parts as on a poor network; it is checked as a file sent at once.
+    film = api.upload_in_parts(film_with_location(seconds=1.0), "VID_0001.MOV", part_size=1000)
     post = api.call(
         "post",
         "/api/v1/posts",
@@ -204,12 +207,13 @@ def test_a_teachers_day_compose_a_group_post_with_two_photos(server: str) -> Non
             "title": "Vattenlek",
             "body": "Vi byggde dammar i sandlådan.",
             "activity_date": cast.day.isoformat(),
-            "uploads": [u["uuid"] for u in uploads],
+            "uploads": [u["uuid"] for u in uploads] + [film],
             "publish": True,
             "confirm_photo_consent": True,
         },
         expect=201,
     ).json()
-    assert post["status"] == "published" and len(post["media"]) == 2
+    assert post["status"] == "published" and len(post["media"]) == 3
+    assert [m["kind"] for m in post["media"]] == ["image", "image", "video"]
     photo = api.http.get(post["media"][0]["download"])
     assert photo.status_code == 200 and photo.content[:2] == b"\xff\xd8"

@@ -70,6 +70,12 @@ NOT_TWINS = {
     ("staff notice/open", "two_organisations_via_a"),
     ("child's pending post notice/open", "two_organisations_via_a"),  # Tove's notice: Tora has her own
 } | {(name, "guardian_of_c_without_e_id") for name in REFUSED_WITHOUT_E_ID}
+# A file sent in parts is its uploader's alone; the twins of its uploader (Blåbären's teacher) are others.
+NOT_TWINS |= {
+    (f"resumable upload{what}", twin)
+    for what in ("/read", " offset/read", "/edit", "/delete")
+    for twin in ("two_organisations_via_a", "named_child_staff")
+}
 # Issue 28 (matrix_rows_contacts): a contact person acts for no child (no custody): the child's
 # settings, consent and its preview, exports; notices and devices are the guardian's own. Named-child
 # access connects a staff member to one child, never to a group: the group's pages, composing,
@@ -152,3 +158,5 @@ class Cell:
     # R8 is per child, so the same page is allowed and still must hide other children's parts.
     shows: tuple[tuple[str, str], ...] = ()
     hides: tuple[tuple[str, str], ...] = ()
+    # Request headers (API cells); with a "Content-Type" the body is the data's values as they are.
+    headers: tuple[tuple[str, str], ...] = ()

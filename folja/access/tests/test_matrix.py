@@ -385,18 +385,25 @@ class _Matrix:
         return client.post(url, {k: self.resolve_data(v) for k, v in cell.data})
 
     def request_api(self, client: Client, cell: Cell, url: str):
-        """Ask the JSON API: a JSON body ("key[]": a list), or multipart when a file is sent."""
+        """Ask the JSON API: a JSON body ("key[]": a list), multipart when a file is sent, or the
+        data's values as they are with the cell's own Content-Type (a part of an upload)."""
+        headers = {key: self.resolve(value) for key, value in cell.headers}
+        content_type = headers.pop("Content-Type", None)
+        extra = {"HTTP_" + key.upper().replace("-", "_"): value for key, value in headers.items()}
+        if content_type is not None:
+            raw = "".join(value for _k, value in cell.data).encode()
+            return client.generic(cell.method, url, raw, content_type=content_type, **extra)
         if any(v.startswith("file:") for _k, v in cell.data):
-            return client.post(url, {k: self.resolve_data(v) for k, v in cell.data})
+            return client.post(url, {k: self.resolve_data(v) for k, v in cell.data}, **extra)
         body: dict[str, object] = {}
         for key, value in cell.data:
             if key.endswith("[]"):
                 body.setdefault(key[:-2], []).append(self.resolve(value))  # type: ignore[union-attr]
             else:
                 body[key] = {"true": True, "false": False}.get(value, self.resolve(value))
-        if cell.method == "GET":
-            return client.get(url)
-        return client.generic(cell.method, url, json.dumps(body), content_type="application/json")
+        if cell.method in ("GET", "HEAD"):
+            return client.generic(cell.method, url, **extra)
+        return client.generic(cell.method, url, json.dumps(body), content_type="application/json", **extra)
 
     def resolve_data(self, token: str) -> object:
         if token == "file:photo":

@@ -16,6 +16,31 @@ GROUP_POST_READERS = frozenset(FAMILY_OF_C | STAFF_OF_C | {"guardian_other_child
 GUARDIAN_OF_C = frozenset({"guardian_of_c"})
 
 
+# A file sent in parts (tus): Blåbären's teacher began it; a part of it, as a client sends one.
+UPLOAD_PART = (
+    ("Content-Type", "application/offset+octet-stream"),
+    ("Upload-Offset", "0"),
+    ("Tus-Resumable", "1.0.0"),
+)
+UPLOAD_OWNER = frozenset({"connected_staff"})
+
+
+def build(cast) -> dict[str, str]:  # noqa: ANN001
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from folja.media.models import UploadSession
+
+    session = UploadSession.objects.create(
+        uploaded_by=cast.teacher_blue,
+        length=1000,
+        filename="film.mov",
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
+    return {"upload_session:blue": str(session.uuid)}
+
+
 def cells() -> list[Cell]:
     c = Cell
     return [
@@ -81,6 +106,43 @@ def cells() -> list[Cell]:
         ),
         # Staff: uploads, composing, editing, publishing, coverage.
         c("api: upload/create", "api:upload_create", "POST", ALL_STAFF, data=(("file", "file:photo"),)),
+        # A file in parts: any staff member begins one; only its uploader sees or sends it (404 to all others).
+        c(
+            "api: resumable upload/create",
+            "api:upload_session_create",
+            "POST",
+            ALL_STAFF,
+            headers=(
+                ("Upload-Length", "1000"),
+                ("Upload-Metadata", "filename ZmlsbS5tb3Y="),
+                ("Tus-Resumable", "1.0.0"),
+            ),
+        ),
+        c("api: resumable upload/read", "api:upload_session", "GET", UPLOAD_OWNER, ("upload_session:blue",)),
+        c(
+            "api: resumable upload offset/read",
+            "api:upload_session_head",
+            "HEAD",
+            UPLOAD_OWNER,
+            ("upload_session:blue",),
+            headers=(("Tus-Resumable", "1.0.0"),),
+        ),
+        c(
+            "api: resumable upload/edit",
+            "api:upload_session_append",
+            "PATCH",
+            UPLOAD_OWNER,
+            ("upload_session:blue",),
+            (("part", "\x00\x00\x00\x18ftypmp42"),),
+            headers=UPLOAD_PART,
+        ),
+        c(
+            "api: resumable upload/delete",
+            "api:upload_session_delete",
+            "DELETE",
+            UPLOAD_OWNER,
+            ("upload_session:blue",),
+        ),
         c(
             "api: compose/create",
             "api:post_create",

@@ -36,6 +36,8 @@ from folja.testing.sessions import sign_in
 
 MAX_EXAMPLES = 8
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+# A part of a file sent in parts (tus, PATCH /uploads/resumable/{uuid}) is bytes as they are.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
 PERSONAS = (("anna", Role.GUARDIAN), ("teacher_blue", Role.STAFF))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -47,7 +49,17 @@ def _pools(cast, talks) -> dict[str, list[str]]:  # noqa: ANN001
         "post_uuid": [str(p.uuid) for p in cast.posts.values()],
         "talk_uuid": [str(talks[k].uuid) for k in ("alva", "bertil", "alva_previous", "maja_preschool")],
         "group_uuid": [str(g.uuid) for g in (cast.blue, cast.yellow, cast.myran, cast.fklass, cast.humlan)],
+        "session_uuid": [str(_upload_session(cast).uuid)],  # Tove's file in parts: she may, Anna may not
     }
+
+
+def _upload_session(cast):  # noqa: ANN001, ANN202
+    from django.utils import timezone
+
+    from folja.media.models import UploadSession
+
+    expires = timezone.now() + dt.timedelta(days=1)
+    return UploadSession.objects.create(uploaded_by=cast.teacher_blue, length=100, expires_at=expires)
 
 
 @pytest.fixture
