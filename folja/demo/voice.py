@@ -17,7 +17,7 @@ from folja.accounts.models import PupilCode
 from folja.accounts.pupil.codes import token_hash
 from folja.core.dates import term_start
 from folja.demo.plan import PERSONA_PREFIX
-from folja.directory.models import Duty, Person, PersonSisId
+from folja.directory.models import Duty, DutyAssignment, Person, PersonSisId
 from folja.learninglog.actions import child_post_create
 from folja.learninglog.models import Post, PostKind, PostStatus
 from folja.media.actions import marker_set
@@ -49,14 +49,16 @@ def build_demo_voice(world: object) -> dict[str, int]:
         return {}
     pupil = tag.person
     made = {"codes": 0, "reflections": 0, "markers": 0, "talks": 0}
+    # The pupil's own class teacher first (the one told of what the pupil writes), else anyone at the
+    # school who may make a code (the principal).
+    class_teachers = set(
+        DutyAssignment.objects.active().filter(group__memberships__person=pupil).values_list("duty__person", flat=True)
+    )
+    duties = Duty.objects.active().filter(school_unit__placements__child=pupil).select_related("person").distinct()
     teacher = next(
         (
             duty.person
-            for duty in Duty.objects.active()
-            .filter(school_unit__placements__child=pupil)
-            .select_related("person")
-            .order_by("pk")
-            .distinct()
+            for duty in sorted(duties, key=lambda duty: (duty.person_id not in class_teachers, duty.pk))
             if assurance.may_create_pupil_code(Viewer(duty.person, Role.STAFF), pupil)
         ),
         None,
