@@ -1,5 +1,5 @@
 """The pupil's own part of the development talk (issue 29): the demo's pupil signs in with a QR code,
-finds "Mitt utvecklingssamtal" on the start page, goes on with the part they began, and hands it in;
+finds "Förbered mitt utvecklingssamtal" on the start page, goes on with the part they began, and hands it in;
 the teacher and the pupil's guardian read it on the talk page, with axe-core at 0 violations."""
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ def test_a_pupil_prepares_their_part_of_the_talk_and_hands_it_in(folja, page, br
     page.get_by_role("button", name="Skapa en QR-kod").click()
     link = urlsplit(page.get_by_test_id("pupil-code-url").get_attribute("href")).path
 
-    # The pupil, on their own device: start page → Mitt utvecklingssamtal → the part begun in the demo.
+    # The pupil, on their own device: start page → Förbered mitt utvecklingssamtal → the part begun in the demo.
     device = browser.new_context(base_url=folja.url, locale="sv-SE", viewport={"width": 800, "height": 1000})
     watch(device, csp_violations)
     tablet = device.new_page()
     tablet.goto(link)
     with tablet.expect_navigation():
         tablet.get_by_role("button", name="Öppna min lärlogg").click()
-    tablet.get_by_role("link", name="Mitt utvecklingssamtal").click()
+    tablet.get_by_role("link", name="Förbered mitt utvecklingssamtal").click()
     expect(tablet.get_by_role("heading", level=1)).to_have_text("Mitt utvecklingssamtal")
     a11y.visit(tablet, "pupil-talk", "list")
     tablet.get_by_role("link", name="Fortsätt förbereda dig").first.click()

@@ -509,8 +509,8 @@ def test_the_pupil_has_a_qr_code_ready_a_pending_reflection_and_a_marker(setting
     assert client.post(path).status_code == 302
     home = client.get(reverse("core:home"))
     assert home.status_code == 200
-    # The pupil's own part of the coming talk is partly answered, a draft: "Mitt utvecklingssamtal".
-    assert "Mitt utvecklingssamtal" in home.content.decode()
+    # The pupil's own part of the coming talk is partly answered, a draft: "Förbered mitt utvecklingssamtal".
+    assert "Förbered mitt utvecklingssamtal" in home.content.decode()
     prepared = AnswerSet.objects.get(part=Part.PUPIL)
     assert prepared.handed_in_at is None and not prepared.talk.is_held and prepared.answers.get("elev_prata")
     assert "Fortsätt förbereda dig" in client.get(reverse("talks:pupil_talks")).content.decode()

@@ -73,7 +73,7 @@ class PupilPartTests(TestCase):
         talk = self.bertil_talk
         bertil = signed_in(self.cast.bertil, Role.CHILD)
         start = bertil.get(reverse("core:home")).content.decode()
-        assert "Mitt utvecklingssamtal" in start and reverse("talks:pupil_talks") in start
+        assert "Förbered mitt utvecklingssamtal" in start and reverse("talks:pupil_talks") in start
         listing = bertil.get(reverse("talks:pupil_talks")).content.decode()
         assert self.prepare_url(talk) in listing and "Förbered dig" in listing
         form = bertil.get(self.prepare_url(talk)).content.decode()
@@ -200,7 +200,7 @@ class PupilPartTests(TestCase):
 
     def test_a_preschool_child_has_no_part_and_no_link(self) -> None:
         alva = signed_in(self.cast.alva, Role.CHILD)
-        assert "Mitt utvecklingssamtal" not in alva.get(reverse("core:home")).content.decode()
+        assert "Förbered mitt utvecklingssamtal" not in alva.get(reverse("core:home")).content.decode()
         assert "Du har inget utvecklingssamtal att förbereda" in alva.get(reverse("talks:pupil_talks")).content.decode()
         preschool_talk = self.world["alva"]
         assert alva.get(self.prepare_url(preschool_talk)).status_code == 404
