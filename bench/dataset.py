@@ -231,7 +231,7 @@ def build_learning_log(scale: float) -> None:
             cursor,
             "learninglog_post",
             "id, uuid, kind, status, title, body_html, activity_date, created_at, updated_at, published_at, version,"
-            " edited_at, deleted_at, author_id, deleted_by_id, group_id, organisation_id, school_unit_id",
+            " edited_at, deleted_at, author_id, deleted_by_id, group_id, organisation_id, school_unit_id, childs_words",
         )
         links = Copier(cursor, "learninglog_postchild", "post_id, child_id, activity_date")
         goal_links = Copier(cursor, "learninglog_postgoal", "post_id, goal_id")
@@ -275,7 +275,7 @@ def build_learning_log(scale: float) -> None:
                 post_id, new_uuid(), "individual" if individual else "group", "draft" if draft else "published",
                 title, body, day, stamp, stamp, None if draft else stamp, version,
                 stamp if version > 1 else None, stamp if deleted else None, author, author if deleted else None,
-                None if individual else group_id, org_id, unit_id,
+                None if individual else group_id, org_id, unit_id, "",
             )  # fmt: skip
             named = [child_id]
             if not individual:
