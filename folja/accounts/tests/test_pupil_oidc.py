@@ -7,7 +7,6 @@ account the affiliation as real IdPs send it: one string, an array, or scoped ("
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import subprocess
 import uuid
@@ -22,7 +21,7 @@ from django.urls import reverse
 from folja.accounts.models import OrganisationSSO, SignInAttempt, SignInOutcome, SSOKind, StaffMatch
 from folja.accounts.session import METHOD_KEY, ORGANISATION_KEY, ROLE_KEY
 from folja.accounts.sso import oidc
-from folja.accounts.tests.test_staff_oidc import authenticate_at_op, finish
+from folja.accounts.tests.test_staff_oidc import authenticate_at_op, finish, launch_op
 from folja.core.dates import today
 from folja.core.tests.test_translations import english_catalogue  # noqa: F401 (a fixture)
 from folja.directory.actions import person_seal
@@ -63,13 +62,7 @@ def start_op(match_claim: str, userinfo_only: tuple[str, ...] = ()) -> tuple[sub
         "extraClaims": EXTRA_CLAIMS,
         "userinfoOnlyClaims": list(userinfo_only),
     }
-    process = subprocess.Popen(
-        ["node", str(ROOT / "tools" / "oidc_op.mjs"), json.dumps(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    return process, json.loads(process.stdout.readline())["issuer"]
+    return launch_op(config)
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,11 @@ STAFF_UPN = "stina.lind@exempelby.se"
 
 def start_op() -> tuple[subprocess.Popen, str]:
     """Start tools/oidc_op.mjs as the organisation's provider: the signed-in user's `upn` is in the ID token."""
-    config = {"redirectUri": CALLBACK, "clientId": "folja-staff", "clientSecret": SECRET, "civicClaim": "upn"}
+    return launch_op({"redirectUri": CALLBACK, "clientId": "folja-staff", "clientSecret": SECRET, "civicClaim": "upn"})
+
+
+def launch_op(config: dict) -> tuple[subprocess.Popen, str]:
+    """Start tools/oidc_op.mjs with this configuration on 127.0.0.1; return the process and its issuer."""
     process = subprocess.Popen(
         ["node", str(ROOT / "tools" / "oidc_op.mjs"), json.dumps(config)],
         stdout=subprocess.PIPE,
