@@ -10,6 +10,7 @@ from folja.directory.models import Organisation, OrganisationType
 from folja.sis.client import SisClient
 from folja.sis.fake.server import FakeSis
 from folja.sis.fake.world import FakeWorld
+from folja.sis.models import SisConnection
 from folja.sis.sync import SyncResult, run_sync
 
 
@@ -40,3 +41,9 @@ def sync(fake: FakeSis, huvudman: Organisation):
             return run_sync(organisation=huvudman, client=client, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def connection(huvudman, fake) -> SisConnection:
+    """A SIS connection of the huvudman to the fake SIS (a delta run starts from its stored clock)."""
+    return SisConnection.objects.create(organisation=huvudman, base_url=fake.base_url, auth_kind="none")
