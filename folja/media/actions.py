@@ -69,7 +69,7 @@ except ImportError:  # pragma: no cover - botocore comes with django-storages[s3
     STORAGE_FAILURES = (OSError,)
 
 
-def _store(name: str, content: File) -> str:
+def store_new_file(name: str, content: File) -> str:
     """Save new content under a fresh random name; a storage that cannot take it (full, read-only,
     unreachable) is a MediaRejected with a message for the uploader, and whatever part of the file
     it wrote is removed, so nothing half-written stays behind."""
@@ -106,7 +106,7 @@ def _clean_and_store(upload: UploadedFile) -> tuple[str, dict[str, object]]:
 
     if family == "image":
         image = processing.clean_image(upload, max_pixels=settings.FOLJA_IMAGE_MAX_PIXELS)
-        stored = _store(new_storage_name("originals", image.extension), ContentFile(image.data))
+        stored = store_new_file(new_storage_name("originals", image.extension), ContentFile(image.data))
         return stored, {
             "kind": MediaKind.IMAGE,
             "status": MediaStatus.PROCESSING,
@@ -117,7 +117,7 @@ def _clean_and_store(upload: UploadedFile) -> tuple[str, dict[str, object]]:
             "original_name": processing.safe_download_name(upload.name or "", image.extension, "bild"),
         }
     if family == "pdf":
-        stored = _store(new_storage_name("originals", ".pdf"), upload)
+        stored = store_new_file(new_storage_name("originals", ".pdf"), upload)
         return stored, {
             "kind": MediaKind.FILE,
             "status": MediaStatus.READY,
@@ -128,7 +128,7 @@ def _clean_and_store(upload: UploadedFile) -> tuple[str, dict[str, object]]:
     clean = processing.clean_av(upload, family, max_seconds=settings.FOLJA_VIDEO_MAX_SECONDS)
     try:
         with clean.path.open("rb") as fh:
-            stored = _store(new_storage_name("originals", clean.extension), File(fh))
+            stored = store_new_file(new_storage_name("originals", clean.extension), File(fh))
         byte_size = clean.path.stat().st_size
     finally:
         clean.discard()
@@ -236,7 +236,7 @@ def uploads_discard_stale(*, person: Person | None = None) -> int:
     rows = list(stale.only("pk", "file"))
     if rows:
         Upload.objects.filter(pk__in=[u.pk for u in rows]).delete()
-        _delete_files(u.file.name for u in rows)
+        delete_stored_files(u.file.name for u in rows)
     return len(rows)
 
 
@@ -277,11 +277,11 @@ def media_make_renditions(*, actor: Person | None, media_id: int) -> Media | Non
             try:
                 new_files.append((rendition, default_storage.save(name, ContentFile(rendition.data))))
             except BaseException:
-                _delete_files([name])  # whatever part of it a full disk took
+                delete_stored_files([name])  # whatever part of it a full disk took
                 raise
     except BaseException:
         # The media stays `processing`: the sweep (media_resume_renditions) tries again later.
-        _delete_files(name for _, name in new_files)
+        delete_stored_files(name for _, name in new_files)
         raise
     replaced: list[str] = []
     try:
@@ -314,12 +314,12 @@ def media_make_renditions(*, actor: Person | None, media_id: int) -> Media | Non
                 locked.width, locked.height = locked.height, locked.width
                 update_fields += ["width", "height"]
             locked.save(update_fields=update_fields)
-            transaction.on_commit(partial(_delete_files, replaced))
+            transaction.on_commit(partial(delete_stored_files, replaced))
     except _MediaGone:
-        _delete_files(name for _, name in new_files)
+        delete_stored_files(name for _, name in new_files)
         return None
     except BaseException:
-        _delete_files(name for _, name in new_files)
+        delete_stored_files(name for _, name in new_files)
         raise
     logger.info("renditions made", extra={"media_id": media_id, "count": len(new_files)})
     return locked
@@ -364,7 +364,9 @@ def _render(media: Media) -> list[processing.ImageRendition]:
     return []
 
 
-def _delete_files(names: Iterable[str]) -> None:
+def delete_stored_files(names: Iterable[str]) -> None:
+    """Delete stored files by name, logging (not raising) one that cannot be deleted: what was
+    replaced or is no longer wanted must not make the action that replaced it fail."""
     for name in names:
         try:
             default_storage.delete(name)

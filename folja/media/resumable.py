@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from folja.directory.models import Person
 from folja.media import processing
-from folja.media.actions import STORAGE_FAILURES, _delete_files, _store, upload_stage
+from folja.media.actions import STORAGE_FAILURES, delete_stored_files, store_new_file, upload_stage
 from folja.media.models import UploadSession, new_storage_name
 from folja.media.processing import MediaRejected
 
@@ -135,7 +135,7 @@ def upload_session_append(
         offset=offset + received, parts=[*session.parts, name], expires_at=_expiry()
     )
     if not updated:
-        _delete_files([name])
+        delete_stored_files([name])
         current = UploadSession.objects.filter(pk=session.pk, expires_at__gt=timezone.now()).values_list(
             "offset", flat=True
         )
@@ -180,7 +180,7 @@ def _store_part(session: UploadSession, body: IO[bytes], size: int) -> tuple[str
                 _discard([session])
                 raise processing.reject_type()
             spool.seek(0)
-        return _store(new_storage_name("parts", ".part"), File(spool, name="part")), received
+        return store_new_file(new_storage_name("parts", ".part"), File(spool, name="part")), received
 
 
 def _finish(actor: Person, session: UploadSession) -> UploadSession:
@@ -194,7 +194,7 @@ def _finish(actor: Person, session: UploadSession) -> UploadSession:
         logger.info("upload session refused", extra={"upload_session_id": session.pk, "code": exc.code})
         raise
     UploadSession.objects.filter(pk=session.pk).update(upload_uuid=staged.uuid, parts=[])
-    _delete_files(session.parts)
+    delete_stored_files(session.parts)
     session.upload_uuid, session.parts = staged.uuid, []
     logger.info("upload session staged", extra={"upload_session_id": session.pk, "upload_id": staged.pk})
     return session
@@ -235,7 +235,7 @@ def upload_session_delete(*, actor: Person, session: UploadSession) -> None:
 
 def _discard(sessions: list[UploadSession]) -> None:
     UploadSession.objects.filter(pk__in=[s.pk for s in sessions]).delete()
-    _delete_files(name for s in sessions for name in s.parts)
+    delete_stored_files(name for s in sessions for name in s.parts)
 
 
 def upload_sessions_discard_expired(*, person: Person | None = None) -> int:
